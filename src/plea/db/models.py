@@ -1,0 +1,133 @@
+"""plea's tables. Plain SQLModel classes; portable SQL (SQLite and PostgreSQL).
+
+Names of columns are the vocabulary of the whole program: the embassy CSV uses the
+Mission column names, templates see the Case fields by these names.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+MISSION_KINDS = (
+    "embassy",
+    "high-commission",
+    "nunciature",
+    "consulate-general",
+    "consulate",
+    "honorary-consulate",
+    "permanent-mission",
+    "foreign-ministry",
+    "other",
+)
+RESIDENT_KINDS = ("embassy", "high-commission", "nunciature")
+
+
+class Mission(SQLModel, table=True):
+    """A diplomatic mission of one state (sending) in another (host)."""
+
+    id: str = Field(primary_key=True, max_length=64)  # the Wikidata item, e.g. Q106450319
+    sending: str = Field(index=True, max_length=2)
+    host: str = Field(index=True, max_length=2)
+    city: str = ""
+    kind: str = Field(default="embassy", max_length=32)
+    street_address: str = ""
+    postcode: str = ""
+    email: str = ""
+    phone: str = ""
+    website: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    accredited_to: str = ""  # space-separated alpha-2 codes
+    languages: str = ""  # space-separated language codes of correspondence
+    source: str = ""
+    source_ref: str = ""
+    licence: str = ""
+    retrieved: str = ""
+    verified_on: date | None = None
+    verified_by: str = ""
+    notes: str = ""
+    user_fields: str = ""  # fields a person edited: an import of shipped data never overwrites them
+
+
+class Event(SQLModel, table=True):
+    """One line of history. Events carry ids and content hashes, never people's data,
+    so a person's data can be erased without breaking the hash chain."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    actor: str = ""
+    kind: str = Field(max_length=64)  # e.g. case.created, letter.sent, response.logged
+    case_id: int | None = Field(default=None, index=True)
+    subject: str = ""  # what the event is about: "mission:Q123", "letter:7"
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    prev_hash: str = Field(unique=True, max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class Setting(SQLModel, table=True):
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = ""
+
+
+class Case(SQLModel, table=True):
+    """One person's (or family's) request for protection."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(unique=True, max_length=32)
+    status: str = Field(default="open", max_length=16)  # open | archived
+    name_latin: str
+    name_native: str = ""
+    nationality: str = Field(default="", max_length=2)
+    birth_date: date | None = None
+    title: str = ""
+    gender: str = ""  # female | male | other | "" (unknown)
+    current_country: str = Field(default="", max_length=2)
+    situation: str = ""  # detained | at-liberty | in-transit
+    facility: str = ""
+    authority_ids: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    protection: str = "humanitarian-visa"  # humanitarian-visa | asylum | resettlement | safe-passage
+    persecution: str = ""
+    family: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    rep_name: str = ""
+    rep_organisation: str = ""
+    rep_address: str = ""
+    rep_email: str = ""
+    rep_phone: str = ""
+    reply_to: str = ""
+    followup_days: int | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class Letter(SQLModel, table=True):
+    """A letter of one kind from one case to one mission, and where it stands."""
+
+    __table_args__ = (UniqueConstraint("case_id", "mission_id", "letter"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    mission_id: str = Field(foreign_key="mission.id", index=True)
+    letter: str = Field(max_length=64)
+    lang: str = Field(max_length=16)
+    status: str = Field(default="drafted", max_length=16)  # drafted sent bounced answered closed
+    created_at: datetime
+    updated_at: datetime
+
+
+class Rendition(SQLModel, table=True):
+    """A file written for a letter. The same inputs never add a second row."""
+
+    __table_args__ = (UniqueConstraint("letter_id", "format", "inputs_hash"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    letter_id: int = Field(foreign_key="letter.id", index=True)
+    format: str = Field(max_length=8)
+    lang: str = Field(max_length=16)
+    path: str
+    sha256: str = Field(max_length=64)
+    inputs_hash: str = Field(max_length=64)
+    rendered_at: datetime
