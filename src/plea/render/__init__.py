@@ -1,0 +1,1 @@
+"""Letters: Jinja templates → light Markdown → blocks → DOCX / Markdown / text."""

@@ -1,0 +1,69 @@
+"""Rendering one letter: template + context → Markdown → blocks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from plea.render.blocks import Block, parse, to_text
+from plea.render.catalog import LetterSpec, get_letter, letters_root
+from plea.render.context import letter_context
+from plea.render.jinja import make_environment, render_template
+
+
+@dataclass
+class RenderedLetter:
+    letter: str
+    lang: str
+    subject: str
+    markdown: str
+    blocks: list[Block]
+
+    @property
+    def text(self) -> str:
+        return to_text(self.blocks)
+
+
+def render_markdown(spec: LetterSpec, lang: str, context: dict[str, Any], root: Path | None = None) -> str:
+    base = letters_root(root)
+    env = make_environment(base, lang)
+    return render_template(env, spec.template_name(lang), context, base)
+
+
+def render_letter(
+    spec: LetterSpec,
+    lang: str,
+    *,
+    case: Any,
+    mission: Any,
+    today: date,
+    first_letter: dict[str, Any] | None = None,
+    response: dict[str, Any] | None = None,
+    root: Path | None = None,
+) -> RenderedLetter:
+    subject = spec.subject(lang)
+    ctx = letter_context(case=case, mission=mission, lang=lang, letter=spec.name, subject=subject,
+                         today=today, first_letter=first_letter, response=response)
+    md = render_markdown(spec, lang, ctx, root)
+    return RenderedLetter(spec.name, lang, subject, md, parse(md))
+
+
+def preview(letter: str, lang: str, sending: str = "FR", host: str = "US") -> RenderedLetter:
+    """The letter for the fictional sample case (used by `plea templates preview`)."""
+    from plea.sample import sample_case, sample_mission
+
+    return render_letter(
+        get_letter(letter), lang, case=sample_case(), mission=sample_mission(sending, host),
+        today=date(2026, 11, 23),
+        first_letter={"date": date(2026, 10, 1), "ref": "PLEA-2026-0001", "subject": ""},
+        response={"date": date(2026, 11, 2), "outcome": "positive"},
+    )
+
+
+if __name__ == "__main__":  # python -m plea.render.letter LETTER LANG [SENDING]
+    import sys
+
+    out = preview(sys.argv[1], sys.argv[2], *(sys.argv[3:4] or ["FR"]))
+    print(out.markdown if "--md" in sys.argv else out.text)

@@ -1,0 +1,55 @@
+"""Babel's locale data for letters: dates, state names, plural forms, official languages."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_date
+
+RTL_LANGS = {"ar", "he", "fa", "ur"}
+EAST_ASIAN_LANGS = {"zh", "ja", "ko"}
+
+
+@lru_cache(maxsize=64)
+def locale(lang: str) -> Locale:
+    return Locale.parse(lang.replace("-", "_"))
+
+
+def long_date(value: date, lang: str) -> str:
+    return format_date(value, "long", locale=locale(lang))
+
+
+def state_name(code: str, lang: str) -> str:
+    """A state's name in the letter's language (CLDR), e.g. FR in de → Frankreich."""
+    if not code:
+        return ""
+    return locale(lang).territories.get(code.upper()) or locale("en").territories.get(code.upper(), code)
+
+
+def english_state_name(code: str) -> str:
+    return state_name(code, "en")
+
+
+def language_name(lang: str, in_lang: str = "en") -> str:
+    return locale(in_lang).languages.get(lang, lang)
+
+
+def plural(lang: str, n: int, forms: dict[str, Any]) -> str:
+    """Pick the CLDR plural form for n: forms by category (zero one two few many other)."""
+    category = locale(lang).plural_form(n)
+    if category in forms:
+        return str(forms[category])
+    if "other" in forms:
+        return str(forms["other"])
+    raise ValueError(f"plural(): no form for category {category!r} (give other=…)")
+
+
+def official_languages(state: str) -> tuple[str, ...]:
+    """CLDR's official languages of a state, most widely used first (e.g. CH → de fr it)."""
+    from babel.languages import get_official_languages
+
+    langs = get_official_languages(state.upper(), de_facto=True)
+    return tuple(lang.split("_")[0] for lang in langs)
