@@ -1,0 +1,85 @@
+"""The `plea` command: a root app joining one sub-app per noun.
+
+Errors from the core (PleaError) become one line `plea: error: …` on stderr and the
+error's exit code; a traceback only with --debug (locals could hold asylum data).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from plea import __version__
+from plea.cli import cases, db, embassies, letters, templates
+from plea.cli.common import OPTIONS
+
+
+class PleaGroup(TyperGroup):
+    def invoke(self, ctx: Any) -> Any:
+        from plea.errors import ExitStatus, PleaError
+
+        try:
+            return super().invoke(ctx)
+        except PleaError as exc:
+            if OPTIONS.debug:
+                raise
+            typer.echo(f"plea: error: {exc}", err=True)
+            raise typer.Exit(int(exc.exit_code)) from None
+        except KeyboardInterrupt:
+            typer.echo("plea: interrupted; nothing was half-written", err=True)
+            raise typer.Exit(130) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:
+            if OPTIONS.debug or exc.__class__.__module__.startswith("click"):
+                raise
+            typer.echo(
+                f"plea: error: unexpected {exc.__class__.__name__}. Nothing was committed. "
+                "Run again with --debug for details (the trace may contain personal data: "
+                "check it before sharing).",
+                err=True,
+            )
+            raise typer.Exit(int(ExitStatus.ERROR)) from None
+
+
+app = typer.Typer(
+    cls=PleaGroup,
+    name="plea",
+    help="Letter campaigns to governments: cases, letters to every embassy in its language, and who answered.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"plea {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    db_path: Annotated[str | None, typer.Option("--db", help="Use this SQLite database file.", metavar="PATH")] = None,
+    actor: Annotated[str | None, typer.Option("--actor", metavar="NAME", help="Who is acting, for the history (else PLEA_ACTOR, else your login).")] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show plea's version.")] = False,
+) -> None:
+    OPTIONS.db = db_path
+    OPTIONS.actor = actor
+    OPTIONS.debug = debug
+
+
+app.command("init")(db.init)
+app.add_typer(db.app, name="db")
+app.add_typer(embassies.app, name="embassies")
+app.add_typer(cases.app, name="cases")
+app.add_typer(letters.app, name="letters")
+app.add_typer(templates.app, name="templates")
+
+
+def main() -> None:
+    app()

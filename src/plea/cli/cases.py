@@ -1,0 +1,4 @@
+"""plea cases."""
+import typer
+
+app = typer.Typer(no_args_is_help=True)

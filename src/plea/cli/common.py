@@ -1,0 +1,72 @@
+"""What every command shares: global options, opening the database, printing.
+
+Only light imports at module level: `plea --help` must not load SQLAlchemy, Jinja,
+python-docx or Babel (tests/test_startup.py checks it).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from plea.db.engine import Database
+
+
+@dataclass
+class Options:
+    db: str | None = None
+    debug: bool = False
+    actor: str | None = None
+
+
+OPTIONS = Options()
+
+
+def open_db(*, create: bool = False) -> Database:
+    from plea.db.engine import open_database
+    from plea.db.location import database_url
+
+    return open_database(database_url(OPTIONS.db), create=create)
+
+
+def actor() -> str:
+    from plea.history import current_actor
+
+    return current_actor(OPTIONS.actor)
+
+
+def out() -> Console:
+    from rich.console import Console
+
+    return Console(soft_wrap=False)
+
+
+def err() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def note(message: str) -> None:
+    """A notice for people: stderr, so stdout stays the result."""
+    typer.echo(message, err=True)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def table(*columns: str, title: str | None = None) -> Any:
+    from rich.table import Table
+
+    t = Table(title=title, show_lines=False, header_style="bold")
+    for c in columns:
+        t.add_column(c)
+    return t

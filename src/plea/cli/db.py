@@ -1,0 +1,72 @@
+"""`plea init` and `plea db …`: find, inspect, check and back up the database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from plea.cli.common import OPTIONS, actor, note, open_db, print_json
+
+app = typer.Typer(help="Where your data is, and how to check and back it up.", no_args_is_help=True)
+
+
+def init() -> None:
+    """Create the database (if needed) and load the shipped embassy directory. Safe to run again."""
+    from plea.embassies import load_shipped
+
+    db = open_db(create=True)
+    with db.transaction() as s:
+        result = load_shipped(s, actor=actor())
+    note(f"database: {db.display}")
+    note(f"embassy directory: {result.summary()}")
+    typer.echo(db.display)
+
+
+@app.command("path")
+def path() -> None:
+    """Print where the database is."""
+    from plea.db.location import database_url, display_url
+
+    typer.echo(display_url(database_url(OPTIONS.db)))
+
+
+@app.command("status")
+def status(json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Schema version and row counts."""
+    from plea.db.maintenance import status as db_status
+
+    info = db_status(open_db())
+    if json_:
+        print_json(info)
+        return
+    typer.echo(f"database: {info['database']}")
+    typer.echo(f"schema version: {info['schema_version']}")
+    for name, n in info["rows"].items():
+        typer.echo(f"  {name:<12} {n:>8}")
+
+
+@app.command("backup")
+def backup(
+    file: Annotated[Path, typer.Argument(help="Where to write the copy.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
+) -> None:
+    """Copy the database safely while it may be in use (SQLite online backup, atomic)."""
+    from plea.db.maintenance import backup as db_backup
+
+    target = db_backup(open_db(), file, force=force)
+    typer.echo(str(target))
+
+
+@app.command("check")
+def check() -> None:
+    """Run SQLite's integrity and foreign-key checks."""
+    from plea.db.maintenance import check as db_check
+    from plea.errors import DatabaseProblem
+
+    problems = db_check(open_db())
+    if problems:
+        raise DatabaseProblem("the database check found problems:\n" + "\n".join(problems),
+                              hint="restore a backup (`plea db backup` makes them) or ask for help")
+    typer.echo("ok")

@@ -1,0 +1,4 @@
+"""plea templates."""
+import typer
+
+app = typer.Typer(no_args_is_help=True)

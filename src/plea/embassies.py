@@ -1,0 +1,364 @@
+"""The embassy directory: validate and import CSV files, edit, pick the mission that
+receives a letter, and measure coverage against the 193 UN member states."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from difflib import get_close_matches
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from sqlalchemy import insert, update
+from sqlmodel import Session, col, select
+
+from plea import states
+from plea.csvio import read_sheet, write_csv
+from plea.db.models import MISSION_KINDS, RESIDENT_KINDS, Mission
+from plea.errors import InvalidInput, NotFound
+from plea.history import record
+from plea.resources import data_dir
+
+#: the columns of data/embassies.csv and of `plea embassies export --csv`
+COLUMNS = [
+    "id", "sending", "host", "city", "kind", "street_address", "postcode", "email", "phone", "website",
+    "latitude", "longitude", "accredited_to", "languages", "source", "source_ref", "licence", "retrieved",
+    "verified_on", "verified_by", "notes",
+]
+REQUIRED = ("id", "sending", "host")
+EDITABLE = ("city", "kind", "street_address", "postcode", "email", "phone", "website", "languages", "notes")
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+
+
+@dataclass
+class ImportResult:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    kept_edits: int = 0  # rows where a person's edits were kept over the file's values
+    changes: list[tuple[str, list[str]]] = field(default_factory=list)  # (id, changed fields)
+
+    def summary(self) -> str:
+        text = f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged"
+        if self.kept_edits:
+            text += f", {self.kept_edits} with your edits kept"
+        return text
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
+                "kept_edits": self.kept_edits}
+
+
+# -- validation -------------------------------------------------------------------------------
+
+def _state_problem(value: str) -> str | None:
+    if states.is_code(value):
+        return None
+    close = states.suggest(value)
+    return f"unknown ISO 3166 code {value!r}" + (f" (did you mean {' or '.join(close)}?)" if close else "")
+
+
+def _valid_language(code: str) -> bool:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(code)
+        return True
+    except (UnknownLocaleError, ValueError):
+        return False
+
+
+def check_email(value: str) -> str | None:
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(value, check_deliverability=False)
+        return None
+    except EmailNotValidError as exc:
+        return f"not a valid email address {value!r}: {exc}"
+
+
+def check_url(value: str) -> str | None:
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or " " in value:
+        return f"not a valid web address {value!r} (it should start with https:// or http://)"
+    return None
+
+
+def validate_fields(row: dict[str, str]) -> list[tuple[str, str]]:
+    """(column, problem) for every bad value in one mission row; empty values are fine
+    except the required ones."""
+    problems: list[tuple[str, str]] = []
+    for column in REQUIRED:
+        if column in row and not row[column]:
+            problems.append((column, "missing value"))
+    if row.get("id") and not _ID.match(row["id"]):
+        problems.append(("id", f"not a usable id {row['id']!r} (letters, digits, . _ : - ; at most 64)"))
+    for column in ("sending", "host"):
+        if row.get(column) and (p := _state_problem(row[column])):
+            problems.append((column, p))
+    if row.get("kind") and row["kind"] not in MISSION_KINDS:
+        close = get_close_matches(row["kind"].lower().replace(" ", "-"), MISSION_KINDS, n=1)
+        problems.append(("kind", f"unknown kind {row['kind']!r}"
+                         + (f" (did you mean {close[0]}?)" if close else f"; one of {', '.join(MISSION_KINDS)}")))
+    if row.get("email") and (p := check_email(row["email"])):
+        problems.append(("email", p))
+    if row.get("website") and (p := check_url(row["website"])):
+        problems.append(("website", p))
+    for column, bound in (("latitude", 90.0), ("longitude", 180.0)):
+        if row.get(column):
+            try:
+                if abs(float(row[column])) > bound:
+                    raise ValueError
+            except ValueError:
+                problems.append((column, f"not a {column} {row[column]!r} (a number from -{bound:g} to {bound:g})"))
+    for code in (row.get("accredited_to") or "").split():
+        if p := _state_problem(code):
+            problems.append(("accredited_to", p))
+    for code in (row.get("languages") or "").replace(",", " ").split():
+        if not _valid_language(code):
+            problems.append(("languages", f"unknown language code {code!r} (use codes such as fr, en, ar)"))
+    if row.get("verified_on"):
+        try:
+            date.fromisoformat(row["verified_on"])
+        except ValueError:
+            problems.append(("verified_on", f"not a date {row['verified_on']!r} (use YYYY-MM-DD)"))
+    return problems
+
+
+def _normalise(row: dict[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for column in COLUMNS:
+        if column not in row:
+            continue
+        v = row[column]
+        if column in ("sending", "host"):
+            v = v.upper()
+        elif column == "accredited_to":
+            v = " ".join(dict.fromkeys(c.upper() for c in v.split()))
+        elif column == "languages":
+            v = " ".join(dict.fromkeys(c.lower() for c in v.replace(",", " ").split()))
+        elif column == "email":
+            v = v.removeprefix("mailto:")
+        if column in ("latitude", "longitude"):
+            values[column] = float(v) if v else None
+        elif column == "verified_on":
+            values[column] = date.fromisoformat(v) if v else None
+        else:
+            values[column] = v
+    return values
+
+
+def parse_file(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """Read and validate a whole file; InvalidInput listing every problem, or the rows."""
+    sheet = read_sheet(path)
+    problems: list[str] = []
+    unknown = [h for h in sheet.header if h not in COLUMNS]
+    missing = [c for c in REQUIRED if c not in sheet.header]
+    if unknown:
+        hints = []
+        for h in unknown:
+            close = get_close_matches(h, COLUMNS, n=1)
+            hints.append(f"{h!r}" + (f" (did you mean {close[0]}?)" if close else ""))
+        problems.append(f"{path}:1: header: unknown column(s) {', '.join(hints)}; columns are: {', '.join(COLUMNS)}")
+    if missing:
+        problems.append(f"{path}:1: header: missing column(s) {', '.join(missing)}")
+    if problems:
+        raise InvalidInput(f"{path}: the header is wrong; nothing was imported", problems=problems)
+    seen: dict[str, int] = {}
+    rows: list[tuple[int, dict[str, Any]]] = []
+    for line, raw in sheet.rows:
+        for column, problem in validate_fields(raw):
+            problems.append(f"{path}:{line}: {column}: {problem}")
+        mid = raw.get("id", "")
+        if mid in seen:
+            problems.append(f"{path}:{line}: id: duplicate id {mid!r} (first on line {seen[mid]})")
+        elif mid:
+            seen[mid] = line
+        rows.append((line, raw))
+    if problems:
+        raise InvalidInput(f"{path}: {len(problems)} problem(s); nothing was imported", problems=problems,
+                           hint="fix these lines and import again")
+    return [(line, _normalise(raw)) for line, raw in rows]
+
+
+# -- import ------------------------------------------------------------------------------------
+
+def import_rows(session: Session, rows: list[dict[str, Any]]) -> ImportResult:
+    """Upsert by id. A field a person edited is kept unless the incoming row carries a
+    newer verification."""
+    result = ImportResult()
+    existing = {m.id: m for m in session.exec(select(Mission))}
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    for values in rows:
+        current = existing.get(values["id"])
+        if current is None:
+            inserts.append({c: values.get(c, "" if c not in ("latitude", "longitude", "verified_on") else None)
+                            for c in COLUMNS} | {"user_fields": ""})
+            result.added += 1
+            continue
+        protected = set(current.user_fields.split())
+        newer = values.get("verified_on") is not None and (
+            current.verified_on is None or values["verified_on"] > current.verified_on)
+        changed: dict[str, Any] = {}
+        kept = False
+        for column, value in values.items():
+            if column == "id" or getattr(current, column) == value:
+                continue
+            if (column in protected or column in ("verified_on", "verified_by")) and not newer:
+                kept = kept or column in protected
+                continue
+            changed[column] = value
+        if kept:
+            result.kept_edits += 1
+        if changed:
+            if newer:
+                changed["user_fields"] = " ".join(sorted(protected | set(changed) & set(EDITABLE)))
+            updates.append({"b_id": current.id, **changed})
+            result.updated += 1
+            result.changes.append((current.id, sorted(changed)))
+        else:
+            result.unchanged += 1
+    if inserts:
+        session.execute(insert(Mission), inserts)
+    for row in updates:
+        mid = row.pop("b_id")
+        session.execute(update(Mission).where(col(Mission.id) == mid).values(**row))
+    return result
+
+
+def import_file(session: Session, path: Path, *, actor: str, dry_run: bool = False,
+                event: str = "embassies.imported") -> ImportResult:
+    rows = parse_file(path)
+    result = import_rows(session, [r for _, r in rows])
+    if dry_run:
+        session.rollback()
+        return result
+    if result.added or result.updated:
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        record(session, event, actor=actor, subject=f"file:{Path(path).name}",
+               data={"sha256": digest, **result.as_dict()})
+    return result
+
+
+def shipped_csv() -> Path:
+    return data_dir() / "embassies.csv"
+
+
+def load_shipped(session: Session, *, actor: str) -> ImportResult:
+    return import_file(session, shipped_csv(), actor=actor, event="embassies.loaded")
+
+
+# -- queries -----------------------------------------------------------------------------------
+
+HAS = {"email": "email", "address": "street_address", "website": "website", "phone": "phone"}
+
+
+def list_missions(session: Session, *, host: str | None = None, sending: str | None = None,
+                  kind: str | None = None, has: list[str] | None = None) -> list[Mission]:
+    q = select(Mission)
+    if host:
+        q = q.where(Mission.host == host)
+    if sending:
+        q = q.where(Mission.sending == sending)
+    if kind:
+        if kind not in MISSION_KINDS:
+            raise InvalidInput(f"--kind: unknown kind {kind!r}; one of {', '.join(MISSION_KINDS)}")
+        q = q.where(Mission.kind == kind)
+    for h in has or []:
+        if h not in HAS:
+            raise InvalidInput(f"--has: unknown {h!r}; one of {', '.join(HAS)}")
+        q = q.where(getattr(Mission, HAS[h]) != "")
+    missions = list(session.exec(q))
+    missions.sort(key=lambda m: (m.host, states.name(m.sending), MISSION_KINDS.index(m.kind) if m.kind in MISSION_KINDS else 99, m.city, m.id))
+    return missions
+
+
+def get_mission(session: Session, mission_id: str) -> Mission:
+    mission = session.get(Mission, mission_id)
+    if mission is None:
+        raise NotFound(f"no mission with id {mission_id!r}", hint="find ids with `plea embassies list`")
+    return mission
+
+
+def _contact_score(m: Mission) -> int:
+    return sum(bool(v) for v in (m.email, m.street_address, m.website, m.phone))
+
+
+def pick_missions(session: Session, host: str) -> dict[str, tuple[Mission, str]]:
+    """For every sending state, the mission that receives letters for `host`: its resident
+    mission there (embassy, high commission, nunciature), else a mission elsewhere
+    accredited to the host. Value: (mission, "resident" | "accredited")."""
+    chosen: dict[str, tuple[Mission, str]] = {}
+    resident = session.exec(select(Mission).where(Mission.host == host, col(Mission.kind).in_(RESIDENT_KINDS)))
+    for m in sorted(resident, key=lambda m: (RESIDENT_KINDS.index(m.kind), -_contact_score(m), m.id)):
+        if m.sending != host:
+            chosen.setdefault(m.sending, (m, "resident"))
+    elsewhere = session.exec(select(Mission).where(col(Mission.accredited_to).contains(host),
+                                                   col(Mission.kind).in_(RESIDENT_KINDS)))
+    for m in sorted(elsewhere, key=lambda m: (RESIDENT_KINDS.index(m.kind), -_contact_score(m), m.id)):
+        if host in m.accredited_to.split() and m.sending != host:
+            chosen.setdefault(m.sending, (m, "accredited"))
+    return chosen
+
+
+def coverage(session: Session, host: str) -> dict[str, Any]:
+    picked = pick_missions(session, host)
+    rows = []
+    totals = {"resident": 0, "accredited": 0, "none": 0, "email": 0, "address": 0, "website": 0, "phone": 0}
+    for code, nm in sorted(states.un_members().items(), key=lambda kv: kv[1]):
+        if code == host:
+            continue
+        mission, how = picked.get(code, (None, "none"))
+        totals[how] += 1
+        row: dict[str, Any] = {"state": code, "name": nm, "mission": how,
+                               "mission_id": mission.id if mission else None,
+                               "city": mission.city if mission else ""}
+        for key, column in HAS.items():
+            has = bool(mission and getattr(mission, column))
+            row[key] = has
+            totals[key] += has
+        rows.append(row)
+    return {"host": host, "states": len(rows), "totals": totals, "rows": rows}
+
+
+# -- edit and export ---------------------------------------------------------------------------
+
+def edit_mission(session: Session, mission_id: str, changes: dict[str, str], *, verified: bool,
+                 actor: str, today: date) -> Mission:
+    mission = get_mission(session, mission_id)
+    problems = [f"--{c.replace('_', '-')}: {p}" for c, p in validate_fields(changes)]
+    if problems:
+        raise InvalidInput("nothing was changed:", problems=problems)
+    values = _normalise({k: v for k, v in changes.items()})
+    changed = [k for k, v in values.items() if getattr(mission, k) != v]
+    for k in changed:
+        setattr(mission, k, values[k])
+    protected = set(mission.user_fields.split()) | set(changed)
+    if verified:
+        mission.verified_on = today
+        mission.verified_by = actor
+        protected |= {c for c in EDITABLE if getattr(mission, c)}
+    mission.user_fields = " ".join(sorted(protected))
+    if not changed and not verified:
+        raise InvalidInput("nothing to change", hint="give at least one of --email --phone --address --website --languages --verified")
+    session.add(mission)
+    record(session, "mission.edited", actor=actor, subject=f"mission:{mission.id}",
+           data={"fields": sorted(changed), "verified": verified})
+    return mission
+
+
+def mission_row(m: Mission) -> dict[str, Any]:
+    row = {c: getattr(m, c) for c in COLUMNS}
+    for c in ("latitude", "longitude"):
+        row[c] = "" if row[c] is None else repr(row[c])
+    row["verified_on"] = m.verified_on.isoformat() if m.verified_on else ""
+    return row
+
+
+def export_csv(missions: list[Mission]) -> str:
+    return write_csv(COLUMNS, [mission_row(m) for m in missions])

@@ -1,0 +1,94 @@
+"""Files plea writes: atomically (temp file, fsync, rename, fsync the folder), private
+(0600), under names that cannot leave their folder on any OS."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+from plea.errors import InvalidInput
+
+_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+# control characters, bidi overrides/isolates, surrogates, and characters Windows forbids
+_BAD = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff<>:\"/\\|?*]")
+MAX_NAME_BYTES = 100
+
+
+def safe_name(raw: str, *, fallback: str = "file") -> str:
+    """One path component that is safe on Linux, macOS and Windows."""
+    name = unicodedata.normalize("NFKC", raw)
+    name = _BAD.sub("_", name)
+    name = re.sub(r"\s+", " ", name).strip(" .")
+    name = re.sub(r"\.{2,}", ".", name)
+    stem = name.split(".", 1)[0].upper()
+    if not name or stem in _WINDOWS_RESERVED:
+        name = f"_{name}" if name else fallback
+    encoded = name.encode("utf-8")
+    if len(encoded) > MAX_NAME_BYTES:
+        name = encoded[:MAX_NAME_BYTES].decode("utf-8", errors="ignore").rstrip(" .")
+    return name or fallback
+
+
+def inside(folder: Path, name: str) -> Path:
+    """folder/name, refusing any result outside folder."""
+    root = folder.resolve()
+    target = (root / name).resolve()
+    if target.parent != root:
+        raise InvalidInput(f"refusing to write outside {root}: {name!r}")
+    return target
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, write: Callable[[IO[bytes]], None], *, mode: int = 0o600) -> None:
+    """Write through `write(fileobj)` to a temp file beside path, then rename over path.
+    A crash at any moment leaves either the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:40]}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    _fsync_dir(path.parent)
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o600) -> None:
+    atomic_write(path, lambda fh: fh.write(data), mode=mode)
+
+
+def atomic_write_text(path: Path, text: str, *, mode: int = 0o600) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"), mode=mode)
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 16), b""):
+            h.update(chunk)
+    return h.hexdigest()

@@ -1,0 +1,99 @@
+"""States: ISO 3166-1 alpha-2 codes, their names (Babel/CLDR), the UN member list, and
+turning what a person typed ("France", "Frankreich", "fr", "Frnace") into a code."""
+
+from __future__ import annotations
+
+import csv
+import unicodedata
+from difflib import get_close_matches
+from functools import lru_cache
+
+from plea.errors import NotFound
+from plea.resources import data_dir
+
+#: codes CLDR lists that are not states (continents, unions, unknown region)
+_NOT_STATES = {"EU", "EZ", "UN", "ZZ", "QO", "XA", "XB"}
+
+
+@lru_cache(maxsize=1)
+def un_members() -> dict[str, str]:
+    """alpha-2 → English name, for the 193 UN member states (data/un_member_states.csv)."""
+    with open(data_dir() / "un_member_states.csv", encoding="utf-8", newline="") as fh:
+        return {row["iso2"]: row["name_en"] for row in csv.DictReader(fh)}
+
+
+@lru_cache(maxsize=8)
+def territory_names(lang: str = "en") -> dict[str, str]:
+    from babel import Locale
+
+    names = Locale.parse(lang).territories
+    return {code: name for code, name in names.items() if len(code) == 2 and code.isalpha() and code not in _NOT_STATES}
+
+
+def is_code(code: str) -> bool:
+    return code.upper() in territory_names("en")
+
+
+def name(code: str, lang: str = "en") -> str:
+    return territory_names(lang).get(code.upper()) or territory_names("en").get(code.upper(), code)
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in text if not unicodedata.combining(c)).replace("&", "and").strip()
+
+
+@lru_cache(maxsize=8)
+def _index(langs: tuple[str, ...]) -> dict[str, str]:
+    index: dict[str, str] = {}
+    for lang in langs:
+        for code, nm in territory_names(lang).items():
+            index.setdefault(_fold(nm), code)
+    for code in territory_names("en"):
+        index[_fold(code)] = code
+    return index
+
+
+def suggest(text: str, langs: tuple[str, ...] = ("en",)) -> list[str]:
+    index = _index(langs)
+    matches = get_close_matches(_fold(text), list(index), n=3, cutoff=0.6)
+    seen: list[str] = []
+    for m in matches:
+        code = index[m]
+        label = f"{code} ({name(code)})"
+        if label not in seen:
+            seen.append(label)
+    return seen
+
+
+def resolve(text: str, langs: tuple[str, ...] = ("en",), *, what: str = "state") -> str:
+    """An alpha-2 code for a code or a name in one of langs; NotFound with suggestions."""
+    key = _fold(text)
+    index = _index(tuple(dict.fromkeys(("en", *langs))))
+    if key in index:
+        return index[key]
+    close = suggest(text, tuple(dict.fromkeys(("en", *langs))))
+    hint = f"did you mean {' or '.join(close)}?" if close else "use an ISO 3166 alpha-2 code such as FR"
+    raise NotFound(f"unknown {what} {text!r}", hint=hint)
+
+
+def user_langs() -> tuple[str, ...]:
+    """The user's language(s) from the environment, for reading state names they type."""
+    import os
+
+    langs = []
+    for var in ("PLEA_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var, "")
+        code = value.split(".")[0].split("_")[0].lower()
+        if code and code not in ("c", "posix") and code.isalpha():
+            langs.append(code)
+    from babel import Locale, UnknownLocaleError
+
+    valid = []
+    for code in dict.fromkeys([*langs, "en"]):
+        try:
+            Locale.parse(code)
+            valid.append(code)
+        except (UnknownLocaleError, ValueError):
+            continue
+    return tuple(valid)
