@@ -13,7 +13,7 @@ from typer.core import TyperGroup
 
 from plea import __version__
 from plea.cli import cases, db, embassies, letters, templates
-from plea.cli.common import OPTIONS
+from plea.cli.common import OPTIONS, close_all
 
 
 class PleaGroup(TyperGroup):
@@ -42,6 +42,8 @@ class PleaGroup(TyperGroup):
                 err=True,
             )
             raise typer.Exit(int(ExitStatus.ERROR)) from None
+        finally:
+            close_all()
 
 
 app = typer.Typer(

@@ -27,13 +27,22 @@ class Options:
 
 
 OPTIONS = Options()
+_OPENED: list[Database] = []
 
 
 def open_db(*, create: bool = False) -> Database:
     from plea.db.engine import open_database
     from plea.db.location import database_url
 
-    return open_database(database_url(OPTIONS.db), create=create)
+    db = open_database(database_url(OPTIONS.db), create=create)
+    _OPENED.append(db)
+    return db
+
+
+def close_all() -> None:
+    """Close what this command opened (SQLite checkpoints its WAL on the last close)."""
+    while _OPENED:
+        _OPENED.pop().close()
 
 
 def actor() -> str:

@@ -23,7 +23,9 @@ from plea.db import HEAD
 from plea.db.location import display_url, ensure_home, home, sqlite_path
 from plea.errors import DatabaseProblem
 
-BUSY_TIMEOUT_MS = 10_000
+def busy_timeout_ms() -> int:
+    """How long a command waits for another one holding the write lock."""
+    return int(os.environ.get("PLEA_BUSY_TIMEOUT_MS", "10000"))
 
 
 def _create_private_file(path: Path) -> None:
@@ -42,7 +44,7 @@ def _sqlite_hooks(engine: Engine, state: dict[str, bool]) -> None:
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
         cur = dbapi_conn.cursor()
-        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cur.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.execute("PRAGMA journal_mode = WAL")
         cur.close()

@@ -1,0 +1,96 @@
+"""`plea init` and `plea db …` through the CLI."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import stat
+from pathlib import Path
+
+
+def count(path: Path, table: str) -> int:
+    with sqlite3.connect(path) as conn:
+        return conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+
+
+def test_init_creates_private_database_and_loads_embassies(plea, plea_home: Path) -> None:
+    result = plea("init")
+    path = plea_home / "plea.sqlite3"
+    assert result.stdout.strip() == str(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(plea_home.stat().st_mode) == 0o700
+    shipped = (Path(__file__).parents[2] / "data" / "embassies.csv").read_text(encoding="utf-8")
+    shipped_rows = shipped.count("\n") - 1
+    assert count(path, "mission") == shipped_rows
+    assert "added" in result.stderr
+
+
+def test_init_again_changes_nothing(plea, db_file: Path) -> None:
+    missions, events = count(db_file, "mission"), count(db_file, "event")
+    dump_before = "\n".join(sqlite3.connect(db_file).iterdump())
+    result = plea("init")
+    assert "0 added, 0 updated" in result.stderr
+    assert count(db_file, "mission") == missions and count(db_file, "event") == events
+    assert "\n".join(sqlite3.connect(db_file).iterdump()) == dump_before
+
+
+def test_db_path_follows_plea_home_then_db_option(plea, plea_home: Path, tmp_path: Path) -> None:
+    assert plea("db", "path").stdout.strip() == str(plea_home / "plea.sqlite3")
+    other = tmp_path / "x.sqlite3"
+    assert plea("--db", str(other), "db", "path").stdout.strip() == str(other)
+
+
+def test_database_url_env_is_used(plea, tmp_path: Path, monkeypatch) -> None:
+    target = tmp_path / "via-url.sqlite3"
+    monkeypatch.setenv("PLEA_DATABASE_URL", f"sqlite:///{target}")
+    assert plea("db", "path").stdout.strip() == str(target)
+
+
+def test_db_status_json_counts_rows(plea, db_file: Path) -> None:
+    info = json.loads(plea("db", "status", "--json").stdout)
+    assert info["schema_version"] == "0002"
+    assert info["rows"]["mission"] == count(db_file, "mission")
+    assert info["rows"]["case"] == 0
+
+
+def test_db_backup_is_a_consistent_private_copy(plea, db_file: Path, tmp_path: Path) -> None:
+    target = tmp_path / "backups" / "b.sqlite3"
+    assert plea("db", "backup", str(target)).stdout.strip() == str(target)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert count(target, "mission") == count(db_file, "mission")
+    assert not [p for p in target.parent.iterdir() if p.name.endswith(".tmp")]
+    # refuses to overwrite without --force
+    r = plea("db", "backup", str(target), code=6)
+    assert "exists" in r.stderr and "--force" in r.stderr
+    plea("db", "backup", str(target), "--force")
+
+
+def test_db_check_ok_and_damaged(plea, db_file: Path) -> None:
+    assert plea("db", "check").stdout.strip() == "ok"
+    with sqlite3.connect(db_file) as conn:
+        conn.execute("PRAGMA foreign_keys=OFF")
+        conn.execute("INSERT INTO letter (case_id, mission_id, letter, lang, status, created_at, updated_at)"
+                     " VALUES (99, 'Qnone', 'x', 'en', 'drafted', '2026-01-01', '2026-01-01')")
+    r = plea("db", "check", code=5)
+    assert "foreign key" in r.stderr
+
+
+def test_commands_on_missing_database_say_run_init(plea) -> None:
+    r = plea("embassies", "list", code=5)
+    assert r.stderr.startswith("plea: error: no plea database at ")
+    assert "plea init" in r.stderr
+    assert "Traceback" not in r.stderr + r.stdout
+
+
+def test_corrupt_database_error_has_no_traceback(plea, plea_home: Path) -> None:
+    plea_home.mkdir(parents=True)
+    (plea_home / "plea.sqlite3").write_bytes(b"garbage" * 1000)
+    r = plea("db", "status", code=5)
+    assert "damaged or not a plea database" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_version(plea) -> None:
+    from plea import __version__
+
+    assert plea("--version").stdout.strip() == f"plea {__version__}"
