@@ -1,4 +1,202 @@
-"""plea cases."""
+"""`plea cases …`: record and keep the protection requests letters are written for."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
 
-app = typer.Typer(no_args_is_help=True)
+from plea.cli.common import actor, note, open_db, out, print_json, table
+
+app = typer.Typer(help="Cases: one person's (or family's) request for protection.", no_args_is_help=True)
+
+RefArg = Annotated[str, typer.Argument(help="Case reference, e.g. PLEA-2026-0001 (or its number).", metavar="CASE")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def _opt(*names: str, help: str) -> Any:  # noqa: A002
+    return typer.Option(*names, help=help)
+
+
+def _case_values(
+    name: str | None, native_name: str | None, nationality: str | None, born: str | None, title: str | None,
+    gender: str | None, country: str | None, situation: str | None, facility: str | None, ids: list[str] | None,
+    protection: str | None, persecution: str | None, persecution_file: Path | None, family: list[str] | None,
+    rep_name: str | None, rep_org: str | None, rep_address: str | None, rep_email: str | None,
+    rep_phone: str | None, reply_to: str | None, followup_days: int | None,
+) -> dict[str, Any]:
+    from plea.errors import InvalidInput
+
+    values: dict[str, Any] = {
+        "name_latin": name, "name_native": native_name, "nationality": nationality, "birth_date": born,
+        "title": title, "gender": gender, "current_country": country, "situation": situation,
+        "facility": facility, "protection": protection, "persecution": persecution, "rep_name": rep_name,
+        "rep_organisation": rep_org, "rep_address": rep_address, "rep_email": rep_email,
+        "rep_phone": rep_phone, "reply_to": reply_to, "followup_days": followup_days,
+    }
+    values = {k: v for k, v in values.items() if v is not None}
+    if persecution_file is not None:
+        try:
+            values["persecution"] = persecution_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InvalidInput(f"--persecution-file: cannot read {persecution_file}: {exc}") from None
+    if ids:
+        parsed = []
+        for item in ids:
+            label, sep, number = item.partition("=")
+            if not sep or not label.strip() or not number.strip():
+                raise InvalidInput(f"--id: {item!r} should be LABEL=NUMBER, e.g. 'Alien Registration Number=A-123-456-789'")
+            parsed.append({"label": label.strip(), "number": number.strip()})
+        values["authority_ids"] = parsed
+    if family:
+        members = []
+        for item in family:
+            parts = [p.strip() for p in item.split(";")]
+            if len(parts) > 3 or not parts[0]:
+                raise InvalidInput(f"--family: {item!r} should be 'NAME;RELATION;BIRTH-DATE' (relation and date optional)")
+            parts += [""] * (3 - len(parts))
+            members.append({"name": parts[0], "relation": parts[1], "birth_date": parts[2]})
+        values["family"] = members
+    return values
+
+
+# The same options serve add and edit.
+NameOpt = Annotated[str | None, _opt("--name", help="Applicant's name in Latin script.")]
+NativeOpt = Annotated[str | None, _opt("--native-name", help="Name in native script, e.g. Cyrillic.")]
+NatOpt = Annotated[str | None, _opt("--nationality", help="Nationality: ISO code or name, e.g. RU.")]
+BornOpt = Annotated[str | None, _opt("--born", help="Date of birth, YYYY-MM-DD.")]
+TitleOpt = Annotated[str | None, _opt("--title", help="Title for salutations, e.g. Ms, Dr.")]
+GenderOpt = Annotated[str | None, _opt("--gender", help="female, male or other (for grammar in letters).")]
+CountryOpt = Annotated[str | None, _opt("--country", help="Country the applicant is in now.")]
+SituationOpt = Annotated[str | None, _opt("--situation", help="detained, at-liberty or in-transit.")]
+FacilityOpt = Annotated[str | None, _opt("--facility", help="Detention facility's name.")]
+IdOpt = Annotated[list[str] | None, _opt("--id", help="LABEL=NUMBER held by authorities (repeatable).")]
+ProtectionOpt = Annotated[str | None, _opt("--protection", help="humanitarian-visa, asylum, resettlement or safe-passage.")]
+PersecutionOpt = Annotated[str | None, _opt("--persecution", help="Summary of the persecution (paragraphs).")]
+PersecutionFileOpt = Annotated[Path | None, _opt("--persecution-file", help="Read the summary from a UTF-8 text file.")]
+FamilyOpt = Annotated[list[str] | None, _opt("--family", help="'NAME;RELATION;BIRTH-DATE' (repeatable).")]
+RepNameOpt = Annotated[str | None, _opt("--rep-name", help="Representative (lawyer, NGO worker).")]
+RepOrgOpt = Annotated[str | None, _opt("--rep-org", help="Representative's organisation.")]
+RepAddressOpt = Annotated[str | None, _opt("--rep-address", help="Representative's postal address.")]
+RepEmailOpt = Annotated[str | None, _opt("--rep-email", help="Representative's email.")]
+RepPhoneOpt = Annotated[str | None, _opt("--rep-phone", help="Representative's phone.")]
+ReplyToOpt = Annotated[str | None, _opt("--reply-to", help="Where replies should go.")]
+FollowupOpt = Annotated[int | None, _opt("--followup-days", help="Days before a follow-up is due (default 21).")]
+
+PROMPTED = (("name_latin", "Applicant's name (Latin script)"), ("nationality", "Nationality (ISO code or name)"),
+            ("persecution", "Summary of the persecution"))
+
+
+@app.command("add")
+def add(
+    name: NameOpt = None, native_name: NativeOpt = None, nationality: NatOpt = None, born: BornOpt = None,
+    title: TitleOpt = None, gender: GenderOpt = None, country: CountryOpt = None, situation: SituationOpt = None,
+    facility: FacilityOpt = None, ids: IdOpt = None, protection: ProtectionOpt = None,
+    persecution: PersecutionOpt = None, persecution_file: PersecutionFileOpt = None, family: FamilyOpt = None,
+    rep_name: RepNameOpt = None, rep_org: RepOrgOpt = None, rep_address: RepAddressOpt = None,
+    rep_email: RepEmailOpt = None, rep_phone: RepPhoneOpt = None, reply_to: ReplyToOpt = None,
+    followup_days: FollowupOpt = None,
+) -> None:
+    """Record a new case; prints its reference. In a terminal, asks for what is missing."""
+    from datetime import date
+
+    from plea.cases import create_case
+    from plea.errors import InvalidInput
+
+    values = _case_values(name, native_name, nationality, born, title, gender, country, situation, facility, ids,
+                          protection, persecution, persecution_file, family, rep_name, rep_org, rep_address,
+                          rep_email, rep_phone, reply_to, followup_days)
+    missing = [(f, label) for f, label in PROMPTED if not values.get(f)]
+    if missing and sys.stdin.isatty():
+        for f, label in missing:
+            values[f] = typer.prompt(label)
+    elif not values.get("name_latin"):
+        raise InvalidInput("--name is required (the applicant's name in Latin script)")
+    db = open_db()
+    with db.transaction() as s:
+        case = create_case(s, values, actor=actor(), today=date.today())
+    typer.echo(case.ref)
+
+
+@app.command("edit")
+def edit(
+    ref: RefArg,
+    name: NameOpt = None, native_name: NativeOpt = None, nationality: NatOpt = None, born: BornOpt = None,
+    title: TitleOpt = None, gender: GenderOpt = None, country: CountryOpt = None, situation: SituationOpt = None,
+    facility: FacilityOpt = None, ids: IdOpt = None, protection: ProtectionOpt = None,
+    persecution: PersecutionOpt = None, persecution_file: PersecutionFileOpt = None, family: FamilyOpt = None,
+    rep_name: RepNameOpt = None, rep_org: RepOrgOpt = None, rep_address: RepAddressOpt = None,
+    rep_email: RepEmailOpt = None, rep_phone: RepPhoneOpt = None, reply_to: ReplyToOpt = None,
+    followup_days: FollowupOpt = None,
+) -> None:
+    """Change fields of a case (give only what changes)."""
+    from datetime import date
+
+    from plea.cases import edit_case
+
+    values = _case_values(name, native_name, nationality, born, title, gender, country, situation, facility, ids,
+                          protection, persecution, persecution_file, family, rep_name, rep_org, rep_address,
+                          rep_email, rep_phone, reply_to, followup_days)
+    db = open_db()
+    with db.transaction() as s:
+        case, changed = edit_case(s, ref, values, actor=actor(), today=date.today())
+    note(f"changed: {', '.join(changed)}" if changed else "nothing changed")
+    typer.echo(case.ref)
+
+
+@app.command("list")
+def list_(
+    all_: Annotated[bool, typer.Option("--all", help="Include archived cases.")] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """List open cases (--all for archived ones too)."""
+    from plea import states
+    from plea.cases import case_dict, list_cases
+
+    db = open_db()
+    with db.read() as s:
+        cases = list_cases(s, status=None if all_ else "open")
+    if json_:
+        print_json([case_dict(c) for c in cases])
+        return
+    t = table("ref", "name", "nationality", "situation", "status", "created")
+    for c in cases:
+        t.add_row(c.ref, c.name_latin, states.name(c.nationality) if c.nationality else "", c.situation, c.status,
+                  c.created_at.date().isoformat())
+    out().print(t)
+    note(f"{len(cases)} case(s)")
+
+
+@app.command("show")
+def show(ref: RefArg, json_: JsonOpt = False) -> None:
+    """Show every field of a case."""
+    from plea.cases import case_dict, get_case
+
+    db = open_db()
+    with db.read() as s:
+        data = case_dict(get_case(s, ref))
+    if json_:
+        print_json(data)
+        return
+    width = max(len(k) for k in data)
+    for k, v in data.items():
+        if isinstance(v, list):
+            v = "; ".join(" ".join(str(x) for x in item.values() if x) for item in v)
+        text = str(v if v is not None else "").replace("\n", "\n" + " " * (width + 2))
+        typer.echo(f"{k:<{width}}  {text}")
+
+
+@app.command("archive")
+def archive(
+    ref: RefArg,
+    undo: Annotated[bool, typer.Option("--undo", help="Reopen an archived case.")] = False,
+) -> None:
+    """Archive a case (it leaves `cases list` and `status`; nothing is deleted)."""
+    from plea.cases import set_status
+
+    db = open_db()
+    with db.transaction() as s:
+        case = set_status(s, ref, "open" if undo else "archived", actor=actor())
+    typer.echo(case.ref)

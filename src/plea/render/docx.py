@@ -5,6 +5,7 @@ letterhead document's styles, header and footer."""
 from __future__ import annotations
 
 import io
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -114,11 +115,12 @@ def _prefix(block: Block, number: int) -> str:
     return "• " if block.style == "bullet" else f"{number}. " if block.style == "number" else ""
 
 
-def build_docx(rendered: RenderedLetter, *, paper: str = "a4", letterhead: Path | None = None) -> bytes:
+@lru_cache(maxsize=32)
+def _skeleton(paper: str, lang: str, letterhead: Path | None, letterhead_mtime: float) -> tuple[bytes, dict[str, str]]:
+    """The styled, empty document for one paper size, language and letterhead, built once;
+    and the style ids of plea's paragraph styles in it."""
     doc = _open_base(letterhead)
     _ensure_styles(doc)
-    lang = rendered.lang.split("-")[0]
-    rtl = lang in RTL_LANGS
     if lang in EAST_ASIAN_LANGS:
         _east_asian(doc, lang)
     section = doc.sections[0]
@@ -127,6 +129,23 @@ def build_docx(rendered: RenderedLetter, *, paper: str = "a4", letterhead: Path 
         for side in ("left_margin", "right_margin"):
             setattr(section, side, Mm(25))
         section.top_margin = section.bottom_margin = Mm(20)
+    ids = {key: doc.styles[name].style_id for key, name in STYLE_NAMES.items()}
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue(), ids
+
+
+def _set_style(paragraph: Any, style_id: str) -> None:
+    # python-docx's own style setter scans every style per paragraph; the id is known.
+    paragraph._p.get_or_add_pPr().get_or_add_pStyle().val = style_id
+
+
+def build_docx(rendered: RenderedLetter, *, paper: str = "a4", letterhead: Path | None = None) -> bytes:
+    lang = rendered.lang.split("-")[0]
+    rtl = lang in RTL_LANGS
+    mtime = letterhead.stat().st_mtime if letterhead else 0.0
+    skeleton, style_ids = _skeleton(paper, lang if lang in EAST_ASIAN_LANGS else "", letterhead, mtime)
+    doc = Document(io.BytesIO(skeleton))
     props = doc.core_properties
     props.title = rendered.subject
     props.language = rendered.lang
@@ -136,7 +155,8 @@ def build_docx(rendered: RenderedLetter, *, paper: str = "a4", letterhead: Path 
     number = 0
     for block in rendered.blocks:
         number = number + 1 if block.style == "number" else 0
-        paragraph = doc.add_paragraph(style=STYLE_NAMES.get(block.style, "Plea Body"))
+        paragraph = doc.add_paragraph()
+        _set_style(paragraph, style_ids.get(block.style, style_ids["body"]))
         prefix = _prefix(block, number)
         if prefix:
             paragraph.add_run(prefix)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 from plea.render.blocks import Block, parse, to_text
 from plea.render.catalog import LetterSpec, get_letter, letters_root
 from plea.render.context import letter_context
-from plea.render.jinja import make_environment, render_template
+from plea.render.jinja import LetterEnvironment, make_environment, render_template
 
 
 @dataclass
@@ -26,10 +27,14 @@ class RenderedLetter:
         return to_text(self.blocks)
 
 
+@lru_cache(maxsize=64)
+def _environment(base: Path, lang: str) -> LetterEnvironment:
+    return make_environment(base, lang)
+
+
 def render_markdown(spec: LetterSpec, lang: str, context: dict[str, Any], root: Path | None = None) -> str:
     base = letters_root(root)
-    env = make_environment(base, lang)
-    return render_template(env, spec.template_name(lang), context, base)
+    return render_template(_environment(base, lang), spec.template_name(lang), context, base)
 
 
 def render_letter(

@@ -47,9 +47,23 @@ def plural(lang: str, n: int, forms: dict[str, Any]) -> str:
     raise ValueError(f"plural(): no form for category {category!r} (give other=…)")
 
 
-def official_languages(state: str) -> tuple[str, ...]:
-    """CLDR's official languages of a state, most widely used first (e.g. CH → de fr it)."""
-    from babel.languages import get_official_languages
+#: an official language spoken by less of the population than this is not chosen for a letter
+MIN_POPULATION_PERCENT = 25.0
 
-    langs = get_official_languages(state.upper(), de_facto=True)
-    return tuple(lang.split("_")[0] for lang in langs)
+
+def official_languages(state: str) -> tuple[str, ...]:
+    """The state's official languages in CLDR, most widely spoken first, leaving out those
+    spoken by under a quarter of the population (Turkish in Cyprus, Arabic in Israel,
+    Russian in Belarus) and regional ones. De facto official languages count only where a
+    state has no de jure one (English in the US): Russian is not chosen for Ukraine."""
+    from babel.core import get_global
+
+    info = get_global("territory_languages").get(state.upper(), {})
+
+    def pick(statuses: tuple[str, ...]) -> list[str]:
+        langs = [(lang, d) for lang, d in info.items() if d.get("official_status") in statuses
+                 and float(d.get("population_percent") or 0) >= MIN_POPULATION_PERCENT]
+        langs.sort(key=lambda item: -float(item[1].get("population_percent") or 0))
+        return [lang.split("_")[0] for lang, _ in langs]
+
+    return tuple(dict.fromkeys(pick(("official",)) or pick(("de_facto_official",))))

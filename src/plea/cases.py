@@ -1,0 +1,199 @@
+"""Cases: one person's (or family's) request for protection. Validation, references,
+creation, edits and archiving, each written with its history event."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from plea import states
+from plea.db.models import Case
+from plea.errors import InvalidInput, NotFound
+from plea.history import record
+from plea.text import clean, clean_line
+
+SITUATIONS = ("detained", "at-liberty", "in-transit")
+PROTECTIONS = ("humanitarian-visa", "asylum", "resettlement", "safe-passage")
+GENDERS = ("female", "male", "other")
+STATUSES = ("open", "archived")
+#: fields a person sets (flags of `plea cases add/edit`), in display order
+FIELDS = (
+    "name_latin", "name_native", "nationality", "birth_date", "title", "gender", "current_country", "situation",
+    "facility", "authority_ids", "protection", "persecution", "family", "rep_name", "rep_organisation",
+    "rep_address", "rep_email", "rep_phone", "reply_to", "followup_days",
+)
+MULTILINE = {"persecution", "rep_address", "reply_to"}
+REF_PREFIX = "PLEA"
+
+
+def _date(field: str, value: Any, problems: list[str]) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        problems.append(f"{field}: not a date {value!r} (use YYYY-MM-DD, e.g. 1990-04-12)")
+        return None
+
+
+def _choice(field: str, value: str, allowed: tuple[str, ...], problems: list[str]) -> str:
+    if value and value not in allowed:
+        problems.append(f"{field}: {value!r} is not one of {', '.join(allowed)}")
+    return value
+
+
+def _state(field: str, value: str, problems: list[str]) -> str:
+    if not value:
+        return ""
+    try:
+        return states.resolve(value, states.user_langs(), what="state")
+    except NotFound as exc:
+        problems.append(f"{field}: {exc}")
+        return value
+
+
+def normalise(values: dict[str, Any], *, today: date) -> dict[str, Any]:
+    """Clean and check the given fields; InvalidInput naming every bad field."""
+    problems: list[str] = []
+    out: dict[str, Any] = {}
+    for field, value in values.items():
+        if field not in FIELDS:
+            raise InvalidInput(f"unknown case field {field!r}")
+        if field == "birth_date":
+            d = _date(field, value, problems)
+            if d and d > today:
+                problems.append(f"birth_date: {d.isoformat()} is in the future")
+            out[field] = d
+        elif field in ("nationality", "current_country"):
+            out[field] = _state(field, clean_line(str(value or "")), problems)
+        elif field == "situation":
+            out[field] = _choice(field, clean_line(str(value or "")), SITUATIONS, problems)
+        elif field == "protection":
+            out[field] = _choice(field, clean_line(str(value or "")), PROTECTIONS, problems)
+        elif field == "gender":
+            out[field] = _choice(field, clean_line(str(value or "")), GENDERS, problems)
+        elif field == "followup_days":
+            if value in (None, ""):
+                out[field] = None
+            else:
+                try:
+                    n = int(value)
+                    if not 1 <= n <= 365:
+                        raise ValueError
+                    out[field] = n
+                except (TypeError, ValueError):
+                    problems.append(f"followup_days: {value!r} is not a number of days from 1 to 365")
+        elif field == "rep_email":
+            v = clean_line(str(value or ""))
+            if v:
+                from plea.embassies import check_email
+
+                if p := check_email(v):
+                    problems.append(f"rep_email: {p}")
+            out[field] = v
+        elif field == "authority_ids":
+            out[field] = [{"label": clean_line(str(d.get("label", ""))), "number": clean_line(str(d.get("number", "")))}
+                          for d in value or []]
+        elif field == "family":
+            members = []
+            for m in value or []:
+                born = _date("family birth_date", m.get("birth_date", ""), problems)
+                members.append({"name": clean_line(str(m.get("name", ""))), "relation": clean_line(str(m.get("relation", ""))),
+                                "birth_date": born.isoformat() if born else ""})
+                if not members[-1]["name"]:
+                    problems.append("family: a family member needs a name")
+            out[field] = members
+        elif field in MULTILINE:
+            out[field] = clean(str(value or "")).strip()
+        else:
+            out[field] = clean_line(str(value or ""))
+    if "name_latin" in out and not out["name_latin"]:
+        problems.append("name_latin: the applicant's name (Latin script) is required")
+    if problems:
+        raise InvalidInput("the case was not saved:", problems=problems)
+    return out
+
+
+def next_ref(session: Session, year: int) -> str:
+    prefix = f"{REF_PREFIX}-{year}-"
+    last = session.exec(select(func.max(Case.ref)).where(col(Case.ref).startswith(prefix))).one()
+    n = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{n:04d}"
+
+
+def create_case(session: Session, values: dict[str, Any], *, actor: str, today: date) -> Case:
+    clean_values = normalise(values, today=today)
+    if not clean_values.get("name_latin"):
+        raise InvalidInput("the case was not saved:", problems=["name_latin: the applicant's name (Latin script) is required"])
+    now = datetime.now(UTC)
+    case = Case(ref=next_ref(session, today.year), created_at=now, updated_at=now, **clean_values)
+    session.add(case)
+    session.flush()
+    record(session, "case.created", actor=actor, case_id=case.id, subject=f"case:{case.ref}",
+           data={"fields": sorted(k for k, v in clean_values.items() if v not in (None, "", []))})
+    return case
+
+
+def get_case(session: Session, ref: str) -> Case:
+    ref_u = ref.strip().upper()
+    case = session.exec(select(Case).where(Case.ref == ref_u)).first()
+    if case is None and ref_u.isdigit():
+        case = session.exec(select(Case).where(col(Case.ref).endswith(f"-{int(ref_u):04d}"))).first()
+    if case is None:
+        refs = list(session.exec(select(Case.ref)))
+        from difflib import get_close_matches
+
+        close = get_close_matches(ref_u, refs, n=3)
+        raise NotFound(f"no case {ref!r}", hint=f"did you mean {' or '.join(close)}?" if close else "list cases with `plea cases list`")
+    return case
+
+
+def edit_case(session: Session, ref: str, values: dict[str, Any], *, actor: str, today: date) -> tuple[Case, list[str]]:
+    case = get_case(session, ref)
+    clean_values = normalise(values, today=today)
+    changed = [k for k, v in clean_values.items() if getattr(case, k) != v]
+    if not changed:
+        return case, []
+    for k in changed:
+        setattr(case, k, clean_values[k])
+    case.updated_at = datetime.now(UTC)
+    session.add(case)
+    record(session, "case.edited", actor=actor, case_id=case.id, subject=f"case:{case.ref}", data={"fields": sorted(changed)})
+    return case, changed
+
+
+def set_status(session: Session, ref: str, status: str, *, actor: str) -> Case:
+    case = get_case(session, ref)
+    if case.status == status:
+        return case
+    case.status = status
+    case.updated_at = datetime.now(UTC)
+    session.add(case)
+    record(session, f"case.{'archived' if status == 'archived' else 'reopened'}", actor=actor, case_id=case.id,
+           subject=f"case:{case.ref}")
+    return case
+
+
+def list_cases(session: Session, *, status: str | None = "open") -> list[Case]:
+    q = select(Case).order_by(col(Case.ref))
+    if status:
+        q = q.where(Case.status == status)
+    return list(session.exec(q))
+
+
+def case_dict(case: Case) -> dict[str, Any]:
+    data = {"ref": case.ref, "status": case.status}
+    for f in FIELDS:
+        v = getattr(case, f)
+        data[f] = v.isoformat() if isinstance(v, date) else v
+    data["created_at"] = case.created_at.isoformat()
+    data["updated_at"] = case.updated_at.isoformat()
+    return data
+
+
+def missing_fields(case: Case, required: tuple[str, ...]) -> list[str]:
+    return [f for f in required if getattr(case, f, None) in (None, "", [])]
