@@ -67,8 +67,9 @@ def preview(letter: str, lang: str, sending: str = "FR", host: str = "US") -> Re
     )
 
 
-if __name__ == "__main__":  # python -m plea.render.letter LETTER LANG [SENDING]
+if __name__ == "__main__":  # python -m plea.render.letter LETTER LANG [SENDING] [--md]
     import sys
 
-    out = preview(sys.argv[1], sys.argv[2], *(sys.argv[3:4] or ["FR"]))
+    args = [a for a in sys.argv[1:] if a != "--md"]
+    out = preview(args[0], args[1], *(args[2:3] or ["FR"]))
     print(out.markdown if "--md" in sys.argv else out.text)
