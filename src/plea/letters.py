@@ -17,7 +17,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from plea.cases import get_case, missing_fields
-from plea.db.models import Case, Letter, Rendition
+from plea.db.models import Case, Letter, LetterEvent, Rendition
 from plea.errors import Conflict, InvalidInput, TemplateProblem
 from plea.fileio import atomic_write_bytes, atomic_write_text, inside, safe_name, sha256_file
 from plea.history import record
@@ -58,6 +58,33 @@ def plan(session: Session, ref: str, *, letter: str, to: str, host: str, lang: s
     spec = get_letter(letter)
     found, missing = recipients(session, spec, host=host, to=to, lang=lang)
     return case, spec, found, missing
+
+
+def with_context(session: Session, case: Case, spec: LetterSpec, found: list[Recipient], *, to: str,
+                 due: bool, today: date) -> list[Planned]:
+    """Attach what follow-ups and thanks cite; keep only the recipients they make sense for."""
+    from plea import campaign
+    from plea.recipients import parse_to
+
+    named = parse_to(to)
+    if spec.name == "follow-up" or due:
+        if spec.name != "follow-up":
+            raise InvalidInput("--due goes with --letter follow-up")
+        firsts = campaign.first_letter_info(session, case)
+        keep = {s.state for s in campaign.followups(session, case, today)} if due else set(firsts)
+        lacking = [r.state for r in found if r.state not in firsts]
+        if named is not None and lacking and not due:
+            raise InvalidInput(f"no first letter was sent to {', '.join(lacking)}: a follow-up cites it",
+                               hint="mark the first letters sent with `plea letters sent`")
+        return [Planned(r, first_letter=firsts[r.state]) for r in found if r.state in keep]
+    if spec.name == "thanks":
+        answers = campaign.last_responses(session, case)
+        lacking = [r.state for r in found if r.state not in answers]
+        if named is not None and lacking:
+            raise InvalidInput(f"no answer is logged from {', '.join(lacking)}: a thank-you letter cites it",
+                               hint="log it with `plea responses log`")
+        return [Planned(r, response=answers[r.state]) for r in found if r.state in answers]
+    return [Planned(r) for r in found]
 
 
 def file_stem(case: Case, r: Recipient, spec: LetterSpec) -> str:
@@ -140,6 +167,7 @@ def write_letters(
                             status="drafted", created_at=now, updated_at=now)
             session.add(letter)
             session.flush()
+            session.add(LetterEvent(letter_id=letter.id or 0, status="drafted", on=today, recorded_at=now, actor=actor))
         elif letter.lang != rec.lang:
             letter.lang = rec.lang
             letter.updated_at = now

@@ -12,7 +12,7 @@ import typer
 from typer.core import TyperGroup
 
 from plea import __version__
-from plea.cli import cases, db, embassies, letters, templates
+from plea.cli import campaign, cases, db, demo, embassies, letters, responses, templates
 from plea.cli.common import OPTIONS, close_all
 
 
@@ -76,11 +76,17 @@ def root(
 
 
 app.command("init")(db.init)
+app.command("status")(campaign.status)
+app.command("followups")(campaign.followups)
+app.command("history")(campaign.history)
+app.command("demo")(demo.demo)
 app.add_typer(db.app, name="db")
 app.add_typer(embassies.app, name="embassies")
 app.add_typer(cases.app, name="cases")
 app.add_typer(letters.app, name="letters")
+app.add_typer(responses.app, name="responses")
 app.add_typer(templates.app, name="templates")
+app.add_typer(campaign.config_app, name="config")
 
 
 def main() -> None:

@@ -62,13 +62,14 @@ def render(
     paper: Annotated[str | None, typer.Option("--paper", help="a4 or letter (default: from the host state).")] = None,
     lang: LangOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Replace files in --out that plea did not write.")] = False,
+    due: Annotated[bool, typer.Option("--due", help="With --letter follow-up: only letters due for a follow-up.")] = False,
     json_: JsonOpt = False,
 ) -> None:
     """Render the letter for each recipient, each in its language, and record them."""
     from datetime import date
 
     from plea.errors import InvalidInput, NotFound
-    from plea.letters import Planned, parse_formats, plan as make_plan, render_all, write_letters
+    from plea.letters import parse_formats, plan as make_plan, render_all, with_context, write_letters
 
     fmts = parse_formats(formats)
     if paper is not None and paper not in ("a4", "letter"):
@@ -83,7 +84,11 @@ def render(
         if not found:
             raise NotFound("no recipient: no mission matches --to for this --host",
                            hint="see `plea letters plan` and `plea embassies coverage --host …`")
-        rendered = render_all(case, spec, [Planned(r) for r in found], today=today)
+        planned = with_context(s, case, spec, found, to=to, due=due, today=today)
+        if not planned:
+            note("nothing to render: no letter is due" if due else "nothing to render")
+            return
+        rendered = render_all(case, spec, planned, today=today)
         with _progress(len(rendered) * len(fmts), "writing letters") as step:
             written = write_letters(s, case, spec, rendered, out_dir=out_dir, formats=fmts, paper=paper,
                                     letterhead=letterhead, today=today, actor=who, force=force, progress=step)
@@ -124,3 +129,78 @@ class _progress:
     def __exit__(self, *exc: object) -> None:
         if self.bar is not None:
             self.bar.stop()
+
+
+ViaOpt = Annotated[str, typer.Option("--via", help="email, post, fax, hand, web-form.")]
+OnOpt = Annotated[str | None, typer.Option("--on", help="Date, YYYY-MM-DD (default: today).")]
+SentToOpt = Annotated[str, typer.Option("--to", help="all, or states (FR,DE) / groups (@eu).")]
+
+
+def parse_day(value: str | None, option: str = "--on"):  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from plea.errors import InvalidInput
+
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{option}: not a date {value!r} (use YYYY-MM-DD)") from None
+
+
+@app.command("sent")
+def sent(
+    ref: RefArg,
+    to: SentToOpt,
+    via: ViaOpt,
+    on: OnOpt = None,
+    letter: LetterOpt = "humanitarian-visa",
+    proof: Annotated[Path | None, typer.Option("--proof", help="Receipt, tracking note or screenshot to keep.")] = None,
+) -> None:
+    """Mark letters sent (again, if they were sent before). A proof is kept with its sha256."""
+    from datetime import date
+
+    from plea import states
+    from plea.campaign import mark_sent
+    from plea.cases import get_case
+
+    day = parse_day(on)
+    db = open_db()
+    who = actor()
+    with db.transaction() as s:
+        case = get_case(s, ref)
+        chosen = mark_sent(s, case, to=to, on=day, via=via, letter=letter, proof=proof, actor=who, today=date.today())
+    for _lt, m in chosen:
+        typer.echo(m.sending)
+    note(f"{len(chosen)} letter(s) of {case.ref} marked sent on {day.isoformat()} via {via}: "
+         + ", ".join(states.name(m.sending) for _, m in chosen[:10]) + (" …" if len(chosen) > 10 else ""))
+
+
+def _mark(ref: str, to: str, on: str | None, status: str, letter: str) -> None:
+    from datetime import date
+
+    from plea.campaign import mark_status
+    from plea.cases import get_case
+
+    day = parse_day(on)
+    db = open_db()
+    who = actor()
+    with db.transaction() as s:
+        case = get_case(s, ref)
+        chosen = mark_status(s, case, status, to=to, on=day, actor=who, today=date.today(), letter=letter)
+    for _lt, m in chosen:
+        typer.echo(m.sending)
+    note(f"{len(chosen)} letter(s) of {case.ref} marked {status}")
+
+
+@app.command("bounced")
+def bounced(ref: RefArg, to: SentToOpt, on: OnOpt = None, letter: LetterOpt = "humanitarian-visa") -> None:
+    """Mark sent letters as bounced (returned, undeliverable)."""
+    _mark(ref, to, on, "bounced", letter)
+
+
+@app.command("close")
+def close(ref: RefArg, to: SentToOpt, on: OnOpt = None, letter: LetterOpt = "humanitarian-visa") -> None:
+    """Close letters: no answer is expected any more (no follow-ups)."""
+    _mark(ref, to, on, "closed", letter)

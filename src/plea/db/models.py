@@ -131,3 +131,40 @@ class Rendition(SQLModel, table=True):
     sha256: str = Field(max_length=64)
     inputs_hash: str = Field(max_length=64)
     rendered_at: datetime
+
+
+LETTER_STATUSES = ("drafted", "sent", "bounced", "answered", "closed")
+CHANNELS = ("email", "post", "fax", "hand", "web-form", "phone", "other")
+OUTCOMES = ("positive", "negative", "acknowledged", "info-requested", "referred", "other")
+
+
+class LetterEvent(SQLModel, table=True):
+    """A letter's change of status, with the date it happened (sent on, bounced on…)."""
+
+    __tablename__ = "letter_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    letter_id: int = Field(foreign_key="letter.id", index=True)
+    status: str = Field(max_length=16)
+    on: date
+    via: str = Field(default="", max_length=16)
+    proof_path: str = ""
+    proof_sha256: str = Field(default="", max_length=64)
+    recorded_at: datetime
+    actor: str = ""
+
+
+class Response(SQLModel, table=True):
+    """A state's answer to a case's letters."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    state: str = Field(max_length=2, index=True)
+    on: date
+    outcome: str = Field(max_length=32)
+    summary: str = ""
+    channel: str = Field(default="", max_length=16)
+    attachments: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    unsolicited: bool = False
+    recorded_at: datetime
+    actor: str = ""

@@ -1,0 +1,346 @@
+"""The campaign log: letters sent, bounced or closed, responses from states, what is
+overdue, and each case's timeline. Every change is written with its history event in
+the caller's one transaction."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from plea import states
+from plea.db.models import CHANNELS, OUTCOMES, Case, Event, Letter, LetterEvent, Mission, Response, Setting
+from plea.errors import Conflict, InvalidInput, NotFound
+from plea.history import record
+from plea.text import clean
+
+DEFAULT_FOLLOWUP_DAYS = 21
+FIRST_LETTER = "humanitarian-visa"
+
+
+# -- settings ----------------------------------------------------------------------------------
+
+def get_setting(session: Session, key: str) -> str | None:
+    row = session.get(Setting, key)
+    return row.value if row else None
+
+
+def set_setting(session: Session, key: str, value: str, *, actor: str) -> None:
+    row = session.get(Setting, key) or Setting(key=key)
+    row.value = value
+    session.add(row)
+    record(session, "setting.changed", actor=actor, subject=f"setting:{key}", data={"value": value})
+
+
+def followup_days(session: Session, case: Case) -> int:
+    if case.followup_days:
+        return case.followup_days
+    value = get_setting(session, "followup_days")
+    return int(value) if value else DEFAULT_FOLLOWUP_DAYS
+
+
+# -- letters to states -------------------------------------------------------------------------
+
+def case_letters(session: Session, case: Case, letter: str | None = None) -> list[tuple[Letter, Mission]]:
+    q = select(Letter, Mission).join(Mission, col(Mission.id) == Letter.mission_id).where(Letter.case_id == case.id)
+    if letter:
+        q = q.where(Letter.letter == letter)
+    return [(lt, m) for lt, m in session.exec(q)]
+
+
+def letter_events(session: Session, letter_ids: list[int]) -> dict[int, list[LetterEvent]]:
+    out: dict[int, list[LetterEvent]] = defaultdict(list)
+    if not letter_ids:
+        return out
+    for ev in session.exec(select(LetterEvent).where(col(LetterEvent.letter_id).in_(letter_ids))
+                           .order_by(col(LetterEvent.on), col(LetterEvent.id))):
+        out[ev.letter_id].append(ev)
+    return out
+
+
+def _select_states(pairs: list[tuple[Letter, Mission]], to: str) -> list[tuple[Letter, Mission]]:
+    from plea.recipients import parse_to
+
+    wanted = parse_to(to)
+    if wanted is None:
+        return pairs
+    by_state = {m.sending: (lt, m) for lt, m in pairs}
+    missing = [c for c in wanted if c not in by_state]
+    if missing:
+        raise NotFound(f"no {pairs[0][0].letter if pairs else 'rendered'} letter for: "
+                       + ", ".join(f"{states.name(c)} ({c})" for c in missing),
+                       hint="render them first with `plea letters render`")
+    return [by_state[c] for c in wanted]
+
+
+def _check_day(on: date, today: date, what: str) -> None:
+    if on > today:
+        raise InvalidInput(f"--on: {on.isoformat()} is in the future; {what} can only be recorded once it happened")
+
+
+def transition(session: Session, case: Case, letter: Letter, status: str, *, on: date, actor: str, via: str = "",
+               proof: tuple[Path, str] | None = None, event_data: dict[str, Any] | None = None) -> LetterEvent:
+    now = datetime.now(UTC)
+    ev = LetterEvent(letter_id=letter.id or 0, status=status, on=on, via=via,
+                     proof_path=str(proof[0]) if proof else "", proof_sha256=proof[1] if proof else "",
+                     recorded_at=now, actor=actor)
+    session.add(ev)
+    previous = letter.status
+    letter.status = status
+    letter.updated_at = now
+    session.add(letter)
+    record(session, f"letter.{status}", actor=actor, case_id=case.id, subject=f"letter:{letter.id}",
+           data={"letter": letter.letter, "mission": letter.mission_id, "from": previous, "on": on.isoformat(),
+                 **({"via": via} if via else {}), **({"proof_sha256": proof[1]} if proof else {}),
+                 **(event_data or {})})
+    return ev
+
+
+def mark_sent(session: Session, case: Case, *, to: str, on: date, via: str, letter: str = FIRST_LETTER,
+              proof: Path | None = None, actor: str, today: date) -> list[tuple[Letter, Mission]]:
+    if via not in CHANNELS:
+        raise InvalidInput(f"--via: {via!r} is not one of {', '.join(CHANNELS)}")
+    _check_day(on, today, "a sending")
+    pairs = case_letters(session, case, letter)
+    if not pairs:
+        raise NotFound(f"{case.ref} has no {letter!r} letters yet", hint="render them first with `plea letters render`")
+    chosen = _select_states(pairs, to)
+    stored = None
+    if proof is not None:
+        from plea.storage import store_file
+
+        stored = store_file(proof, "proofs")
+    for lt, _m in chosen:
+        transition(session, case, lt, "sent", on=on, via=via, proof=stored, actor=actor)
+    return chosen
+
+
+def mark_status(session: Session, case: Case, status: str, *, to: str, on: date, actor: str, today: date,
+                letter: str = FIRST_LETTER) -> list[tuple[Letter, Mission]]:
+    _check_day(on, today, f"a letter {status}")
+    chosen = _select_states(case_letters(session, case, letter), to)
+    for lt, m in chosen:
+        if status == "bounced" and lt.status != "sent":
+            raise Conflict(f"the letter to {states.name(m.sending)} is {lt.status}, not sent: it cannot have bounced")
+        transition(session, case, lt, status, on=on, actor=actor)
+    return chosen
+
+
+# -- responses ---------------------------------------------------------------------------------
+
+def sent_dates(session: Session, case: Case) -> dict[str, list[date]]:
+    """State → dates its letters for this case were sent."""
+    pairs = case_letters(session, case)
+    events = letter_events(session, [lt.id for lt, _ in pairs if lt.id])
+    out: dict[str, list[date]] = defaultdict(list)
+    for lt, m in pairs:
+        out[m.sending] += [e.on for e in events.get(lt.id or 0, []) if e.status == "sent"]
+    return {k: sorted(v) for k, v in out.items() if v}
+
+
+def log_response(session: Session, case: Case, state_text: str, *, on: date, outcome: str, summary: str,
+                 channel: str = "", attachments: list[Path] | None = None, force: bool = False, actor: str,
+                 today: date) -> Response:
+    state = states.resolve(state_text, states.user_langs())
+    if outcome not in OUTCOMES:
+        from difflib import get_close_matches
+
+        close = get_close_matches(outcome, OUTCOMES, n=1)
+        raise InvalidInput(f"--outcome: {outcome!r} is not one of {', '.join(OUTCOMES)}"
+                           + (f" (did you mean {close[0]}?)" if close else ""))
+    if channel and channel not in CHANNELS:
+        raise InvalidInput(f"--channel: {channel!r} is not one of {', '.join(CHANNELS)}")
+    _check_day(on, today, "a response")
+    sent = sent_dates(session, case).get(state, [])
+    if not sent and not force:
+        raise Conflict(f"{case.ref} never wrote to {states.name(state)} ({state})",
+                       hint="if this is an unsolicited reply, log it with --force")
+    if sent and on < sent[0] and not force:
+        raise InvalidInput(f"--on: {on.isoformat()} is before the first letter to {states.name(state)} was sent "
+                           f"({sent[0].isoformat()})", hint="check the date, or pass --force if it is right")
+    stored = []
+    if attachments:
+        from plea.storage import store_file
+
+        for path in attachments:
+            target, digest = store_file(path, "attachments")
+            stored.append({"name": Path(path).name, "path": str(target), "sha256": digest})
+    response = Response(case_id=case.id or 0, state=state, on=on, outcome=outcome, summary=clean(summary).strip(),
+                        channel=channel, attachments=stored, unsolicited=not sent, recorded_at=datetime.now(UTC),
+                        actor=actor)
+    session.add(response)
+    session.flush()
+    record(session, "response.logged", actor=actor, case_id=case.id, subject=f"response:{response.id}",
+           data={"state": state, "outcome": outcome, "on": on.isoformat(), "attachments": [a["sha256"] for a in stored],
+                 "unsolicited": not sent})
+    for lt, m in case_letters(session, case):
+        if m.sending == state and lt.status in ("sent", "bounced"):
+            transition(session, case, lt, "answered", on=on, actor=actor, event_data={"response": response.id})
+    return response
+
+
+def list_responses(session: Session, case: Case | None = None) -> list[tuple[Response, Case]]:
+    q = select(Response, Case).join(Case, col(Case.id) == Response.case_id)
+    if case is not None:
+        q = q.where(Response.case_id == case.id)
+    return [(r, c) for r, c in session.exec(q.order_by(col(Response.on), col(Response.id)))]
+
+
+def response_dict(r: Response, c: Case) -> dict[str, Any]:
+    return {"id": r.id, "case": c.ref, "state": r.state, "state_name": states.name(r.state), "on": r.on.isoformat(),
+            "outcome": r.outcome, "summary": r.summary, "channel": r.channel, "unsolicited": r.unsolicited,
+            "attachments": r.attachments}
+
+
+# -- status and follow-ups ---------------------------------------------------------------------
+
+@dataclass
+class StateStatus:
+    state: str
+    mission: Mission
+    first_sent: date
+    last_sent: date
+    letters: list[Letter]
+    responses: list[Response] = field(default_factory=list)
+    bounced: bool = False
+    closed: bool = False
+    due_on: date | None = None
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.responses)
+
+    @property
+    def outcome(self) -> str:
+        return self.responses[-1].outcome if self.responses else ("bounced" if self.bounced else "")
+
+    def days_waiting(self, today: date) -> int | None:
+        return None if self.answered or self.closed else (today - self.last_sent).days
+
+    def overdue(self, today: date) -> bool:
+        return self.due_on is not None and self.due_on <= today
+
+
+def case_status(session: Session, case: Case, today: date) -> list[StateStatus]:
+    interval = timedelta(days=followup_days(session, case))
+    pairs = case_letters(session, case)
+    events = letter_events(session, [lt.id for lt, _ in pairs if lt.id])
+    responses: dict[str, list[Response]] = defaultdict(list)
+    for r in session.exec(select(Response).where(Response.case_id == case.id).order_by(col(Response.on))):
+        responses[r.state].append(r)
+    by_state: dict[str, StateStatus] = {}
+    for lt, m in pairs:
+        sent = [e.on for e in events.get(lt.id or 0, []) if e.status == "sent"]
+        if not sent:
+            continue
+        st = by_state.get(m.sending)
+        if st is None:
+            st = by_state[m.sending] = StateStatus(m.sending, m, min(sent), max(sent), [], responses.get(m.sending, []))
+        st.first_sent, st.last_sent = min(st.first_sent, *sent), max(st.last_sent, *sent)
+        if lt.letter == FIRST_LETTER:
+            st.mission = m
+        st.letters.append(lt)
+    for st in by_state.values():
+        statuses = {lt.status for lt in st.letters}
+        st.bounced = "bounced" in statuses and "sent" not in statuses
+        st.closed = statuses <= {"closed"}
+        if not st.answered and not st.closed and not st.bounced:
+            st.due_on = st.last_sent + interval
+    return sorted(by_state.values(), key=lambda s: (not s.answered, not s.overdue(today), states.name(s.state)))
+
+
+def headline(rows: list[StateStatus], today: date, *, unsolicited: int = 0) -> dict[str, int]:
+    un = states.un_members()
+    return {
+        "wrote_to": len(rows),
+        "un_members_written": sum(1 for r in rows if r.state in un),
+        "un_members": len(un),
+        "answered": sum(r.answered for r in rows),
+        "positive": sum(1 for r in rows if r.answered and any(x.outcome == "positive" for x in r.responses)),
+        "silent": sum(1 for r in rows if not r.answered and not r.closed),
+        "bounced": sum(r.bounced for r in rows),
+        "due": sum(r.overdue(today) for r in rows),
+        "unsolicited": unsolicited,
+    }
+
+
+def headline_text(h: dict[str, int]) -> str:
+    un = f"{h['un_members_written']} of {h['un_members']} UN member states"
+    wrote = un if h["wrote_to"] == h["un_members_written"] else f"{h['wrote_to']} states ({un})"
+    text = (f"Wrote to {wrote} · {h['answered']} answered ({h['positive']} positive) · {h['silent']} silent · "
+            f"{h['due']} due for follow-up")
+    if h["bounced"]:
+        text += f" · {h['bounced']} bounced"
+    if h["unsolicited"]:
+        text += f" · {h['unsolicited']} unsolicited answer(s)"
+    return text
+
+
+def status_dict(st: StateStatus, today: date) -> dict[str, Any]:
+    return {
+        "state": st.state, "name": states.name(st.state), "mission": st.mission.id, "city": st.mission.city,
+        "first_sent": st.first_sent.isoformat(), "last_sent": st.last_sent.isoformat(),
+        "days_waiting": st.days_waiting(today), "answered": st.answered, "outcome": st.outcome,
+        "answered_on": st.responses[-1].on.isoformat() if st.responses else None,
+        "due_on": st.due_on.isoformat() if st.due_on else None, "overdue": st.overdue(today),
+        "letters": {lt.letter: lt.status for lt in st.letters},
+    }
+
+
+def followups(session: Session, case: Case, today: date) -> list[StateStatus]:
+    return [s for s in case_status(session, case, today) if s.overdue(today)]
+
+
+def first_letter_info(session: Session, case: Case) -> dict[str, dict[str, Any]]:
+    """State → the first letter's date and reference, for follow-ups."""
+    info: dict[str, dict[str, Any]] = {}
+    pairs = case_letters(session, case, FIRST_LETTER)
+    events = letter_events(session, [lt.id for lt, _ in pairs if lt.id])
+    for lt, m in pairs:
+        sent = [e.on for e in events.get(lt.id or 0, []) if e.status == "sent"]
+        if sent:
+            info[m.sending] = {"date": min(sent), "ref": case.ref, "subject": ""}
+    return info
+
+
+def last_responses(session: Session, case: Case) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for r in session.exec(select(Response).where(Response.case_id == case.id).order_by(col(Response.on))):
+        out[r.state] = {"date": r.on, "outcome": r.outcome}
+    return out
+
+
+# -- history -----------------------------------------------------------------------------------
+
+def case_history(session: Session, case: Case) -> list[Event]:
+    return list(session.exec(select(Event).where(Event.case_id == case.id).order_by(col(Event.id))))
+
+
+def describe(event: Event, missions: dict[str, Mission]) -> str:
+    d = event.data or {}
+
+    def state_of(mid: str | None) -> str:
+        m = missions.get(mid or "")
+        return f"{states.name(m.sending)} ({m.sending})" if m else (mid or "?")
+
+    kind = event.kind
+    if kind == "case.created":
+        return "case created"
+    if kind == "case.edited":
+        return "edited: " + ", ".join(d.get("fields", []))
+    if kind in ("case.archived", "case.reopened"):
+        return kind.split(".")[1]
+    if kind == "letter.rendered":
+        return f"{d.get('letter')} to {state_of(d.get('mission'))} rendered in {d.get('lang')} as {d.get('format')}"
+    if kind.startswith("letter."):
+        status = kind.split(".", 1)[1]
+        via = f" via {d['via']}" if d.get("via") else ""
+        return f"{d.get('letter')} to {state_of(d.get('mission'))} {status} on {d.get('on')}{via}"
+    if kind == "response.logged":
+        extra = " (unsolicited)" if d.get("unsolicited") else ""
+        return f"answer from {states.name(d.get('state', ''))} ({d.get('state')}) on {d.get('on')}: {d.get('outcome')}{extra}"
+    return kind

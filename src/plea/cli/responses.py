@@ -1,0 +1,65 @@
+"""`plea responses …`: what states answered."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from plea.cli.common import actor, note, open_db, out, print_json, table
+
+app = typer.Typer(help="Responses: log and list the answers states gave.", no_args_is_help=True)
+
+
+@app.command("log")
+def log(
+    ref: Annotated[str, typer.Argument(help="Case reference.", metavar="CASE")],
+    state: Annotated[str, typer.Argument(help="The state that answered: ISO code or name (English or yours).")],
+    outcome: Annotated[str, typer.Option("--outcome", help="positive, negative, acknowledged, info-requested, referred, other.")],
+    on: Annotated[str | None, typer.Option("--on", help="Date of the answer, YYYY-MM-DD (default: today).")] = None,
+    summary: Annotated[str, typer.Option("--summary", help="What they said.")] = "",
+    attach: Annotated[list[Path] | None, typer.Option("--attach", help="A file of the answer (repeatable).")] = None,
+    channel: Annotated[str, typer.Option("--channel", help="email, post, fax, hand, web-form, phone, other.")] = "",
+    force: Annotated[bool, typer.Option("--force", help="Accept an answer from a state never written to, or dated before the letter.")] = False,
+) -> None:
+    """Log a state's answer; its letters for the case become 'answered'."""
+    from datetime import date
+
+    from plea import states
+    from plea.campaign import log_response
+    from plea.cases import get_case
+    from plea.cli.letters import parse_day
+
+    day = parse_day(on)
+    db = open_db()
+    who = actor()
+    with db.transaction() as s:
+        case = get_case(s, ref)
+        response = log_response(s, case, state, on=day, outcome=outcome, summary=summary, channel=channel,
+                                attachments=attach, force=force, actor=who, today=date.today())
+    note(f"{states.name(response.state)} answered {case.ref} on {day.isoformat()}: {outcome}")
+    typer.echo(str(response.id))
+
+
+@app.command("list")
+def list_(
+    ref: Annotated[str | None, typer.Argument(help="Only this case.", metavar="[CASE]")] = None,
+    json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List answers, oldest first."""
+    from plea.campaign import list_responses, response_dict
+    from plea.cases import get_case
+
+    db = open_db()
+    with db.read() as s:
+        case = get_case(s, ref) if ref else None
+        rows = [response_dict(r, c) for r, c in list_responses(s, case)]
+    if json_:
+        print_json(rows)
+        return
+    t = table("case", "state", "on", "outcome", "summary")
+    for r in rows:
+        t.add_row(r["case"], f"{r['state_name']} ({r['state']})", r["on"], r["outcome"], r["summary"])
+    out().print(t)
+    note(f"{len(rows)} response(s)")

@@ -1,0 +1,57 @@
+"""`plea demo`: the whole path on a throwaway database with a fictional case.
+
+One case; a letter to every mission in Washington DC, each in its language; all marked
+sent 25 days ago; France answers positively, Germany acknowledges; then the status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from plea.db.engine import open_database
+
+HOST = "US"
+
+
+@dataclass
+class DemoResult:
+    db_path: Path
+    letters_dir: Path
+    ref: str
+    letters: int
+
+
+def run_demo(folder: Path, *, today: date, actor: str = "plea demo", progress=None) -> DemoResult:  # type: ignore[no-untyped-def]
+    from plea import campaign
+    from plea.cases import create_case
+    from plea.embassies import load_shipped
+    from plea.letters import Planned, plan, render_all, write_letters
+    from plea.sample import SAMPLE_CASE
+
+    folder.mkdir(parents=True, exist_ok=True)
+    db_path = folder / "plea-demo.sqlite3"
+    db = open_database(f"sqlite:///{db_path}", create=True)
+    sent_on = today - timedelta(days=25)
+    letters_dir = folder / "letters"
+    try:
+        with db.transaction() as s:
+            load_shipped(s, actor=actor)
+            case = create_case(s, dict(SAMPLE_CASE), actor=actor, today=today)
+        with db.transaction() as s:
+            case, spec, found, _missing = plan(s, case.ref, letter="humanitarian-visa", to="all", host=HOST)
+            rendered = render_all(case, spec, [Planned(r) for r in found], today=sent_on)
+            write_letters(s, case, spec, rendered, out_dir=letters_dir, formats=["docx"], paper=None,
+                          letterhead=None, today=sent_on, actor=actor, progress=progress)
+        with db.transaction() as s:
+            campaign.mark_sent(s, case, to="all", on=sent_on, via="post", actor=actor, today=today)
+            campaign.log_response(s, case, "FR", on=today - timedelta(days=10), outcome="positive",
+                                  summary="Invited to apply for a humanitarian visa (fictional demo answer).",
+                                  channel="email", actor=actor, today=today)
+            campaign.log_response(s, case, "DE", on=today - timedelta(days=5), outcome="acknowledged",
+                                  summary="Receipt acknowledged (fictional demo answer).", channel="email",
+                                  actor=actor, today=today)
+    finally:
+        db.close()
+    return DemoResult(db_path, letters_dir, case.ref, len(found))
