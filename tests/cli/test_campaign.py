@@ -1,0 +1,205 @@
+"""The campaign log: sending, responses, status, follow-ups, history, demo."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import stat
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+TODAY = date.today()
+
+
+def q(path: Path, sql: str, *args: object) -> list[tuple]:
+    with sqlite3.connect(path) as conn:
+        return conn.execute(sql, args).fetchall()
+
+
+def day(n: int) -> str:
+    """n days ago, ISO."""
+    return (TODAY - timedelta(days=n)).isoformat()
+
+
+@pytest.fixture
+def case(plea, db_file: Path, tmp_path: Path) -> str:
+    ref = plea("cases", "add", "--name", "Test Person", "--nationality", "RU", "--persecution", "Story.",
+               "--country", "US", "--situation", "at-liberty").stdout.strip()
+    plea("letters", "render", ref, "--host", "US", "--to", "FR,DE,IT,ES,JP,PL", "--format", "md",
+         "--out", str(tmp_path / "out"))
+    return ref
+
+
+def test_sent_records_transition_with_date_via_and_proof(plea, db_file: Path, case: str, tmp_path: Path,
+                                                        plea_home: Path) -> None:
+    proof = tmp_path / "receipt.txt"
+    proof.write_text("USPS tracking 9400 0000 0000")
+    r = plea("letters", "sent", case, "--to", "FR,Germany", "--on", day(3), "--via", "post", "--proof", str(proof))
+    assert r.stdout.split() == ["FR", "DE"]
+    rows = q(db_file, "SELECT m.sending, l.status FROM letter l JOIN mission m ON m.id=l.mission_id ORDER BY m.sending")
+    assert dict(rows) == {"DE": "sent", "ES": "drafted", "FR": "sent", "IT": "drafted", "JP": "drafted", "PL": "drafted"}
+    events = q(db_file, "SELECT status, \"on\", via, proof_path, proof_sha256 FROM letter_event WHERE status='sent'")
+    digest = hashlib.sha256(proof.read_bytes()).hexdigest()
+    assert len(events) == 2 and {e[1] for e in events} == {day(3)} and {e[2] for e in events} == {"post"}
+    stored = Path(events[0][3])
+    assert events[0][4] == digest and stored.read_bytes() == proof.read_bytes()
+    assert plea_home in stored.parents and stat.S_IMODE(stored.stat().st_mode) == 0o600
+    assert stat.S_IMODE(stored.parent.stat().st_mode) == 0o700
+    # drafted transitions were stored when the letters were rendered
+    assert q(db_file, "SELECT count(*) FROM letter_event WHERE status='drafted'") == [(6,)]
+
+
+def test_sent_again_and_bounced(plea, db_file: Path, case: str) -> None:
+    plea("letters", "sent", case, "--to", "FR", "--on", day(10), "--via", "email")
+    plea("letters", "bounced", case, "--to", "FR", "--on", day(9))
+    plea("letters", "sent", case, "--to", "FR", "--on", day(8), "--via", "post")
+    assert [r[0] for r in q(db_file, "SELECT e.status FROM letter_event e JOIN letter l ON l.id=e.letter_id "
+                                     "JOIN mission m ON m.id=l.mission_id WHERE m.sending='FR' ORDER BY e.id")] == \
+        ["drafted", "sent", "bounced", "sent"]
+    r = plea("letters", "bounced", case, "--to", "DE", code=6)
+    assert "drafted, not sent" in r.stderr
+
+
+def test_sent_rejects_future_date_unknown_via_and_unrendered_state(plea, db_file: Path, case: str) -> None:
+    before = q(db_file, "SELECT count(*) FROM letter_event")
+    r = plea("letters", "sent", case, "--to", "FR", "--on", (TODAY + timedelta(days=1)).isoformat(), "--via", "post", code=3)
+    assert "in the future" in r.stderr
+    r = plea("letters", "sent", case, "--to", "FR", "--via", "pigeon", code=3)
+    assert "--via: 'pigeon' is not one of" in r.stderr
+    r = plea("letters", "sent", case, "--to", "FR,BR", "--via", "post", code=4)
+    assert "Brazil (BR)" in r.stderr and "render them first" in r.stderr
+    r = plea("letters", "sent", case, "--to", "FR", "--via", "post", "--on", "2026-02-30", code=3)
+    assert "not a date" in r.stderr
+    assert q(db_file, "SELECT count(*) FROM letter_event") == before
+
+
+def test_responses_log_by_name_in_english_or_user_language(plea, db_file: Path, case: str, monkeypatch) -> None:
+    plea("letters", "sent", case, "--to", "all", "--on", day(30), "--via", "post")
+    plea("responses", "log", case, "France", "--outcome", "positive", "--on", day(5), "--summary", "Come in")
+    monkeypatch.setenv("PLEA_LANG", "ru")
+    plea("responses", "log", case, "Германия", "--outcome", "acknowledged", "--on", day(4))
+    data = json.loads(plea("responses", "list", case, "--json").stdout)
+    assert [(d["state"], d["outcome"]) for d in data] == [("FR", "positive"), ("DE", "acknowledged")]
+    statuses = dict(q(db_file, "SELECT m.sending, l.status FROM letter l JOIN mission m ON m.id=l.mission_id"))
+    assert statuses["FR"] == "answered" and statuses["DE"] == "answered" and statuses["IT"] == "sent"
+
+
+def test_responses_bad_input_changes_nothing(plea, db_file: Path, case: str, tmp_path: Path) -> None:
+    plea("letters", "sent", case, "--to", "FR", "--on", day(10), "--via", "post")
+    r = plea("responses", "log", case, "Frnace", "--outcome", "positive", code=4)
+    assert "FR (France)" in r.stderr
+    r = plea("responses", "log", case, "FR", "--outcome", "positiv", code=3)
+    assert "did you mean positive" in r.stderr
+    r = plea("responses", "log", case, "FR", "--outcome", "positive", "--on", (TODAY + timedelta(days=2)).isoformat(), code=3)
+    assert "in the future" in r.stderr
+    r = plea("responses", "log", case, "FR", "--outcome", "positive", "--on", day(20), code=3)
+    assert "before the first letter" in r.stderr
+    r = plea("responses", "log", case, "Brazil", "--outcome", "positive", code=6)
+    assert "never wrote to Brazil" in r.stderr and "--force" in r.stderr
+    r = plea("responses", "log", "PLEA-1999-0001", "FR", "--outcome", "positive", code=4)
+    assert q(db_file, "SELECT count(*) FROM response") == [(0,)]
+    # --force: an unsolicited reply, with an attachment kept
+    att = tmp_path / "reply.pdf"
+    att.write_bytes(b"%PDF-1.4 fake")
+    plea("responses", "log", case, "Brazil", "--outcome", "info-requested", "--force", "--attach", str(att))
+    row = q(db_file, "SELECT state, unsolicited, attachments FROM response")[0]
+    assert row[0] == "BR" and row[1] == 1 and hashlib.sha256(att.read_bytes()).hexdigest() in row[2]
+
+
+def test_status_table_json_and_headline(plea, db_file: Path, case: str) -> None:
+    plea("letters", "sent", case, "--to", "all", "--on", day(30), "--via", "post")
+    plea("letters", "sent", case, "--to", "JP", "--on", day(2), "--via", "email")  # sent again recently
+    plea("responses", "log", case, "FR", "--outcome", "positive", "--on", day(10))
+    plea("responses", "log", case, "DE", "--outcome", "negative", "--on", day(9))
+    data = json.loads(plea("status", case, "--json").stdout)
+    h = data["headline"]
+    assert (h["wrote_to"], h["answered"], h["positive"], h["silent"], h["due"]) == (6, 2, 1, 4, 3)
+    order = [s["state"] for s in data["states"]]
+    assert order[:2] == ["FR", "DE"]  # answers first
+    assert set(order[2:5]) == {"IT", "ES", "PL"} and order[5] == "JP"  # then overdue, then waiting
+    jp = data["states"][5]
+    assert jp["days_waiting"] == 2 and not jp["overdue"] and jp["first_sent"] == day(30)
+    text = plea("status", case).stdout
+    assert "Wrote to 6 of 193 UN member states · 2 answered (1 positive) · 4 silent · 3 due for follow-up" in text
+    assert "France" in text and "positive" in text
+    overall = json.loads(plea("status", "--json").stdout)
+    assert overall == [{"case": case, "name": "Test Person", **h}]
+
+
+def test_followups_interval_global_and_per_case(plea, db_file: Path, case: str) -> None:
+    plea("letters", "sent", case, "--to", "FR,DE", "--on", day(15), "--via", "post")
+    assert json.loads(plea("followups", case, "--json").stdout) == []
+    plea("config", "set", "followup_days", "14")
+    assert [r["state"] for r in json.loads(plea("followups", case, "--json").stdout)] == ["FR", "DE"]
+    plea("cases", "edit", case, "--followup-days", "30")
+    assert json.loads(plea("followups", case, "--json").stdout) == []
+    plea("config", "set", "followup_days", "0", code=3)
+
+
+def test_follow_up_render_due_cites_first_letter(plea, db_file: Path, case: str, tmp_path: Path) -> None:
+    from babel.dates import format_date
+
+    plea("letters", "sent", case, "--to", "FR,DE", "--on", day(40), "--via", "post")
+    plea("letters", "sent", case, "--to", "IT", "--on", day(3), "--via", "post")
+    plea("responses", "log", case, "DE", "--outcome", "acknowledged", "--on", day(1))
+    out = tmp_path / "fu"
+    r = plea("letters", "render", case, "--letter", "follow-up", "--due", "--host", "US", "--to", "all",
+             "--format", "txt", "--out", str(out))
+    files = sorted(p.name for p in out.iterdir())
+    assert files == [f"{case}_FR_follow-up_fr.txt"], r.stderr
+    text = (out / files[0]).read_text()
+    assert format_date(TODAY - timedelta(days=40), "long", locale="fr") in text
+    assert case in text
+
+
+def test_thanks_needs_an_answer(plea, db_file: Path, case: str, tmp_path: Path) -> None:
+    plea("letters", "sent", case, "--to", "FR,DE", "--on", day(10), "--via", "post")
+    plea("responses", "log", case, "FR", "--outcome", "positive", "--on", day(2))
+    r = plea("letters", "render", case, "--letter", "thanks", "--to", "DE", "--format", "txt", "--out", str(tmp_path / "t"), code=3)
+    assert "no answer is logged" in r.stderr
+    plea("letters", "render", case, "--letter", "thanks", "--to", "all", "--format", "txt", "--out", str(tmp_path / "t"))
+    assert sorted(p.name for p in (tmp_path / "t").iterdir()) == [f"{case}_FR_thanks_fr.txt"]
+
+
+def test_history_shows_timeline_with_actor(plea, db_file: Path, case: str, monkeypatch) -> None:
+    plea("cases", "edit", case, "--situation", "detained", "--facility", "Somewhere")
+    plea("letters", "sent", case, "--to", "FR", "--on", day(3), "--via", "post")
+    monkeypatch.setenv("PLEA_ACTOR", "caseworker-2")
+    plea("responses", "log", case, "FR", "--outcome", "positive", "--on", day(1))
+    plea("--actor", "lawyer-1", "cases", "archive", case)
+    data = json.loads(plea("history", case, "--json").stdout)
+    kinds = [e["kind"] for e in data["events"]]
+    assert kinds[0] == "case.created" and kinds.count("letter.rendered") == 6
+    assert kinds[-4:] == ["letter.sent", "response.logged", "letter.answered", "case.archived"]
+    assert [e["actor"] for e in data["events"]][-3:] == ["caseworker-2", "caseworker-2", "lawyer-1"]
+    assert "edited: facility, situation" in [e["what"] for e in data["events"]]
+    assert any(e["what"].startswith("humanitarian-visa to France (FR) sent on") for e in data["events"])
+    text = plea("history", case).stdout
+    assert "caseworker-2" in text and "History of " + case in text
+    # events carry no personal data
+    assert not [r for r in q(db_file, "SELECT data FROM event") if "Test Person" in r[0] or "Somewhere" in r[0]]
+
+
+def test_every_change_has_its_event(plea, db_file: Path, case: str) -> None:
+    """Letter transitions and history events are written together."""
+    plea("letters", "sent", case, "--to", "all", "--on", day(3), "--via", "post")
+    plea("responses", "log", case, "IT", "--outcome", "referred", "--on", day(1))
+    transitions = q(db_file, "SELECT count(*) FROM letter_event WHERE status != 'drafted'")[0][0]
+    events = q(db_file, "SELECT count(*) FROM event WHERE kind IN ('letter.sent','letter.answered','letter.bounced','letter.closed')")[0][0]
+    assert transitions == events == 7
+
+
+def test_demo_runs_the_whole_path(plea, tmp_path: Path) -> None:
+    keep = tmp_path / "demo"
+    r = plea("demo", "--keep", str(keep))
+    assert "2 answered (1 positive)" in r.stdout
+    assert "France" in r.stdout and "positive" in r.stdout
+    db = keep / "plea-demo.sqlite3"
+    n_letters = q(db, "SELECT count(*) FROM letter")[0][0]
+    assert n_letters >= 150
+    assert len(list((keep / "letters").glob("*.docx"))) == n_letters
+    assert q(db, "SELECT state, outcome FROM response ORDER BY id") == [("FR", "positive"), ("DE", "acknowledged")]
+    plea("demo", "--keep", str(keep), code=6)
