@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -201,10 +202,10 @@ def response_dict(r: Response, c: Case) -> dict[str, Any]:
 @dataclass
 class StateStatus:
     state: str
-    mission: Mission
+    mission: Any
     first_sent: date
     last_sent: date
-    letters: list[Letter]
+    letters: list[Any]
     responses: list[Response] = field(default_factory=list)
     bounced: bool = False
     closed: bool = False
@@ -225,32 +226,61 @@ class StateStatus:
         return self.due_on is not None and self.due_on <= today
 
 
-def case_status(session: Session, case: Case, today: date) -> list[StateStatus]:
-    interval = timedelta(days=followup_days(session, case))
-    pairs = case_letters(session, case)
-    events = letter_events(session, [lt.id for lt, _ in pairs if lt.id])
-    responses: dict[str, list[Response]] = defaultdict(list)
-    for r in session.exec(select(Response).where(Response.case_id == case.id).order_by(col(Response.on))):
-        responses[r.state].append(r)
-    by_state: dict[str, StateStatus] = {}
-    for lt, m in pairs:
-        sent = [e.on for e in events.get(lt.id or 0, []) if e.status == "sent"]
-        if not sent:
+@dataclass(frozen=True)
+class MissionRef:
+    id: str
+    sending: str
+    city: str
+
+
+def statuses(session: Session, cases: list[Case], today: date) -> dict[int, list[StateStatus]]:
+    """Per case, per state written to: what was sent when, what came back, what is due.
+    Reads plain rows (no ORM objects): `plea status` over 10,000 letters stays fast."""
+    ids = [c.id for c in cases if c.id is not None]
+    out: dict[int, list[StateStatus]] = {cid: [] for cid in ids}
+    if not ids:
+        return out
+    global_days = get_setting(session, "followup_days")
+    interval = {c.id: timedelta(days=c.followup_days or int(global_days or DEFAULT_FOLLOWUP_DAYS)) for c in cases}
+    letters = session.exec(
+        select(Letter.id, Letter.case_id, Letter.letter, Letter.status, Mission.id, Mission.sending, Mission.city)
+        .join(Mission, col(Mission.id) == Letter.mission_id).where(col(Letter.case_id).in_(ids))).all()
+    sent: dict[int, list[date]] = defaultdict(list)
+    for lid, on in session.exec(select(LetterEvent.letter_id, LetterEvent.on).join(Letter, col(Letter.id) == LetterEvent.letter_id)
+                                .where(col(Letter.case_id).in_(ids), LetterEvent.status == "sent")).all():
+        sent[lid].append(on)
+    responses: dict[tuple[int, str], list[Response]] = defaultdict(list)
+    for r in session.exec(select(Response).where(col(Response.case_id).in_(ids)).order_by(col(Response.on), col(Response.id))):
+        responses[(r.case_id, r.state)].append(r)
+    by_key: dict[tuple[int, str], StateStatus] = {}
+    for lid, cid, name, status, mid, sending, city in letters:
+        dates = sent.get(lid)
+        if not dates:
             continue
-        st = by_state.get(m.sending)
+        st = by_key.get((cid, sending))
+        mission = MissionRef(mid, sending, city)
+        letter = SimpleNamespace(id=lid, letter=name, status=status)
         if st is None:
-            st = by_state[m.sending] = StateStatus(m.sending, m, min(sent), max(sent), [], responses.get(m.sending, []))
-        st.first_sent, st.last_sent = min(st.first_sent, *sent), max(st.last_sent, *sent)
-        if lt.letter == FIRST_LETTER:
-            st.mission = m
-        st.letters.append(lt)
-    for st in by_state.values():
-        statuses = {lt.status for lt in st.letters}
-        st.bounced = "bounced" in statuses and "sent" not in statuses
-        st.closed = statuses <= {"closed"}
+            st = by_key[(cid, sending)] = StateStatus(sending, mission, min(dates), max(dates), [],  # type: ignore[arg-type]
+                                                      responses.get((cid, sending), []))
+        st.first_sent, st.last_sent = min(st.first_sent, *dates), max(st.last_sent, *dates)
+        if name == FIRST_LETTER:
+            st.mission = mission  # type: ignore[assignment]
+        st.letters.append(letter)  # type: ignore[arg-type]
+    for (cid, _state), st in by_key.items():
+        kinds = {lt.status for lt in st.letters}
+        st.bounced = "bounced" in kinds and "sent" not in kinds
+        st.closed = kinds <= {"closed"}
         if not st.answered and not st.closed and not st.bounced:
-            st.due_on = st.last_sent + interval
-    return sorted(by_state.values(), key=lambda s: (not s.answered, not s.overdue(today), states.name(s.state)))
+            st.due_on = st.last_sent + interval[cid]
+        out[cid].append(st)
+    for cid in out:
+        out[cid].sort(key=lambda s: (not s.answered, not s.overdue(today), states.name(s.state)))
+    return out
+
+
+def case_status(session: Session, case: Case, today: date) -> list[StateStatus]:
+    return statuses(session, [case], today)[case.id or 0]
 
 
 def headline(rows: list[StateStatus], today: date, *, unsolicited: int = 0) -> dict[str, int]:

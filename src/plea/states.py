@@ -35,7 +35,10 @@ def is_code(code: str) -> bool:
 
 
 def name(code: str, lang: str = "en") -> str:
-    return territory_names(lang).get(code.upper()) or territory_names("en").get(code.upper(), code)
+    code = code.upper()
+    if lang == "en" and code in un_members():  # CLDR's English names, without loading Babel (start-up)
+        return un_members()[code]
+    return territory_names(lang).get(code) or territory_names("en").get(code, code)
 
 
 def _fold(text: str) -> str:

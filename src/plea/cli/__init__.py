@@ -90,4 +90,9 @@ app.add_typer(campaign.config_app, name="config")
 
 
 def main() -> None:
+    import sys
+
+    if sys.argv[1:] == ["--version"]:  # answer before Typer builds every command (start-up speed)
+        print(f"plea {__version__}")
+        return
     app()

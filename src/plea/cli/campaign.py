@@ -22,17 +22,16 @@ def status(ref: CaseOpt = None, json_: JsonOpt = False) -> None:
     from datetime import date
 
     from plea import states
-    from plea.campaign import case_status, headline, headline_text, list_responses, status_dict
+    from plea.campaign import case_status, headline, headline_text, list_responses, status_dict, statuses
     from plea.cases import get_case, list_cases
 
     today = date.today()
     db = open_db()
     with db.read() as s:
         if ref is None:
-            summary = []
-            for case in list_cases(s):
-                rows = case_status(s, case, today)
-                summary.append({"case": case.ref, "name": case.name_latin, **headline(rows, today)})
+            cases = list_cases(s)
+            per_case = statuses(s, cases, today)
+            summary = [{"case": c.ref, "name": c.name_latin, **headline(per_case[c.id or 0], today)} for c in cases]
             if json_:
                 print_json(summary)
                 return

@@ -1,0 +1,58 @@
+"""Build benchmark databases quickly (Core inserts, not the ORM)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+
+def build_campaign_db(path: Path, *, cases: int, letters_per_case: int, host: str = "US") -> None:
+    """A database with the shipped embassies, `cases` cases and letters_per_case letters each
+    (sent, some answered), to time commands on."""
+    import os
+
+    from sqlalchemy import insert, select
+
+    from plea.db.engine import open_database
+    from plea.db.models import Case, Letter, LetterEvent, Mission, Response
+    from plea.embassies import load_shipped
+    from plea.history import record
+
+    if path.exists():
+        path.unlink()
+    os.environ.setdefault("PLEA_ACTOR", "bench")
+    db = open_database(f"sqlite:///{path}", create=True)
+    now = datetime.now(UTC)
+    today = date.today()
+    with db.transaction() as s:
+        load_shipped(s, actor="bench")
+        missions = list(s.exec(select(Mission.id, Mission.sending)).all())
+        if len(missions) < letters_per_case:
+            raise SystemExit(f"only {len(missions)} missions: fewer than {letters_per_case} letters per case")
+        case_rows = [{"ref": f"PLEA-2026-{i + 1:04d}", "status": "open", "name_latin": f"Bench Person {i}",
+                      "name_native": "", "nationality": "RU", "birth_date": None, "title": "", "gender": "",
+                      "current_country": host, "situation": "at-liberty", "facility": "", "authority_ids": [],
+                      "protection": "humanitarian-visa", "persecution": "Bench.", "family": [], "rep_name": "",
+                      "rep_organisation": "", "rep_address": "", "rep_email": "", "rep_phone": "", "reply_to": "",
+                      "followup_days": None, "created_at": now, "updated_at": now} for i in range(cases)]
+        s.execute(insert(Case), case_rows)
+        case_ids = [cid for (cid,) in s.exec(select(Case.id).order_by(Case.id)).all()]
+        letters = []
+        for cid in case_ids:
+            for mid, _sending in missions[:letters_per_case]:
+                letters.append({"case_id": cid, "mission_id": mid, "letter": "humanitarian-visa", "lang": "en",
+                                "status": "sent", "created_at": now, "updated_at": now})
+        s.execute(insert(Letter), letters)
+        letter_ids = [lid for (lid,) in s.exec(select(Letter.id)).all()]
+        sent_on = today - timedelta(days=30)
+        s.execute(insert(LetterEvent), [{"letter_id": lid, "status": "sent", "on": sent_on, "via": "post",
+                                         "proof_path": "", "proof_sha256": "", "recorded_at": now, "actor": "bench"}
+                                        for lid in letter_ids])
+        responses = [{"case_id": cid, "state": sending, "on": today - timedelta(days=3), "outcome": "acknowledged",
+                      "summary": "", "channel": "email", "attachments": [], "unsolicited": False,
+                      "recorded_at": now, "actor": "bench"}
+                     for cid in case_ids for _mid, sending in missions[: max(1, letters_per_case // 20)]]
+        s.execute(insert(Response), responses)
+        record(s, "bench.built", actor="bench", data={"cases": cases, "letters": len(letters)})
+        s.connection().exec_driver_sql("ANALYZE")
+    db.close()
