@@ -135,7 +135,7 @@ class Rendition(SQLModel, table=True):
 
 LETTER_STATUSES = ("drafted", "sent", "bounced", "answered", "closed")
 CHANNELS = ("email", "post", "fax", "hand", "web-form", "phone", "other")
-OUTCOMES = ("positive", "negative", "acknowledged", "info-requested", "referred", "other")
+OUTCOMES = ("positive", "negative", "acknowledged", "info-requested", "referred", "other", "unclassified")
 
 
 class LetterEvent(SQLModel, table=True):
@@ -168,3 +168,54 @@ class Response(SQLModel, table=True):
     unsolicited: bool = False
     recorded_at: datetime
     actor: str = ""
+
+
+OUTBOX_STATUSES = ("queued", "sending", "sent", "failed")
+INBOUND_STATUSES = ("unmatched", "unclassified", "classified", "ignored")
+
+
+class Outbox(SQLModel, table=True):
+    """A letter's email on its way. "sending" is committed before the SMTP transaction and
+    "sent" only after the server accepted it, so a crash in between leaves "sending": never
+    sent again by itself, resolved by a person (`plea outbox resolve`)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    letter_id: int = Field(foreign_key="letter.id", index=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    status: str = Field(default="queued", max_length=16, index=True)
+    recipient: str = ""
+    sender: str = ""
+    message_id: str = Field(unique=True, max_length=255)
+    eml_path: str = ""
+    eml_sha256: str = Field(default="", max_length=64)
+    attempts: int = 0
+    server_reply: str = ""
+    error: str = ""
+    created_at: datetime
+    updated_at: datetime
+    sent_at: datetime | None = None
+
+
+class InboundMessage(SQLModel, table=True):
+    """A message read from a mailbox, matched (or not yet) to a case, a state and a letter.
+    `key` is the Message-ID (or the sha256 of the bytes): importing twice adds nothing."""
+
+    __tablename__ = "inbound_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=255)
+    message_id: str = ""
+    sha256: str = Field(max_length=64)
+    path: str = ""
+    source: str = Field(default="", max_length=16)  # imap mbox maildir eml
+    sender: str = ""
+    subject: str = ""
+    sent_at: datetime | None = None
+    received_at: datetime
+    status: str = Field(default="unmatched", max_length=16, index=True)
+    matched_by: str = Field(default="", max_length=16)  # in-reply-to references case-ref sender domain manual
+    case_id: int | None = Field(default=None, foreign_key="case.id", index=True)
+    state: str = Field(default="", max_length=2)
+    letter_id: int | None = Field(default=None, foreign_key="letter.id")
+    response_id: int | None = Field(default=None, foreign_key="response.id")
+    attachments: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
