@@ -114,7 +114,7 @@ def mark_sent(session: Session, case: Case, *, to: str, on: date, via: str, lett
     if proof is not None:
         from plea.storage import store_file
 
-        stored = store_file(proof, "proofs")
+        stored = store_file(proof, "proofs", session.info.get("plea_file_key"))
     for lt, _m in chosen:
         transition(session, case, lt, "sent", on=on, via=via, proof=stored, actor=actor)
     return chosen
@@ -168,7 +168,7 @@ def log_response(session: Session, case: Case, state_text: str, *, on: date, out
         from plea.storage import store_file
 
         for path in attachments:
-            target, digest = store_file(path, "attachments")
+            target, digest = store_file(path, "attachments", session.info.get("plea_file_key"))
             stored.append({"name": Path(path).name, "path": str(target), "sha256": digest})
     response = Response(case_id=case.id or 0, state=state, on=on, outcome=outcome, summary=clean(summary).strip(),
                         channel=channel, attachments=stored, unsolicited=not sent, recorded_at=datetime.now(UTC),

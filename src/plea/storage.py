@@ -12,8 +12,37 @@ from plea.errors import InvalidInput, NotFound
 from plea.fileio import atomic_write_bytes, safe_name
 
 
-def store_file(source: Path, kind: str) -> tuple[Path, str]:
-    """Copy source into the data folder; (stored path, sha256). Same content: same file."""
+MAGIC = b"PLEA-AESGCM-1\n"
+
+
+def encrypt(data: bytes, key: bytes) -> bytes:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    nonce = os.urandom(12)
+    return MAGIC + nonce + AESGCM(key).encrypt(nonce, data, MAGIC)
+
+
+def decrypt(blob: bytes, key: bytes) -> bytes:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    if not blob.startswith(MAGIC):
+        raise InvalidInput("not a file encrypted by plea")
+    nonce, body = blob[len(MAGIC):len(MAGIC) + 12], blob[len(MAGIC) + 12:]
+    try:
+        return AESGCM(key).decrypt(nonce, body, MAGIC)
+    except InvalidTag:
+        raise InvalidInput("a stored file was changed or the key is wrong (authentication failed)") from None
+
+
+def read_stored(path: Path, key: bytes | None) -> bytes:
+    data = Path(path).read_bytes()
+    return decrypt(data, key) if key is not None and data.startswith(MAGIC) else data
+
+
+def store_file(source: Path, kind: str, key: bytes | None = None) -> tuple[Path, str]:
+    """Copy source into the data folder; (stored path, sha256 of the original). Same content:
+    same file. With a key (an encrypted database) the copy is encrypted with AES-GCM."""
     source = Path(source).expanduser()
     if not source.is_file():
         raise NotFound(f"{source}: no such file")
@@ -26,7 +55,7 @@ def store_file(source: Path, kind: str) -> tuple[Path, str]:
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(folder, 0o700)
     suffix = safe_name(source.suffix.lstrip("."), fallback="bin")[:16]
-    target = folder / f"{digest}.{suffix}"
+    target = folder / (f"{digest}.{suffix}" + (".enc" if key else ""))
     if not target.exists():
-        atomic_write_bytes(target, data)
+        atomic_write_bytes(target, encrypt(data, key) if key else data)
     return target, digest

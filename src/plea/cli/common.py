@@ -30,11 +30,32 @@ OPTIONS = Options()
 _OPENED: list[Database] = []
 
 
-def open_db(*, create: bool = False) -> Database:
-    from plea.db.engine import open_database
-    from plea.db.location import database_url
+def open_db(*, create: bool = False, encrypt: bool = False) -> Database:
+    from plea.db.location import database_url, is_encrypted_file, sqlite_path
 
-    db = open_database(database_url(OPTIONS.db), create=create)
+    url = database_url(OPTIONS.db)
+    path = sqlite_path(url)
+    passphrase = None
+    if path is not None and path.exists() and is_encrypted_file(path):
+        from plea.secrets import get_passphrase
+
+        passphrase = get_passphrase(str(path))
+    elif encrypt:
+        from plea.errors import Conflict, InvalidInput
+        from plea.secrets import check_new, get_passphrase
+
+        if path is None:
+            raise InvalidInput("--encrypt works on SQLite databases (PostgreSQL encrypts at its own level)")
+        if path.exists() and path.stat().st_size > 0:
+            raise Conflict(f"{path} exists and is not encrypted",
+                           hint="back it up (`plea db backup`), then create an encrypted one elsewhere with --db")
+        passphrase = get_passphrase(str(path), new=True, prompt="New passphrase")
+        if passphrase is None:
+            raise InvalidInput("--encrypt needs a passphrase: set PLEA_PASSPHRASE or run in a terminal")
+        check_new(passphrase)
+    from plea.db.engine import open_database
+
+    db = open_database(url, create=create, passphrase=passphrase)
     _OPENED.append(db)
     return db
 

@@ -12,14 +12,16 @@ from plea.cli.common import OPTIONS, actor, note, open_db, print_json
 app = typer.Typer(help="Where your data is, and how to check and back it up.", no_args_is_help=True)
 
 
-def init() -> None:
+def init(
+    encrypt: Annotated[bool, typer.Option("--encrypt", help="Create an encrypted (SQLCipher) database; passphrase from PLEA_PASSPHRASE, the keyring or a prompt.")] = False,
+) -> None:
     """Create the database (if needed) and load the shipped embassy directory. Safe to run again."""
     from plea.embassies import load_shipped
 
-    db = open_db(create=True)
+    db = open_db(create=True, encrypt=encrypt)
     with db.transaction() as s:
         result = load_shipped(s, actor=actor())
-    note(f"database: {db.display}")
+    note(f"database: {db.display}" + (" (encrypted)" if db.encrypted else ""))
     note(f"embassy directory: {result.summary()}")
     typer.echo(db.display)
 
@@ -43,6 +45,7 @@ def status(json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = 
         return
     typer.echo(f"database: {info['database']}")
     typer.echo(f"schema version: {info['schema_version']}")
+    typer.echo(f"encrypted: {'yes' if info['encrypted'] else 'no'}")
     for name, n in info["rows"].items():
         typer.echo(f"  {name:<12} {n:>8}")
 
@@ -70,3 +73,22 @@ def check() -> None:
         raise DatabaseProblem("the database check found problems:\n" + "\n".join(problems),
                               hint="restore a backup (`plea db backup` makes them) or ask for help")
     typer.echo("ok")
+
+
+@app.command("rekey")
+def rekey() -> None:
+    """Change an encrypted database's passphrase (new one from PLEA_NEW_PASSPHRASE or a prompt)."""
+    from plea.errors import InvalidInput
+    from plea.secrets import check_new, get_passphrase
+
+    db = open_db()
+    new = get_passphrase(db.display, new=True, env="PLEA_NEW_PASSPHRASE", prompt="New passphrase")
+    if new is None:
+        raise InvalidInput("no new passphrase: set PLEA_NEW_PASSPHRASE or run in a terminal")
+    db.rekey(check_new(new))
+    with db.transaction() as s:
+        from plea.history import record
+
+        record(s, "db.rekeyed", actor=actor())
+    note("passphrase changed; if you keep it in the system keyring, update it there")
+    typer.echo(db.display)

@@ -20,7 +20,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session, create_engine
 
 from plea.db import HEAD
-from plea.db.location import display_url, ensure_home, home, sqlite_path
+from plea.db.location import display_url, ensure_home, home, is_encrypted_file, sqlite_path
 from plea.errors import DatabaseProblem
 
 def busy_timeout_ms() -> int:
@@ -39,11 +39,14 @@ def _create_private_file(path: Path) -> None:
     os.close(fd)
 
 
-def _sqlite_hooks(engine: Engine, state: dict[str, bool]) -> None:
+def _sqlite_hooks(engine: Engine, state: dict[str, bool], *, encrypted: bool = False) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
         cur = dbapi_conn.cursor()
+        if encrypted:
+            cur.execute("PRAGMA cipher_log_level = NONE")  # SQLCipher would print its own errors
+            cur.execute("SELECT count(*) FROM sqlite_schema")  # check the key at once
         cur.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.execute("PRAGMA journal_mode = WAL")
@@ -57,24 +60,37 @@ def _sqlite_hooks(engine: Engine, state: dict[str, bool]) -> None:
 class Database:
     """An open plea database."""
 
-    def __init__(self, url: str, *, create: bool = False) -> None:
+    def __init__(self, url: str, *, create: bool = False, passphrase: str | None = None) -> None:
         self.url = url
         self.path = sqlite_path(url)
         self.display = display_url(url)
         self._state = {"write": False}
+        self.encrypted = False
+        self._passphrase = passphrase
+        self._file_key: bytes | None = None
+        engine_url: Any = url
         if self.path is not None:
             if not self.path.exists() and not create:
                 raise DatabaseProblem(
                     f"no plea database at {self.path}",
                     hint="create it with `plea init` (or point --db / PLEA_HOME at the right one)",
                 )
+            new = not self.path.exists() or self.path.stat().st_size == 0
             if create:
                 if self.path.parent == home():
                     ensure_home()
                 _create_private_file(self.path)
-        self.engine = create_engine(url)
+            self.encrypted = is_encrypted_file(self.path) or (new and passphrase is not None)
+            if self.encrypted:
+                if not passphrase:
+                    raise DatabaseProblem(
+                        f"{self.path} is encrypted, or damaged or not a plea database",
+                        hint="if it is encrypted, give its passphrase: PLEA_PASSPHRASE, the system keyring, or run "
+                             "plea in a terminal to be asked; if not, restore a backup")
+                engine_url = _cipher_url(self.path, passphrase)
+        self.engine = create_engine(engine_url)
         if self.engine.dialect.name == "sqlite":
-            _sqlite_hooks(self.engine, self._state)
+            _sqlite_hooks(self.engine, self._state, encrypted=self.encrypted)
         self._migrate()
 
     # -- schema -----------------------------------------------------------------
@@ -110,12 +126,55 @@ class Database:
                 f"the database is locked by another program: {self.display}",
                 hint="wait for the other plea command to finish, then try again",
             )
+        if self.encrypted and "not a database" in msg:
+            return DatabaseProblem(f"wrong passphrase, or not a plea database: {self.display}")
         if "not a database" in msg or "malformed" in msg or "corrupt" in msg:
             return DatabaseProblem(
                 f"the database file is damaged or not a plea database: {self.display}",
                 hint="restore it from a backup (`plea db backup` makes one); `plea db check` tells more",
             )
         return DatabaseProblem(f"database error on {self.display}: {msg}")
+
+    # -- encryption -------------------------------------------------------------
+    def file_key(self) -> bytes | None:
+        """The key that encrypts files stored beside an encrypted database (kept inside it)."""
+        if not self.encrypted:
+            return None
+        if self._file_key is None:
+            with self.engine.connect() as conn:
+                value = conn.execute(text("SELECT value FROM setting WHERE key = 'files_key'")).scalar()
+            if value is None:
+                import secrets
+
+                self._state["write"] = True
+                try:
+                    with self.engine.begin() as conn:
+                        value = secrets.token_hex(32)
+                        conn.execute(text("INSERT INTO setting (key, value) VALUES ('files_key', :v)"), {"v": value})
+                finally:
+                    self._state["write"] = False
+            self._file_key = bytes.fromhex(value)
+        return self._file_key
+
+    def rekey(self, new_passphrase: str) -> None:
+        if not self.encrypted or self.path is None:
+            raise DatabaseProblem("this database is not encrypted", hint="create an encrypted one with `plea init --encrypt`")
+        self.engine.dispose()
+        from sqlcipher3 import dbapi2 as sqlcipher
+
+        conn = sqlcipher.connect(str(self.path), isolation_level=None)
+        try:
+            conn.execute("PRAGMA cipher_log_level = NONE")
+            conn.execute(f"PRAGMA key = {_quote(self._passphrase or '')}")
+            conn.execute("SELECT count(*) FROM sqlite_schema")
+            conn.execute("PRAGMA journal_mode = DELETE")
+            conn.execute(f"PRAGMA rekey = {_quote(new_passphrase)}")
+            conn.execute("PRAGMA journal_mode = WAL")
+        finally:
+            conn.close()
+        self.engine = create_engine(_cipher_url(self.path, new_passphrase))
+        _sqlite_hooks(self.engine, self._state, encrypted=True)
+        self._passphrase = new_passphrase
 
     # -- transactions -----------------------------------------------------------
     @contextmanager
@@ -124,6 +183,7 @@ class Database:
         self._state["write"] = write
         try:
             with Session(self.engine, expire_on_commit=False) as session:
+                session.info["plea_file_key"] = self.file_key() if self.encrypted else None
                 try:
                     yield session
                     session.commit()
@@ -144,5 +204,24 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(url: str, *, create: bool = False) -> Database:
-    return Database(url, create=create)
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _cipher_url(path: Path, passphrase: str) -> Any:
+    from sqlalchemy import URL
+
+    try:
+        import sqlcipher3  # noqa: F401
+    except ImportError:
+        from plea.errors import ExternalProblem
+
+        raise ExternalProblem("encrypted databases need SQLCipher",
+                              hint="install it: pip install 'plea[encryption]'") from None
+    return URL.create("sqlite+pysqlcipher", password=passphrase, database=str(path))
+
+
+def open_database(url: str, *, create: bool = False, passphrase: str | None = None) -> Database:
+    db = Database(url, create=create, passphrase=passphrase)
+    db._passphrase_for_rekey = passphrase or ""
+    return db

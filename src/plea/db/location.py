@@ -58,3 +58,16 @@ def display_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def is_encrypted_file(path: Path) -> bool:
+    """A SQLCipher file has no plain SQLite header (its first page is encrypted too)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return False
+    return len(head) == 16 and head != SQLITE_MAGIC

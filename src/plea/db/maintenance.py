@@ -21,7 +21,8 @@ def status(db: Database) -> dict[str, Any]:
     with db.read() as s:
         for name, table in sorted(SQLModel.metadata.tables.items()):
             counts[name] = int(s.exec(select(func.count()).select_from(table)).one()[0])  # type: ignore[call-overload]
-    info: dict[str, Any] = {"database": db.display, "schema_version": db.schema_version(), "rows": counts}
+    info: dict[str, Any] = {"database": db.display, "schema_version": db.schema_version(),
+                            "encrypted": db.encrypted, "rows": counts}
     if db.path is not None and db.path.exists():
         info["size_bytes"] = db.path.stat().st_size
     return info
@@ -40,14 +41,17 @@ def backup(db: Database, target: Path, *, force: bool = False) -> Path:
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     os.close(fd)
     try:
-        src = sqlite3.connect(str(db.path))
-        dst = sqlite3.connect(tmp)
-        try:
-            src.backup(dst)
-            dst.execute("PRAGMA journal_mode=DELETE")
-        finally:
-            dst.close()
-            src.close()
+        if db.encrypted:
+            _encrypted_backup(db, Path(tmp))
+        else:
+            src = sqlite3.connect(str(db.path))
+            dst = sqlite3.connect(tmp)
+            try:
+                src.backup(dst)
+                dst.execute("PRAGMA journal_mode=DELETE")
+            finally:
+                dst.close()
+                src.close()
         os.chmod(tmp, 0o600)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
@@ -56,6 +60,22 @@ def backup(db: Database, target: Path, *, force: bool = False) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return target
+
+
+def _encrypted_backup(db: Database, tmp: Path) -> None:
+    """An encrypted copy, with the same passphrase: sqlcipher_export into an attached,
+    keyed database (the plain backup API would write it unencrypted)."""
+    tmp.unlink(missing_ok=True)
+    with db.transaction(write=True) as s:
+        conn = s.connection()
+        key = (db._passphrase or "").replace("'", "''")
+        target = str(tmp).replace("'", "''")
+        conn.exec_driver_sql(f"ATTACH DATABASE '{target}' AS plea_backup KEY '{key}'")
+        conn.exec_driver_sql("SELECT sqlcipher_export('plea_backup')")
+        version = conn.exec_driver_sql("PRAGMA main.user_version").scalar()
+        conn.exec_driver_sql(f"PRAGMA plea_backup.user_version = {int(version or 0)}")
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("DETACH DATABASE plea_backup")
 
 
 def check(db: Database) -> list[str]:
