@@ -80,3 +80,23 @@ def record(
     session.add(event)
     session.flush()
     return event
+
+
+def verify(session: Session) -> tuple[int, str | None]:
+    """Walk the chain in id order: (events checked, None) if intact, else the first problem
+    (an edited, deleted, inserted or reordered event)."""
+    prev = GENESIS
+    n = 0
+    for event in session.exec(select(Event).order_by(col(Event.id))):
+        n += 1
+        if event.prev_hash != prev:
+            return n, f"event {event.id} ({event.kind}) does not follow the one before it: an event was deleted, inserted or reordered"
+        if chain_hash(prev, event_body(event)) != event.hash:
+            return n, f"event {event.id} ({event.kind}) was changed after it was written"
+        prev = event.hash
+    return n, None
+
+
+def head(session: Session) -> str:
+    """The newest event's hash: keep it outside the database to detect a rewritten tail."""
+    return session.exec(select(Event.hash).order_by(col(Event.id).desc()).limit(1)).first() or GENESIS
