@@ -113,11 +113,32 @@ def render_all(case: Case, spec: LetterSpec, planned: list[Planned], *, today: d
         raise TemplateProblem(
             f"the letter {spec.name!r} needs these case fields, which are empty in {case.ref}: {', '.join(lacking)}",
             hint=f"fill them with `plea cases edit {case.ref} …`; nothing was written")
+    from plea.resources import templates_are_shipped, templates_dir
+
+    if not templates_are_shipped():
+        return _render_confined(case, spec, planned, today=today, root=templates_dir())
     out = []
     for p in planned:
         out.append((p, render_letter(spec, p.recipient.lang, case=case, mission=p.recipient.mission, today=today,
                                      first_letter=p.first_letter, response=p.response)))
     return out
+
+
+def _render_confined(case: Case, spec: LetterSpec, planned: list[Planned], *, today: date,
+                     root: Path) -> list[tuple[Planned, RenderedLetter]]:
+    """Templates from elsewhere (PLEA_TEMPLATES): rendered in a confined child process."""
+    from plea.cases import FIELDS
+    from plea.render.blocks import parse
+    from plea.render.context import MISSION_FIELDS
+    from plea.render.isolate import plain, render_many
+
+    case_fields = ("ref", *FIELDS)
+    jobs = [{"lang": p.recipient.lang, "case": plain(case, case_fields),
+             "mission": plain(p.recipient.mission, MISSION_FIELDS), "today": today,
+             "first_letter": p.first_letter, "response": p.response} for p in planned]
+    markdowns = render_many(spec.name, root, jobs)
+    return [(p, RenderedLetter(spec.name, p.recipient.lang, spec.subject(p.recipient.lang), md, parse(md)))
+            for p, md in zip(planned, markdowns, strict=True)]
 
 
 def write_letters(

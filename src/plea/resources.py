@@ -25,8 +25,30 @@ def _find(name: str) -> Path:
                    hint="reinstall plea: pip install --force-reinstall plea")
 
 
-def templates_dir() -> Path:
+def shipped_templates_dir() -> Path:
     return _find("templates")
+
+
+def templates_dir() -> Path:
+    """PLEA_TEMPLATES (a folder holding letters/…, e.g. templates someone sent you), else
+    the shipped ones. Templates from elsewhere are rendered in a confined child process."""
+    import os
+
+    custom = os.environ.get("PLEA_TEMPLATES")
+    if custom:
+        path = Path(custom).expanduser().resolve()
+        if not (path / "letters").is_dir():
+            from plea.errors import NotFound
+
+            raise NotFound(f"PLEA_TEMPLATES={custom}: no letters/ folder in it",
+                           hint="point it at a folder laid out like plea's templates/ (letters/<letter>/<lang>.md.j2)")
+        return path
+    return shipped_templates_dir()
+
+
+def templates_are_shipped(root: Path | None = None) -> bool:
+    root = (root or templates_dir()).resolve()
+    return root == shipped_templates_dir().resolve()
 
 
 def data_dir() -> Path:

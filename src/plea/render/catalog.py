@@ -41,9 +41,12 @@ def letters_root(root: Path | None = None) -> Path:
     return (root or templates_dir()) / "letters"
 
 
-@lru_cache(maxsize=8)
 def load_catalog(root: Path | None = None) -> dict[str, LetterSpec]:
-    base = letters_root(root)
+    return _load_catalog(letters_root(root))
+
+
+@lru_cache(maxsize=8)
+def _load_catalog(base: Path) -> dict[str, LetterSpec]:
     specs: dict[str, LetterSpec] = {}
     if not base.is_dir():
         return specs
@@ -82,3 +85,6 @@ def get_letter(name: str, root: Path | None = None) -> LetterSpec:
 def block_langs(root: Path | None = None) -> tuple[str, ...]:
     folder = letters_root(root) / BLOCKS
     return tuple(sorted(p.name[: -len(SUFFIX)] for p in folder.glob(f"*{SUFFIX}")))
+
+
+load_catalog.cache_clear = _load_catalog.cache_clear  # type: ignore[attr-defined]

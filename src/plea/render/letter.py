@@ -37,6 +37,22 @@ def render_markdown(spec: LetterSpec, lang: str, context: dict[str, Any], root: 
     return render_template(_environment(base, lang), spec.template_name(lang), context, base)
 
 
+def render_markdown_for(
+    spec: LetterSpec,
+    lang: str,
+    *,
+    case: Any,
+    mission: Any,
+    today: date,
+    first_letter: dict[str, Any] | None = None,
+    response: dict[str, Any] | None = None,
+    root: Path | None = None,
+) -> str:
+    ctx = letter_context(case=case, mission=mission, lang=lang, letter=spec.name, subject=spec.subject(lang),
+                         today=today, first_letter=first_letter, response=response)
+    return render_markdown(spec, lang, ctx, root)
+
+
 def render_letter(
     spec: LetterSpec,
     lang: str,
@@ -48,11 +64,9 @@ def render_letter(
     response: dict[str, Any] | None = None,
     root: Path | None = None,
 ) -> RenderedLetter:
-    subject = spec.subject(lang)
-    ctx = letter_context(case=case, mission=mission, lang=lang, letter=spec.name, subject=subject,
-                         today=today, first_letter=first_letter, response=response)
-    md = render_markdown(spec, lang, ctx, root)
-    return RenderedLetter(spec.name, lang, subject, md, parse(md))
+    md = render_markdown_for(spec, lang, case=case, mission=mission, today=today, first_letter=first_letter,
+                             response=response, root=root)
+    return RenderedLetter(spec.name, lang, spec.subject(lang), md, parse(md))
 
 
 def preview(letter: str, lang: str, sending: str = "FR", host: str = "US") -> RenderedLetter:
