@@ -24,11 +24,17 @@ class Sheet:
     delimiter: str
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8):].decode("utf-8"), "utf-8-sig"
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16"), "utf-16"
+def decode(data: bytes, path: Path | None = None) -> tuple[str, str]:
+    try:
+        if data.startswith(codecs.BOM_UTF8):
+            return data[len(codecs.BOM_UTF8):].decode("utf-8"), "utf-8-sig"
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return data.decode("utf-16"), "utf-16"
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InvalidInput(f"{path or 'file'}:{line}: the file says it is {exc.encoding} (it starts with a byte "
+                           f"order mark) but byte {exc.start} is not valid {exc.encoding}",
+                           hint="save it again from your spreadsheet as 'CSV UTF-8'") from None
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -54,7 +60,7 @@ def read_sheet(path: Path) -> Sheet:
     if b"\x00" in data and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise InvalidInput(f"{path}: not a text CSV file (it contains NUL bytes)",
                            hint="save it from your spreadsheet as 'CSV (comma or semicolon separated)'")
-    text, encoding = decode(data)
+    text, encoding = decode(data, path)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise InvalidInput(f"{path}:1: the file is empty")
