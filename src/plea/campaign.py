@@ -115,9 +115,15 @@ def mark_sent(session: Session, case: Case, *, to: str, on: date, via: str, lett
         from plea.storage import store_file
 
         stored = store_file(proof, "proofs", session.info.get("plea_file_key"))
-    for lt, _m in chosen:
+    events = letter_events(session, [lt.id for lt, _ in chosen if lt.id])
+    marked = []
+    for lt, m in chosen:
+        last = max(events.get(lt.id or 0, []), key=lambda e: e.id or 0, default=None)  # the latest recorded
+        if last and last.status == "sent" and last.on == on and last.via == via and lt.status == "sent":
+            continue  # the same sending recorded twice (a repeated command): nothing to add
         transition(session, case, lt, "sent", on=on, via=via, proof=stored, actor=actor)
-    return chosen
+        marked.append((lt, m))
+    return marked
 
 
 def mark_status(session: Session, case: Case, status: str, *, to: str, on: date, actor: str, today: date,
@@ -170,6 +176,11 @@ def log_response(session: Session, case: Case, state_text: str, *, on: date, out
         for path in attachments:
             target, digest = store_file(path, "attachments", session.info.get("plea_file_key"))
             stored.append({"name": Path(path).name, "path": str(target), "sha256": digest})
+    same = session.exec(select(Response).where(
+        Response.case_id == case.id, Response.state == state, Response.on == on, Response.outcome == outcome,
+        Response.summary == clean(summary).strip(), Response.channel == channel)).first()
+    if same is not None and [a["sha256"] for a in same.attachments] == [a["sha256"] for a in stored]:
+        return same  # the same answer logged twice (a repeated command): nothing to add
     response = Response(case_id=case.id or 0, state=state, on=on, outcome=outcome, summary=clean(summary).strip(),
                         channel=channel, attachments=stored, unsolicited=not sent, recorded_at=datetime.now(UTC),
                         actor=actor)

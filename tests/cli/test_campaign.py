@@ -203,3 +203,18 @@ def test_demo_runs_the_whole_path(plea, tmp_path: Path) -> None:
     assert len(list((keep / "letters").glob("*.docx"))) == n_letters
     assert q(db, "SELECT state, outcome FROM response ORDER BY id") == [("FR", "positive"), ("DE", "acknowledged")]
     plea("demo", "--keep", str(keep), code=6)
+
+
+def test_repeating_sent_or_log_adds_nothing(plea, db_file: Path, case: str) -> None:
+    plea("letters", "sent", case, "--to", "FR,DE", "--on", day(5), "--via", "post")
+    again = plea("letters", "sent", case, "--to", "FR,DE", "--on", day(5), "--via", "post")
+    assert again.stdout == "" and "already marked sent" in again.stderr
+    assert q(db_file, "SELECT count(*) FROM letter_event WHERE status='sent'") == [(2,)]
+    plea("responses", "log", case, "FR", "--outcome", "positive", "--on", day(2), "--summary", "yes")
+    r = plea("responses", "log", case, "FR", "--outcome", "positive", "--on", day(2), "--summary", "yes")
+    assert "already logged" in r.stderr
+    assert q(db_file, "SELECT count(*) FROM response") == [(1,)]
+    assert q(db_file, "SELECT count(*) FROM event WHERE kind='response.logged'") == [(1,)]
+    # a different answer on another day is a new response
+    plea("responses", "log", case, "FR", "--outcome", "info-requested", "--on", day(1))
+    assert q(db_file, "SELECT count(*) FROM response") == [(2,)]

@@ -173,6 +173,9 @@ def sent(
         chosen = mark_sent(s, case, to=to, on=day, via=via, letter=letter, proof=proof, actor=who, today=date.today())
     for _lt, m in chosen:
         typer.echo(m.sending)
+    if not chosen:
+        note(f"nothing to record: these letters were already marked sent on {day.isoformat()} via {via}")
+        return
     note(f"{len(chosen)} letter(s) of {case.ref} marked sent on {day.isoformat()} via {via}: "
          + ", ".join(states.name(m.sending) for _, m in chosen[:10]) + (" …" if len(chosen) > 10 else ""))
 

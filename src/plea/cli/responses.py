@@ -31,14 +31,21 @@ def log(
     from plea.cases import get_case
     from plea.cli.letters import parse_day
 
+    from datetime import UTC, datetime
+
     day = parse_day(on)
     db = open_db()
     who = actor()
+    started = datetime.now(UTC)
     with db.transaction() as s:
         case = get_case(s, ref)
         response = log_response(s, case, state, on=day, outcome=outcome, summary=summary, channel=channel,
                                 attachments=attach, force=force, actor=who, today=date.today())
-    note(f"{states.name(response.state)} answered {case.ref} on {day.isoformat()}: {outcome}")
+    recorded = response.recorded_at if response.recorded_at.tzinfo else response.recorded_at.replace(tzinfo=UTC)
+    if recorded < started:
+        note(f"already logged (response {response.id}): nothing was added")
+    else:
+        note(f"{states.name(response.state)} answered {case.ref} on {day.isoformat()}: {outcome}")
     typer.echo(str(response.id))
 
 
