@@ -13,6 +13,7 @@ from typer.core import TyperGroup
 
 from plea import __version__
 from plea.cli import campaign, cases, db, demo, embassies, letters, responses, templates
+from plea.cli import inbox, send
 from plea.cli.common import OPTIONS, close_all
 
 
@@ -87,6 +88,10 @@ app.add_typer(letters.app, name="letters")
 app.add_typer(responses.app, name="responses")
 app.add_typer(templates.app, name="templates")
 app.add_typer(campaign.config_app, name="config")
+app.command("send")(send.send)
+app.add_typer(send.outbox_app, name="outbox")
+app.add_typer(inbox.app, name="inbox")
+campaign.config_app.command("password")(send.config_password)
 
 
 def main() -> None:

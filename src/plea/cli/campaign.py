@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from plea.cli.common import actor, note, open_db, out, print_json, table
+from plea.config import MAIL_DEFAULTS, MAIL_SETTINGS
 
 CaseOpt = Annotated[str | None, typer.Argument(help="Case reference (default: every open case).", metavar="[CASE]")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
@@ -117,7 +118,7 @@ def history(ref: Annotated[str, typer.Argument(help="Case reference.", metavar="
 
 
 config_app = typer.Typer(help="Settings kept in the database.", no_args_is_help=True)
-SETTINGS = {"followup_days": "days after sending before a follow-up is due (default 21)"}
+SETTINGS = {"followup_days": "days after sending before a follow-up is due (default 21)", **MAIL_SETTINGS}
 
 
 @config_app.command("set")
@@ -126,6 +127,10 @@ def config_set(key: Annotated[str, typer.Argument(help=", ".join(SETTINGS))], va
     from plea.campaign import set_setting
     from plea.errors import InvalidInput
 
+    if key.endswith(".password") or key in MAIL_SETTINGS:
+        from plea.config import check_mail_setting
+
+        value = check_mail_setting(key, value)
     if key not in SETTINGS:
         raise InvalidInput(f"unknown setting {key!r}; settings: {', '.join(SETTINGS)}")
     if key == "followup_days" and (not value.isdigit() or not 1 <= int(value) <= 365):
@@ -142,7 +147,7 @@ def config_get(key: Annotated[str | None, typer.Argument(help="A setting (defaul
     from plea.campaign import DEFAULT_FOLLOWUP_DAYS, get_setting
 
     db = open_db()
-    defaults = {"followup_days": str(DEFAULT_FOLLOWUP_DAYS)}
+    defaults = {"followup_days": str(DEFAULT_FOLLOWUP_DAYS), **MAIL_DEFAULTS}
     with db.read() as s:
         for k in [key] if key else list(SETTINGS):
             typer.echo(f"{k} = {get_setting(s, k) or defaults.get(k, '')}")

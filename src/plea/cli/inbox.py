@@ -1,0 +1,266 @@
+"""`plea inbox …`: replies read from a mailbox file or an IMAP folder, matched to cases, and
+triaged by a person."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from plea.cli.common import actor, note, open_db, out, print_json, table
+
+app = typer.Typer(
+    help="Replies: import or fetch them, match them to cases, triage the rest.", no_args_is_help=True
+)
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+SNIPPET = 800
+
+
+def _ingest_all(messages: Any, *, json_: bool) -> None:
+    """Keep every message in one transaction; a malformed one is skipped with a warning."""
+    from datetime import date
+
+    from plea.mail.inbox import ingest, message_dict
+    from plea.mail.parse import Malformed
+
+    db = open_db()
+    who = actor()
+    added, known, skipped = [], 0, 0
+    with db.transaction() as s:
+        for source, name, raw in messages:
+            try:
+                got = ingest(s, raw, source=source, actor=who, today=date.today())
+            except Malformed as exc:
+                note(f"warning: skipped {name}: malformed message ({exc})")
+                skipped += 1
+                continue
+            if got.message is None:
+                known += 1
+            else:
+                added.append(message_dict(s, got.message))
+    if json_:
+        print_json(added)
+    else:
+        _table(added)
+    matched = sum(1 for m in added if m["response"])
+    note(
+        f"{len(added)} new message(s), {matched} matched and logged as unclassified answers, "
+        f"{len(added) - matched} left for `plea inbox triage`; {known} already kept"
+        + (f"; {skipped} malformed skipped" if skipped else "")
+    )
+
+
+def _table(rows: list[dict[str, Any]]) -> None:
+    t = table("id", "status", "from", "subject", "case", "state", "matched by")
+    for m in rows:
+        t.add_row(
+            str(m["id"]),
+            m["status"],
+            m["from"],
+            m["subject"][:60],
+            m["case"] or "",
+            m["state"],
+            m["matched_by"],
+        )
+    out().print(t)
+
+
+@app.command("import")
+def import_(
+    path: Annotated[
+        Path, typer.Argument(help="An mbox file, a Maildir, a folder of .eml files, or one .eml.")
+    ],
+    json_: JsonOpt = False,
+) -> None:
+    """Read replies from a mailbox on disk; importing the same mailbox again adds nothing."""
+    from plea.mail.sources import read_messages
+
+    _ingest_all(list(read_messages(path)), json_=json_)
+
+
+@app.command("fetch")
+def fetch(
+    since: Annotated[str | None, typer.Option("--since", help="Only messages since YYYY-MM-DD.")] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Read replies from the IMAP folder (imap.host, imap.user, imap.folder) over TLS."""
+    from sqlmodel import select
+
+    from plea.cli.letters import parse_day
+    from plea.cli.send import ask_password
+    from plea.config import server
+    from plea.db.models import InboundMessage
+    from plea.mail import load_settings
+    from plea.mail.imap import fetch as imap_fetch
+
+    day = parse_day(since) if since else None
+    db = open_db()
+    with db.read() as s:
+        srv = server(load_settings(s), "imap")
+        keys = set(s.exec(select(InboundMessage.key)))
+    secret = ask_password(srv)
+    messages = [
+        ("imap", name, raw) for name, raw in imap_fetch(srv, secret, known=keys.__contains__, since=day)
+    ]
+    note(f"{len(messages)} message(s) read from {srv.label} {srv.folder}")
+    _ingest_all(messages, json_=json_)
+
+
+@app.command("list")
+def list_(
+    status: Annotated[
+        str, typer.Option("--status", help="unmatched, unclassified, classified, ignored, or all.")
+    ] = "all",
+    json_: JsonOpt = False,
+) -> None:
+    """List received messages."""
+    from plea.mail.inbox import message_dict, pending
+
+    db = open_db()
+    with db.read() as s:
+        rows = [message_dict(s, m) for m in pending(s, statuses=() if status == "all" else (status,))]
+    if json_:
+        print_json(rows)
+        return
+    _table(rows)
+
+
+@app.command("show")
+def show(
+    message: Annotated[int, typer.Argument(help="Message id.", metavar="ID")], json_: JsonOpt = False
+) -> None:
+    """A received message: its headers, match and text."""
+    from plea.mail.inbox import get_message, message_dict, read_message
+
+    db = open_db()
+    with db.read() as s:
+        msg = get_message(s, message)
+        data = {**message_dict(s, msg), "text": read_message(s, msg).text}
+    if json_:
+        print_json(data)
+        return
+    typer.echo(_describe(data))
+    typer.echo(data["text"])
+
+
+def _describe(d: dict[str, Any]) -> str:
+    lines = [
+        f"#{d['id']} · {d['date'] or 'no date'} · from {d['from'] or '?'} · {d['status']}",
+        f"Subject: {d['subject']}",
+    ]
+    if d["case"] or d["state"]:
+        how = f" (by {d['matched_by']})" if d["matched_by"] else ""
+        lines.append(
+            f"Matched: {d['case'] or '?'} · {d['state'] or '?'}{how}"
+            + (f" · response {d['response']}: {d['outcome']}" if d["response"] else "")
+        )
+    if d["attachments"]:
+        lines.append("Attachments: " + ", ".join(d["attachments"]))
+    return "\n".join(lines)
+
+
+def _decide(message: int, case_ref: str | None, state: str | None, outcome: str | None, ignore_: bool) -> str:
+    from datetime import date
+
+    from plea.cases import get_case
+    from plea.errors import InvalidInput
+    from plea.mail.inbox import classify, get_message, ignore
+
+    db = open_db()
+    who = actor()
+    with db.transaction() as s:
+        msg = get_message(s, message)
+        if ignore_:
+            ignore(s, msg, actor=who)
+            return f"message {message}: ignored"
+        if case_ref:
+            case = get_case(s, case_ref)
+        else:
+            from plea.db.models import Case
+
+            case = s.get(Case, msg.case_id) if msg.case_id else None
+        chosen_state = state or msg.state
+        if case is None or not chosen_state:
+            raise InvalidInput(f"message {message}: say which case and state it answers (--case, --state)")
+        response = classify(
+            s, msg, case, chosen_state, outcome or "unclassified", actor=who, today=date.today()
+        )
+        return (
+            f"message {message}: {case.ref} · {response.state} · {response.outcome} (response {response.id})"
+        )
+
+
+@app.command("triage")
+def triage(
+    message: Annotated[
+        int | None, typer.Option("--message", help="Decide this message without asking.", metavar="ID")
+    ] = None,
+    case: Annotated[str | None, typer.Option("--case", help="The case it answers.")] = None,
+    state: Annotated[
+        str | None, typer.Option("--state", help="The state that answered: code or name.")
+    ] = None,
+    outcome: Annotated[
+        str | None,
+        typer.Option("--outcome", help="positive, negative, acknowledged, info-requested, referred, other."),
+    ] = None,
+    ignore_: Annotated[bool, typer.Option("--ignore", help="Not an answer: keep it out of the log.")] = False,
+) -> None:
+    """Walk the unmatched and unclassified replies and say what each one is: case, state and
+    outcome (or ignore it). With --message ID it decides one without asking."""
+    if message is not None:
+        typer.echo(_decide(message, case, state, outcome, ignore_))
+        return
+    _interactive()
+
+
+def _interactive() -> None:
+    from plea.db.models import OUTCOMES
+    from plea.errors import PleaError
+    from plea.mail.inbox import message_dict, pending, read_message
+
+    db = open_db()
+    with db.read() as s:
+        items = []
+        for m in pending(s):
+            d = message_dict(s, m)
+            try:
+                d["text"] = read_message(s, m).text
+            except Exception:  # a stored file that no longer parses: still triage its headers
+                d["text"] = ""
+            items.append(d)
+    if not items:
+        note("nothing to triage")
+        return
+    done = 0
+    for n, d in enumerate(items, 1):
+        typer.echo(f"\n[{n}/{len(items)}] " + _describe(d))
+        text = d["text"].strip()
+        typer.echo(text[:SNIPPET] + (" …" if len(text) > SNIPPET else ""))
+        while True:
+            answer = typer.prompt(
+                "Case (Enter: skip, i: ignore, q: quit)",
+                default=d["case"] or "",
+                show_default=bool(d["case"]),
+            ).strip()
+            if answer.lower() in ("q", "quit"):
+                note(f"{done} message(s) triaged")
+                return
+            if not answer or answer.lower() in ("s", "skip"):
+                break
+            try:
+                if answer.lower() in ("i", "ignore"):
+                    typer.echo(_decide(d["id"], None, None, None, True))
+                else:
+                    st = typer.prompt(
+                        "State", default=d["state"] or "", show_default=bool(d["state"])
+                    ).strip()
+                    oc = typer.prompt(
+                        f"Outcome ({', '.join(OUTCOMES)})", default=d["outcome"] or "unclassified"
+                    ).strip()
+                    typer.echo(_decide(d["id"], answer, st or None, oc, False))
+                done += 1
+                break
+            except PleaError as exc:
+                note(f"plea: {exc}")
+    note(f"{done} message(s) triaged")

@@ -1,0 +1,216 @@
+"""`plea send` (letters by email through the outbox), `plea outbox …`, `plea config password`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from plea.cli.common import actor, note, open_db, out, print_json, table
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def ask_password(srv: Any) -> str | None:
+    """From PLEA_<KIND>_PASSWORD, the keyring, or a prompt in a terminal; never printed."""
+    import sys
+
+    from plea.config import env_name, password
+    from plea.errors import InvalidInput
+
+    found = password(srv)
+    if found or not srv.user:
+        return found
+    if not sys.stdin.isatty():
+        raise InvalidInput(
+            f"{srv.label}: no password for {srv.user}",
+            hint=f"set {env_name(srv.kind + '.password')}, store it with "
+            f"`plea config password {srv.kind}`, or run plea in a terminal to be asked",
+        )
+    return str(typer.prompt(f"{srv.kind.upper()} password for {srv.user}@{srv.host}", hide_input=True))
+
+
+def _skips(p: Any) -> None:
+    for reason in p.skipped:
+        note(f"skipped: {reason}")
+    if p.uncertain:
+        ids = ", ".join(str(r.id) for r in p.uncertain)
+        note(
+            f"{len(p.uncertain)} message(s) may already have been delivered (a run stopped after "
+            f"handing them over): outbox {ids}. They are never sent again by themselves: "
+            "check the Sent folder, then `plea outbox resolve ID --sent` or `--failed`"
+        )
+
+
+def send(
+    ref: Annotated[
+        str | None, typer.Argument(help="Case reference (all cases with --retry).", metavar="[CASE]")
+    ] = None,
+    to: Annotated[
+        str | None, typer.Option("--to", help="States: codes or names (FR,DE,Italy), @eu, @un, or all.")
+    ] = None,
+    letter: Annotated[str, typer.Option("--letter", help="Which letter.")] = "humanitarian-visa",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Write .eml files instead of sending.")] = False,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for --dry-run's .eml files.")] = Path(
+        "outbox"
+    ),
+    rate: Annotated[
+        str | None, typer.Option("--rate", help="At most this many messages, e.g. 20/min.")
+    ] = None,
+    retry: Annotated[bool, typer.Option("--retry", help="Send again the messages that failed.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before sending.")] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """Email rendered letters to the missions that have an address: subject in the letter's
+    language with the case reference, the letter as the body, the DOCX attached. A letter is
+    marked sent only once the server accepted it."""
+    import sys
+    from datetime import date
+
+    from plea.cases import get_case
+    from plea.config import server, setting_value
+    from plea.errors import ExternalProblem, InvalidInput
+    from plea.mail import load_settings
+    from plea.mail.outbox import deliver, parse_rate, plan, queue, write_drafts
+    from plea.mail.smtp import SmtpTransport
+
+    interval = parse_rate(rate)
+    if ref is None and not retry:
+        raise InvalidInput("name the case whose letters to send (or use --retry)")
+    if not retry and not to:
+        raise InvalidInput("--to: name the states (FR,DE), a group (@eu, @un) or all")
+    db = open_db()
+    with db.read() as s:
+        settings = load_settings(s)
+        case = get_case(s, ref) if ref else None
+        sender = setting_value(settings, "smtp.from")
+        p = plan(s, case, to=to, letter=letter, retry=retry, configured_sender=sender)
+        if dry_run:
+            files = write_drafts(p, out_dir, session=s)
+    _skips(p)
+    if dry_run:
+        for f in files:
+            typer.echo(str(f))
+        note(f"{len(files)} message(s) written as .eml files; nothing was sent or recorded")
+        return
+    if not p.count:
+        note("nothing to send")
+        return
+    srv = server(settings, "smtp")
+    secret = ask_password(srv)
+    if sys.stdin.isatty() and not yes:
+        typer.confirm(f"Send {p.count} message(s) through {srv.label}?", abort=True)
+    transport = SmtpTransport(srv, secret)
+    transport.open()  # an authentication failure stops here: nothing queued, nothing marked sent
+    who = actor()
+    try:
+        with db.transaction() as s:
+            ids = queue(
+                s, plan(s, case, to=to, letter=letter, retry=retry, configured_sender=sender), actor=who
+            )
+        results = deliver(
+            db,
+            ids,
+            transport,
+            actor=who,
+            today=date.today(),
+            interval=interval,
+            progress=lambda r: note(f"{r.state} {r.recipient}: {r.status} {r.detail}".rstrip()),
+        )
+    finally:
+        transport.close()
+    rows = [r.__dict__ for r in results]
+    if json_:
+        print_json(rows)
+    else:
+        t = table("outbox", "state", "to", "status", "server")
+        for r in results:
+            t.add_row(str(r.outbox_id), r.state, r.recipient, r.status, r.detail)
+        out().print(t)
+    done = sum(r.status == "sent" for r in results)
+    bad = [r for r in results if r.status != "sent"]
+    left = len(ids) - len(results)
+    note(
+        f"{done} of {len(ids)} message(s) accepted by {srv.label}" + (f"; {left} left queued" if left else "")
+    )
+    if bad or left:
+        raise ExternalProblem(
+            f"{len(bad)} message(s) not delivered" + (f", {left} not tried" if left else ""),
+            hint="fix the cause, then `plea send --retry` (failed) or `plea send CASE --to …` "
+            "(queued); uncertain ones: `plea outbox resolve`",
+        )
+
+
+outbox_app = typer.Typer(help="The outbox: emails queued, sending, sent or failed.", no_args_is_help=True)
+
+
+@outbox_app.command("list")
+def outbox_list(
+    status: Annotated[str | None, typer.Option("--status", help="queued, sending, sent or failed.")] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """List outbox messages."""
+    from plea.mail.outbox import list_outbox
+
+    db = open_db()
+    with db.read() as s:
+        rows = list_outbox(s, status=status)
+    if json_:
+        print_json(rows)
+        return
+    t = table("id", "case", "state", "to", "status", "tries", "server / error")
+    for r in rows:
+        t.add_row(
+            str(r["id"]),
+            r["case"],
+            r["state"],
+            r["recipient"],
+            r["status"],
+            str(r["attempts"]),
+            r["error"] or r["server_reply"],
+        )
+    out().print(t)
+
+
+@outbox_app.command("resolve")
+def outbox_resolve(
+    outbox_id: Annotated[
+        int, typer.Argument(help="Outbox id (see `plea outbox list --status sending`).", metavar="ID")
+    ],
+    sent: Annotated[
+        bool, typer.Option("--sent/--failed", help="It was delivered (--sent) or not (--failed).")
+    ],
+) -> None:
+    """Settle a message a stopped run left 'sending': delivered (the letter is marked sent) or
+    not (it can be sent again with `plea send --retry`)."""
+    from datetime import date
+
+    from plea.mail.outbox import resolve
+
+    db = open_db()
+    with db.transaction() as s:
+        row = resolve(s, outbox_id, delivered=sent, actor=actor(), today=date.today())
+    note(f"outbox {row.id}: {row.status}")
+
+
+def config_password(
+    kind: Annotated[str, typer.Argument(help="smtp or imap.", metavar="smtp|imap")],
+) -> None:
+    """Store the SMTP or IMAP password in the system keyring (asked for, never shown)."""
+    from plea.config import server, store_password
+    from plea.errors import InvalidInput
+    from plea.mail import load_settings
+
+    if kind not in ("smtp", "imap"):
+        raise InvalidInput(f"{kind!r}: say smtp or imap")
+    db = open_db()
+    with db.read() as s:
+        srv = server(load_settings(s), kind)
+    if not srv.user:
+        raise InvalidInput(f"set {kind}.user first (`plea config set {kind}.user NAME`)")
+    secret = str(typer.prompt(f"{kind.upper()} password for {srv.user}@{srv.host}", hide_input=True))
+    if not secret:
+        raise InvalidInput("no password given; nothing was stored")
+    store_password(srv, secret)
+    note(f"stored in the system keyring for {srv.user}@{srv.host}")
