@@ -1,0 +1,198 @@
+"""Crash safety: commands killed with SIGKILL at random moments. After each kill the
+database passes `plea db check`, no partial file stands under a final name, and running
+the same command again reaches exactly the state an uninterrupted run reaches.
+
+CI runs a few trials per command; `pytest -m slow` runs 50 each."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+FEW, MANY = 2, 50
+DAY = (date.today() - timedelta(days=2)).isoformat()
+
+# columns that differ between two correct runs (time of day, row ids, hashes over times or zip dates)
+VOLATILE = {"id", "at", "created_at", "updated_at", "rendered_at", "recorded_at", "hash", "prev_hash", "sha256",
+            "letter_id", "case_id"}
+
+
+def snapshot(db: Path, out: Path | None, home: Path, tmp: Path) -> dict[str, object]:
+    """The database's content without what legitimately differs between runs; the paths of
+    the run's own folders replaced by placeholders."""
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    state: dict[str, object] = {}
+    for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' "
+                                 "AND name != 'alembic_version'"):
+        rows = []
+        for row in conn.execute(f'SELECT * FROM "{table}"'):
+            d = {k: row[k] for k in row.keys() if k not in VOLATILE}
+            if table == "event":
+                data = json.loads(d["data"])
+                data.pop("sha256", None)
+                d["data"] = data
+            text = json.dumps(d, sort_keys=True, default=str, ensure_ascii=False)
+            rows.append(text.replace(str(home), "<home>").replace(str(tmp), "<tmp>"))
+        state[table] = sorted(rows)
+    conn.close()
+    if out is not None and out.exists():
+        state["files"] = sorted(p.name for p in out.iterdir())
+    return state
+
+
+def plea_cmd(home: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "plea", *args]
+
+
+def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PLEA_HOME": str(home), "PLEA_ACTOR": "crash-test"}
+    return subprocess.run(plea_cmd(home, *args), env=env, capture_output=True, text=True, timeout=300)
+
+
+def check_after_kill(home: Path, out: Path | None) -> None:
+    r = run(home, "db", "check")
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
+    if out is None or not out.exists():
+        return
+    for p in out.iterdir():
+        if p.name.startswith(".") and p.name.endswith(".tmp"):
+            continue  # a temp file: never under a final name
+        if p.suffix == ".docx":
+            with zipfile.ZipFile(p) as z:
+                assert z.testzip() is None and "word/document.xml" in z.namelist(), p
+        else:
+            p.read_text(encoding="utf-8")
+
+
+def verify_files_match_db(home: Path) -> None:
+    conn = sqlite3.connect(home / "plea.sqlite3")
+    for path, sha in conn.execute("SELECT path, sha256 FROM rendition"):
+        import hashlib
+
+        assert hashlib.sha256(Path(path).read_bytes()).hexdigest() == sha, path
+    conn.close()
+
+
+@dataclass
+class Scenario:
+    name: str
+    prepare: Callable[[Path, Path], None]  # (home, tmp) → set the database up before the command
+    command: Callable[[Path], list[str]]  # tmp → the command's arguments
+    out: Callable[[Path], Path | None]
+    max_delay: float
+
+
+def _case(home: Path) -> str:
+    r = run(home, "cases", "add", "--name", "Crash Person", "--nationality", "RU", "--persecution", "Story.")
+    assert r.returncode == 0, r.stderr
+    return r.stdout.strip()
+
+
+def prep_import(home: Path, tmp: Path) -> None:
+    import csv
+
+    with open(Path(__file__).parent.parent / "data" / "embassies.csv", encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        rows = [dict(r, notes="changed by crash test") for _, r in zip(range(3000), reader, strict=False)]
+        columns = reader.fieldnames or []
+    with open(tmp / "changes.csv", "w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def prep_render(home: Path, tmp: Path) -> None:
+    _case(home)
+
+
+def prep_response(home: Path, tmp: Path) -> None:
+    ref = _case(home)
+    assert run(home, "letters", "render", ref, "--to", "FR,DE", "--format", "md", "--out", str(tmp / "first")).returncode == 0
+    assert run(home, "letters", "sent", ref, "--to", "all", "--via", "post", "--on", DAY).returncode == 0
+    (tmp / "answer.txt").write_text("Réponse de l'ambassade", encoding="utf-8")
+
+
+SCENARIOS = [
+    Scenario("embassies import", prep_import, lambda tmp: ["embassies", "import", str(tmp / "changes.csv")],
+             lambda tmp: None, 3.0),
+    Scenario("letters render", prep_render,
+             lambda tmp: ["letters", "render", "PLEA-%d-0001" % date.today().year, "--host", "US", "--to", "all",
+                          "--format", "docx,txt", "--out", str(tmp / "out")],
+             lambda tmp: tmp / "out", 8.0),
+    Scenario("responses log", prep_response,
+             lambda tmp: ["responses", "log", "PLEA-%d-0001" % date.today().year, "France", "--outcome", "positive",
+                          "--on", DAY, "--summary", "Oui", "--attach", str(tmp / "answer.txt")],
+             lambda tmp: None, 2.0),
+]
+
+
+def trial(scenario: Scenario, base_db: Path, tmp: Path, rng: random.Random) -> None:
+    import shutil
+
+    ref_home, kill_home = tmp / "ref-home", tmp / "kill-home"
+    for home in (ref_home, kill_home):
+        home.mkdir(mode=0o700)
+        shutil.copy(base_db, home / "plea.sqlite3")
+    ref_tmp, kill_tmp = tmp / "ref", tmp / "kill"
+    ref_tmp.mkdir()
+    kill_tmp.mkdir()
+    scenario.prepare(ref_home, ref_tmp)
+    scenario.prepare(kill_home, kill_tmp)
+    # the uninterrupted run
+    r = run(ref_home, *scenario.command(ref_tmp))
+    assert r.returncode == 0, r.stderr
+    reference = snapshot(ref_home / "plea.sqlite3", scenario.out(ref_tmp), ref_home, ref_tmp)
+    # killed at a random moment
+    env = {**os.environ, "PLEA_HOME": str(kill_home), "PLEA_ACTOR": "crash-test"}
+    proc = subprocess.Popen(plea_cmd(kill_home, *scenario.command(kill_tmp)), env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(rng.uniform(0.2, scenario.max_delay))
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    check_after_kill(kill_home, scenario.out(kill_tmp))
+    # run again: the same state as the uninterrupted run
+    r = run(kill_home, *scenario.command(kill_tmp))
+    assert r.returncode == 0, r.stderr
+    after = snapshot(kill_home / "plea.sqlite3", scenario.out(kill_tmp), kill_home, kill_tmp)
+    if "files" in after:
+        after["files"] = [f for f in after["files"] if not f.endswith(".tmp")]  # type: ignore[union-attr]
+    assert after == reference
+    verify_files_match_db(kill_home)
+
+
+@pytest.fixture
+def base_db(db_file: Path, plea_home: Path) -> Path:
+    return db_file
+
+
+def _trials(scenario: Scenario, base_db: Path, tmp_path: Path, n: int) -> None:
+    rng = random.Random(int(os.environ.get("PLEA_CRASH_SEED", "20261123")))
+    for i in range(n):
+        t = tmp_path / f"trial{i}"
+        t.mkdir()
+        trial(scenario, base_db, t, rng)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
+def test_kill_and_rerun(scenario: Scenario, base_db: Path, tmp_path: Path) -> None:
+    _trials(scenario, base_db, tmp_path, FEW)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
+def test_kill_and_rerun_many(scenario: Scenario, base_db: Path, tmp_path: Path) -> None:
+    _trials(scenario, base_db, tmp_path, MANY)
