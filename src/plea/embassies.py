@@ -227,7 +227,9 @@ def import_rows(session: Session, rows: list[dict[str, Any]]) -> ImportResult:
         session.execute(insert(Mission), inserts)
     for row in updates:
         mid = row.pop("b_id")
-        session.execute(update(Mission).where(col(Mission.id) == mid).values(**row))
+        # Core table, not the ORM entity: no synchronisation with the thousands of loaded objects
+        table = Mission.__table__  # type: ignore[attr-defined]
+        session.execute(update(table).where(table.c.id == mid).values(**row))
     return result
 
 
