@@ -38,24 +38,37 @@ def make_cert(folder: Path) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "plea test peer")])
     now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
-                                                        x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                           critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     folder.mkdir(parents=True, exist_ok=True)
     cert_path, key_path = folder / "cert.pem", folder / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     os.chmod(key_path, 0o644)  # dovecot's master reads it as root; the folder is throwaway
     return cert_path, key_path
 
 
 # -- SMTP --------------------------------------------------------------------------------------
+
 
 @dataclass
 class Received:
@@ -78,14 +91,16 @@ class Recorder:
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
         if address in self.refuse:
-            return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.on_data is not None:
             self.on_data(envelope)
-        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.original_content)))
+        self.received.append(
+            Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.original_content))
+        )
         return f"250 2.0.0 Ok: queued as Q{len(self.received):04d}"
 
 
@@ -103,8 +118,10 @@ class SmtpPeer:
     def _auth(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> Any:
         from aiosmtpd.smtp import AuthResult, LoginPassword
 
-        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == \
-            (USER.encode(), PASSWORD.encode())
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+            USER.encode(),
+            PASSWORD.encode(),
+        )
         return AuthResult(success=ok, handled=False)
 
     def __enter__(self) -> SmtpPeer:
@@ -144,6 +161,7 @@ class SmtpPeer:
 
 # -- IMAP (dovecot) -----------------------------------------------------------------------------
 
+
 def dovecot_binary() -> str | None:
     return shutil.which("dovecot") or next((p for p in ("/usr/sbin/dovecot",) if os.access(p, os.X_OK)), None)
 
@@ -171,7 +189,8 @@ mail_location = maildir:~/Maildir
 service imap-login {{
   chroot =
   inet_listener imap {{
-    port = 0
+    address = 127.0.0.1
+    port = {starttls_port}
   }}
   inet_listener imaps {{
     address = 127.0.0.1
@@ -185,10 +204,12 @@ service anvil {{
 
 
 class DovecotPeer:
-    """dovecot on 127.0.0.1 with a throwaway configuration; IMAP over implicit TLS only."""
+    """dovecot on 127.0.0.1 with a throwaway configuration: IMAP over implicit TLS (port) and
+    STARTTLS (starttls_port; ssl = required refuses a login before it)."""
 
     def __init__(self) -> None:
         self.port = free_port()
+        self.starttls_port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
         self.root = Path(tempfile.mkdtemp(prefix="plea-dovecot-"))  # not under pytest's 0700 folders
 
@@ -214,12 +235,26 @@ class DovecotPeer:
             me = pwd.getpwuid(os.getuid()).pw_name
             uid, gid = os.getuid(), os.getgid()
             group = grp.getgrgid(gid).gr_name
-            unprivileged = (f"default_internal_user = {me}\ndefault_login_user = {me}\n"
-                            f"default_internal_group = {group}\n")
-        (root / "dovecot.conf").write_text(DOVECOT_CONF.format(root=root, cert=self.cert, key=key, uid=uid, gid=gid,
-                                                               port=self.port, unprivileged=unprivileged))
-        self.proc = subprocess.Popen([binary, "-F", "-c", str(root / "dovecot.conf")],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            unprivileged = (
+                f"default_internal_user = {me}\ndefault_login_user = {me}\ndefault_internal_group = {group}\n"
+            )
+        (root / "dovecot.conf").write_text(
+            DOVECOT_CONF.format(
+                root=root,
+                cert=self.cert,
+                key=key,
+                uid=uid,
+                gid=gid,
+                port=self.port,
+                starttls_port=self.starttls_port,
+                unprivileged=unprivileged,
+            )
+        )
+        self.proc = subprocess.Popen(
+            [binary, "-F", "-c", str(root / "dovecot.conf")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -251,7 +286,9 @@ class DovecotPeer:
         import imaplib
         import ssl
 
-        conn = imaplib.IMAP4_SSL("127.0.0.1", self.port, ssl_context=ssl.create_default_context(cafile=str(self.cert)))
+        conn = imaplib.IMAP4_SSL(
+            "127.0.0.1", self.port, ssl_context=ssl.create_default_context(cafile=str(self.cert))
+        )
         conn.login(USER, PASSWORD)
         return conn
 
@@ -276,18 +313,37 @@ class DovecotPeer:
 # -- a case with letters to missions that have email addresses ---------------------------------
 
 #: mission id → (state, email) for missions in the US; Poland's mission keeps no address
-MISSIONS = {"Q2841718": ("FR", "consulat@ambafrance-us.example"),
-            "Q324833": ("DE", "info@washington.diplo.example"),
-            "Q5369760": ("KZ", "embassy@kazakhembus.example"),
-            "Q5369749": ("IT", "amb.washington@esteri.example")}
+MISSIONS = {
+    "Q2841718": ("FR", "consulat@ambafrance-us.example"),
+    "Q324833": ("DE", "info@washington.diplo.example"),
+    "Q5369760": ("KZ", "embassy@kazakhembus.example"),
+    "Q5369749": ("IT", "amb.washington@esteri.example"),
+}
 EMAIL = {state: email for state, email in MISSIONS.values()}
 
 
 def make_case(plea: Any, out_dir: Path, *, to: str = "FR,DE,KZ,IT,PL", formats: str = "docx,txt") -> str:
     """A case represented by Jane Counsel, its letters rendered to missions in the US."""
-    ref = plea("cases", "add", "--name", "Test Person", "--nationality", "RU", "--persecution", "Story.",
-               "--country", "US", "--situation", "at-liberty", "--rep-name", "Jane Counsel",
-               "--rep-email", "jane@legal-aid.example", "--reply-to", "replies@legal-aid.example").stdout.strip()
+    ref = plea(
+        "cases",
+        "add",
+        "--name",
+        "Test Person",
+        "--nationality",
+        "RU",
+        "--persecution",
+        "Story.",
+        "--country",
+        "US",
+        "--situation",
+        "at-liberty",
+        "--rep-name",
+        "Jane Counsel",
+        "--rep-email",
+        "jane@legal-aid.example",
+        "--reply-to",
+        "replies@legal-aid.example",
+    ).stdout.strip()
     for mission, (_state, email) in MISSIONS.items():
         plea("embassies", "edit", mission, "--email", email)
     plea("letters", "render", ref, "--host", "US", "--to", to, "--format", formats, "--out", str(out_dir))

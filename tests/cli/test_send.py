@@ -46,8 +46,9 @@ def smtp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         yield peer
 
 
-def test_send_delivers_each_letter_with_subject_body_and_docx(plea, db_file: Path, case: str, smtp: SmtpPeer,
-                                                              tmp_path: Path) -> None:
+def test_send_delivers_each_letter_with_subject_body_and_docx(
+    plea, db_file: Path, case: str, smtp: SmtpPeer, tmp_path: Path
+) -> None:
     r = plea("send", case, "--to", "all")
     assert "Poland (PL): the mission Q5369830 has no email address" in r.stderr
     by_rcpt = {x.rcpt_tos[0]: x for x in smtp.received}
@@ -69,35 +70,51 @@ def test_send_delivers_each_letter_with_subject_body_and_docx(plea, db_file: Pat
         assert data == (tmp_path / "letters" / docx_name).read_bytes()
         txt = (tmp_path / "letters" / docx_name.replace(".docx", ".txt")).read_text(encoding="utf-8")
         assert msg.get_body(("plain",)).get_content().replace("\r\n", "\n").strip() == txt.strip()
-        stored = q(db_file, "SELECT o.message_id, o.status, o.server_reply FROM outbox o JOIN letter l ON "
-                            "l.id = o.letter_id JOIN mission m ON m.id = l.mission_id WHERE m.sending = ?", state)
-        assert stored == [(msg["Message-ID"], "sent", stored[0][2])] and stored[0][2].startswith("250 2.0.0 Ok")
+        stored = q(
+            db_file,
+            "SELECT o.message_id, o.status, o.server_reply FROM outbox o JOIN letter l ON "
+            "l.id = o.letter_id JOIN mission m ON m.id = l.mission_id WHERE m.sending = ?",
+            state,
+        )
+        assert stored == [(msg["Message-ID"], "sent", stored[0][2])] and stored[0][2].startswith(
+            "250 2.0.0 Ok"
+        )
     # the German subject really is German: the letter's language, not English
     assert by_rcpt[EMAIL["DE"]].message["Subject"] == f"[{case}] Ersuchen um ein humanitäres Visum"
     assert letter_status(db_file) == {"FR": "sent", "DE": "sent", "KZ": "sent", "IT": "sent", "PL": "drafted"}
     vias = q(db_file, "SELECT DISTINCT via, \"on\" FROM letter_event WHERE status = 'sent'")
     assert vias == [("email", date.today().isoformat())]
-    kinds = [k for (k,) in q(db_file, "SELECT kind FROM event WHERE kind LIKE 'email.%' OR kind = 'letter.sent'")]
-    assert kinds.count("email.queued") == 4 and kinds.count("email.sending") == 4 and kinds.count("letter.sent") == 4
+    kinds = [
+        k for (k,) in q(db_file, "SELECT kind FROM event WHERE kind LIKE 'email.%' OR kind = 'letter.sent'")
+    ]
+    assert (
+        kinds.count("email.queued") == 4
+        and kinds.count("email.sending") == 4
+        and kinds.count("letter.sent") == 4
+    )
     # running it again sends nothing twice
     r = plea("send", case, "--to", "all")
     assert len(smtp.received) == 4
     assert "France (FR): already sent by email" in r.stderr
 
 
-def test_letter_is_marked_sent_only_after_the_server_accepted(plea, db_file: Path, case: str,
-                                                              smtp: SmtpPeer) -> None:
+def test_letter_is_marked_sent_only_after_the_server_accepted(
+    plea, db_file: Path, case: str, smtp: SmtpPeer
+) -> None:
     seen: list[tuple] = []
-    smtp.handler.on_data = lambda env: seen.append(tuple(q(db_file, "SELECT o.status, l.status FROM outbox o "
-                                                                    "JOIN letter l ON l.id = o.letter_id")[0]))
+    smtp.handler.on_data = lambda env: seen.append(
+        tuple(q(db_file, "SELECT o.status, l.status FROM outbox o JOIN letter l ON l.id = o.letter_id")[0])
+    )
     plea("send", case, "--to", "FR")
     assert seen == [("sending", "drafted")]  # while the server held the message: not yet sent
-    assert q(db_file, "SELECT o.status, l.status FROM outbox o JOIN letter l ON l.id = o.letter_id") == \
-        [("sent", "sent")]
+    assert q(db_file, "SELECT o.status, l.status FROM outbox o JOIN letter l ON l.id = o.letter_id") == [
+        ("sent", "sent")
+    ]
 
 
-def test_authentication_failure_stops_before_anything_is_marked(plea, db_file: Path, case: str,
-                                                               smtp: SmtpPeer, monkeypatch) -> None:
+def test_authentication_failure_stops_before_anything_is_marked(
+    plea, db_file: Path, case: str, smtp: SmtpPeer, monkeypatch
+) -> None:
     monkeypatch.setenv("PLEA_SMTP_PASSWORD", "wrong")
     r = plea("send", case, "--to", "all", code=8)
     assert "authentication failed for plea-user" in r.stderr and "nothing was sent" in r.stderr
@@ -108,7 +125,8 @@ def test_authentication_failure_stops_before_anything_is_marked(plea, db_file: P
 
 
 def test_refused_recipient_is_reported_the_rest_go_on_and_retry_sends_only_failures(
-        plea, db_file: Path, case: str, smtp: SmtpPeer) -> None:
+    plea, db_file: Path, case: str, smtp: SmtpPeer
+) -> None:
     smtp.handler.refuse = {EMAIL["DE"]}
     r = plea("send", case, "--to", "all", code=8)
     assert "550 5.1.1" in r.stdout + r.stderr and "1 message(s) not delivered" in r.stderr
@@ -131,8 +149,9 @@ class Crash(BaseException):
     """Stands for the process dying (kill -9, power cut) right after the server said 250."""
 
 
-def test_crash_between_acceptance_and_commit_never_sends_twice(plea, db_file: Path, case: str,
-                                                               smtp: SmtpPeer, monkeypatch) -> None:
+def test_crash_between_acceptance_and_commit_never_sends_twice(
+    plea, db_file: Path, case: str, smtp: SmtpPeer, monkeypatch
+) -> None:
     import plea.mail.outbox as outbox
 
     def crash(*args: object, **kwargs: object) -> None:
@@ -159,8 +178,9 @@ def test_crash_between_acceptance_and_commit_never_sends_twice(plea, db_file: Pa
     plea("outbox", "resolve", str(rows[0][0]), "--failed", code=6)
 
 
-def test_uncertain_message_resolved_as_failed_goes_again_with_retry(plea, db_file: Path, case: str,
-                                                                    smtp: SmtpPeer, monkeypatch) -> None:
+def test_uncertain_message_resolved_as_failed_goes_again_with_retry(
+    plea, db_file: Path, case: str, smtp: SmtpPeer, monkeypatch
+) -> None:
     import plea.mail.outbox as outbox
 
     with monkeypatch.context() as m:
@@ -183,8 +203,9 @@ def test_tls_modes(plea, db_file: Path, case: str, tmp_path: Path, monkeypatch, 
 
 
 @pytest.mark.parametrize("security", ["starttls", "tls"])
-def test_untrusted_certificate_is_refused(plea, db_file: Path, case: str, tmp_path: Path, monkeypatch,
-                                          security: str) -> None:
+def test_untrusted_certificate_is_refused(
+    plea, db_file: Path, case: str, tmp_path: Path, monkeypatch, security: str
+) -> None:
     with SmtpPeer(tmp_path / security, security) as peer:
         peer.env(monkeypatch)
         monkeypatch.delenv("PLEA_SMTP_CAFILE")
@@ -227,7 +248,9 @@ def test_rate_spaces_messages(plea, db_file: Path, case: str, smtp: SmtpPeer) ->
     plea("send", case, "--to", "KZ", "--rate", "fast", code=3)
 
 
-def test_smtp_settings_and_password_rules(plea, db_file: Path, case: str, smtp: SmtpPeer, monkeypatch) -> None:
+def test_smtp_settings_and_password_rules(
+    plea, db_file: Path, case: str, smtp: SmtpPeer, monkeypatch
+) -> None:
     # the same server configured in the database instead of the environment
     for key in ("HOST", "PORT", "SECURITY", "USER", "CAFILE"):
         value = __import__("os").environ[f"PLEA_SMTP_{key}"]
@@ -239,7 +262,9 @@ def test_smtp_settings_and_password_rules(plea, db_file: Path, case: str, smtp: 
     plea("config", "set", "smtp.security", "ssl", code=3)
     plea("config", "set", "smtp.port", "99999", code=3)
     assert "smtp.host = 127.0.0.1" in plea("config", "get").stdout
-    assert q(db_file, "SELECT count(*) FROM setting WHERE value LIKE '%hunter2%' OR key LIKE '%password%'") == [(0,)]
+    assert q(
+        db_file, "SELECT count(*) FROM setting WHERE value LIKE '%hunter2%' OR key LIKE '%password%'"
+    ) == [(0,)]
     # no password anywhere and no terminal: a clear error, nothing sent
     monkeypatch.delenv("PLEA_SMTP_PASSWORD")
     r = plea("send", case, "--to", "FR", code=3)

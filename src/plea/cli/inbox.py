@@ -214,9 +214,47 @@ def triage(
     _interactive()
 
 
+def _ask(label: str, default: str, check: Any) -> str:
+    """Ask until check(answer) accepts it (check raises PleaError to refuse)."""
+    from plea.errors import PleaError
+
+    while True:
+        answer = str(typer.prompt(label, default=default, show_default=bool(default))).strip()
+        try:
+            return check(answer)
+        except PleaError as exc:
+            note(f"plea: {exc}")
+
+
+def _check_case(answer: str) -> str:
+    if answer.lower() in ("", "s", "skip", "i", "ignore", "q", "quit"):
+        return answer.lower()
+    from plea.cases import get_case
+
+    with open_db().read() as s:
+        return get_case(s, answer).ref
+
+
+def _check_state(answer: str) -> str:
+    from plea import states
+    from plea.errors import InvalidInput
+
+    if not answer:
+        raise InvalidInput("say which state answered (a code such as FR, or a name)")
+    return states.resolve(answer, states.user_langs())
+
+
+def _check_outcome(answer: str) -> str:
+    from plea.db.models import OUTCOMES
+    from plea.errors import InvalidInput
+
+    if answer not in OUTCOMES:
+        raise InvalidInput(f"{answer!r} is not one of {', '.join(OUTCOMES)}")
+    return answer
+
+
 def _interactive() -> None:
     from plea.db.models import OUTCOMES
-    from plea.errors import PleaError
     from plea.mail.inbox import message_dict, pending, read_message
 
     db = open_db()
@@ -237,30 +275,16 @@ def _interactive() -> None:
         typer.echo(f"\n[{n}/{len(items)}] " + _describe(d))
         text = d["text"].strip()
         typer.echo(text[:SNIPPET] + (" …" if len(text) > SNIPPET else ""))
-        while True:
-            answer = typer.prompt(
-                "Case (Enter: skip, i: ignore, q: quit)",
-                default=d["case"] or "",
-                show_default=bool(d["case"]),
-            ).strip()
-            if answer.lower() in ("q", "quit"):
-                note(f"{done} message(s) triaged")
-                return
-            if not answer or answer.lower() in ("s", "skip"):
-                break
-            try:
-                if answer.lower() in ("i", "ignore"):
-                    typer.echo(_decide(d["id"], None, None, None, True))
-                else:
-                    st = typer.prompt(
-                        "State", default=d["state"] or "", show_default=bool(d["state"])
-                    ).strip()
-                    oc = typer.prompt(
-                        f"Outcome ({', '.join(OUTCOMES)})", default=d["outcome"] or "unclassified"
-                    ).strip()
-                    typer.echo(_decide(d["id"], answer, st or None, oc, False))
-                done += 1
-                break
-            except PleaError as exc:
-                note(f"plea: {exc}")
+        answer = _ask("Case (s: skip, i: ignore, q: quit)", d["case"] or "", _check_case)
+        if answer in ("q", "quit"):
+            break
+        if answer in ("", "s", "skip"):
+            continue
+        if answer in ("i", "ignore"):
+            typer.echo(_decide(d["id"], None, None, None, True))
+        else:
+            state = _ask("State", d["state"] or "", _check_state)
+            outcome = _ask(f"Outcome ({', '.join(OUTCOMES)})", d["outcome"] or "unclassified", _check_outcome)
+            typer.echo(_decide(d["id"], answer, state, outcome, False))
+        done += 1
     note(f"{done} message(s) triaged")
