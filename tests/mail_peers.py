@@ -88,6 +88,7 @@ class Recorder:
     refuse: set[str] = field(default_factory=set)
     received: list[Received] = field(default_factory=list)
     on_data: Any = None  # called with the envelope before the server answers DATA
+    hang_up_after_data: bool = False  # keep the message, then drop the connection before answering
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
         if address in self.refuse:
@@ -101,6 +102,8 @@ class Recorder:
         self.received.append(
             Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.original_content))
         )
+        if self.hang_up_after_data:
+            server.transport.close()
         return f"250 2.0.0 Ok: queued as Q{len(self.received):04d}"
 
 

@@ -194,6 +194,20 @@ def test_uncertain_message_resolved_as_failed_goes_again_with_retry(
     assert letter_status(db_file)["IT"] == "sent"
 
 
+def test_connection_lost_after_handing_over_is_uncertain_not_resent(
+    plea, db_file: Path, case: str, smtp: SmtpPeer
+) -> None:
+    smtp.handler.hang_up_after_data = True
+    r = plea("send", case, "--to", "FR,DE", code=8)
+    assert "uncertain" in r.stdout and "connection lost while the message was handed over" in r.stderr
+    assert len(smtp.received) == 1  # the run stops: the server may have the message, the rest wait
+    assert [s for (s,) in q(db_file, "SELECT status FROM outbox ORDER BY id")] == ["sending", "queued"]
+    smtp.handler.hang_up_after_data = False
+    plea("send", "--retry")
+    assert len(smtp.received) == 2 and smtp.received[1].rcpt_tos != smtp.received[0].rcpt_tos
+    assert "email.uncertain" in [k for (k,) in q(db_file, "SELECT kind FROM event")]
+
+
 @pytest.mark.parametrize("security", ["starttls", "tls"])
 def test_tls_modes(plea, db_file: Path, case: str, tmp_path: Path, monkeypatch, security: str) -> None:
     with SmtpPeer(tmp_path / security, security) as peer:
