@@ -11,6 +11,7 @@ import getpass
 import hashlib
 import json
 import os
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +20,8 @@ from sqlmodel import Session, col, select
 from plea.db.models import Event
 
 GENESIS = "0" * 64
+#: PostgreSQL advisory lock serialising appends (the one every writing transaction takes, see db/engine.py)
+PG_LOCK = 0x706C6561
 
 
 def current_actor(explicit: str | None = None) -> str:
@@ -37,7 +40,8 @@ def canonical(event: dict[str, Any]) -> bytes:
     return json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
 
 
-def event_body(e: Event) -> dict[str, Any]:
+def event_body(e: Any) -> dict[str, Any]:
+    """What the hash covers: everything but the id and the hashes (an Event or a row with its columns)."""
     at = e.at if e.at.tzinfo else e.at.replace(tzinfo=UTC)
     return {
         "at": at.astimezone(UTC).isoformat(),
@@ -64,6 +68,11 @@ def record(
     at: datetime | None = None,
 ) -> Event:
     """Append one event to the chain, inside the caller's transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        # appends queue here until the holder commits; the head read below is then the newest one
+        from sqlalchemy import text
+
+        session.execute(text(f"SELECT pg_advisory_xact_lock({PG_LOCK})"))
     last = session.exec(select(Event.hash).order_by(col(Event.id).desc()).limit(1)).first()
     prev = last or GENESIS
     event = Event(
@@ -82,19 +91,89 @@ def record(
     return event
 
 
+@dataclass
+class Break:
+    """The first place the chain is broken."""
+
+    event_id: int | None  # the event named (None: the kept head is missing)
+    kind: str  # changed | deleted | reordered | truncated
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"event": self.event_id, "problem": self.kind, "message": self.message}
+
+
+@dataclass
+class Walk:
+    events: int  # events checked (up to and including the broken one)
+    head: str  # the hash of the last event checked that was intact
+    problem: Break | None = None
+    head_found_at: int | None = None  # the event id whose hash is the kept head, if asked for one
+    after_head: int = 0  # events appended after the kept head
+
+
+_COLUMNS = (Event.id, Event.at, Event.actor, Event.kind, Event.case_id, Event.subject, Event.data,
+            Event.prev_hash, Event.hash)
+
+
+def _diagnose(session: Session, row: Any, prev_id: int | None, prev: str) -> Break:
+    """row does not follow the event before it: reordered, or what it followed was deleted/rewritten."""
+    from sqlalchemy import select as sa_select
+
+    what = f"event {row.id} ({row.kind})"
+    if row.prev_hash == GENESIS:
+        return Break(row.id, "deleted", f"{what} claims to be the first event, but follows event {prev_id}: "
+                     "the history was restarted or events before it were moved")
+    elsewhere = session.execute(sa_select(Event.id).where(Event.hash == row.prev_hash)).scalars().first()
+    if elsewhere is not None:
+        return Break(row.id, "reordered", f"{what} is out of order: it was written after event {elsewhere}, "
+                     f"not after event {prev_id}")
+    if prev_id is None:
+        return Break(row.id, "deleted", f"the event(s) before {what} were deleted: the first event left does "
+                     "not start the chain")
+    if row.id - prev_id > 1:
+        gap = f"event {prev_id + 1}" if row.id - prev_id == 2 else f"events {prev_id + 1} to {row.id - 1}"
+        return Break(prev_id + 1, "deleted", f"{gap} deleted: {what} does not follow event {prev_id}")
+    return Break(prev_id, "changed", f"event {prev_id} was rewritten (its hash recomputed), or an event "
+                 f"between it and {what} was deleted: {what} does not follow it")
+
+
+def walk(session: Session, *, head: str | None = None) -> Walk:
+    """Walk the chain in id order, checking every link and hash, and stop at the first break.
+    With `head` (a hash kept outside the database, or a prefix of at least 12 of its characters):
+    also check that the event it names is still there, which catches a truncated or rewritten tail."""
+    from sqlalchemy import select as sa_select
+
+    prev, prev_id, n = GENESIS, None, 0
+    result = Walk(0, GENESIS)
+    rows = session.execute(sa_select(*_COLUMNS).order_by(Event.id).execution_options(yield_per=2000))
+    for row in rows:
+        n += 1
+        if row.prev_hash != prev:
+            result.problem = _diagnose(session, row, prev_id, prev)
+            break
+        if chain_hash(prev, event_body(row)) != row.hash:
+            result.problem = Break(row.id, "changed",
+                                   f"event {row.id} ({row.kind}) was changed after it was written")
+            break
+        prev, prev_id = row.hash, row.id
+        if head and result.head_found_at is None and row.hash.startswith(head):
+            result.head_found_at = row.id
+        elif result.head_found_at is not None:
+            result.after_head += 1
+    rows.close()
+    result.events, result.head = n, prev
+    if head and result.problem is None and result.head_found_at is None and head != GENESIS:
+        result.problem = Break(None, "truncated", f"the head you kept ({head[:16]}…) is not in the history: "
+                               "events were removed from its end, or the whole history was rewritten")
+    return result
+
+
 def verify(session: Session) -> tuple[int, str | None]:
     """Walk the chain in id order: (events checked, None) if intact, else the first problem
     (an edited, deleted, inserted or reordered event)."""
-    prev = GENESIS
-    n = 0
-    for event in session.exec(select(Event).order_by(col(Event.id))):
-        n += 1
-        if event.prev_hash != prev:
-            return n, f"event {event.id} ({event.kind}) does not follow the one before it: an event was deleted, inserted or reordered"
-        if chain_hash(prev, event_body(event)) != event.hash:
-            return n, f"event {event.id} ({event.kind}) was changed after it was written"
-        prev = event.hash
-    return n, None
+    result = walk(session)
+    return result.events, result.problem.message if result.problem else None
 
 
 def head(session: Session) -> str:
