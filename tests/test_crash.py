@@ -126,6 +126,21 @@ def prep_response(home: Path, tmp: Path) -> None:
     (tmp / "answer.txt").write_text("Réponse de l'ambassade", encoding="utf-8")
 
 
+def prep_send(home: Path, tmp: Path) -> None:
+    import csv
+
+    ref = _case(home)
+    with open(Path(__file__).parent.parent / "data" / "embassies.csv", encoding="utf-8", newline="") as fh:
+        us = [r for r in csv.DictReader(fh) if r["host"] == "US" and r["kind"] == "embassy"][:25]
+    lines = ["id,sending,host,email"] + [f"{r['id']},{r['sending']},US,consular@{r['sending'].lower()}.example.org"
+                                         for r in us]
+    (tmp / "emails.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert run(home, "embassies", "import", str(tmp / "emails.csv")).returncode == 0
+    states = ",".join(r["sending"] for r in us)
+    r = run(home, "letters", "render", ref, "--to", states, "--format", "docx", "--out", str(tmp / "letters"))
+    assert r.returncode == 0, r.stderr
+
+
 SCENARIOS = [
     Scenario("embassies import", prep_import, lambda tmp: ["embassies", "import", str(tmp / "changes.csv")],
              lambda tmp: None, 3.0),
@@ -137,6 +152,10 @@ SCENARIOS = [
              lambda tmp: ["responses", "log", "PLEA-%d-0001" % date.today().year, "France", "--outcome", "positive",
                           "--on", DAY, "--summary", "Oui", "--attach", str(tmp / "answer.txt")],
              lambda tmp: None, 2.0),
+    Scenario("send --dry-run", prep_send,
+             lambda tmp: ["send", "PLEA-%d-0001" % date.today().year, "--to", "all", "--dry-run", "--yes",
+                          "--out", str(tmp / "eml")],
+             lambda tmp: tmp / "eml", 4.0),
 ]
 
 
