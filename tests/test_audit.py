@@ -64,8 +64,10 @@ def test_edited_event_is_named(plea, history: Path) -> None:
 
 def test_edited_data_json_is_caught(plea, history: Path) -> None:
     target = _ids(history)[-1]
-    _sql(history, "UPDATE event SET data = json_set(data, '$.fields', json('[\"name_latin\"]')) "
-                  f"WHERE id = {target}")
+    _sql(
+        history,
+        f"UPDATE event SET data = json_set(data, '$.fields', json('[\"name_latin\"]')) WHERE id = {target}",
+    )
     data = json.loads(plea("audit", "verify", "--json", code=5).stdout)
     assert data["problem"]["event"] == target and data["problem"]["problem"] == "changed"
 
@@ -90,11 +92,13 @@ def test_swapped_events_are_reported_as_reordered(plea, history: Path) -> None:
     ids = _ids(history)
     a, b = ids[2], ids[3]
     cols = "at, actor, kind, case_id, subject, data, prev_hash, hash"
-    _sql(history,
-         f"CREATE TEMP TABLE t AS SELECT * FROM event WHERE id IN ({a}, {b})",
-         f"UPDATE event SET prev_hash = 'x' || id, hash = 'x' || id WHERE id IN ({a}, {b})",
-         f"UPDATE event SET ({cols}) = (SELECT {cols} FROM t WHERE t.id = {b}) WHERE id = {a}",
-         f"UPDATE event SET ({cols}) = (SELECT {cols} FROM t WHERE t.id = {a}) WHERE id = {b}")
+    _sql(
+        history,
+        f"CREATE TEMP TABLE t AS SELECT * FROM event WHERE id IN ({a}, {b})",
+        f"UPDATE event SET prev_hash = 'x' || id, hash = 'x' || id WHERE id IN ({a}, {b})",
+        f"UPDATE event SET ({cols}) = (SELECT {cols} FROM t WHERE t.id = {b}) WHERE id = {a}",
+        f"UPDATE event SET ({cols}) = (SELECT {cols} FROM t WHERE t.id = {a}) WHERE id = {b}",
+    )
     r = plea("audit", "verify", code=5)
     assert f"event {a} (" in r.stderr
     assert f"is out of order: it was written after event {b}, not after event {ids[1]}" in r.stderr
@@ -147,11 +151,16 @@ def test_rewritten_chain_is_caught_against_a_kept_head(plea, history: Path) -> N
         prev = GENESIS
         conn.execute("UPDATE event SET prev_hash = 'tmp' || id")
         for r in rows:
-            body = {**r, "actor": "forger", "data": json.loads(r["data"]),
-                    "at": datetime.fromisoformat(r["at"])}
+            body = {
+                **r,
+                "actor": "forger",
+                "data": json.loads(r["data"]),
+                "at": datetime.fromisoformat(r["at"]),
+            }
             h = chain_hash(prev, event_body(SimpleNamespace(**body)))
-            conn.execute("UPDATE event SET actor = 'forger', prev_hash = ?, hash = ? WHERE id = ?",
-                         (prev, h, r["id"]))
+            conn.execute(
+                "UPDATE event SET actor = 'forger', prev_hash = ?, hash = ? WHERE id = ?", (prev, h, r["id"])
+            )
             prev = h
     conn.close()
     plea("audit", "verify")

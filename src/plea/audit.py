@@ -23,8 +23,10 @@ def parse_head(value: str | None) -> str | None:
         return None
     head = value.strip().lower()
     if not _HEX.fullmatch(head):
-        raise InvalidInput(f"--head: {value!r} is not a history head (12 to 64 hex characters, as printed by "
-                           "`plea audit verify`, reports and exports)")
+        raise InvalidInput(
+            f"--head: {value!r} is not a history head (12 to 64 hex characters, as printed by "
+            "`plea audit verify`, reports and exports)"
+        )
     return head
 
 
@@ -39,8 +41,12 @@ class Verification:
 
     def as_dict(self) -> dict[str, Any]:
         w = self.walk
-        out: dict[str, Any] = {"ok": self.ok, "events": w.events, "head": w.head,
-                               "problem": w.problem.as_dict() if w.problem else None}
+        out: dict[str, Any] = {
+            "ok": self.ok,
+            "events": w.events,
+            "head": w.head,
+            "problem": w.problem.as_dict() if w.problem else None,
+        }
         if self.kept_head:
             out["kept_head"] = self.kept_head
             out["kept_head_event"] = w.head_found_at
@@ -74,8 +80,16 @@ def _day_start(d: date) -> datetime:
     return datetime.combine(d, time.min, tzinfo=UTC)
 
 
-def log(session: Session, *, case: Case | None = None, since: date | None = None, until: date | None = None,
-        actor: str | None = None, kind: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+def log(
+    session: Session,
+    *,
+    case: Case | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    actor: str | None = None,
+    kind: str | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
     """History events, oldest first, with a plain-words description of each."""
     from plea.campaign import describe
 
@@ -95,15 +109,32 @@ def log(session: Session, *, case: Case | None = None, since: date | None = None
     events = list(session.exec(q))
     if limit:
         events.reverse()
-    mission_ids = {e.data.get("mission") for e in events
-                   if isinstance(e.data, dict) and e.data.get("mission")}
-    missions = ({m.id: m for m in session.exec(select(Mission).where(col(Mission.id).in_(mission_ids)))}
-                if mission_ids else {})
+    mission_ids = {
+        e.data.get("mission") for e in events if isinstance(e.data, dict) and e.data.get("mission")
+    }
+    missions = (
+        {m.id: m for m in session.exec(select(Mission).where(col(Mission.id).in_(mission_ids)))}
+        if mission_ids
+        else {}
+    )
     case_ids = {e.case_id for e in events if e.case_id is not None}
-    refs = (dict(session.exec(select(Case.id, Case.ref).where(col(Case.id).in_(case_ids))).all())
-            if case_ids else {})
-    return [{"id": e.id, "at": (e.at if e.at.tzinfo else e.at.replace(tzinfo=UTC)).isoformat(),
-             "actor": e.actor, "kind": e.kind, "case": refs.get(e.case_id) if e.case_id is not None else None,
-             "subject": e.subject, "what": describe(e, missions), "data": e.data, "prev_hash": e.prev_hash,
-             "hash": e.hash}
-            for e in events]
+    refs = (
+        dict(session.exec(select(Case.id, Case.ref).where(col(Case.id).in_(case_ids))).all())
+        if case_ids
+        else {}
+    )
+    return [
+        {
+            "id": e.id,
+            "at": (e.at if e.at.tzinfo else e.at.replace(tzinfo=UTC)).isoformat(),
+            "actor": e.actor,
+            "kind": e.kind,
+            "case": refs.get(e.case_id) if e.case_id is not None else None,
+            "subject": e.subject,
+            "what": describe(e, missions),
+            "data": e.data,
+            "prev_hash": e.prev_hash,
+            "hash": e.hash,
+        }
+        for e in events
+    ]

@@ -14,7 +14,7 @@ from typer.core import TyperGroup
 from plea import __version__
 from plea.cli import campaign, cases, db, demo, embassies, letters, responses, templates
 from plea.cli import inbox, send
-from plea.cli import audit
+from plea.cli import audit, export
 from plea.cli.common import OPTIONS, close_all
 
 
@@ -93,6 +93,7 @@ app.command("send")(send.send)
 app.add_typer(send.outbox_app, name="outbox")
 app.add_typer(inbox.app, name="inbox")
 app.add_typer(audit.app, name="audit")
+app.command("export")(export.export)
 campaign.config_app.command("password")(send.config_password)
 
 

@@ -8,19 +8,30 @@ import typer
 
 from plea.cli.common import note, open_db, out, print_json, table
 
-app = typer.Typer(help="The tamper-evident history: verify it, read it, print its head.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="The tamper-evident history: verify it, read it, print its head.", no_args_is_help=True
+)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-HeadOpt = Annotated[str | None, typer.Option(
-    "--head", metavar="HASH", help="A head kept outside the database (printed by this command, reports and "
-    "exports): also catches a truncated or rewritten tail.")]
+HeadOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--head",
+        metavar="HASH",
+        help="A head kept outside the database (printed by this command, reports and "
+        "exports): also catches a truncated or rewritten tail.",
+    ),
+]
 CaseOpt = Annotated[str | None, typer.Option("--case", metavar="REF", help="Only this case's events.")]
 SinceOpt = Annotated[str | None, typer.Option("--since", metavar="DATE", help="From this day (YYYY-MM-DD).")]
 UntilOpt = Annotated[str | None, typer.Option("--until", metavar="DATE", help="Up to this day, included.")]
 ActorOpt = Annotated[str | None, typer.Option("--actor", metavar="NAME", help="Only what this person did.")]
-KindOpt = Annotated[str | None, typer.Option(
-    "--kind", metavar="KIND", help="Only events of this kind (a prefix: letter., response.logged).")]
+KindOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--kind", metavar="KIND", help="Only events of this kind (a prefix: letter., response.logged)."
+    ),
+]
 LimitOpt = Annotated[int | None, typer.Option("--limit", min=1, help="Only the newest N matching events.")]
 
 
@@ -42,8 +53,10 @@ def verify(head: HeadOpt = None, json_: JsonOpt = False) -> None:
         return
     if not result.ok:
         assert result.walk.problem is not None
-        raise DatabaseProblem(f"history broken: {result.walk.problem.message}",
-                              hint="it was changed outside plea: compare it with a backup and a kept head")
+        raise DatabaseProblem(
+            f"history broken: {result.walk.problem.message}",
+            hint="it was changed outside plea: compare it with a backup and a kept head",
+        )
     typer.echo(result.summary())
 
 
@@ -63,8 +76,15 @@ def head(json_: JsonOpt = False) -> None:
 
 
 @app.command("log")
-def log(ref: CaseOpt = None, since: SinceOpt = None, until: UntilOpt = None, actor_: ActorOpt = None,
-        kind: KindOpt = None, limit: LimitOpt = None, json_: JsonOpt = False) -> None:
+def log(
+    ref: CaseOpt = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    actor_: ActorOpt = None,
+    kind: KindOpt = None,
+    limit: LimitOpt = None,
+    json_: JsonOpt = False,
+) -> None:
     """The history, oldest first: when, who, which case, what."""
     from plea.audit import log as read_log
     from plea.cases import get_case
