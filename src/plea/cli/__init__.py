@@ -12,7 +12,7 @@ import typer
 from typer.core import TyperGroup
 
 from plea import __version__
-from plea.cli import campaign, cases, db, demo, embassies, letters, responses, templates
+from plea.cli import campaign, cases, db, demo, doctor, embassies, letters, responses, templates
 from plea.cli import inbox, send
 from plea.cli import audit, export
 from plea.cli.common import OPTIONS, close_all
@@ -82,6 +82,7 @@ app.command("status")(campaign.status)
 app.command("followups")(campaign.followups)
 app.command("history")(campaign.history)
 app.command("demo")(demo.demo)
+app.command("doctor")(doctor.doctor)
 app.add_typer(db.app, name="db")
 app.add_typer(embassies.app, name="embassies")
 app.add_typer(cases.app, name="cases")
