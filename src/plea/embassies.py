@@ -1,5 +1,7 @@
 """The embassy directory: validate and import CSV files, edit, pick the mission that
-receives a letter, and measure coverage against the 193 UN member states."""
+receives a letter, measure coverage against the 193 UN member states, and list what is
+missing (gaps). Refreshing from Wikidata is plea.refresh; verified corrections that travel
+between caseworkers, plea.pooling; where each fact came from, plea.provenance."""
 
 from __future__ import annotations
 
@@ -30,6 +32,8 @@ COLUMNS = [
 ]
 REQUIRED = ("id", "sending", "host")
 EDITABLE = ("city", "kind", "street_address", "postcode", "email", "phone", "website", "languages", "notes")
+#: the extra column of `plea embassies export --verified-only`: the fields a person edited or verified
+EDITED = "edited_fields"
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 
 
@@ -39,17 +43,23 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     kept_edits: int = 0  # rows where a person's edits were kept over the file's values
+    older: int = 0  # rows retrieved from their source before what the directory has (e.g. by a refresh)
     changes: list[tuple[str, list[str]]] = field(default_factory=list)  # (id, changed fields)
 
     def summary(self) -> str:
         text = f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged"
         if self.kept_edits:
             text += f", {self.kept_edits} with your edits kept"
+        if self.older:
+            text += f", {self.older} older than yours (kept yours)"
         return text
 
     def as_dict(self) -> dict[str, Any]:
-        return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
+        data = {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
                 "kept_edits": self.kept_edits}
+        if self.older:
+            data["older"] = self.older
+        return data
 
 
 # -- validation -------------------------------------------------------------------------------
@@ -103,7 +113,8 @@ def validate_fields(row: dict[str, str]) -> list[tuple[str, str]]:
     if row.get("kind") and row["kind"] not in MISSION_KINDS:
         close = get_close_matches(row["kind"].lower().replace(" ", "-"), MISSION_KINDS, n=1)
         problems.append(("kind", f"unknown kind {row['kind']!r}"
-                         + (f" (did you mean {close[0]}?)" if close else f"; one of {', '.join(MISSION_KINDS)}")))
+                         + (f" (did you mean {close[0]}?)" if close
+                            else f"; one of {', '.join(MISSION_KINDS)}")))
     if row.get("email") and (p := check_email(row["email"])):
         problems.append(("email", p))
     if row.get("website") and (p := check_url(row["website"])):
@@ -114,7 +125,8 @@ def validate_fields(row: dict[str, str]) -> list[tuple[str, str]]:
                 if abs(float(row[column])) > bound:
                     raise ValueError
             except ValueError:
-                problems.append((column, f"not a {column} {row[column]!r} (a number from -{bound:g} to {bound:g})"))
+                problems.append((column, f"not a {column} {row[column]!r} "
+                                         f"(a number from -{bound:g} to {bound:g})"))
     for code in (row.get("accredited_to") or "").split():
         if p := _state_problem(code):
             problems.append(("accredited_to", p))
@@ -126,11 +138,16 @@ def validate_fields(row: dict[str, str]) -> list[tuple[str, str]]:
             date.fromisoformat(row["verified_on"])
         except ValueError:
             problems.append(("verified_on", f"not a date {row['verified_on']!r} (use YYYY-MM-DD)"))
+    for name in (row.get(EDITED) or "").split():
+        if name not in EDITABLE:
+            problems.append((EDITED, f"not an editable field {name!r}; one of {', '.join(EDITABLE)}"))
     return problems
 
 
 def _normalise(row: dict[str, str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
+    if EDITED in row:
+        values[EDITED] = " ".join(sorted(set(row[EDITED].split())))
     for column in COLUMNS:
         if column not in row:
             continue
@@ -156,14 +173,15 @@ def parse_file(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """Read and validate a whole file; InvalidInput listing every problem, or the rows."""
     sheet = read_sheet(path)
     problems: list[str] = []
-    unknown = [h for h in sheet.header if h not in COLUMNS]
+    unknown = [h for h in sheet.header if h not in COLUMNS and h != EDITED]
     missing = [c for c in REQUIRED if c not in sheet.header]
     if unknown:
         hints = []
         for h in unknown:
             close = get_close_matches(h, COLUMNS, n=1)
             hints.append(f"{h!r}" + (f" (did you mean {close[0]}?)" if close else ""))
-        problems.append(f"{path}:1: header: unknown column(s) {', '.join(hints)}; columns are: {', '.join(COLUMNS)}")
+        problems.append(f"{path}:1: header: unknown column(s) {', '.join(hints)}; "
+                        f"columns are: {', '.join(COLUMNS)}")
     if missing:
         problems.append(f"{path}:1: header: missing column(s) {', '.join(missing)}")
     if problems:
@@ -197,13 +215,17 @@ def import_rows(session: Session, rows: list[dict[str, Any]]) -> ImportResult:
     for values in rows:
         current = existing.get(values["id"])
         if current is None:
-            inserts.append({c: values.get(c, "" if c not in ("latitude", "longitude", "verified_on") else None)
+            inserts.append({c: values.get(c, None if c in ("latitude", "longitude", "verified_on") else "")
                             for c in COLUMNS} | {"user_fields": ""})
             result.added += 1
             continue
         protected = set(current.user_fields.split())
         newer = values.get("verified_on") is not None and (
             current.verified_on is None or values["verified_on"] > current.verified_on)
+        if not newer and _older(values, current):
+            # e.g. the shipped 2022 snapshot after `plea embassies refresh`: keep the newer copy
+            result.older += 1
+            continue
         changed: dict[str, Any] = {}
         kept = False
         for column, value in values.items():
@@ -233,9 +255,26 @@ def import_rows(session: Session, rows: list[dict[str, Any]]) -> ImportResult:
     return result
 
 
+def _older(values: dict[str, Any], current: Mission) -> bool:
+    """Whether an incoming row is an older copy from Wikidata than the stored one: both from
+    Wikidata, the incoming one retrieved before (ISO dates)."""
+    incoming_source = values.get("source", current.source)
+    if not (incoming_source.startswith("Wikidata") and current.source.startswith("Wikidata")):
+        return False
+    try:
+        return date.fromisoformat(values.get("retrieved") or "") < date.fromisoformat(current.retrieved)
+    except ValueError:
+        return False
+
+
 def import_file(session: Session, path: Path, *, actor: str, dry_run: bool = False,
                 event: str = "embassies.imported") -> ImportResult:
+    """Import a CSV file. A file written by `export --verified-only` (it has an edited_fields
+    column) is merged instead: see plea.pooling."""
     rows = parse_file(path)
+    if rows and EDITED in rows[0][1]:
+        raise InvalidInput(f"{path}: a file of verified corrections (it has an edited_fields column)",
+                           hint="merge it with plea.pooling.merge_file, as `plea embassies import` does")
     result = import_rows(session, [r for _, r in rows])
     if dry_run:
         session.rollback()
@@ -255,14 +294,53 @@ def load_shipped(session: Session, *, actor: str) -> ImportResult:
     return import_file(session, shipped_csv(), actor=actor, event="embassies.loaded")
 
 
+# -- what a person said; closed missions -------------------------------------------------------
+# Mission.user_fields holds the names of the fields a person edited or verified, and, for a mission
+# that Wikidata says has closed (P576/P3999), one token "closed:YYYY-MM-DD" (the closing date, or
+# the day a refresh first saw it closed when Wikidata gives none). Imports keep both.
+
+CLOSED = "closed:"
+
+
+def person_fields(m: Mission) -> set[str]:
+    """The fields whose values a person gave or checked: no import or refresh overwrites them."""
+    return {t for t in m.user_fields.split() if t in EDITABLE}
+
+
+def closed_on(m: Mission) -> date | None:
+    for token in m.user_fields.split():
+        if token.startswith(CLOSED):
+            try:
+                return date.fromisoformat(token[len(CLOSED):])
+            except ValueError:
+                return date.min
+    return None
+
+
+def set_closed(m: Mission, on: date | None) -> None:
+    """Mark a mission closed on `on`, or open again with None."""
+    tokens = [t for t in m.user_fields.split() if not t.startswith(CLOSED)]
+    if on is not None:
+        tokens.append(CLOSED + on.isoformat())
+    m.user_fields = " ".join(sorted(tokens))
+
+
+def _open() -> Any:
+    """SQL condition: the mission is not marked closed."""
+    return col(Mission.user_fields).not_like(f"%{CLOSED}%")
+
+
 # -- queries -----------------------------------------------------------------------------------
 
 HAS = {"email": "email", "address": "street_address", "website": "website", "phone": "phone"}
 
 
 def list_missions(session: Session, *, host: str | None = None, sending: str | None = None,
-                  kind: str | None = None, has: list[str] | None = None) -> list[Mission]:
+                  kind: str | None = None, has: list[str] | None = None,
+                  verified_only: bool = False) -> list[Mission]:
     q = select(Mission)
+    if verified_only:  # rows a person edited or verified; person_fields() below drops the closed: token
+        q = q.where((col(Mission.verified_on).is_not(None)) | (Mission.user_fields != ""))
     if host:
         q = q.where(Mission.host == host)
     if sending:
@@ -276,7 +354,10 @@ def list_missions(session: Session, *, host: str | None = None, sending: str | N
             raise InvalidInput(f"--has: unknown {h!r}; one of {', '.join(HAS)}")
         q = q.where(getattr(Mission, HAS[h]) != "")
     missions = list(session.exec(q))
-    missions.sort(key=lambda m: (m.host, states.name(m.sending), MISSION_KINDS.index(m.kind) if m.kind in MISSION_KINDS else 99, m.city, m.id))
+    if verified_only:
+        missions = [m for m in missions if m.verified_on or person_fields(m)]
+    order = {k: i for i, k in enumerate(MISSION_KINDS)}
+    missions.sort(key=lambda m: (m.host, states.name(m.sending), order.get(m.kind, 99), m.city, m.id))
     return missions
 
 
@@ -296,12 +377,13 @@ def pick_missions(session: Session, host: str) -> dict[str, tuple[Mission, str]]
     mission there (embassy, high commission, nunciature), else a mission elsewhere
     accredited to the host. Value: (mission, "resident" | "accredited")."""
     chosen: dict[str, tuple[Mission, str]] = {}
-    resident = session.exec(select(Mission).where(Mission.host == host, col(Mission.kind).in_(RESIDENT_KINDS)))
+    resident = session.exec(select(Mission).where(Mission.host == host, col(Mission.kind).in_(RESIDENT_KINDS),
+                                                  _open()))
     for m in sorted(resident, key=lambda m: (RESIDENT_KINDS.index(m.kind), -_contact_score(m), m.id)):
         if m.sending != host:
             chosen.setdefault(m.sending, (m, "resident"))
     elsewhere = session.exec(select(Mission).where(col(Mission.accredited_to).contains(host),
-                                                   col(Mission.kind).in_(RESIDENT_KINDS)))
+                                                   col(Mission.kind).in_(RESIDENT_KINDS), _open()))
     for m in sorted(elsewhere, key=lambda m: (RESIDENT_KINDS.index(m.kind), -_contact_score(m), m.id)):
         if host in m.accredited_to.split() and m.sending != host:
             chosen.setdefault(m.sending, (m, "accredited"))
@@ -328,6 +410,53 @@ def coverage(session: Session, host: str) -> dict[str, Any]:
     return {"host": host, "states": len(rows), "totals": totals, "rows": rows}
 
 
+# -- gaps --------------------------------------------------------------------------------------
+
+NEEDS = {"email": "email", "address": "street_address", "phone": "phone"}
+
+
+def written_to(session: Session) -> dict[str, int]:
+    """Sending state → how many open cases have a letter marked sent to one of its missions."""
+    from sqlalchemy import distinct, func
+
+    from plea.db.models import Case, Letter, LetterEvent
+
+    q = (select(Mission.sending, func.count(distinct(Letter.case_id)))
+         .join(Letter, col(Letter.mission_id) == Mission.id)
+         .join(LetterEvent, col(LetterEvent.letter_id) == Letter.id)
+         .join(Case, col(Case.id) == Letter.case_id)
+         .where(LetterEvent.status == "sent", Case.status == "open")
+         .group_by(Mission.sending))
+    return {state: n for state, n in session.exec(q)}
+
+
+def gaps(session: Session, host: str, need: list[str] | None = None) -> dict[str, Any]:
+    """Every UN member state whose mission for `host` lacks a needed channel (all of email,
+    address, phone unless `need` names some), with the website to look it up on. States the
+    user's open cases wrote to come first (most cases first), then by name."""
+    need = list(dict.fromkeys(need or NEEDS))
+    for n in need:
+        if n not in NEEDS:
+            raise InvalidInput(f"--need: unknown {n!r}; one of {', '.join(NEEDS)}")
+    picked = pick_missions(session, host)
+    written = written_to(session)
+    rows = []
+    for code, nm in states.un_members().items():
+        if code == host:
+            continue
+        mission, how = picked.get(code, (None, "none"))
+        lacks = [n for n in need if not (mission and getattr(mission, NEEDS[n]))]
+        if not lacks:
+            continue
+        rows.append({"state": code, "name": nm, "written_to": written.get(code, 0), "lacks": lacks,
+                     "mission": how, "mission_id": mission.id if mission else None,
+                     "city": mission.city if mission else "", "website": mission.website if mission else "",
+                     "source_ref": mission.source_ref if mission else ""})
+    rows.sort(key=lambda r: (-r["written_to"], r["name"]))
+    return {"host": host, "need": need, "states": len(rows),
+            "written_to": sum(1 for r in rows if r["written_to"]), "rows": rows}
+
+
 # -- edit and export ---------------------------------------------------------------------------
 
 def edit_mission(session: Session, mission_id: str, changes: dict[str, str], *, verified: bool,
@@ -347,7 +476,8 @@ def edit_mission(session: Session, mission_id: str, changes: dict[str, str], *, 
         protected |= {c for c in EDITABLE if getattr(mission, c)}
     mission.user_fields = " ".join(sorted(protected))
     if not changed and not verified:
-        raise InvalidInput("nothing to change", hint="give at least one of --email --phone --address --website --languages --verified")
+        raise InvalidInput("nothing to change", hint="give at least one of --email --phone --address "
+                                                     "--website --languages --verified")
     session.add(mission)
     record(session, "mission.edited", actor=actor, subject=f"mission:{mission.id}",
            data={"fields": sorted(changed), "verified": verified})
@@ -359,8 +489,15 @@ def mission_row(m: Mission) -> dict[str, Any]:
     for c in ("latitude", "longitude"):
         row[c] = "" if row[c] is None else repr(row[c])
     row["verified_on"] = m.verified_on.isoformat() if m.verified_on else ""
+    closed = closed_on(m)
+    row["closed_on"] = closed.isoformat() if closed and closed != date.min else ("?" if closed else "")
     return row
 
 
-def export_csv(missions: list[Mission]) -> str:
-    return write_csv(COLUMNS, [mission_row(m) for m in missions])
+def export_csv(missions: list[Mission], *, verified: bool = False) -> str:
+    """The directory as CSV; with verified=True, the columns of `export --verified-only`: the
+    edited_fields column says which values a person gave or checked."""
+    if not verified:
+        return write_csv(COLUMNS, [mission_row(m) for m in missions])
+    rows = [mission_row(m) | {EDITED: " ".join(sorted(person_fields(m)))} for m in missions]
+    return write_csv([*COLUMNS, EDITED], rows)

@@ -58,7 +58,8 @@ def _import(plea, tmp_path: Path, content: bytes, *extra: str, code: int = 0, na
     "encoding,delimiter,bom",
     [("utf-8", ",", False), ("utf-8", ";", True), ("cp1252", ";", False), ("utf-8", "\t", False)],
 )
-def test_import_spreadsheet_exports(plea, db_file: Path, tmp_path: Path, encoding: str, delimiter: str, bom: bool) -> None:
+def test_import_spreadsheet_exports(plea, db_file: Path, tmp_path: Path, encoding: str, delimiter: str,
+                                    bom: bool) -> None:
     buf = io.StringIO(newline="")
     w = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
     w.writerow(["id", "sending", "host", "city", "kind", "email", "notes"])
@@ -81,20 +82,21 @@ def test_import_upserts_by_id_and_dry_run_changes_nothing(plea, db_file: Path, t
     assert rows(db_file, "SELECT email FROM mission WHERE id=?", mid) == [("",)]
     r, _ = _import(plea, tmp_path, content)
     assert "1 updated" in r.stdout
-    assert rows(db_file, "SELECT email, city FROM mission WHERE id=?", mid)[0][0] == "info@ambafrance-us.example"
+    got = rows(db_file, "SELECT email, city FROM mission WHERE id=?", mid)
+    assert got[0][0] == "info@ambafrance-us.example"
     assert rows(db_file, "SELECT kind FROM event ORDER BY id DESC LIMIT 1") == [("embassies.imported",)]
 
 
 def test_bad_rows_list_every_problem_and_import_nothing(plea, db_file: Path, tmp_path: Path) -> None:
     before = rows(db_file, "SELECT count(*) FROM mission")
     content = (
-        "id,sending,host,city,kind,email,website\n"
-        "U-1,FR,US,Washington,embassy,ok@example.org,https://example.org\n"
-        "U-2,FX,US,Washington,embassy,,\n"
-        "U-3,DE,US,Washington,embasy,not-an-email,example.org\n"
-        "U-1,IT,US,Washington,embassy,,\n"
-        "U-5,ES,,Washington,embassy,,\n"
-    ).encode()
+        b"id,sending,host,city,kind,email,website\n"
+        b"U-1,FR,US,Washington,embassy,ok@example.org,https://example.org\n"
+        b"U-2,FX,US,Washington,embassy,,\n"
+        b"U-3,DE,US,Washington,embasy,not-an-email,example.org\n"
+        b"U-1,IT,US,Washington,embassy,,\n"
+        b"U-5,ES,,Washington,embassy,,\n"
+    )
     r, path = _import(plea, tmp_path, content, code=3)
     err = r.stderr
     assert f"{path}:3: sending: unknown ISO 3166 code 'FX'" in err and "did you mean" in err
@@ -127,19 +129,22 @@ def test_missing_and_binary_files(plea, db_file: Path, tmp_path: Path) -> None:
 
 def test_edit_survives_reimport_of_shipped_data(plea, db_file: Path) -> None:
     mid = rows(db_file, "SELECT id FROM mission WHERE sending='FR' AND host='US' AND kind='embassy'")[0][0]
-    r = plea("embassies", "edit", mid, "--email", "visa@ambafrance.example", "--address", "4101 Reservoir Rd NW",
-             "--languages", "fr,en", "--verified")
+    r = plea("embassies", "edit", mid, "--email", "visa@ambafrance.example",
+             "--address", "4101 Reservoir Rd NW", "--languages", "fr,en", "--verified")
     assert r.stdout.strip() == mid
     plea("init")  # loads data/embassies.csv again
-    got = rows(db_file, "SELECT email, street_address, languages, verified_by, verified_on IS NOT NULL FROM mission WHERE id=?", mid)
+    got = rows(db_file, "SELECT email, street_address, languages, verified_by, verified_on IS NOT NULL "
+                        "FROM mission WHERE id=?", mid)
     assert got == [("visa@ambafrance.example", "4101 Reservoir Rd NW", "fr en", "tester", 1)]
-    assert rows(db_file, "SELECT kind, subject FROM event WHERE kind='mission.edited'") == [("mission.edited", f"mission:{mid}")]
+    edits = rows(db_file, "SELECT kind, subject FROM event WHERE kind='mission.edited'")
+    assert edits == [("mission.edited", f"mission:{mid}")]
 
 
 def test_edit_rejects_bad_values(plea, db_file: Path) -> None:
     mid = rows(db_file, "SELECT id FROM mission LIMIT 1")[0][0]
     r = plea("embassies", "edit", mid, "--email", "nope", "--languages", "xx-bogus-1", code=3)
-    assert "--email: not a valid email address" in r.stderr and "--languages: unknown language code" in r.stderr
+    assert "--email: not a valid email address" in r.stderr
+    assert "--languages: unknown language code" in r.stderr
     plea("embassies", "edit", "Qnothing", "--email", "a@example.org", code=4)
 
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from plea.cli.common import actor, note, open_db, out, print_json, table
 
-app = typer.Typer(help="The embassy directory: list, show, import, edit, export, coverage.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from plea.refresh import HostDiff
+
+app = typer.Typer(help="The embassy directory: list, show, import, edit, export, coverage, gaps, refresh.",
+                  no_args_is_help=True)
 
 HostOpt = Annotated[str | None, typer.Option("--host", help="Host state (ISO code or name), e.g. US.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
@@ -28,12 +32,13 @@ def list_(
     host: HostOpt = None,
     sending: Annotated[str | None, typer.Option("--sending", help="Sending state, e.g. FR.")] = None,
     kind: Annotated[str | None, typer.Option("--kind", help="embassy, consulate-general, …")] = None,
-    has: Annotated[list[str] | None, typer.Option("--has", help="Only missions with this: email, address, website, phone.")] = None,
+    has: Annotated[list[str] | None, typer.Option(
+        "--has", help="Only missions with this: email, address, website, phone.")] = None,
     json_: JsonOpt = False,
 ) -> None:
     """List missions, with state names from Babel."""
     from plea import states
-    from plea.embassies import list_missions, mission_row
+    from plea.embassies import closed_on, list_missions, mission_row
 
     db = open_db()
     with db.read() as s:
@@ -44,22 +49,27 @@ def list_(
         return
     t = table("id", "from", "in", "city", "kind", "email", "website", "phone")
     for m in missions:
-        t.add_row(m.id, f"{states.name(m.sending)} ({m.sending})", m.host, m.city, m.kind, m.email, m.website, m.phone)
+        kind = m.kind + (" (closed)" if closed_on(m) else "")
+        t.add_row(m.id, f"{states.name(m.sending)} ({m.sending})", m.host, m.city, kind, m.email, m.website,
+                  m.phone)
     out().print(t)
     note(f"{len(missions)} mission(s)")
 
 
 @app.command("show")
 def show(
-    mission_id: Annotated[str | None, typer.Argument(help="Mission id (its Wikidata item, e.g. Q123).", metavar="ID")] = None,
-    sending: Annotated[str | None, typer.Option("--sending", help="With --host: that state's mission there.")] = None,
+    mission_id: Annotated[str | None, typer.Argument(
+        help="Mission id (its Wikidata item, e.g. Q123).", metavar="ID")] = None,
+    sending: Annotated[str | None, typer.Option(
+        "--sending", help="With --host: that state's mission there.")] = None,
     host: HostOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Show one mission, by id or by --sending and --host."""
+    """Show one mission, by id or by --sending and --host, and where each fact came from."""
     from plea import states
     from plea.embassies import get_mission, mission_row, pick_missions
     from plea.errors import InvalidInput, NotFound
+    from plea.provenance import facts
 
     db = open_db()
     with db.read() as s:
@@ -74,50 +84,116 @@ def show(
             mission = picked[0]
         else:
             raise InvalidInput("give a mission ID, or --sending and --host")
+        sources = facts(s, mission)
     row = mission_row(mission)
     if json_:
-        print_json(row)
+        print_json(row | {"sources": {f.field: f.as_dict() for f in sources}})
         return
     row["sending"] = f"{states.name(mission.sending)} ({mission.sending})"
     row["host"] = f"{states.name(mission.host)} ({mission.host})"
     width = max(len(k) for k in row)
     for k, v in row.items():
         typer.echo(f"{k:<{width}}  {v}")
+    typer.echo("")
+    typer.echo("where each fact comes from (last checked):")
+    for f in sources:
+        when = f.checked.isoformat() if f.checked else "unknown"
+        typer.echo(f"  {f.field:<{width - 2}}  {when:<10}  {f.source}")
+    lacking = [c for c in ("street_address", "email", "phone") if not getattr(mission, c)]
+    if lacking:
+        typer.echo(f"  missing: {', '.join(lacking)} (see `plea embassies gaps --host {mission.host}`)")
 
 
 @app.command("import")
 def import_(
     file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or cp1252; `,` or `;`), with an id column.")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and count; change nothing.")] = False,
+    prefer: Annotated[str | None, typer.Option(
+        "--prefer", help="For a file of verified corrections: settle conflicts with theirs, ours or newer "
+                         "(the more recent verification).", metavar="theirs|ours|newer")] = None,
+    json_: JsonOpt = False,
 ) -> None:
-    """Add or update missions from a CSV file, by id. Any bad row: nothing is imported."""
+    """Add or update missions from a CSV file, by id. Any bad row: nothing is imported.
+
+    A file written by `plea embassies export --verified-only` (another caseworker's checked
+    contacts) is merged field by field: a verified value wins over an unverified one; two
+    different values both verified (or both not) are a conflict: listed, nothing imported
+    (exit 6), until you choose with --prefer."""
     from plea.embassies import import_file
+    from plea.errors import InvalidInput
+    from plea.pooling import MergeConflict, is_verified_file, merge_file
 
     db = open_db()
-    with db.transaction() as s:
-        result = import_file(s, file, actor=actor(), dry_run=dry_run)
+    verified = is_verified_file(file)
+    if prefer is not None and not verified:
+        raise InvalidInput("--prefer goes with a file of verified corrections (`export --verified-only`)")
+    try:
+        with db.transaction() as s:
+            if verified:
+                result = merge_file(s, file, actor=actor(), prefer=prefer, dry_run=dry_run)
+            else:
+                result = import_file(s, file, actor=actor(), dry_run=dry_run)  # type: ignore[assignment]
+    except MergeConflict as exc:
+        if json_:
+            print_json({"file": str(file), "dry_run": dry_run, **exc.result.as_dict()})
+        raise
+    if json_:
+        print_json({"file": str(file), "dry_run": dry_run, **result.as_dict()})
+        return
     prefix = "dry run, nothing changed: " if dry_run else ""
     typer.echo(prefix + result.summary())
 
 
 @app.command("export")
 def export(
+    file: Annotated[Path | None, typer.Argument(help="Write to this file (atomically) instead of stdout.",
+                                                metavar="[FILE]")] = None,
     csv_: Annotated[bool, typer.Option("--csv", help="CSV (the default).")] = False,
     json_: JsonOpt = False,
     host: HostOpt = None,
+    verified_only: Annotated[bool, typer.Option(
+        "--verified-only", help="Only missions a person edited or verified, with an edited_fields column: "
+                                "a file another caseworker can merge with `plea embassies import`.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
 ) -> None:
-    """Write the directory to stdout as CSV or JSON."""
+    """Write the directory as CSV or JSON, to stdout or to FILE."""
     import sys
 
     from plea.embassies import export_csv, list_missions, mission_row
+    from plea.errors import Conflict, InvalidInput
 
+    if verified_only and (json_ or file is None):
+        raise InvalidInput("--verified-only writes a CSV file: give FILE, without --json")
     db = open_db()
+    code = _code(host, "host state")
+    if verified_only:
+        from plea.pooling import export_verified
+
+        assert file is not None
+        with db.read() as s:
+            n = export_verified(s, file, host=code, force=force)
+        note(f"{n} mission(s) with your edits or verifications")
+        typer.echo(str(file))
+        return
     with db.read() as s:
-        missions = list_missions(s, host=_code(host, "host state"))
+        missions = list_missions(s, host=code)
     if json_:
-        print_json([mission_row(m) for m in missions])
+        import json
+
+        rows = [mission_row(m) for m in missions]
+        text = json.dumps(rows, ensure_ascii=False, indent=2, default=str) + "\n"
     else:
-        sys.stdout.write(export_csv(missions))
+        text = export_csv(missions)
+    if file is None:
+        sys.stdout.write(text)
+        return
+    if file.exists() and not force:
+        raise Conflict(f"{file} exists", hint="pass --force to replace it, or choose another name")
+    from plea.fileio import atomic_write_text
+
+    atomic_write_text(file, text)
+    note(f"{len(missions)} mission(s)")
+    typer.echo(str(file))
 
 
 @app.command("edit")
@@ -129,9 +205,11 @@ def edit(
     postcode: Annotated[str | None, typer.Option("--postcode")] = None,
     city: Annotated[str | None, typer.Option("--city")] = None,
     website: Annotated[str | None, typer.Option("--website")] = None,
-    languages: Annotated[str | None, typer.Option("--languages", help="Languages of correspondence, e.g. fr,en.")] = None,
+    languages: Annotated[str | None, typer.Option(
+        "--languages", help="Languages of correspondence, e.g. fr,en.")] = None,
     notes: Annotated[str | None, typer.Option("--notes")] = None,
-    verified: Annotated[bool, typer.Option("--verified", help="You checked this mission's contacts today.")] = False,
+    verified: Annotated[bool, typer.Option(
+        "--verified", help="You checked this mission's contacts today.")] = False,
 ) -> None:
     """Correct a mission. Your corrections survive later imports of the shipped data."""
     from datetime import date
@@ -153,7 +231,8 @@ def coverage(
     host: Annotated[str, typer.Option("--host", help="Host state, e.g. US.")],
     json_: JsonOpt = False,
 ) -> None:
-    """For each of the 193 UN member states: a mission in the host state, one accredited from elsewhere, or none."""
+    """For each of the 193 UN member states: a mission in the host state, one accredited from
+    elsewhere, or none."""
     from plea.embassies import coverage as compute
 
     code = _code(host, "host state")
@@ -168,12 +247,117 @@ def coverage(
               title=f"UN member states and their missions for {code}")
     mark = {True: "✓", False: ""}
     for r in report["rows"]:
-        t.add_row(f"{r['name']} ({r['state']})", r["mission"], r["city"], mark[r["email"]], mark[r["address"]],
-                  mark[r["website"]], mark[r["phone"]])
+        t.add_row(f"{r['name']} ({r['state']})", r["mission"], r["city"], mark[r["email"]],
+                  mark[r["address"]], mark[r["website"]], mark[r["phone"]])
     out().print(t)
     tot = report["totals"]
     typer.echo(
         f"{report['states']} UN member states besides {code}: {tot['resident']} with a resident mission, "
         f"{tot['accredited']} accredited from elsewhere, {tot['none']} with none. "
-        f"Contacts: {tot['email']} email, {tot['address']} postal address, {tot['website']} website, {tot['phone']} phone."
+        f"Contacts: {tot['email']} email, {tot['address']} postal address, {tot['website']} website, "
+        f"{tot['phone']} phone."
     )
+
+
+@app.command("gaps")
+def gaps(
+    host: Annotated[str, typer.Option("--host", help="Host state, e.g. US.")],
+    need: Annotated[list[str] | None, typer.Option(
+        "--need", help="email, address or phone (repeat for several; default: all three).")] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """UN member states whose mission for the host lacks a way to reach it, with the website to
+    look it up on. States your open cases wrote to come first."""
+    from plea.embassies import gaps as compute
+
+    code = _code(host, "host state")
+    assert code
+    db = open_db()
+    with db.read() as s:
+        report = compute(s, code, need)
+    if json_:
+        print_json(report)
+        return
+    t = table("state", "written to", "lacks", "mission", "look it up on",
+              title=f"Missing contacts for missions in {code}")
+    for r in report["rows"]:
+        mission = r["mission_id"] or "no mission"
+        if r["mission"] == "accredited":
+            mission += f" ({r['city']}, accredited)"
+        t.add_row(f"{r['name']} ({r['state']})", str(r["written_to"] or ""), ", ".join(r["lacks"]), mission,
+                  r["website"] or r["source_ref"])
+    out().print(t)
+    note(f"{report['states']} UN member state(s) lack {' or '.join(report['need'])} for {code}; "
+         f"{report['written_to']} of them were written to. Correct one with "
+         "`plea embassies edit ID --email … --verified`.")
+
+
+@app.command("refresh")
+def refresh(
+    host: Annotated[list[str], typer.Option("--host", help="Host state, e.g. US (repeat for several).")],
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Ask Wikidata and show the diff; change nothing.")] = False,
+    timeout: Annotated[float, typer.Option(
+        "--timeout", help="Seconds to wait for each answer.", min=1)] = 60.0,
+    json_: JsonOpt = False,
+) -> None:
+    """Update the host states' missions from Wikidata: adds missions, updates values, marks
+    missions that closed; never changes a value you edited or verified. Prints the diff (added,
+    changed, closed) — see it first with --dry-run. Needs the internet (one query per host)."""
+    from datetime import date
+
+    from plea import wikidata
+    from plea.refresh import apply, plan
+
+    codes = list(dict.fromkeys(c for h in host if (c := _code(h, "host state"))))
+    answers = wikidata.ask(codes, timeout=timeout,
+                           progress=lambda h: note(f"asking Wikidata for missions in {h}…"))
+    today = date.today()
+    where = wikidata.endpoint()
+    db = open_db()
+    who = actor()
+    with db.read() if dry_run else db.transaction() as s:
+        diffs = [plan(s, a, today=today) for a in answers]
+        if not dry_run:
+            for d in diffs:
+                apply(s, d, actor=who, today=today, endpoint=where)
+    if json_:
+        print_json({"dry_run": dry_run, "endpoint": where, "hosts": [d.as_dict() for d in diffs]})
+    else:
+        for d in diffs:
+            _print_diff(d)
+    for d in diffs:
+        if d.empty:
+            note(f"{d.host}: Wikidata returned no missions; nothing was changed for {d.host}")
+        else:
+            absent = f"; {len(d.absent)} mission(s) of the directory not in the answer, left as they are"
+            note(d.summary() + (absent if d.absent else ""))
+    note("dry run: nothing was written" if dry_run else "written")
+
+
+def _print_diff(d: HostDiff) -> None:
+    from plea import states
+
+    def who(sending: str) -> str:
+        return f"{states.name(sending)} ({sending})"
+
+    def shown(v: object) -> str:
+        return "(none)" if v in ("", None) else str(v)
+
+    typer.echo(f"== {states.name(d.host)} ({d.host}): {d.rows} answer row(s)")
+    for r in d.added:
+        typer.echo(f"+ {r['id']}  {who(r['sending'])}  {r['kind']}  {r['city']}")
+    for c in d.changed:
+        for f, (before, after) in c.fields.items():
+            typer.echo(f"~ {c.id}  {who(c.sending)}  {f}: {shown(before)} → {shown(after)}")
+    for mid, sending, on in d.closed:
+        typer.echo(f"- {mid}  {who(sending)}  closed {on.isoformat()}")
+    for mid, sending in d.reopened:
+        typer.echo(f"+ {mid}  {who(sending)}  open again")
+    for k in d.kept:
+        typer.echo(f"= {k.id}  {who(k.sending)}  {k.field}: yours kept {shown(k.yours)}; "
+                   f"Wikidata has {shown(k.wikidata)}")
+    for mid, f, v in d.invalid:
+        typer.echo(f"! {mid}  {f}: Wikidata's value {v!r} is not valid; left out")
+    for mid, why in d.skipped:
+        typer.echo(f"! {mid}  not added: {why}")

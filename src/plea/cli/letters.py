@@ -35,10 +35,14 @@ def plan(ref: RefArg, letter: LetterOpt = "humanitarian-visa", to: ToOpt = "all"
     db = open_db()
     with db.read() as s:
         case, spec, found, missing = make_plan(s, ref, letter=letter, to=to, host=_host(host), lang=lang)
+        from plea.provenance import stale_report
+
+        stale, max_age = stale_report(s, [r.mission for r in found])
     rows = [{"state": r.state, "name": states.name(r.state), "mission": r.mission.id, "city": r.mission.city,
              "how": r.how, "lang": r.lang, "why": r.why} for r in found]
     if json_:
-        print_json({"case": case.ref, "letter": spec.name, "recipients": rows, "no_mission": missing})
+        print_json({"case": case.ref, "letter": spec.name, "recipients": rows, "no_mission": missing,
+                    "stale_contacts": stale, "contact_max_age_days": max_age})
         return
     t = table("state", "mission", "where", "language", "why")
     for row in rows:
@@ -47,6 +51,10 @@ def plan(ref: RefArg, letter: LetterOpt = "humanitarian-visa", to: ToOpt = "all"
     out().print(t)
     if missing:
         note(f"no mission found for: {', '.join(missing)}")
+    if stale:
+        from plea.provenance import stale_warning
+
+        note(stale_warning(stale, max_age, host=_host(host), recipients=len(rows)))
     note(f"{len(rows)} letter(s) would be written; nothing was written")
 
 

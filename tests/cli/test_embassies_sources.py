@@ -1,0 +1,112 @@
+"""`plea embassies show` says where each fact came from and when it was last checked;
+`plea letters plan` warns about contact details older than contact_max_age_days."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from plea import wikidata
+from tests.sparql_server import SparqlServer
+
+TODAY = date.today().isoformat()
+FR, DE = "Q2841718", "Q324833"
+SNAPSHOT = f"Wikidata via database-of-embassies (https://www.wikidata.org/wiki/{FR})"
+
+
+def show(plea, mid: str) -> dict:
+    return json.loads(plea("embassies", "show", mid, "--json").stdout)
+
+
+def test_shipped_facts_come_from_the_snapshot(plea, db_file: Path) -> None:
+    data = show(plea, FR)
+    sources = data["sources"]
+    assert set(sources) == {"city", "kind", "phone", "website", "latitude", "longitude"}  # the non-empty ones
+    assert sources["phone"] == {"value": "+1-202-944-6000", "origin": "source", "source": SNAPSHOT,
+                                "checked": "2022-11-16", "by": "", "verified": False}
+    text = plea("embassies", "show", FR).stdout
+    assert "where each fact comes from (last checked):" in text
+    assert f"  {'phone':<12}  2022-11-16  {SNAPSHOT}" in text
+    assert "  missing: street_address, email (see `plea embassies gaps --host US`)" in text
+
+
+def test_edits_and_verification_are_attributed(plea, db_file: Path) -> None:
+    plea("--actor", "ana", "embassies", "edit", FR, "--email", "visa@ambafrance.example")
+    sources = show(plea, FR)["sources"]
+    assert sources["email"]["source"] == "edited by ana, not verified since"
+    email = sources["email"]
+    assert (email["checked"], email["by"], email["verified"]) == (TODAY, "ana", False)
+    assert sources["phone"]["origin"] == "source"
+    plea("--actor", "bo", "embassies", "edit", FR, "--verified")
+    sources = show(plea, FR)["sources"]
+    for name in ("email", "phone", "website", "city"):
+        assert sources[name]["source"] == "verified by bo" and sources[name]["checked"] == TODAY, name
+        assert sources[name]["verified"] is True
+    assert sources["latitude"]["origin"] == "source"  # coordinates are not something a person verifies
+    assert f"  {'email':<12}  {TODAY}  verified by bo" in plea("embassies", "show", FR).stdout
+
+
+def test_merged_and_refreshed_facts(plea, db_file: Path, tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "colleague.csv"
+    path.write_text(f"id,sending,host,phone,edited_fields\n{DE},DE,US,+1 202 298 4000,phone\n")
+    plea("embassies", "import", str(path))
+    sources = show(plea, DE)["sources"]
+    assert sources["phone"]["source"] == "merged from colleague.csv by tester, not verified since"
+    monkeypatch.setattr(wikidata.time, "sleep", lambda s: None)
+    with SparqlServer({"US": "us_missions.json"}) as server:
+        monkeypatch.setenv("PLEA_WIKIDATA_ENDPOINT", server.url)
+        plea("embassies", "refresh", "--host", "US")
+    sources = show(plea, FR)["sources"]
+    assert sources["email"] == {"value": "info@ambafrance-us.org", "origin": "source",
+                                "source": f"Wikidata (https://www.wikidata.org/wiki/{FR})", "checked": TODAY,
+                                "by": "", "verified": False}
+    assert show(plea, DE)["sources"]["phone"]["origin"] == "person"  # the colleague's phone was kept
+
+
+@pytest.fixture
+def case(plea, db_file: Path) -> str:
+    return plea("cases", "add", "--name", "Test Person", "--nationality", "RU", "--persecution", "Story.",
+                "--country", "US", "--situation", "at-liberty").stdout.strip()
+
+
+def test_letters_plan_warns_about_old_contact_details(plea, db_file: Path, case: str) -> None:
+    data = json.loads(plea("letters", "plan", case, "--to", "FR,DE,IT", "--json").stdout)
+    assert data["contact_max_age_days"] == 365
+    stale = {s["sending"]: s for s in data["stale_contacts"]}
+    assert sorted(stale) == ["DE", "FR", "IT"]
+    assert stale["FR"] == {"mission": FR, "sending": "FR", "fields": ["phone", "website"],
+                           "checked": "2022-11-16", "days": (date.today() - date(2022, 11, 16)).days}
+    r = plea("letters", "plan", case, "--to", "FR,DE,IT")
+    assert ("warning: 3 of 3 recipient(s) have contact details last checked more than 365 days ago "
+            "(oldest: 2022-11-16): France (phone, website)") in r.stderr
+    assert "plea embassies refresh --host US" in r.stderr
+    # what a person checked today is not old
+    plea("embassies", "edit", FR, "--verified")
+    data = json.loads(plea("letters", "plan", case, "--to", "FR,DE,IT", "--json").stdout)
+    assert sorted(s["sending"] for s in data["stale_contacts"]) == ["DE", "IT"]
+    # the limit is a setting
+    assert plea("config", "get", "contact_max_age_days").stdout.strip() == "contact_max_age_days = 365"
+    plea("config", "set", "contact_max_age_days", "36500")
+    r = plea("letters", "plan", case, "--to", "FR,DE,IT")
+    assert "warning" not in r.stderr
+    assert json.loads(plea("letters", "plan", case, "--to", "DE", "--json").stdout)["stale_contacts"] == []
+    r = plea("config", "set", "contact_max_age_days", "soon", code=3)
+    assert "contact_max_age_days: 'soon' is not a number of days" in r.stderr
+
+
+def test_default_age_matches_the_config_default() -> None:
+    from plea.provenance import DEFAULT_MAX_AGE_DAYS
+
+    assert DEFAULT_MAX_AGE_DAYS == 365
+
+
+def test_no_edit_event_still_says_a_person(plea, db_file: Path) -> None:
+    with sqlite3.connect(db_file) as conn:
+        conn.execute("UPDATE mission SET email='x@example.org', user_fields='email' WHERE id=?", (FR,))
+    sources = show(plea, FR)["sources"]
+    assert sources["email"]["source"] == "edited by a person (when is not recorded)"
+    assert sources["email"]["checked"] is None
