@@ -74,3 +74,28 @@ class Runner:
 @pytest.fixture
 def plea() -> Iterator[Runner]:
     yield Runner()
+
+
+@pytest.fixture
+def templates_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A private copy of templates/ that plea renders from instead of the shipped one
+    (PLEA_TEMPLATES: rendered like templates from elsewhere, in a confined child process):
+    tests may break it at will. Yields the copy's templates/ folder."""
+    import shutil
+
+    import plea.render.catalog
+    import plea.render.letter
+
+    root = tmp_path / "tpl" / "templates"
+    shutil.copytree(REPO / "templates", root)
+
+    def clear() -> None:
+        plea.render.catalog.load_catalog.cache_clear()
+        plea.render.letter._environment.cache_clear()
+
+    monkeypatch.setenv("PLEA_TEMPLATES", str(root))
+    monkeypatch.setenv("PLEA_RENDER_TIMEOUT", "20")
+    clear()
+    yield root
+    clear()
+

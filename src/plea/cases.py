@@ -120,7 +120,9 @@ def normalise(values: dict[str, Any], *, today: date) -> dict[str, Any]:
 
 def next_ref(session: Session, year: int) -> str:
     prefix = f"{REF_PREFIX}-{year}-"
-    last = session.exec(select(func.max(Case.ref)).where(col(Case.ref).startswith(prefix))).one()
+    # the longest, then the greatest: PLEA-2026-10000 comes after PLEA-2026-9999 (text order puts it before)
+    last = session.exec(select(Case.ref).where(col(Case.ref).startswith(prefix))
+                        .order_by(func.length(Case.ref).desc(), col(Case.ref).desc()).limit(1)).first()
     n = int(last.rsplit("-", 1)[1]) + 1 if last else 1
     return f"{prefix}{n:04d}"
 

@@ -14,7 +14,8 @@ from typing import IO
 
 from plea.errors import InvalidInput
 
-_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", *(f"COM{i}" for i in range(1, 10)),
+                     *(f"LPT{i}" for i in range(1, 10))}
 # control characters, bidi overrides/isolates, surrogates, and characters Windows forbids
 _BAD = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff<>:\"/\\|?*]")
 MAX_NAME_BYTES = 100
@@ -26,7 +27,7 @@ def safe_name(raw: str, *, fallback: str = "file") -> str:
     name = _BAD.sub("_", name)
     name = re.sub(r"\s+", " ", name).strip(" .")
     name = re.sub(r"\.{2,}", ".", name)
-    stem = name.split(".", 1)[0].upper()
+    stem = name.split(".", 1)[0].rstrip(" ").upper()  # Windows reads "NUL .txt" as the device NUL too
     if not name or stem in _WINDOWS_RESERVED:
         name = f"_{name}" if name else fallback
     encoded = name.encode("utf-8")

@@ -16,7 +16,7 @@ from pathlib import Path
 from jinja2 import TemplateSyntaxError, nodes
 
 from plea.errors import PleaError
-from plea.render.catalog import BLOCKS, REQUIRED_LANGS, SUFFIX, block_langs, load_catalog, letters_root
+from plea.render.catalog import BLOCKS, REQUIRED_LANGS, SUFFIX, block_langs, letters_root, load_catalog
 from plea.render.context import CONTEXT_FIELDS, REPRESENTATIVE_FIELDS
 from plea.render.jinja import make_environment
 
@@ -92,8 +92,12 @@ def check_templates(root: Path | None = None) -> list[Finding]:
         return [Finding(str(base), 1, str(exc))]
     block_files = sorted((base / BLOCKS).glob(f"*{SUFFIX}"))
     files = block_files + [p for spec in catalog.values() for p in sorted(spec.folder.glob(f"*{SUFFIX}"))]
+
+    def relative(path: Path) -> str:  # every finding names its file the same way: templates/letters/…
+        return str(path.relative_to(base.parent.parent)) if base.parent.parent in path.parents else str(path)
+
     for path in files:
-        rel = str(path.relative_to(base.parent.parent)) if base.parent.parent in path.parents else str(path)
+        rel = relative(path)
         lang = path.name[: -len(SUFFIX)]
         text = path.read_text(encoding="utf-8")
         findings += _smart_quotes(path, text, rel)
@@ -107,7 +111,7 @@ def check_templates(root: Path | None = None) -> list[Finding]:
         findings += _undeclared(ast, rel, set(env.globals))
     blocks = set(block_langs(root))
     for spec in catalog.values():
-        meta = str(spec.folder / "letter.toml")
+        meta = relative(spec.folder / "letter.toml")
         for lang in REQUIRED_LANGS:
             if lang not in spec.langs:
                 findings.append(Finding(meta, 1, f"letter {spec.name!r} has no {lang!r} template"))
@@ -131,6 +135,7 @@ def check_templates(root: Path | None = None) -> list[Finding]:
                                   first_letter={"date": date(2025, 12, 1), "ref": case.ref, "subject": ""},
                                   response={"date": date(2026, 1, 10), "outcome": "positive"}, root=root)
                 except PleaError as exc:
-                    findings.append(Finding(str(spec.folder / f"{lang}{SUFFIX}"), 1, f"fails to render: {exc}"))
+                    findings.append(Finding(relative(spec.folder / f"{lang}{SUFFIX}"), 1,
+                                            f"fails to render: {exc}"))
                     break
     return findings

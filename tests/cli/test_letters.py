@@ -1,0 +1,521 @@
+"""`plea letters plan|render`: who gets a letter in which language, and the files written
+(DOCX structure, dates, right-to-left, East Asian fonts, paper, letterhead, records)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import stat
+from datetime import date
+from pathlib import Path
+
+import pytest
+from babel.dates import format_date
+from docx import Document
+from docx.oxml.ns import qn
+from docx.shared import Inches, Mm
+
+YEAR = date.today().year
+REF = f"PLEA-{YEAR}-0001"
+RENDER_TO = "FR,DE,EG,CN,JP,US"  # US is the host: no letter to it
+EXPECTED = {"FR": "fr", "DE": "de", "EG": "ar", "CN": "zh", "JP": "ja"}
+#: OOXML's order of the rPr children plea writes (CT_RPr)
+RPR_ORDER = [
+    qn(f"w:{t}")
+    for t in ("rStyle", "rFonts", "b", "bCs", "i", "iCs", "color", "sz", "szCs", "u", "rtl", "cs", "lang")
+]
+PLEA_STYLES = {"Plea Date", "Plea Recipient", "Plea Subject", "Plea Body", "Plea Signature"}
+
+
+def rows(path: Path, sql: str, *args: object) -> list[tuple]:
+    with sqlite3.connect(path) as conn:
+        return conn.execute(sql, args).fetchall()
+
+
+def count(path: Path, table: str) -> int:
+    return rows(path, f"SELECT count(*) FROM {table}")[0][0]
+
+
+@pytest.fixture
+def case(plea, db_file: Path) -> str:
+    plea(
+        "cases",
+        "add",
+        "--name",
+        "Ivan Petrov",
+        "--native-name",
+        "Иван Петров",
+        "--nationality",
+        "RU",
+        "--born",
+        "1985-02-03",
+        "--gender",
+        "male",
+        "--country",
+        "US",
+        "--situation",
+        "detained",
+        "--facility",
+        "Example Detention Center",
+        "--id",
+        "Alien Registration Number=A-123-456-789",
+        "--persecution",
+        "He was arrested twice for posts against the war.\n\nA criminal case was opened.",
+        "--family",
+        "Maria Petrova;wife;1987-05-06",
+        "--rep-name",
+        "Jane Counsel",
+        "--rep-org",
+        "Example Legal Aid",
+        "--reply-to",
+        "counsel@example.org",
+    )
+    return REF
+
+
+def plan(plea, *args: str) -> dict:
+    return json.loads(plea("letters", "plan", REF, "--json", *args).stdout)
+
+
+def by_state(data: dict) -> dict[str, dict]:
+    return {r["state"]: r for r in data["recipients"]}
+
+
+TWIP = 635  # EMU: DOCX stores page sizes in twentieths of a point (210 mm = 11905.5 twips, kept as 11906)
+
+
+def long_date(lang: str, day: date | None = None) -> str:
+    return format_date(day or date.today(), "long", locale=lang)
+
+
+def expected_date_line(lang: str) -> str:
+    """What the date paragraph reads. French letters write « Le 23 novembre 2026 » (« Le 1er … »
+    on the first of a month): the French convention, see templates/letters/_blocks/fr.md.j2."""
+    today = date.today()
+    if lang == "fr":
+        return "Le " + ("1er " + long_date("fr")[2:] if today.day == 1 else long_date("fr"))
+    return long_date(lang)
+
+
+# -- plan ------------------------------------------------------------------------------------------
+
+
+def test_plan_all_for_us_and_language_choice(plea, case: str) -> None:
+    data = plan(plea, "--host", "US")
+    assert data["case"] == REF and data["letter"] == "humanitarian-visa"
+    got = by_state(data)
+    assert len(got) >= 150 and "US" not in got
+    assert {r["how"] for r in data["recipients"]} <= {"resident", "accredited"}
+    assert (got["FR"]["lang"], got["DE"]["lang"], got["CN"]["lang"]) == ("fr", "de", "zh")
+    assert got["FR"]["why"] == "official language of France"
+    # no Ukrainian template: English, never Russian
+    assert got["UA"]["lang"] == "en"
+    assert got["UA"]["why"] == "no template in the mission's or the state's languages: English"
+    # Greek is the majority language of Cyprus; Turkish (under a quarter of the population) is not chosen
+    assert got["CY"]["lang"] == "en"
+    assert got["EG"]["lang"] == "ar" and got["JP"]["lang"] == "ja"
+    assert got["FR"]["mission"] and got["FR"]["city"] == "Washington, D.C."
+
+
+def test_plan_writes_nothing(plea, case: str, db_file: Path) -> None:
+    events = count(db_file, "event")
+    r = plea("letters", "plan", REF, "--to", "FR,DE")
+    assert "France (FR)" in r.stdout and "2 letter(s) would be written; nothing was written" in r.stderr
+    assert count(db_file, "letter") == 0 and count(db_file, "event") == events
+
+
+def test_mission_language_wins(plea, case: str, db_file: Path) -> None:
+    se = by_state(plan(plea, "--to", "SE"))["SE"]
+    assert se["lang"] == "en"
+    plea("embassies", "edit", se["mission"], "--languages", "es")
+    se = by_state(plan(plea, "--to", "SE"))["SE"]
+    assert se["lang"] == "es"
+    assert se["why"] == "the mission writes in es"
+
+
+def test_lang_forces_every_letter(plea, case: str) -> None:
+    data = plan(plea, "--to", "FR,CN,EG,UA", "--lang", "de")
+    assert {r["lang"] for r in data["recipients"]} == {"de"}
+    assert {r["why"] for r in data["recipients"]} == {"--lang"}
+    r = plea("letters", "plan", REF, "--to", "FR", "--lang", "uk", code=4)
+    assert "the letter 'humanitarian-visa' has no 'uk' template" in r.stderr
+
+
+def test_to_mixes_codes_names_and_groups(plea, case: str) -> None:
+    data = plan(plea, "--to", "FR,Germany,@eu")
+    states = [r["state"] for r in data["recipients"]]
+    assert len(states) == len(set(states))  # FR and DE named twice, listed once
+    assert states[:2] == ["FR", "DE"]
+    eu = {
+        "AT",
+        "BE",
+        "BG",
+        "CY",
+        "CZ",
+        "DE",
+        "DK",
+        "EE",
+        "ES",
+        "FI",
+        "FR",
+        "GR",
+        "HR",
+        "HU",
+        "IE",
+        "IT",
+        "LT",
+        "LU",
+        "LV",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SE",
+        "SI",
+        "SK",
+    }
+    assert set(states) | set(data["no_mission"]) == eu
+
+
+def test_to_un_group(plea, case: str) -> None:
+    data = plan(plea, "--to", "@un")
+    assert len(data["recipients"]) + len(data["no_mission"]) == 192  # 193 members less the host
+
+
+def test_unknown_group_and_state(plea, case: str) -> None:
+    r = plea("letters", "plan", REF, "--to", "FR,@nato", code=3)
+    assert r.stderr.strip() == "plea: error: --to: unknown group '@nato'; groups: @eu, @un"
+    r = plea("letters", "plan", REF, "--to", "Frnace", code=4)
+    assert "unknown state 'Frnace'" in r.stderr and "FR (France)" in r.stderr
+    r = plea("letters", "plan", REF, "--to", " , ", code=3)
+    assert "--to: name at least one state" in r.stderr
+
+
+def test_plan_unknown_case_and_letter(plea, case: str) -> None:
+    r = plea("letters", "plan", "PLEA-2001-0001", code=4)
+    assert "no case 'PLEA-2001-0001'" in r.stderr
+    r = plea("letters", "plan", REF, "--letter", "humanitarian-vias", code=4)
+    assert "no letter template named 'humanitarian-vias'" in r.stderr and "humanitarian-visa" in r.stderr
+
+
+# -- render ----------------------------------------------------------------------------------------
+
+
+def render(plea, out: Path, *args: str, code: int = 0, to: str = RENDER_TO, formats: str = "docx,md,txt"):
+    return plea(
+        "letters", "render", REF, "--to", to, "--format", formats, "--out", str(out), *args, code=code
+    )
+
+
+def docx_path(out: Path, state: str, lang: str, letter: str = "humanitarian-visa") -> Path:
+    return out / f"{REF}_{state}_{letter}_{lang}.docx"
+
+
+@pytest.fixture
+def rendered(plea, case: str, tmp_path: Path) -> Path:
+    out = tmp_path / "out"
+    r = render(plea, out)
+    assert "5 letter(s) for " + REF + ": 15 file(s) written, 0 already up to date" in r.stderr
+    return out
+
+
+def test_render_one_file_per_recipient_and_format(rendered: Path) -> None:
+    names = sorted(p.name for p in rendered.iterdir())
+    expected = sorted(
+        f"{REF}_{s}_humanitarian-visa_{lang}.{fmt}"
+        for s, lang in EXPECTED.items()
+        for fmt in ("docx", "md", "txt")
+    )
+    assert names == expected
+    assert "PLEA-2026-0001_FR_humanitarian-visa_fr.docx".replace("2026", str(YEAR)) in names
+    for p in rendered.iterdir():
+        assert stat.S_IMODE(p.stat().st_mode) == 0o600, p
+
+
+def test_render_records_letters_and_renditions(rendered: Path, db_file: Path) -> None:
+    letters = rows(
+        db_file,
+        "SELECT m.sending, l.lang, l.status FROM letter l JOIN mission m ON m.id = l.mission_id "
+        "ORDER BY m.sending",
+    )
+    assert letters == sorted((s, lang, "drafted") for s, lang in EXPECTED.items())
+    renditions = rows(db_file, "SELECT format, path, sha256 FROM rendition")
+    assert len(renditions) == 15
+    from plea.fileio import sha256_file
+
+    for fmt, path, sha in renditions:
+        assert Path(path).parent == rendered.resolve() and path.endswith("." + fmt)
+        assert sha256_file(Path(path)) == sha
+
+
+def test_docx_styles_date_and_reference(rendered: Path) -> None:
+    for state, lang in EXPECTED.items():
+        doc = Document(str(docx_path(rendered, state, lang)))
+        paragraphs = doc.paragraphs
+        styles = [p.style.name for p in paragraphs]
+        assert PLEA_STYLES <= set(styles), (lang, set(styles))
+        assert all(s.startswith("Plea ") for s in styles), (lang, set(styles))
+        assert styles[:3] == ["Plea Date", "Plea Recipient", "Plea Subject"], lang
+        assert paragraphs[0].text == expected_date_line(lang), lang
+        subject = paragraphs[2].text
+        assert REF in subject, (lang, subject)
+        text = "\n".join(p.text for p in paragraphs)
+        assert "Ivan Petrov" in text and "Иван Петров" in text and "A-123-456-789" in text
+        assert "Jane Counsel" in text and "counsel@example.org" in text
+        signature = [p.text for p in paragraphs if p.style.name == "Plea Signature"]
+        assert any("Jane Counsel" in s for s in signature), (lang, signature)
+        assert doc.core_properties.language == lang
+
+
+def test_md_and_txt_match_the_docx(rendered: Path) -> None:
+    doc = Document(str(docx_path(rendered, "DE", "de")))
+    txt = (rendered / f"{REF}_DE_humanitarian-visa_de.txt").read_text(encoding="utf-8")
+    md = (rendered / f"{REF}_DE_humanitarian-visa_de.md").read_text(encoding="utf-8")
+    assert txt.startswith(long_date("de") + "\n\n")
+    for p in doc.paragraphs:
+        assert p.text.removeprefix("• ") in txt
+    assert "::: date" in md and "Ivan Petrov" in md
+
+
+def test_arabic_is_right_to_left(rendered: Path) -> None:
+    doc = Document(str(docx_path(rendered, "EG", "ar")))
+    assert "سفارة مصر" in doc.paragraphs[1].text
+    for p in doc.paragraphs:
+        ppr = p._p.pPr
+        assert ppr is not None and ppr.find(qn("w:bidi")) is not None, p.text
+        # OOXML's order of pPr children: the style first, w:bidi after it (Word may refuse other orders)
+        assert [child.tag for child in ppr][:2] == [qn("w:pStyle"), qn("w:bidi")], p.text
+        for run in p.runs:
+            assert run._r.rPr is not None and run._r.rPr.find(qn("w:rtl")) is not None, (p.text, run.text)
+            tags = [child.tag for child in run._r.rPr]
+            assert tags == sorted(tags, key=RPR_ORDER.index), (run.text, tags)
+    assert any(run.bold for p in doc.paragraphs for run in p.runs)  # the bold labels are checked too
+    # and the left-to-right letters are not
+    fr = Document(str(docx_path(rendered, "FR", "fr")))
+    assert all(p._p.pPr.find(qn("w:bidi")) is None for p in fr.paragraphs)
+
+
+@pytest.mark.parametrize("state,lang,font", [("CN", "zh", "SimSun"), ("JP", "ja", "MS Mincho")])
+def test_east_asian_font_on_normal(rendered: Path, state: str, lang: str, font: str) -> None:
+    doc = Document(str(docx_path(rendered, state, lang)))
+    fonts = doc.styles["Normal"].element.rPr.find(qn("w:rFonts"))
+    assert fonts is not None and fonts.get(qn("w:eastAsia")) == font
+    de = Document(str(docx_path(rendered, "DE", "de")))
+    rpr = de.styles["Normal"].element.rPr
+    de_fonts = rpr.find(qn("w:rFonts")) if rpr is not None else None
+    assert de_fonts is None or de_fonts.get(qn("w:eastAsia")) not in ("SimSun", "MS Mincho")
+
+
+def test_paper_from_host_and_option(plea, case: str, rendered: Path, tmp_path: Path) -> None:
+    us = Document(str(docx_path(rendered, "FR", "fr"))).sections[0]
+    assert us.page_width == Inches(8.5) and us.page_height == Inches(11)
+    out = tmp_path / "a4"
+    render(plea, out, "--paper", "a4", to="FR", formats="docx")
+    a4 = Document(str(docx_path(out, "FR", "fr"))).sections[0]
+    assert abs(a4.page_width - Mm(210)) <= TWIP and abs(a4.page_height - Mm(297)) <= TWIP
+    r = render(plea, tmp_path / "x", "--paper", "legal", to="FR", code=3)
+    assert "--paper: 'legal' is not a4 or letter" in r.stderr
+
+
+def test_paper_a4_for_a_european_host(plea, case: str, tmp_path: Path) -> None:
+    out = tmp_path / "de"
+    plea("letters", "render", REF, "--host", "DE", "--to", "FR", "--out", str(out))
+    section = Document(str(docx_path(out, "FR", "fr"))).sections[0]
+    assert abs(section.page_width - Mm(210)) <= TWIP
+    assert "Allemagne" in "\n".join(p.text for p in Document(str(docx_path(out, "FR", "fr"))).paragraphs)
+
+
+def test_letterhead(plea, case: str, tmp_path: Path) -> None:
+    from docx.enum.style import WD_STYLE_TYPE
+
+    head = Document()
+    head.sections[0].header.paragraphs[0].text = "ACME LAW FIRM"
+    head.sections[0].footer.paragraphs[0].text = "1 Acme Plaza"
+    head.styles.add_style("Acme Body", WD_STYLE_TYPE.PARAGRAPH)
+    head.add_paragraph("letterhead body placeholder")
+    letterhead = tmp_path / "letterhead.docx"
+    head.save(str(letterhead))
+    out = tmp_path / "lh"
+    render(plea, out, "--letterhead", str(letterhead), to="FR,EG", formats="docx")
+    for state, lang in (("FR", "fr"), ("EG", "ar")):
+        doc = Document(str(docx_path(out, state, lang)))
+        assert "ACME LAW FIRM" in "\n".join(p.text for p in doc.sections[0].header.paragraphs)
+        assert "1 Acme Plaza" in "\n".join(p.text for p in doc.sections[0].footer.paragraphs)
+        names = {s.name for s in doc.styles}
+        assert "Acme Body" in names and PLEA_STYLES <= names
+        text = "\n".join(p.text for p in doc.paragraphs)
+        assert "letterhead body placeholder" not in text and REF in text
+    missing = plea(
+        "letters",
+        "render",
+        REF,
+        "--to",
+        "FR",
+        "--out",
+        str(out),
+        "--letterhead",
+        str(tmp_path / "nope.docx"),
+        code=4,
+    )
+    assert "--letterhead: no such file" in missing.stderr
+    bad = tmp_path / "bad.docx"
+    bad.write_bytes(b"not a zip")
+    r = plea(
+        "letters",
+        "render",
+        REF,
+        "--to",
+        "FR",
+        "--out",
+        str(tmp_path / "bad"),
+        "--letterhead",
+        str(bad),
+        code=3,
+    )
+    assert "not a readable DOCX letterhead" in r.stderr
+
+
+def test_render_twice_is_idempotent_and_edits_render_again(
+    plea, case: str, rendered: Path, db_file: Path
+) -> None:
+    before = rows(db_file, "SELECT id, sha256 FROM rendition ORDER BY id")
+    events = count(db_file, "event")
+    r = render(plea, rendered)
+    assert "5 letter(s) for " + REF + ": 0 file(s) written, 15 already up to date" in r.stderr
+    assert rows(db_file, "SELECT id, sha256 FROM rendition ORDER BY id") == before
+    assert count(db_file, "event") == events
+    plea("cases", "edit", REF, "--facility", "Another Detention Center")
+    r = render(plea, rendered)
+    assert "15 file(s) written, 0 already up to date" in r.stderr
+    assert count(db_file, "rendition") == 30
+    assert count(db_file, "letter") == 5
+    text = "\n".join(p.text for p in Document(str(docx_path(rendered, "DE", "de"))).paragraphs)
+    assert "Another Detention Center" in text and "Example Detention Center" not in text
+
+
+def test_render_again_after_a_file_was_deleted(plea, case: str, rendered: Path, db_file: Path) -> None:
+    docx_path(rendered, "DE", "de").unlink()
+    r = render(plea, rendered)
+    assert "1 file(s) written, 14 already up to date" in r.stderr
+    assert docx_path(rendered, "DE", "de").exists()
+    assert count(db_file, "rendition") == 15
+
+
+def test_render_json(plea, case: str, tmp_path: Path) -> None:
+    r = plea(
+        "letters",
+        "render",
+        REF,
+        "--to",
+        "FR,DE",
+        "--format",
+        "docx,txt",
+        "--out",
+        str(tmp_path / "j"),
+        "--json",
+    )
+    data = json.loads(r.stdout)
+    assert [(w["state"], w["lang"]) for w in data] == [("FR", "fr"), ("DE", "de")]
+    assert [f["format"] for f in data[0]["files"]] == ["docx", "txt"]
+    assert all(len(f["sha256"]) == 64 and Path(f["path"]).exists() for w in data for f in w["files"])
+
+
+def test_unknown_format(plea, case: str, tmp_path: Path) -> None:
+    r = plea("letters", "render", REF, "--format", "docx,pdf", "--out", str(tmp_path / "f"), code=3)
+    assert "--format: unknown pdf; choose from docx, md, txt" in r.stderr
+    assert not (tmp_path / "f").exists()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "BUG in src/plea/letters.py write_letters: `ours = str(target) in known_paths or "
+        "target.name.startswith(f'{case.ref}_')` treats every file named like a plea letter as plea's own, "
+        "so a file plea did not write is silently overwritten without --force"
+    ),
+)
+def test_foreign_file_with_the_same_name_is_not_overwritten(
+    plea, case: str, tmp_path: Path, db_file: Path
+) -> None:
+    out = tmp_path / "mine"
+    out.mkdir()
+    foreign = out / f"{REF}_FR_humanitarian-visa_fr.txt"
+    foreign.write_text("my own notes\n", encoding="utf-8")
+    r = render(plea, out, to="FR", formats="txt", code=6)
+    assert "exists and was not written by plea" in r.stderr and "--force" in r.stderr
+    assert foreign.read_text(encoding="utf-8") == "my own notes\n"
+    assert count(db_file, "rendition") == 0
+
+
+def test_force_replaces_a_foreign_file(plea, case: str, tmp_path: Path, db_file: Path) -> None:
+    out = tmp_path / "mine"
+    out.mkdir()
+    foreign = out / f"{REF}_FR_humanitarian-visa_fr.txt"
+    foreign.write_text("my own notes\n", encoding="utf-8")
+    render(plea, out, "--force", to="FR", formats="txt")
+    assert foreign.read_text(encoding="utf-8").startswith(expected_date_line("fr"))
+    assert count(db_file, "rendition") == 1
+
+
+def test_render_to_another_folder_and_back(plea, case: str, tmp_path: Path) -> None:
+    """Files plea wrote stay plea's own when the same letters go to a second folder."""
+    first, second = tmp_path / "a", tmp_path / "b"
+    render(plea, first, to="FR", formats="txt")
+    render(plea, second, to="FR", formats="txt")
+    r = render(plea, first, to="FR", formats="txt")
+    assert (first / f"{REF}_FR_humanitarian-visa_fr.txt").exists()
+    assert "1 letter(s)" in r.stderr
+
+
+def test_out_is_a_file(plea, case: str, tmp_path: Path) -> None:
+    target = tmp_path / "file"
+    target.write_text("x")
+    r = render(plea, target, to="FR", code=3)
+    assert f"--out: {target} is a file, not a folder" in r.stderr
+
+
+def test_missing_required_field_stops_before_writing(plea, db_file: Path, tmp_path: Path) -> None:
+    plea("cases", "add", "--name", "Ivan Petrov", "--nationality", "RU")  # no --persecution
+    out = tmp_path / "out"
+    events = count(db_file, "event")
+    r = render(plea, out, code=7)
+    assert (
+        f"the letter 'humanitarian-visa' needs these case fields, which are empty in {REF}: persecution"
+        in r.stderr
+    )
+    assert "nothing was written" in r.stderr
+    assert not out.exists() or list(out.iterdir()) == []
+    assert count(db_file, "letter") == 0 and count(db_file, "rendition") == 0
+    assert count(db_file, "event") == events
+    # once the field is filled, it renders
+    plea("cases", "edit", REF, "--persecution", "Prosecuted for anti-war posts.")
+    render(plea, out, to="FR", formats="txt")
+    assert [p.name for p in out.iterdir()] == [f"{REF}_FR_humanitarian-visa_fr.txt"]
+
+
+def test_unknown_field_in_a_template_names_file_line_and_field(
+    plea, case: str, db_file: Path, tmp_path: Path, templates_copy: Path
+) -> None:
+    path = templates_copy / "letters" / "humanitarian-visa" / "de.md.j2"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines.insert(6, "Sehr geehrte {{ case.nmae }},")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    r = render(plea, out, code=7)
+    assert "templates/letters/humanitarian-visa/de.md.j2:7: unknown field 'nmae'" in r.stderr
+    assert not out.exists() or list(out.iterdir()) == []
+    assert count(db_file, "letter") == 0 and count(db_file, "rendition") == 0
+    # the other languages are fine on their own
+    render(plea, out, to="FR", formats="txt")
+    assert len(list(out.iterdir())) == 1
+
+
+def test_unknown_field_in_a_shared_block(plea, case: str, tmp_path: Path, templates_copy: Path) -> None:
+    path = templates_copy / "letters" / "_blocks" / "fr.md.j2"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("{{ case.name_latin }}", "{{ case.name_latn }}", 1), encoding="utf-8")
+    line = text[: text.index("{{ case.name_latin }}")].count("\n") + 1
+    r = render(plea, tmp_path / "out", to="FR", code=7)
+    assert f"templates/letters/_blocks/fr.md.j2:{line}: unknown field 'name_latn'" in r.stderr
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []

@@ -1,0 +1,116 @@
+"""`plea templates list|check|preview`: the shipped letters in every language, and the
+linter naming each problem in a broken copy with file:line."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+LETTERS = {"humanitarian-visa", "follow-up", "thanks"}
+REQUIRED = {"en", "fr", "de", "es", "pt", "it", "ru", "ar", "zh", "ja", "tr", "pl"}
+
+
+def test_list_json(plea) -> None:
+    data = json.loads(plea("templates", "list", "--json").stdout)
+    assert {d["letter"] for d in data} == LETTERS
+    for d in data:
+        assert REQUIRED <= set(d["languages"]) and len(d["languages"]) >= 12, d["letter"]
+        assert d["title"] and "name_latin" in d["requires"]
+    visa = next(d for d in data if d["letter"] == "humanitarian-visa")
+    assert {"name_latin", "nationality", "persecution"} <= set(visa["requires"])
+
+
+def test_list_table_fits_80_columns(plea, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    out = plea("templates", "list").stdout
+    assert "humanitarian-visa" in out and "…" not in out and "·" not in out  # every letter in every language
+    header = out.splitlines()[0].split()
+    assert REQUIRED <= set(header)
+    assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_check_passes_on_the_shipped_templates(plea) -> None:
+    r = plea("templates", "check")
+    assert r.stdout.strip() == "ok" and "all templates are fine" in r.stderr
+
+
+def test_every_language_has_its_own_subject_line() -> None:
+    from plea.render.catalog import load_catalog
+
+    for spec in load_catalog().values():
+        for lang in REQUIRED - {"en"}:
+            assert spec.subjects.get(lang), (spec.name, lang)
+            assert spec.subject(lang) != spec.subject("en"), (spec.name, lang)
+
+
+def test_check_names_each_problem_with_file_and_line(plea, templates_copy: Path) -> None:
+    letters = templates_copy / "letters"
+
+    def insert(rel: str, line: int, text: str) -> None:
+        path = letters / rel
+        lines = path.read_text(encoding="utf-8").splitlines()
+        lines.insert(line - 1, text)
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    insert("humanitarian-visa/de.md.j2", 4, "{% if case.gender == “female” %}Frau{% endif %}")  # smart quotes
+    insert("follow-up/ru.md.j2", 5, "Уважаемый {{ case.nmae }}!")  # unknown field
+    insert(
+        "thanks/tr.md.j2", 3, "{% for m in case.family %}{{ m.nmae }}{% endfor %}"
+    )  # unknown field of a list
+    insert("follow-up/ja.md.j2", 2, "{{ case.representative.nmae }}")  # unknown nested field
+    insert("thanks/en.md.j2", 6, "{% if case.name_latin %}never closed")  # syntax error
+    (letters / "humanitarian-visa" / "pl.md.j2").unlink()  # a missing language
+    r = plea("templates", "check", code=7)
+    err = r.stderr
+    assert err.startswith("plea: error: ") and "problem(s) in the templates:" in err
+    assert (
+        "templates/letters/humanitarian-visa/de.md.j2:4: typographic quote inside a Jinja tag: "
+        "'{% if case.gender == “female” %}' (use ' or \")"
+    ) in err
+    assert "templates/letters/humanitarian-visa/de.md.j2:4: syntax error: unexpected char '“'" in err
+    assert "templates/letters/follow-up/ru.md.j2:5: unknown field case.nmae" in err
+    assert "templates/letters/thanks/tr.md.j2:3: unknown field family[].nmae" in err
+    assert "templates/letters/follow-up/ja.md.j2:2: unknown field case.representative.nmae" in err
+    end = len((letters / "thanks" / "en.md.j2").read_text(encoding="utf-8").splitlines())
+    assert re.search(
+        rf"templates/letters/thanks/en\.md\.j2:{end}: syntax error: Unexpected end of template", err
+    )
+    assert (
+        "templates/letters/humanitarian-visa/letter.toml:1: letter 'humanitarian-visa' has no 'pl' template"
+        in err
+    )
+
+
+def test_check_renders_the_sample_case(plea, templates_copy: Path) -> None:
+    path = templates_copy / "letters" / "thanks" / "de.md.j2"
+    path.write_text(path.read_text(encoding="utf-8") + "{{ plural(1, few='x') }}\n", encoding="utf-8")
+    line = len(path.read_text(encoding="utf-8").splitlines())
+    r = plea("templates", "check", code=7)
+    assert (
+        "templates/letters/thanks/de.md.j2:1: fails to render: templates/letters/thanks/de.md.j2:"
+        f"{line}: template error: plural(): no form for category 'one' (give other=…)"
+    ) in r.stderr
+
+
+def test_check_missing_letter_toml_and_bad_toml(plea, templates_copy: Path) -> None:
+    meta = templates_copy / "letters" / "thanks" / "letter.toml"
+    meta.write_text("title = 'unterminated\n", encoding="utf-8")
+    r = plea("templates", "check", code=7)
+    assert "thanks/letter.toml" in r.stderr
+    meta.unlink()
+    from plea.render.catalog import load_catalog
+
+    load_catalog.cache_clear()
+    r = plea("templates", "check", code=7)
+    assert "thanks/letter.toml: missing (every letter needs its letter.toml)" in r.stderr
+
+
+@pytest.mark.parametrize("lang", ["en", "ar", "zh"])
+def test_preview(plea, lang: str) -> None:
+    out = plea("templates", "preview", "humanitarian-visa", lang, "--sending", "de").stdout
+    assert "Anna Sample (fictional)" in out and "PLEA-2026-0001" in out
+    md = plea("templates", "preview", "humanitarian-visa", lang, "--markdown").stdout
+    assert "::: date" in md and "::: signature" in md
