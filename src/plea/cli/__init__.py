@@ -14,7 +14,7 @@ from typer.core import TyperGroup
 from plea import __version__
 from plea.cli import campaign, cases, db, demo, doctor, embassies, letters, responses, templates
 from plea.cli import inbox, send
-from plea.cli import audit, export
+from plea.cli import audit, export, report
 from plea.cli.common import OPTIONS, close_all
 
 
@@ -95,6 +95,7 @@ app.add_typer(send.outbox_app, name="outbox")
 app.add_typer(inbox.app, name="inbox")
 app.add_typer(audit.app, name="audit")
 app.command("export")(export.export)
+app.command("report")(report.report)
 campaign.config_app.command("password")(send.config_password)
 
 

@@ -1,0 +1,151 @@
+"""`plea report`: outreach figures per state, per case and per month, as a table, JSON, CSV or
+a self-contained HTML page with a world map."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from plea.cli.common import note, open_db, out, table
+
+FORMATS = ("table", "json", "csv", "html")
+SinceOpt = Annotated[
+    str | None, typer.Option("--since", metavar="DATE", help="Appeals first sent on or after.")
+]
+UntilOpt = Annotated[
+    str | None, typer.Option("--until", metavar="DATE", help="Appeals first sent on or before.")
+]
+CaseOpt = Annotated[str | None, typer.Option("--case", metavar="REF", help="Only this case.")]
+AllOpt = Annotated[bool, typer.Option("--all", help="Every case, archived ones too (default: open cases).")]
+HostOpt = Annotated[
+    str | None, typer.Option("--host", metavar="STATE", help="Only letters to missions in STATE.")
+]
+FormatOpt = Annotated[str, typer.Option("--format", help="table, json, csv or html.")]
+TableOpt = Annotated[
+    str, typer.Option("--table", help="For csv: states, cases, months, never_answered or unsolicited.")
+]
+OutOpt = Annotated[Path | None, typer.Option("--out", metavar="FILE", help="Write to FILE (html needs it).")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")]
+
+
+def report(
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    ref: CaseOpt = None,
+    all_: AllOpt = False,
+    host: HostOpt = None,
+    fmt: FormatOpt = "table",
+    which: TableOpt = "states",
+    out_file: OutOpt = None,
+    force: ForceOpt = False,
+) -> None:
+    """Who was written to, who answered, how fast and how: per state, case and month."""
+    from plea.errors import Conflict, InvalidInput
+
+    fmt = fmt.lower()
+    if fmt not in FORMATS:
+        raise InvalidInput(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
+    from plea.report import TABLES
+
+    if which not in TABLES:
+        raise InvalidInput(f"--table: {which!r} is not one of {', '.join(TABLES)}")
+    if ref and all_:
+        raise InvalidInput("--case and --all exclude each other")
+    if fmt == "html" and out_file is None:
+        raise InvalidInput("--format html writes a file: give it with --out FILE")
+    if out_file is not None and out_file.exists() and not force:
+        raise Conflict(f"{out_file} exists", hint="choose another name, or pass --force to replace it")
+    from plea.cli.letters import parse_day
+
+    since_day = parse_day(since, "--since") if since else None
+    until_day = parse_day(until, "--until") if until else None
+    if since_day and until_day and since_day > until_day:
+        raise InvalidInput(f"--since {since_day} is after --until {until_day}")
+    host_code = None
+    if host:
+        from plea import states
+
+        host_code = states.resolve(host, states.user_langs(), what="host state")
+    from plea.report import build
+
+    db = open_db()
+    with db.read() as s:
+        case_id = None
+        if ref:
+            from plea.cases import get_case
+
+            case_id = get_case(s, ref).id
+        data = build(s, case_id=case_id, all_cases=all_, host=host_code, since=since_day, until=until_day)
+    head = f"history head: {data['history_head']} ({data['history_events']} events)"
+    if fmt == "table":
+        if out_file is not None:
+            raise InvalidInput("--out goes with --format json, csv or html")
+        _print_tables(data)
+        typer.echo(head)
+        return
+    if fmt == "json":
+        import json
+
+        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    elif fmt == "csv":
+        text = _csv(data, which)
+    else:
+        from plea.report.html import render
+
+        text = render(data)
+    if out_file is None:
+        typer.echo(text, nl=False)
+        if fmt == "csv":
+            note(head)
+        return
+    from plea.fileio import atomic_write_text
+
+    atomic_write_text(out_file, text)
+    note(
+        f"report written: {data['totals']['states_written']} state(s), {data['totals']['cases']} case(s); "
+        + head
+    )
+    typer.echo(str(out_file))
+
+
+def _csv(data: dict, which: str) -> str:
+    import csv
+    import io
+
+    from plea.report import table_rows
+
+    columns, rows = table_rows(data, which)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(columns)
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+def _print_tables(data: dict) -> None:
+    from plea.report import table_rows
+
+    t = data["totals"]
+    rate = "–" if t["response_rate"] is None else f"{t['response_rate'] * 100:.1f}%"
+    typer.echo(
+        f"Wrote to {t['states_written']} state(s) for {t['cases']} case(s): {t['letters']} letter(s), "
+        f"{t['answered']} of {t['appeals']} appeal(s) answered ({rate}), {t['positive']} positive, "
+        f"{t['states_never_answered']} state(s) never answered"
+    )
+    console = out()
+    for name, title in (
+        ("states", "By state"),
+        ("never_answered", "Never answered"),
+        ("cases", "By case"),
+        ("months", "By month of the first letter"),
+        ("unsolicited", "Unsolicited answers"),
+    ):
+        columns, rows = table_rows(data, name)
+        if not rows:
+            continue
+        tab = table(*columns, title=title)
+        for row in rows:
+            tab.add_row(*[str(v) for v in row])
+        console.print(tab)
