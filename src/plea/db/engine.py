@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError, ProgrammingError
 from sqlmodel import Session, create_engine
 
 from plea.db import HEAD
@@ -57,6 +57,30 @@ def _sqlite_hooks(engine: Engine, state: dict[str, bool], *, encrypted: bool = F
         conn.exec_driver_sql("BEGIN IMMEDIATE" if state["write"] else "BEGIN")
 
 
+def _postgres_hooks(engine: Engine, state: dict[str, bool]) -> None:
+    """PostgreSQL: normal transactions, in UTC. A writing transaction first takes one advisory
+    lock, so writers queue as they do on SQLite (BEGIN IMMEDIATE): read-then-write logic (the
+    next case reference, the history chain's head) never races. A reading transaction sees one
+    snapshot (REPEATABLE READ), as a SQLite read transaction does."""
+    from plea.history import PG_LOCK  # the lock history.record takes too
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        autocommit = dbapi_conn.autocommit
+        dbapi_conn.autocommit = True
+        with dbapi_conn.cursor() as cur:
+            cur.execute("SET TIME ZONE 'UTC'")
+            cur.execute(f"SET lock_timeout = {busy_timeout_ms()}")
+        dbapi_conn.autocommit = autocommit
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        if state["write"]:
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_LOCK})")
+        else:
+            conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+
+
 class Database:
     """An open plea database."""
 
@@ -88,9 +112,11 @@ class Database:
                         hint="if it is encrypted, give its passphrase: PLEA_PASSPHRASE, the system keyring, or run "
                              "plea in a terminal to be asked; if not, restore a backup")
                 engine_url = _cipher_url(self.path, passphrase)
-        self.engine = create_engine(engine_url)
+        self.engine = _create_engine(engine_url)
         if self.engine.dialect.name == "sqlite":
             _sqlite_hooks(self.engine, self._state, encrypted=self.encrypted)
+        elif self.engine.dialect.name == "postgresql":
+            _postgres_hooks(self.engine, self._state)
         self._migrate()
 
     # -- schema -----------------------------------------------------------------
@@ -98,7 +124,7 @@ class Database:
         try:
             with self.engine.connect() as conn:
                 return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        except OperationalError as exc:
+        except (OperationalError, ProgrammingError) as exc:
             if "no such table" in str(exc) or "does not exist" in str(exc):
                 return None
             raise self._problem(exc) from exc
@@ -120,7 +146,14 @@ class Database:
             self._state["write"] = False
 
     def _problem(self, exc: Exception) -> DatabaseProblem:
-        msg = str(getattr(exc, "orig", exc))
+        # the first line only: PostgreSQL adds LINE and HINT lines
+        msg = (str(getattr(exc, "orig", exc)).strip().splitlines() or [""])[0]
+        if self.path is None and ("connection" in msg and ("refused" in msg or "failed" in msg)):
+            return DatabaseProblem(f"cannot connect to {self.display}: {msg.split(': ')[-1]}",
+                                   hint="check that the server is running and PLEA_DATABASE_URL is right")
+        if "lock timeout" in msg or "canceling statement due to lock" in msg:
+            return DatabaseProblem(f"the database is busy with another plea command: {self.display}",
+                                   hint="wait for the other plea command to finish, then try again")
         if "locked" in msg or "busy" in msg:
             return DatabaseProblem(
                 f"the database is locked by another program: {self.display}",
@@ -202,6 +235,16 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _create_engine(url: Any) -> Engine:
+    try:
+        return create_engine(url)
+    except ModuleNotFoundError as exc:  # e.g. postgresql+psycopg without psycopg installed
+        from plea.errors import ExternalProblem
+
+        extra = " (pip install 'plea[postgres]')" if "psycopg" in str(exc) else ""
+        raise ExternalProblem(f"the database driver is not installed: {exc.name}{extra}") from None
 
 
 def _quote(value: str) -> str:
