@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 MISSION_KINDS = (
@@ -142,6 +142,8 @@ class LetterEvent(SQLModel, table=True):
     """A letter's change of status, with the date it happened (sent on, bounced on…)."""
 
     __tablename__ = "letter_event"
+    # reports read (status, letter, date) for every sending without touching the table
+    __table_args__ = (Index("ix_letter_event_status_letter_on", "status", "letter_id", "on"),)
 
     id: int | None = Field(default=None, primary_key=True)
     letter_id: int = Field(foreign_key="letter.id", index=True)
