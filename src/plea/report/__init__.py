@@ -92,7 +92,18 @@ def build(
     )
     conn = session.connection()
     conn.execute(text("DROP TABLE IF EXISTS plea_report_appeal"))
-    conn.execute(text(f"CREATE TEMPORARY TABLE plea_report_appeal AS {appeal_sql}"), params)
+    # keyed by (case, state): the joins below look appeals up instead of scanning them
+    without_rowid = " WITHOUT ROWID" if conn.dialect.name == "sqlite" else ""
+    conn.execute(
+        text(
+            "CREATE TEMPORARY TABLE plea_report_appeal (case_id INTEGER NOT NULL, state VARCHAR(2) NOT NULL, "
+            "first_sent DATE NOT NULL, letters INTEGER NOT NULL, "
+            f"PRIMARY KEY (case_id, state)){without_rowid}"
+        )
+    )
+    conn.execute(
+        text(f"INSERT INTO plea_report_appeal (case_id, state, first_sent, letters) {appeal_sql}"), params
+    )
     try:
         return _aggregate(
             session,
