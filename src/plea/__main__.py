@@ -1,4 +1,4 @@
-from plea.cli import main
+from plea.entry import main
 
 if __name__ == "__main__":
     main()

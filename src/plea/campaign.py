@@ -11,6 +11,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from plea import states
@@ -253,12 +254,18 @@ def statuses(session: Session, cases: list[Case], today: date) -> dict[int, list
         return out
     global_days = get_setting(session, "followup_days")
     interval = {c.id: timedelta(days=c.followup_days or int(global_days or DEFAULT_FOLLOWUP_DAYS)) for c in cases}
-    letters = session.exec(
-        select(Letter.id, Letter.case_id, Letter.letter, Letter.status, Mission.id, Mission.sending, Mission.city)
-        .join(Mission, col(Mission.id) == Letter.mission_id).where(col(Letter.case_id).in_(ids))).all()
+    # Core statements on the tables: plain tuples, without the ORM's per-row loading machinery
+    lt, mt, et = Letter.__table__.c, Mission.__table__.c, LetterEvent.__table__.c  # type: ignore[attr-defined]
+    conn = session.connection()
+    letters = conn.execute(
+        sa_select(lt.id, lt.case_id, lt.letter, lt.status, mt.id, mt.sending, mt.city)
+        .select_from(Letter.__table__.join(Mission.__table__, mt.id == lt.mission_id))  # type: ignore[attr-defined]
+        .where(lt.case_id.in_(ids))).all()
     sent: dict[int, list[date]] = defaultdict(list)
-    for lid, on in session.exec(select(LetterEvent.letter_id, LetterEvent.on).join(Letter, col(Letter.id) == LetterEvent.letter_id)
-                                .where(col(Letter.case_id).in_(ids), LetterEvent.status == "sent")).all():
+    for lid, on in conn.execute(
+            sa_select(et.letter_id, et.on)
+            .select_from(LetterEvent.__table__.join(Letter.__table__, lt.id == et.letter_id))  # type: ignore[attr-defined]
+            .where(lt.case_id.in_(ids), et.status == "sent")).all():
         sent[lid].append(on)
     responses: dict[tuple[int, str], list[Response]] = defaultdict(list)
     for r in session.exec(select(Response).where(col(Response.case_id).in_(ids)).order_by(col(Response.on), col(Response.id))):
