@@ -144,3 +144,17 @@ def test_clear_errors(plea, campaign: dict, tmp_path: Path) -> None:
 def test_empty_database_reports_zeroes(plea, db_file: Path) -> None:
     r = _report(plea)
     assert r["totals"]["appeals"] == 0 and r["totals"]["response_rate"] is None and r["states"] == []
+
+
+def test_median_from_counts_equals_the_median_of_the_values() -> None:
+    import random
+    import statistics
+    from collections import Counter
+
+    from plea.report import _hist_median
+
+    rnd = random.Random(6)
+    for _ in range(500):
+        values = [rnd.randint(0, 30) for _ in range(rnd.randint(1, 12))]
+        assert _hist_median(Counter(values)) == float(statistics.median(values))
+    assert _hist_median({}) is None

@@ -8,8 +8,9 @@ Scope: the open cases (default), every case (`all_cases`), or one case; `host` k
 missions in that state; `since`/`until` keep appeals whose first sending falls in the range, and
 answers logged up to `until`. Reports name cases by reference only, never by name.
 
-Everything is aggregated in SQL (one pass builds the appeals in a temporary table, the rest
-reads it), so a report over a million letters does not pull a million rows into Python.
+Everything is aggregated in SQL: one pass builds the appeals in a temporary table, one more the
+answered appeals (first answer, days, latest outcome), and the rest reads them; only summaries
+reach Python, so a report over a million letters holds no million rows in memory.
 """
 
 from __future__ import annotations
@@ -125,24 +126,104 @@ def _aggregate(
 ) -> dict:
     q = conn.execute
     until = filters["until"]
-    # answers to appeals in scope: the first answer's date, and the latest answer's outcome
-    resp_filter = ' AND r."on" <= :until' if until else ""
-    answers: dict[tuple[int, str], dict[str, Any]] = {}
-    for cid, state, on, outcome, first_sent in q(
+    ans = _answers(conn, params, until)
+    try:
+        return _tables(session, conn, params, ans, head=head, **filters)
+    finally:
+        q(text("DROP TABLE IF EXISTS plea_report_answer"))
+
+
+def _hist_median(hist: dict[int, int]) -> float | None:
+    """The median of values given as {value: count}."""
+    n = sum(hist.values())
+    if not n:
+        return None
+    wanted = {(n - 1) // 2, n // 2}
+    picked, seen = [], 0
+    for value in sorted(hist):
+        count = hist[value]
+        picked += [value for pos in wanted if seen <= pos < seen + count]
+        seen += count
+    return float(sum(picked) / len(picked))
+
+
+def _answers(conn: Any, params: dict[str, Any], until: date | None) -> dict[str, Any]:
+    """Answered appeals, summarised in SQL (one row per answered appeal in a temporary table:
+    first answer, days from the first letter, latest outcome); only small results reach Python."""
+    q = conn.execute
+    sqlite = conn.dialect.name == "sqlite"
+    days = (
+        "CAST(julianday(first_on) - julianday(first_sent) AS INTEGER)" if sqlite else "first_on - first_sent"
+    )
+    until_r = ' AND r."on" <= :until' if until else ""
+    q(text("DROP TABLE IF EXISTS plea_report_answer"))
+    q(
         text(
-            'SELECT r.case_id, r.state, r."on", r.outcome, a.first_sent FROM response r '
-            "JOIN plea_report_appeal a ON a.case_id = r.case_id AND a.state = r.state "
-            f'WHERE r."on" >= a.first_sent{resp_filter} ORDER BY r."on", r.id'
+            "CREATE TEMPORARY TABLE plea_report_answer (case_id INTEGER NOT NULL, state VARCHAR(2) NOT NULL, "
+            "first_on DATE NOT NULL, days INTEGER NOT NULL, outcome VARCHAR(32), "
+            "PRIMARY KEY (case_id, state))" + (" WITHOUT ROWID" if sqlite else "")
+        )
+    )
+    # one pass over the answers: the first one's date and the latest one's outcome per appeal
+    q(
+        text(
+            "INSERT INTO plea_report_answer (case_id, state, first_on, days, outcome) "
+            f"SELECT case_id, state, first_on, {days}, outcome FROM ("
+            "SELECT r.case_id AS case_id, r.state AS state, r.outcome AS outcome, "
+            "a.first_sent AS first_sent, "
+            'MIN(r."on") OVER (PARTITION BY r.case_id, r.state) AS first_on, '
+            'ROW_NUMBER() OVER (PARTITION BY r.case_id, r.state ORDER BY r."on" DESC, r.id DESC) AS rn '
+            "FROM response r JOIN plea_report_appeal a ON a.case_id = r.case_id AND a.state = r.state "
+            f'WHERE r."on" >= a.first_sent{until_r}) t WHERE rn = 1'
         ),
         params,
+    )
+    positive = "SUM(CASE WHEN outcome = 'positive' THEN 1 ELSE 0 END)"
+    out: dict[str, Any] = {
+        "outcomes": defaultdict(dict),
+        "days": defaultdict(dict),
+        "cases": {},
+        "by_day": [],
+    }
+    for st, outcome, n in q(
+        text("SELECT state, outcome, COUNT(*) FROM plea_report_answer GROUP BY state, outcome")
     ):
-        key = (cid, state)
-        day = _day(on)
-        if key not in answers:
-            answers[key] = {"first": day, "days": (day - _day(first_sent)).days, "outcome": outcome}
-        answers[key]["outcome"] = outcome
-        answers[key]["last"] = day
+        out["outcomes"][st][outcome] = int(n)
+    for st, d, n in q(text("SELECT state, days, COUNT(*) FROM plea_report_answer GROUP BY state, days")):
+        out["days"][st][int(d)] = int(n)
+    for cid, n, pos in q(
+        text(f"SELECT case_id, COUNT(*), {positive} FROM plea_report_answer GROUP BY case_id")
+    ):
+        out["cases"][cid] = {"answered": int(n), "positive": int(pos or 0), "median": []}
+    for cid, d in q(
+        text(
+            "SELECT case_id, days FROM (SELECT case_id, days, "
+            "ROW_NUMBER() OVER (PARTITION BY case_id ORDER BY days) AS rn, "
+            "COUNT(*) OVER (PARTITION BY case_id) AS n FROM plea_report_answer) t "
+            "WHERE rn = (n + 1) / 2 OR rn = n / 2 + 1"
+        )
+    ):
+        out["cases"][cid]["median"].append(int(d))
+    out["by_day"] = [
+        (_day(d), int(n), int(pos or 0))
+        for d, n, pos in q(
+            text(f"SELECT first_on, COUNT(*), {positive} FROM plea_report_answer GROUP BY first_on")
+        )
+    ]
+    return out
 
+
+def _tables(
+    session: Session,
+    conn: Any,
+    params: dict[str, Any],
+    ans: dict[str, Any],
+    *,
+    head: tuple[str, int],
+    **filters: Any,
+) -> dict:
+    q = conn.execute
+    until = filters["until"]
     per_state = {
         row[0]: {"appeals": int(row[1]), "letters": int(row[2]), "first_sent": _day(row[3])}
         for row in q(
@@ -175,19 +256,12 @@ def _aggregate(
     refs = dict(q(text('SELECT id, ref FROM "case"')).all()) if per_case else {}
 
     state_rows = []
-    days_by_state: dict[str, list[int]] = defaultdict(list)
-    outcomes_by_state: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    case_answers: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for (cid, st), a in answers.items():
-        days_by_state[st].append(a["days"])
-        outcomes_by_state[st][a["outcome"]] += 1
-        case_answers[cid].append(a)
     bounced_by_state: dict[str, int] = defaultdict(int)
     for _cid, st in bounced:
         bounced_by_state[st] += 1
     for st, s in per_state.items():
-        answered = len(days_by_state.get(st, []))
-        outcomes = dict(sorted(outcomes_by_state.get(st, {}).items()))
+        outcomes = dict(sorted(ans["outcomes"].get(st, {}).items()))
+        answered = sum(outcomes.values())
         state_rows.append(
             {
                 "state": st,
@@ -196,7 +270,7 @@ def _aggregate(
                 "letters": s["letters"],
                 "answered": answered,
                 "response_rate": _rate(answered, s["appeals"]),
-                "median_days": _median(days_by_state.get(st, [])),
+                "median_days": _hist_median(ans["days"].get(st, {})),
                 "outcomes": outcomes,
                 "best_outcome": _best(outcomes),
                 "bounced": bounced_by_state.get(st, 0),
@@ -207,16 +281,16 @@ def _aggregate(
 
     case_rows = []
     for cid, c in per_case.items():
-        got = case_answers.get(cid, [])
+        got = ans["cases"].get(cid, {"answered": 0, "positive": 0, "median": []})
         case_rows.append(
             {
                 "case": refs.get(cid, str(cid)),
                 "states": c["appeals"],
                 "letters": c["letters"],
-                "answered": len(got),
-                "response_rate": _rate(len(got), c["appeals"]),
-                "positive": sum(1 for a in got if a["outcome"] == "positive"),
-                "median_days": _median([a["days"] for a in got]),
+                "answered": got["answered"],
+                "response_rate": _rate(got["answered"], c["appeals"]),
+                "positive": got["positive"],
+                "median_days": _median(got["median"]),
             }
         )
     case_rows.sort(key=lambda r: r["case"])
@@ -228,10 +302,10 @@ def _aggregate(
         m = months[d.isoformat()[:7]]
         m["appeals"] += n
         m["letters"] += lt
-    for a in answers.values():
-        m = months[a["first"].isoformat()[:7]]
-        m["answers"] += 1
-        m["positive"] += a["outcome"] == "positive"
+    for d, n, pos in ans["by_day"]:
+        m = months[d.isoformat()[:7]]
+        m["answers"] += n
+        m["positive"] += pos
     month_rows = [{"month": k, **v} for k, v in sorted(months.items())]
 
     never = sorted(
@@ -245,16 +319,20 @@ def _aggregate(
 
     unsolicited = _unsolicited(session, params, filters)
     appeals = sum(s["appeals"] for s in per_state.values())
-    all_days = [a["days"] for a in answers.values()]
+    all_days: dict[int, int] = defaultdict(int)
+    for hist in ans["days"].values():
+        for d, n in hist.items():
+            all_days[d] += n
+    answered_total = sum(n for _d, n, _p in ans["by_day"])
     totals = {
         "cases": len(per_case),
         "states_written": len(per_state),
         "appeals": appeals,
         "letters": sum(s["letters"] for s in per_state.values()),
-        "answered": len(answers),
-        "response_rate": _rate(len(answers), appeals),
-        "median_days": _median(all_days),
-        "positive": sum(1 for a in answers.values() if a["outcome"] == "positive"),
+        "answered": answered_total,
+        "response_rate": _rate(answered_total, appeals),
+        "median_days": _hist_median(all_days),
+        "positive": sum(p for _d, _n, p in ans["by_day"]),
         "states_answered": sum(1 for r in state_rows if r["answered"]),
         "states_never_answered": len(never),
         "bounced": len(bounced),
