@@ -5,6 +5,10 @@ letterhead document's styles, header and footer."""
 from __future__ import annotations
 
 import io
+import re
+import struct
+import zlib
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -73,15 +77,6 @@ def _ensure_styles(doc: Any) -> None:
     add("Plea Signature", space_after=8)
 
 
-def _set_rtl(paragraph: Any) -> None:
-    ppr = paragraph._p.get_or_add_pPr()
-    bidi = OxmlElement("w:bidi")
-    ppr.insert(0, bidi)
-    for run in paragraph.runs:
-        rpr = run._r.get_or_add_rPr()
-        rpr.append(OxmlElement("w:rtl"))
-
-
 def _east_asian(doc: Any, lang: str) -> None:
     rpr = doc.styles["Normal"].element.get_or_add_rPr()
     fonts = rpr.find(qn("w:rFonts"))
@@ -115,10 +110,33 @@ def _prefix(block: Block, number: int) -> str:
     return "• " if block.style == "bullet" else f"{number}. " if block.style == "number" else ""
 
 
+@dataclass(frozen=True)
+class Skeleton:
+    """A styled, empty document, built once with python-docx, taken apart for filling:
+    every part but the body as ready-to-copy compressed zip entries, and document.xml as the
+    text before and after the paragraphs."""
+
+    entries: tuple[tuple[str, bytes | None], ...]  # (part name, zip entry data); None: filled per letter
+    head: str  # document.xml up to the first paragraph
+    tail: str  # the section properties and the closing tags
+    w: str  # the prefix of the WordprocessingML namespace in document.xml ("w:")
+    style_ids: dict[str, str] = field(hash=False)
+    core: str  # docProps/core.xml with \ue000TITLE\ue000 and \ue000LANG\ue000 to fill
+
+
+_TITLE, _LANG = "\ue000TITLE\ue000", "\ue000LANG\ue000"
+_MARK = "PLEA-BODY-MARK"
+_W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_DOCUMENT, _CORE = "word/document.xml", "docProps/core.xml"
+
+
 @lru_cache(maxsize=32)
-def _skeleton(paper: str, lang: str, letterhead: Path | None, letterhead_mtime: float) -> tuple[bytes, dict[str, str]]:
-    """The styled, empty document for one paper size, language and letterhead, built once;
-    and the style ids of plea's paragraph styles in it."""
+def _skeleton(paper: str, lang: str, letterhead: Path | None, letterhead_mtime: float) -> Skeleton:
+    """The styled, empty document for one paper size, language class and letterhead."""
+    import zipfile
+
+    from lxml import etree
+
     doc = _open_base(letterhead)
     _ensure_styles(doc)
     if lang in EAST_ASIAN_LANGS:
@@ -130,49 +148,174 @@ def _skeleton(paper: str, lang: str, letterhead: Path | None, letterhead_mtime: 
             setattr(section, side, Mm(25))
         section.top_margin = section.bottom_margin = Mm(20)
     ids = {key: doc.styles[name].style_id for key, name in STYLE_NAMES.items()}
+    props = doc.core_properties
+    props.title, props.language = _TITLE, _LANG
+    props.author = props.last_modified_by = props.comments = ""
+    # a marker paragraph where the letter's paragraphs go: before the body's section properties
+    body = doc.element.body
+    marker = OxmlElement("w:p")
+    marker.set(qn("w:rsidR"), _MARK)
+    sect = body.find(qn("w:sectPr"))
+    if sect is not None:
+        sect.addprevious(marker)
+    else:
+        body.append(marker)
     buf = io.BytesIO()
     doc.save(buf)
-    return buf.getvalue(), ids
+    entries: list[tuple[str, bytes | None]] = []
+    head = tail = core = ""
+    with zipfile.ZipFile(buf) as z:
+        for name in z.namelist():
+            data = z.read(name)
+            if name == _DOCUMENT:
+                text = data.decode("utf-8")
+                at = text.index(_MARK)
+                start, end = text.rindex("<", 0, at), text.index(">", at) + 1
+                head, tail = text[:start], text[end:]
+                entries.append((name, None))
+            elif name == _CORE:
+                core = data.decode("utf-8")
+                entries.append((name, None))
+            else:
+                entries.append((name, _deflate(data)))
+    root = etree.fromstring((head + tail).encode("utf-8"))
+    prefix = next((p for p, ns in root.nsmap.items() if ns == _W_NS), None)
+    if prefix is None:  # the namespace is the default one: give it a prefix of its own
+        if "w" in root.nsmap:
+            raise InvalidInput(f"{letterhead}: this letterhead's XML is laid out in a way plea cannot fill",
+                               hint="save it again from Word or LibreOffice as .docx")
+        head = re.sub(r"^(.*?<[^?!][^\s>/]*)", lambda m: f'{m.group(1)} xmlns:w="{_W_NS}"', head, count=1,
+                      flags=re.S)
+        prefix = "w"
+    return Skeleton(tuple(entries), head, tail, f"{prefix}:", ids, core)
 
 
-def _set_style(paragraph: Any, style_id: str) -> None:
-    # python-docx's own style setter scans every style per paragraph; the id is known.
-    paragraph._p.get_or_add_pPr().get_or_add_pStyle().val = style_id
+def _deflate(data: bytes, level: int = 6) -> bytes:
+    """A zip entry's header fields and deflated data (see _zip)."""
+    packed = zlib.compress(data, level, wbits=-15)
+    return struct.pack("<III", zlib.crc32(data), len(packed), len(data)) + packed
+
+
+_ZIP_DATE = (0 << 9) | (1 << 5) | 1  # 1980-01-01, 00:00: the same bytes for the same letter
+
+
+def _zip(entries: list[tuple[str, bytes]]) -> bytes:
+    """A zip file from entries already deflated by _deflate: written directly, nothing
+    compressed again."""
+    out = bytearray()
+    central = bytearray()
+    for name, entry in entries:
+        raw = name.encode("ascii")
+        crc, csize, usize = struct.unpack_from("<III", entry)
+        offset = len(out)
+        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, _ZIP_DATE, crc, csize, usize, len(raw), 0)
+        out += raw
+        out += memoryview(entry)[12:]
+        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, _ZIP_DATE, crc, csize,
+                               usize, len(raw), 0, 0, 0, 0, 0, offset)
+        central += raw
+    start = len(out)
+    out += central
+    out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(central), start, 0)
+    return bytes(out)
+
+
+# characters XML 1.0 cannot hold (cleaned where data enters; dropped here too, never passed through)
+_XML_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_BREAKS = re.compile(r"(\t|\r\n|\n|\r)")
+
+
+def xml_text(value: str) -> str:
+    """A value made safe for XML character data: invalid characters dropped, & < > escaped."""
+    return _XML_BAD.sub("", value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def xml_attr(value: str) -> str:
+    return xml_text(value).replace('"', "&quot;")
+
+
+def _run(w: str, text: str, rpr: str) -> str:
+    """One run: text with tabs and line breaks as w:tab and w:br (as python-docx writes them)."""
+    parts = []
+    for piece in _BREAKS.split(text):
+        if not piece:
+            continue
+        if piece == "\t":
+            parts.append(f"<{w}tab/>")
+        elif piece in ("\n", "\r", "\r\n"):
+            parts.append(f"<{w}br/>")
+        else:
+            space = ' xml:space="preserve"' if piece != piece.strip() else ""
+            parts.append(f"<{w}t{space}>{xml_text(piece)}</{w}t>")
+    return f"<{w}r>{rpr}{''.join(parts)}</{w}r>"
+
+
+def _rpr(w: str, bold: bool, italic: bool, rtl: bool) -> str:
+    # OOXML's order of rPr children: b, i, …, rtl
+    inner = (f"<{w}b/>" if bold else "") + (f"<{w}i/>" if italic else "") + (f"<{w}rtl/>" if rtl else "")
+    return f"<{w}rPr>{inner}</{w}rPr>" if inner else ""
+
+
+def body_xml(blocks: list[Block], skeleton: Skeleton, *, rtl: bool, number: int = 0) -> str:
+    """The letter's paragraphs as WordprocessingML; every value escaped. `number`: how many
+    numbered items come just before these blocks (to go on counting)."""
+    w = skeleton.w
+    ids = skeleton.style_ids
+    plain = _rpr(w, False, False, rtl)
+    # OOXML's order of pPr children: pStyle first, w:bidi after it
+    bidi = f"<{w}bidi/>" if rtl else ""
+    out = []
+    for block in blocks:
+        number = number + 1 if block.style == "number" else 0
+        style = xml_attr(ids.get(block.style, ids["body"]))
+        parts = [f'<{w}p><{w}pPr><{w}pStyle {w}val="{style}"/>{bidi}</{w}pPr>']
+        prefix = _prefix(block, number)
+        if prefix:
+            parts.append(_run(w, prefix, plain))
+        for run in block.runs:
+            if run.br:
+                parts.append(f"<{w}r>{plain}<{w}br/></{w}r>")
+            parts.append(_run(w, run.text, _rpr(w, run.bold, run.italic, rtl)))
+        parts.append(f"</{w}p>")
+        out.append("".join(parts))
+    return "".join(out)
+
+
+@lru_cache(maxsize=256)
+def _core_entry(core: str, subject: str, lang: str) -> bytes:
+    return _deflate(core.replace(_TITLE, xml_text(subject)).replace(_LANG, xml_text(lang)).encode("utf-8"))
+
+
+def skeleton_for(lang: str, *, paper: str = "a4", letterhead: Path | None = None) -> Skeleton:
+    base = lang.split("-")[0]
+    mtime = letterhead.stat().st_mtime if letterhead else 0.0
+    return _skeleton(paper, base if base in EAST_ASIAN_LANGS else "", letterhead, mtime)
+
+
+def is_rtl(lang: str) -> bool:
+    return lang.split("-")[0] in RTL_LANGS
+
+
+def docx_bytes(blocks: list[Block], *, subject: str, lang: str, skeleton: Skeleton,
+               body: str | None = None) -> bytes:
+    """A whole DOCX: the skeleton's parts copied as they are, document.xml filled (with
+    `body`, the paragraphs' XML, if given: see body_xml)."""
+    if body is None:
+        body = body_xml(blocks, skeleton, rtl=is_rtl(lang))
+    document = (skeleton.head + body + skeleton.tail).encode("utf-8")
+    entries = []
+    for name, entry in skeleton.entries:
+        if name == _DOCUMENT:
+            entry = _deflate(document, 1)  # fast: it is small, and made for every letter
+        elif name == _CORE:
+            entry = _core_entry(skeleton.core, subject, lang)
+        entries.append((name, entry))
+    return _zip(entries)  # type: ignore[arg-type]
 
 
 def build_docx(rendered: RenderedLetter, *, paper: str = "a4", letterhead: Path | None = None) -> bytes:
-    lang = rendered.lang.split("-")[0]
-    rtl = lang in RTL_LANGS
-    mtime = letterhead.stat().st_mtime if letterhead else 0.0
-    skeleton, style_ids = _skeleton(paper, lang if lang in EAST_ASIAN_LANGS else "", letterhead, mtime)
-    doc = Document(io.BytesIO(skeleton))
-    props = doc.core_properties
-    props.title = rendered.subject
-    props.language = rendered.lang
-    props.author = ""
-    props.last_modified_by = ""
-    props.comments = ""
-    number = 0
-    for block in rendered.blocks:
-        number = number + 1 if block.style == "number" else 0
-        paragraph = doc.add_paragraph()
-        _set_style(paragraph, style_ids.get(block.style, style_ids["body"]))
-        prefix = _prefix(block, number)
-        if prefix:
-            paragraph.add_run(prefix)
-        for run in block.runs:
-            if run.br:
-                paragraph.add_run().add_break()
-            r = paragraph.add_run(run.text)
-            if run.bold:
-                r.bold = True
-            if run.italic:
-                r.italic = True
-        if rtl:
-            _set_rtl(paragraph)
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
+    skeleton = skeleton_for(rendered.lang, paper=paper, letterhead=letterhead)
+    return docx_bytes(rendered.blocks, subject=rendered.subject, lang=rendered.lang, skeleton=skeleton)
 
 
 def docx_text(path: Path) -> str:
