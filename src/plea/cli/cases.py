@@ -200,3 +200,63 @@ def archive(
     with db.transaction() as s:
         case = set_status(s, ref, "open" if undo else "archived", actor=actor())
     typer.echo(case.ref)
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="CSV from Excel or LibreOffice: one client a row.",
+                                         metavar="FILE")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check the file and say what would change; "
+                                                            "change nothing.")] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """Create or update many cases from a spreadsheet. All or nothing: every problem is listed as
+    FILE:LINE: column: problem and then nothing is imported. Prints the references."""
+    from datetime import date
+
+    from plea.cases_io import import_cases
+
+    db = open_db()
+    with db.transaction(write=not dry_run) as s:
+        result = import_cases(s, file, actor=actor(), today=date.today(), dry_run=dry_run)
+    if json_:
+        print_json({**result.as_dict(), "dry_run": dry_run})
+    else:
+        for ref in [*result.created, *result.updated]:
+            typer.echo(ref)
+    note(("would be: " if dry_run else "") + result.summary() + ("; nothing was changed" if dry_run else ""))
+
+
+@app.command("export")
+def export(
+    file: Annotated[Path | None, typer.Argument(help="Write to this file (atomically) instead of stdout.",
+                                                metavar="[FILE]")] = None,
+    csv_: Annotated[bool, typer.Option("--csv", help="CSV, as `plea cases import` reads it (the default).")] \
+        = False,
+    json_: JsonOpt = False,
+    all_: Annotated[bool, typer.Option("--all", help="Include archived cases.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
+) -> None:
+    """Write the cases as CSV (one client a row) or JSON, to stdout or to FILE."""
+    import json
+
+    from plea.cases_io import export_csv, export_json
+    from plea.errors import Conflict, InvalidInput
+
+    if csv_ and json_:
+        raise InvalidInput("--csv or --json, not both")
+    db = open_db()
+    status = None if all_ else "open"
+    with db.read() as s:
+        text = (json.dumps(export_json(s, status=status), ensure_ascii=False, indent=2, default=str) + "\n"
+                if json_ else export_csv(s, status=status))
+    if file is None:
+        sys.stdout.write(text)
+        return
+    if file.exists() and not force:
+        raise Conflict(f"{file} exists", hint="pass --force to replace it, or choose another name")
+    from plea.fileio import atomic_write_text
+
+    atomic_write_text(file, text)
+    note(f"cases written to {file} (it holds personal data: keep it private)")
+    typer.echo(str(file))

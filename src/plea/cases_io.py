@@ -1,0 +1,295 @@
+"""Clients from a spreadsheet and back: `plea cases import FILE` and `plea cases export`.
+
+Import reads CSV as Excel and LibreOffice save it (plea.csvio: BOM, UTF-16, cp1252, `,` `;`
+or tab) and is all or nothing: every problem of every row is listed as
+`FILE:LINE: column: problem`, and then nothing is imported.
+
+- A row with a `ref` of an existing case updates that case; with a new ref (PLEA-YYYY-NNNN),
+  creates the case under it (moving clients between databases keeps their references).
+- A row without a ref updates the one case with the same name and date of birth (or the same
+  name and no date of birth on both) if there is one, so importing the same sheet twice adds
+  no one; else it creates a case.
+- Only the columns in the file are touched; an empty cell clears its field (the name stays
+  required).
+- Lists in one cell: authority_ids as `LABEL=NUMBER | LABEL=NUMBER`, family as
+  `NAME;RELATION;BIRTH-DATE | …` (the format of `plea cases add --id/--family`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from difflib import get_close_matches
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from plea.cases import FIELDS, STATUSES, case_dict, edit_case, list_cases, next_ref, normalise, set_status
+from plea.csvio import read_sheet, write_csv
+from plea.db.models import Case
+from plea.errors import InvalidInput
+from plea.history import record
+
+#: the columns of `plea cases export --csv` and `plea cases import`
+COLUMNS = ["ref", "status", *FIELDS]
+#: other headings people use for the same columns
+ALIASES = {
+    "name": "name_latin",
+    "full_name": "name_latin",
+    "native_name": "name_native",
+    "born": "birth_date",
+    "date_of_birth": "birth_date",
+    "country": "current_country",
+    "rep_org": "rep_organisation",
+    "ids": "authority_ids",
+    "story": "persecution",
+    "reference": "ref",
+}
+_REF = re.compile(r"^PLEA-\d{4}-\d{4,}$")
+LIST_SEP = "|"
+
+
+@dataclass
+class ImportResult:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return f"{len(self.created)} created, {len(self.updated)} updated, {len(self.unchanged)} unchanged"
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
+
+
+# -- cells ⇄ values -----------------------------------------------------------------------------------
+
+
+def _items(cell: str) -> list[str]:
+    return [part.strip() for part in cell.split(LIST_SEP) if part.strip()]
+
+
+def parse_ids(cell: str) -> list[dict[str, str]]:
+    if cell.lstrip().startswith("["):
+        return _json_list(cell, ("label", "number"))
+    out = []
+    for item in _items(cell):
+        label, sep, number = item.partition("=")
+        if not sep or not label.strip() or not number.strip():
+            raise ValueError(f"{item!r} should be LABEL=NUMBER (several separated by |)")
+        out.append({"label": label.strip(), "number": number.strip()})
+    return out
+
+
+def parse_family(cell: str) -> list[dict[str, str]]:
+    if cell.lstrip().startswith("["):
+        return _json_list(cell, ("name", "relation", "birth_date"))
+    out = []
+    for item in _items(cell):
+        parts = [p.strip() for p in item.split(";")]
+        if len(parts) > 3 or not parts[0]:
+            raise ValueError(f"{item!r} should be NAME;RELATION;BIRTH-DATE (several separated by |)")
+        parts += [""] * (3 - len(parts))
+        out.append({"name": parts[0], "relation": parts[1], "birth_date": parts[2]})
+    return out
+
+
+def _json_list(cell: str, keys: tuple[str, ...]) -> list[dict[str, str]]:
+    try:
+        data = json.loads(cell)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON ({exc.msg})") from None
+    if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
+        raise ValueError("JSON here must be a list of objects")
+    return [{k: str(d.get(k, "") or "") for k in keys} for d in data]
+
+
+def format_ids(ids: list[dict[str, str]]) -> str:
+    return f" {LIST_SEP} ".join(f"{d.get('label', '')}={d.get('number', '')}" for d in ids or [])
+
+
+def format_family(family: list[dict[str, str]]) -> str:
+    return f" {LIST_SEP} ".join(
+        ";".join([m.get("name", ""), m.get("relation", ""), m.get("birth_date", "")]).rstrip(";")
+        for m in family or []
+    )
+
+
+# -- import ------------------------------------------------------------------------------------------------
+
+
+def _header(path: Path, header: list[str]) -> dict[str, str]:
+    """Heading in the file → column; InvalidInput naming every unknown or repeated heading."""
+    mapping: dict[str, str] = {}
+    problems = []
+    for h in header:
+        key = h.strip().lower().replace(" ", "_").replace("-", "_")
+        column = key if key in COLUMNS else ALIASES.get(key)
+        if column is None:
+            close = get_close_matches(key, COLUMNS, n=1)
+            problems.append(
+                f"{path}:1: header: unknown column {h!r}"
+                + (f" (did you mean {close[0]}?)" if close else "")
+                + f"; columns are: {', '.join(COLUMNS)}"
+            )
+        elif column in mapping.values():
+            problems.append(f"{path}:1: header: column {column} appears twice")
+        else:
+            mapping[h] = column
+    if "name_latin" not in mapping.values() and "ref" not in mapping.values():
+        problems.append(
+            f"{path}:1: header: a name_latin column (new clients) or a ref column (updates) is needed"
+        )
+    if problems:
+        raise InvalidInput(f"{path}: the header is wrong; nothing was imported", problems=problems)
+    return mapping
+
+
+@dataclass
+class _Row:
+    line: int
+    ref: str
+    status: str | None
+    values: dict[str, Any]
+    case: Case | None = None
+
+
+def _read(session: Session, path: Path, today: date) -> list[_Row]:
+    sheet = read_sheet(path)
+    mapping = _header(path, sheet.header)
+    problems: list[str] = []
+    rows: list[_Row] = []
+    existing = {c.ref: c for c in list_cases(session, status=None)}
+    by_person: dict[tuple[str, date | None], list[Case]] = {}
+    for c in existing.values():
+        by_person.setdefault((c.name_latin.casefold(), c.birth_date), []).append(c)
+    seen_refs: dict[str, int] = {}
+    seen_people: dict[tuple[str, date | None], int] = {}
+    for line, raw in sheet.rows:
+        cells = {mapping[h]: v for h, v in raw.items() if h in mapping}
+        where = f"{path}:{line}"
+        ref = cells.pop("ref", "").strip().upper()
+        status = cells.pop("status", "").strip().lower() or None
+        if status is not None and status not in STATUSES:
+            problems.append(f"{where}: status: {status!r} is not one of {', '.join(STATUSES)}")
+        if ref:
+            if not _REF.match(ref):
+                problems.append(f"{where}: ref: {ref!r} is not a case reference (PLEA-YYYY-NNNN)")
+            elif ref in seen_refs:
+                problems.append(f"{where}: ref: {ref} appears twice (first on line {seen_refs[ref]})")
+            seen_refs.setdefault(ref, line)
+        values: dict[str, Any] = dict(cells)
+        for column, parse in (("authority_ids", parse_ids), ("family", parse_family)):
+            if column in values:
+                try:
+                    values[column] = parse(values[column])
+                except ValueError as exc:
+                    problems.append(f"{where}: {column}: {exc}")
+                    values.pop(column)
+        try:
+            clean = normalise(values, today=today)
+        except InvalidInput as exc:
+            problems += [f"{where}: {p}" for p in exc.problems] or [f"{where}: {exc.message}"]
+            continue
+        case = existing.get(ref) if ref else None
+        if case is None and not clean.get("name_latin"):
+            problems.append(
+                f"{where}: name_latin: the applicant's name (Latin script) is required"
+                + (f" (no case {ref} yet)" if ref else "")
+            )
+            continue
+        if not ref:
+            person = (clean["name_latin"].casefold(), clean.get("birth_date"))
+            if person in seen_people:
+                problems.append(
+                    f"{where}: name_latin: the same person as on line {seen_people[person]} "
+                    "(same name and date of birth): give each row its ref, or merge the rows"
+                )
+            seen_people[person] = line
+            matches = by_person.get(person, [])
+            if len(matches) == 1:
+                case = matches[0]
+        rows.append(_Row(line, ref, status, clean, case))
+    if problems:
+        raise InvalidInput(
+            f"{path}: {len(problems)} problem(s); nothing was imported",
+            problems=problems,
+            hint="fix these lines and import again",
+        )
+    return rows
+
+
+def import_cases(
+    session: Session, path: Path, *, actor: str, today: date, dry_run: bool = False
+) -> ImportResult:
+    """Validate the whole file, then create and update the cases (each change with its history
+    event), all in the caller's one transaction. With dry_run, only say what would happen."""
+    rows = _read(session, path, today)
+    result = ImportResult()
+    for row in rows:
+        if row.case is None:
+            if dry_run:
+                result.created.append(row.ref or f"(new, line {row.line})")
+                continue
+            case = _create(session, row.values, ref=row.ref or None, actor=actor, today=today)
+            if row.status == "archived":
+                set_status(session, case.ref, "archived", actor=actor)
+            result.created.append(case.ref)
+            continue
+        case = row.case
+        changed = [k for k, v in row.values.items() if getattr(case, k) != v]
+        status_change = row.status is not None and row.status != case.status
+        if dry_run:
+            (result.updated if changed or status_change else result.unchanged).append(case.ref)
+            continue
+        if changed:
+            edit_case(session, case.ref, {k: row.values[k] for k in changed}, actor=actor, today=today)
+        if status_change:
+            set_status(session, case.ref, row.status or "open", actor=actor)
+        (result.updated if changed or status_change else result.unchanged).append(case.ref)
+    return result
+
+
+def _create(session: Session, values: dict[str, Any], *, ref: str | None, actor: str, today: date) -> Case:
+    now = datetime.now(UTC)
+    case = Case(ref=ref or next_ref(session, today.year), created_at=now, updated_at=now, **values)
+    session.add(case)
+    session.flush()
+    record(
+        session,
+        "case.created",
+        actor=actor,
+        case_id=case.id,
+        subject=f"case:{case.ref}",
+        data={"fields": sorted(k for k, v in values.items() if v not in (None, "", [])), "via": "import"},
+    )
+    return case
+
+
+# -- export ------------------------------------------------------------------------------------------------
+
+
+def export_rows(session: Session, *, status: str | None = "open") -> list[dict[str, Any]]:
+    """Every case as a row of COLUMNS (the lists in one cell each, as import reads them)."""
+    out = []
+    for case in session.exec(
+        select(Case)
+        .order_by(col(Case.ref))
+        .where(Case.status == status if status else col(Case.id).is_not(None))
+    ):
+        row = case_dict(case)
+        row["authority_ids"] = format_ids(case.authority_ids)
+        row["family"] = format_family(case.family)
+        out.append({c: row.get(c) for c in COLUMNS})
+    return out
+
+
+def export_csv(session: Session, *, status: str | None = "open") -> str:
+    return write_csv(COLUMNS, export_rows(session, status=status))
+
+
+def export_json(session: Session, *, status: str | None = "open") -> list[dict[str, Any]]:
+    return [case_dict(c) for c in list_cases(session, status=status)]
