@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from plea.cases import get_case, missing_fields
 from plea.db.models import Case, Letter, LetterEvent, Rendition
 from plea.errors import Conflict, InvalidInput, TemplateProblem
-from plea.fileio import atomic_write_bytes, atomic_write_text, inside, safe_name, sha256_file
+from plea.fileio import atomic_write_bytes, inside, safe_name, sha256_file
 from plea.history import record
 from plea.recipients import Recipient, recipients
 from plea.render.catalog import LetterSpec, get_letter, letters_root
@@ -164,18 +164,27 @@ def write_letters(
     out_dir.mkdir(parents=True, exist_ok=True)
     letterhead_bytes = letterhead.read_bytes() if letterhead else None
     known_paths = set(session.exec(select(Rendition.path)))
-    # first pass: names, and refuse to overwrite files plea did not write
+    def content(r: RenderedLetter, fmt: str, chosen_paper: str) -> bytes:
+        if fmt == "docx":
+            return build_docx(r, paper=chosen_paper, letterhead=letterhead)
+        return (r.markdown if fmt == "md" else r.text).encode("utf-8")
+
+    # first pass: names, and refuse to overwrite files plea did not write. A file is plea's
+    # if a rendition records its path, or if it holds exactly the bytes plea is about to write
+    # (output is deterministic: a run cut short before it committed left such files).
     jobs = []
+    prepared: dict[Path, bytes] = {}
     for p, r in rendered:
         rec = p.recipient
         chosen_paper = paper or paper_for_host(rec.mission.host)
         stem = file_stem(case, rec, spec)
         for fmt in formats:
             target = inside(out_dir, f"{stem}.{fmt}")
-            ours = str(target) in known_paths or target.name.startswith(f"{case.ref}_")
-            if target.exists() and not ours and not force:
-                raise Conflict(f"{target} exists and was not written by plea",
-                               hint="choose another --out folder, or pass --force to replace it")
+            if target.exists() and str(target) not in known_paths and not force:
+                prepared[target] = content(r, fmt, chosen_paper)
+                if target.read_bytes() != prepared[target]:
+                    raise Conflict(f"{target} exists and was not written by plea",
+                                   hint="choose another --out folder, or pass --force to replace it")
             jobs.append((p, r, fmt, target, chosen_paper))
     now = datetime.now(UTC)
     results: dict[str, Written] = {}
@@ -205,13 +214,7 @@ def write_letters(
             if progress:
                 progress()
             continue
-        if fmt == "docx":
-            data = build_docx(r, paper=chosen_paper, letterhead=letterhead)
-            atomic_write_bytes(target, data)
-        elif fmt == "md":
-            atomic_write_text(target, r.markdown)
-        else:
-            atomic_write_text(target, r.text)
+        atomic_write_bytes(target, prepared.pop(target, None) or content(r, fmt, chosen_paper))
         sha = sha256_file(target)
         if existing is None:
             session.add(Rendition(letter_id=letter.id or 0, format=fmt, lang=rec.lang, path=str(target), sha256=sha,

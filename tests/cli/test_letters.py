@@ -427,14 +427,6 @@ def test_unknown_format(plea, case: str, tmp_path: Path) -> None:
     assert not (tmp_path / "f").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG in src/plea/letters.py write_letters: `ours = str(target) in known_paths or "
-        "target.name.startswith(f'{case.ref}_')` treats every file named like a plea letter as plea's own, "
-        "so a file plea did not write is silently overwritten without --force"
-    ),
-)
 def test_foreign_file_with_the_same_name_is_not_overwritten(
     plea, case: str, tmp_path: Path, db_file: Path
 ) -> None:
