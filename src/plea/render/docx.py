@@ -122,6 +122,10 @@ class Skeleton:
     w: str  # the prefix of the WordprocessingML namespace in document.xml ("w:")
     style_ids: dict[str, str] = field(hash=False)
     core: str  # docProps/core.xml with \ue000TITLE\ue000 and \ue000LANG\ue000 to fill
+    # the zip's unchanging part, laid out once: the fixed parts' entries and directory records
+    fixed_local: bytes = b""
+    fixed_central: bytes = b""
+    fixed_count: int = 0
 
 
 _TITLE, _LANG = "\ue000TITLE\ue000", "\ue000LANG\ue000"
@@ -187,7 +191,13 @@ def _skeleton(paper: str, lang: str, letterhead: Path | None, letterhead_mtime: 
         head = re.sub(r"^(.*?<[^?!][^\s>/]*)", lambda m: f'{m.group(1)} xmlns:w="{_W_NS}"', head, count=1,
                       flags=re.S)
         prefix = "w"
-    return Skeleton(tuple(entries), head, tail, f"{prefix}:", ids, core)
+    fixed_local, fixed_central = bytearray(), bytearray()
+    fixed = [(name, entry) for name, entry in entries if entry is not None]
+    for name, entry in fixed:
+        fixed_central += _central_record(name, entry, len(fixed_local))
+        fixed_local += _local_record(name, entry)
+    return Skeleton(tuple(entries), head, tail, f"{prefix}:", ids, core, bytes(fixed_local), bytes(fixed_central),
+                    len(fixed))
 
 
 def _deflate(data: bytes, level: int = 6) -> bytes:
@@ -199,25 +209,36 @@ def _deflate(data: bytes, level: int = 6) -> bytes:
 _ZIP_DATE = (0 << 9) | (1 << 5) | 1  # 1980-01-01, 00:00: the same bytes for the same letter
 
 
-def _zip(entries: list[tuple[str, bytes]]) -> bytes:
-    """A zip file from entries already deflated by _deflate: written directly, nothing
-    compressed again."""
-    out = bytearray()
-    central = bytearray()
+def _local_record(name: str, entry: bytes) -> bytes:
+    raw = name.encode("ascii")
+    crc, csize, usize = struct.unpack_from("<III", entry)
+    return struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, _ZIP_DATE, crc, csize, usize, len(raw), 0) \
+        + raw + entry[12:]
+
+
+def _central_record(name: str, entry: bytes, offset: int) -> bytes:
+    raw = name.encode("ascii")
+    crc, csize, usize = struct.unpack_from("<III", entry)
+    return struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, _ZIP_DATE, crc, csize, usize,
+                       len(raw), 0, 0, 0, 0, 0, offset) + raw
+
+
+def _zip(entries: list[tuple[str, bytes]], *, local: bytes = b"", central: bytes = b"", count: int = 0) -> bytes:
+    """A zip file from entries already deflated by _deflate, written directly (nothing is
+    compressed again), after `count` entries already laid out in `local` and `central`."""
+    out = [local]
+    records = [central]
+    offset = len(local)
     for name, entry in entries:
-        raw = name.encode("ascii")
-        crc, csize, usize = struct.unpack_from("<III", entry)
-        offset = len(out)
-        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, _ZIP_DATE, crc, csize, usize, len(raw), 0)
-        out += raw
-        out += memoryview(entry)[12:]
-        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, _ZIP_DATE, crc, csize,
-                               usize, len(raw), 0, 0, 0, 0, 0, offset)
-        central += raw
-    start = len(out)
-    out += central
-    out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(central), start, 0)
-    return bytes(out)
+        record = _local_record(name, entry)
+        records.append(_central_record(name, entry, offset))
+        out.append(record)
+        offset += len(record)
+    directory = b"".join(records)
+    n = count + len(entries)
+    out.append(directory)
+    out.append(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, n, n, len(directory), offset, 0))
+    return b"".join(out)
 
 
 # characters XML 1.0 cannot hold (cleaned where data enters; dropped here too, never passed through)
@@ -303,14 +324,10 @@ def docx_bytes(blocks: list[Block], *, subject: str, lang: str, skeleton: Skelet
     if body is None:
         body = body_xml(blocks, skeleton, rtl=is_rtl(lang))
     document = (skeleton.head + body + skeleton.tail).encode("utf-8")
-    entries = []
-    for name, entry in skeleton.entries:
-        if name == _DOCUMENT:
-            entry = _deflate(document, 1)  # fast: it is small, and made for every letter
-        elif name == _CORE:
-            entry = _core_entry(skeleton.core, subject, lang)
-        entries.append((name, entry))
-    return _zip(entries)  # type: ignore[arg-type]
+    # the fixed parts first ([Content_Types].xml leading), then the two made for this letter
+    return _zip([(_CORE, _core_entry(skeleton.core, subject, lang)),
+                 (_DOCUMENT, _deflate(document, 1))],  # level 1: small, and made for every letter
+                local=skeleton.fixed_local, central=skeleton.fixed_central, count=skeleton.fixed_count)
 
 
 def build_docx(rendered: RenderedLetter, *, paper: str = "a4", letterhead: Path | None = None) -> bytes:
