@@ -15,6 +15,7 @@ from plea import __version__
 from plea.cli import campaign, cases, db, demo, doctor, embassies, letters, responses, templates
 from plea.cli import inbox, send
 from plea.cli import audit, export, report
+from plea.cli import batch
 from plea.cli.common import OPTIONS, close_all
 
 
@@ -83,6 +84,7 @@ app.command("followups")(campaign.followups)
 app.command("history")(campaign.history)
 app.command("demo")(demo.demo)
 app.command("doctor")(doctor.doctor)
+app.command("batch")(batch.batch)
 app.add_typer(db.app, name="db")
 app.add_typer(embassies.app, name="embassies")
 app.add_typer(cases.app, name="cases")

@@ -1,0 +1,1 @@
+"""Batches: many clients × many missions in one resumable command (`plea batch`)."""

@@ -1,0 +1,344 @@
+"""A batch's plan: which clients, which missions, which files, and which of them are
+already done (rendered from the same inputs, on disk with the recorded sha256).
+
+Everything here reads the database and the output folder; nothing is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from plea import states
+from plea.cases import FIELDS, get_case, list_cases, missing_fields
+from plea.db.models import Case, Letter, Rendition
+from plea.errors import InvalidInput, NotFound, TemplateProblem
+from plea.fileio import safe_name, sha256_file
+from plea.recipients import Recipient, parse_to, recipients
+from plea.render.catalog import LetterSpec, get_letter, letters_root
+from plea.render.context import case_context, mission_context
+
+FORMATS = ("docx", "pdf", "md", "txt")
+#: bump when the writer changes what it makes of the same inputs: every letter renders again
+RENDER_VERSION = 2
+CASE_FIELDS = ("id", "ref", *FIELDS)
+
+
+@dataclass
+class Item:
+    """One letter: a case to a mission, with the files it needs."""
+
+    case_id: int
+    ref: str
+    mission_id: str
+    state: str  # the sending state
+    host: str  # where the mission is
+    lang: str
+    paper: str
+    first_letter: dict[str, Any] | None
+    response: dict[str, Any] | None
+    folder: str  # the client's folder (a safe name)
+    stem: str  # the file name without extension (a safe name)
+    digests: dict[str, str] = field(default_factory=dict)  # format → inputs hash
+    todo: list[str] = field(default_factory=list)  # formats to render
+
+    @property
+    def key(self) -> tuple[int, str]:
+        return (self.case_id, self.mission_id)
+
+    def path(self, out_dir: Path | str, fmt: str) -> str:
+        return os.path.join(out_dir, self.folder, f"{self.stem}.{fmt}")
+
+
+@dataclass
+class Plan:
+    spec: LetterSpec
+    out_dir: Path
+    formats: list[str]
+    cases: list[Case]
+    items: list[Item]
+    missions: dict[str, dict[str, Any]]  # mission id → plain mission fields
+    no_mission: list[str]  # named states without a mission in any host
+    skipped_own_state: list[tuple[str, str]]  # (case ref, state): a client's own state is not written to
+    letterhead: Path | None
+    letterhead_sha: str | None
+    letters: dict[tuple[int, str], int]  # (case id, mission id) → letter id, for letters that exist
+    renditions: dict[int, list[dict[str, Any]]]  # letter id → its rendition rows
+    already_done: int = 0
+    _by_key: dict[tuple[int, str], Item] = field(default_factory=dict)
+
+    def item(self, key: tuple[int, str]) -> Item:
+        if not self._by_key:
+            self._by_key = {i.key: i for i in self.items}
+        return self._by_key[key]
+
+    @property
+    def todo(self) -> list[Item]:
+        return [i for i in self.items if i.todo]
+
+    def per_case(self) -> Counter[int]:
+        return Counter(i.case_id for i in self.items)
+
+    def headline(self) -> str:
+        """ "3 clients × 168 missions = 504 letters; 12 already done"."""
+        counts = sorted(self.per_case().values()) or [0]
+        lo, hi = counts[0], counts[-1]
+        missions = f"{lo}" if lo == hi else f"{lo}–{hi}"
+        clients = len(self.per_case())
+        return (
+            f"{clients} client{'s' if clients != 1 else ''} × {missions} mission{'s' if hi != 1 else ''} = "
+            f"{len(self.items)} letter{'s' if len(self.items) != 1 else ''}; {self.already_done} already done"
+        )
+
+
+def parse_formats(text: str) -> list[str]:
+    formats = [f.strip().lower() for f in text.split(",") if f.strip()]
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        raise InvalidInput(
+            f"--format: unknown {', '.join(bad) or 'format'}; choose from {', '.join(FORMATS)}"
+        )
+    return list(dict.fromkeys(formats))
+
+
+def select_cases(session: Session, cases: str, status: str | None) -> list[Case]:
+    """--cases all|REF,… with --status open|archived|all (default: open for `all`, any for refs)."""
+    if status not in (None, "open", "archived", "all"):
+        raise InvalidInput(f"--status: {status!r} is not open, archived or all")
+    wanted = [c.strip() for c in cases.split(",") if c.strip()]
+    if not wanted:
+        raise InvalidInput("--cases: give `all` or case references, e.g. PLEA-2026-0001,PLEA-2026-0002")
+    if any(w.lower() == "all" for w in wanted):
+        found = list_cases(session, status=None if status == "all" else (status or "open"))
+    else:
+        found, unknown = [], []
+        for ref in wanted:
+            try:
+                found.append(get_case(session, ref))
+            except NotFound as exc:
+                unknown.append(str(exc).replace("\n ", ";"))
+        if unknown:
+            raise NotFound(f"{len(unknown)} unknown case(s): " + "; ".join(unknown))
+        if status not in (None, "all"):
+            found = [c for c in found if c.status == status]
+        found = list({c.id: c for c in found}.values())
+    if not found:
+        raise NotFound(
+            "no case to write for", hint="add cases with `plea cases add` or `plea cases import FILE`"
+        )
+    return found
+
+
+def _explicit_states(to: str) -> set[str]:
+    """States named one by one in --to (not through `all` or a group)."""
+    out = set()
+    for item in (t.strip() for t in to.split(",")):
+        if item and not item.startswith("@") and item.lower() != "all":
+            out.add(states.resolve(item, states.user_langs()))
+    return out
+
+
+def _sha(data: Any) -> str:
+    return hashlib.sha256(
+        json.dumps(data, sort_keys=True, default=str, ensure_ascii=False).encode()
+    ).hexdigest()
+
+
+def template_hash(spec: LetterSpec, lang: str) -> str:
+    """The texts a letter in one language is made from: its template, the shared blocks, letter.toml."""
+    h = hashlib.sha256()
+    for path in (
+        spec.folder / f"{lang}.md.j2",
+        letters_root() / "_blocks" / f"{lang}.md.j2",
+        spec.folder / "letter.toml",
+    ):
+        h.update(path.read_bytes() if path.exists() else b"-")
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def _stems(case: Case, found: list[Recipient], letter: str) -> dict[str, str]:
+    """mission id → file stem: opaque and safe (reference, sending state, where the mission is,
+    letter, language; never a person's name); the mission id is added where two would clash."""
+    base = {r.mission.id: f"{case.ref}_{r.state}-{r.mission.host}_{letter}_{r.lang}" for r in found}
+    clashes = Counter(base.values())
+    return {mid: safe_name(stem if clashes[stem] == 1 else f"{stem}_{mid}") for mid, stem in base.items()}
+
+
+def make_plan(
+    session: Session,
+    *,
+    cases: str,
+    status: str | None,
+    letter: str,
+    to: str,
+    hosts: list[str],
+    lang: str | None,
+    out_dir: Path,
+    formats: list[str],
+    paper: str | None,
+    letterhead: Path | None,
+    today: Any,
+    due: bool = False,
+) -> Plan:
+    from plea.letters import with_context
+    from plea.render.docx import paper_for_host
+
+    spec = get_letter(letter)
+    out_dir = out_dir.expanduser().resolve()
+    chosen = select_cases(session, cases, status)
+    explicit = _explicit_states(to)
+    parse_to(to)  # a bad --to fails before anything else
+    found: dict[str, Recipient] = {}
+    named_missing: list[str] = []
+    for host in hosts:
+        got, missing = recipients(session, spec, host=host, to=to, lang=lang)
+        for r in got:
+            found.setdefault(r.mission.id, r)
+        named_missing.extend(missing)
+    covered = {r.state for r in found.values()}
+    no_mission = sorted({s for s in named_missing if s not in covered})
+    missions = {mid: mission_context(r.mission) for mid, r in found.items()}
+
+    letterhead_sha = hashlib.sha256(letterhead.read_bytes()).hexdigest() if letterhead else None
+    templates = {}
+    items: list[Item] = []
+    lacking: list[str] = []
+    context_problems: list[str] = []
+    skipped: list[tuple[str, str]] = []
+    for case in chosen:
+        if gaps := missing_fields(case, spec.requires):
+            lacking.append(f"{case.ref}: {', '.join(gaps)}")
+            continue
+        mine = [r for r in found.values() if r.state != case.nationality or r.state in explicit]
+        if len(mine) < len(found):
+            skipped.append((case.ref, case.nationality))
+        try:
+            # follow-ups and thanks go to the missions that got a first letter / answered, among --to
+            planned = with_context(session, case, spec, mine, to="all", due=due, today=today)
+        except InvalidInput as exc:
+            context_problems.append(f"{case.ref}: {exc.message}")
+            continue
+        stems = _stems(case, [p.recipient for p in planned], spec.name)
+        case_sha = _sha(case_context(case))
+        folder = safe_name(case.ref)
+        for p in planned:
+            r = p.recipient
+            chosen_paper = paper or paper_for_host(r.mission.host)
+            if r.lang not in templates:
+                templates[r.lang] = template_hash(spec, r.lang)
+            item = Item(
+                case.id or 0,
+                case.ref,
+                r.mission.id,
+                r.state,
+                r.mission.host,
+                r.lang,
+                chosen_paper,
+                p.first_letter,
+                p.response,
+                folder,
+                stems[r.mission.id],
+            )
+            common = {
+                "v": RENDER_VERSION,
+                "template": templates[r.lang],
+                "case": case_sha,
+                "mission": _sha(missions[r.mission.id]),
+                "letterhead": letterhead_sha,
+                "paper": chosen_paper,
+                "lang": r.lang,
+                "first_letter": p.first_letter,
+                "response": p.response,
+            }
+            item.digests = {fmt: _sha({**common, "format": fmt}) for fmt in formats}
+            items.append(item)
+    if lacking:
+        raise TemplateProblem(
+            f"the letter {spec.name!r} needs case fields that {len(lacking)} client(s) lack; "
+            "nothing was written:\n  " + "\n  ".join(lacking),
+            hint="fill them with `plea cases edit REF …` or `plea cases import FILE`, then run the batch "
+            "again",
+        )
+    if context_problems:
+        raise InvalidInput(
+            f"{len(context_problems)} client(s) cannot get this letter; nothing was written:",
+            problems=context_problems,
+        )
+    plan = Plan(
+        spec,
+        out_dir,
+        formats,
+        chosen,
+        items,
+        missions,
+        no_mission,
+        skipped,
+        letterhead,
+        letterhead_sha,
+        {},
+        {},
+    )
+    _load_done(session, plan)
+    return plan
+
+
+def _load_done(session: Session, plan: Plan) -> None:
+    """Which files exist already from the same inputs, with the sha256 recorded for them."""
+    case_ids = sorted({i.case_id for i in plan.items})
+    for start in range(0, len(case_ids), 500):
+        chunk = case_ids[start : start + 500]
+        for lid, cid, mid in session.exec(
+            select(Letter.id, Letter.case_id, Letter.mission_id).where(
+                col(Letter.case_id).in_(chunk), Letter.letter == plan.spec.name
+            )
+        ):
+            plan.letters[(cid, mid)] = lid  # type: ignore[index]
+    ids = sorted(plan.letters.values())
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for row in session.exec(select(Rendition).where(col(Rendition.letter_id).in_(chunk))):
+            plan.renditions.setdefault(row.letter_id, []).append(
+                {
+                    "id": row.id,
+                    "format": row.format,
+                    "path": row.path,
+                    "sha256": row.sha256,
+                    "inputs_hash": row.inputs_hash,
+                }
+            )
+    out = str(plan.out_dir)
+    done = 0
+    for item in plan.items:
+        lid = plan.letters.get(item.key)
+        rows = plan.renditions.get(lid, []) if lid is not None else []
+        item.todo = []
+        for fmt in plan.formats:
+            target = item.path(out, fmt)
+            ok = False
+            for row in rows:
+                if row["format"] == fmt and row["path"] == target and row["inputs_hash"] == item.digests[fmt]:
+                    try:
+                        ok = sha256_file(Path(target)) == row["sha256"]
+                    except OSError:
+                        ok = False
+                    break
+            if not ok:
+                item.todo.append(fmt)
+        done += not item.todo
+    plan.already_done = done
+
+
+def plain_case(case: Case) -> dict[str, Any]:
+    """The case fields a template may read, as a plain dict (for a worker process)."""
+    return {f: getattr(case, f) for f in CASE_FIELDS}
+
+
+__all__ = ["FORMATS", "Item", "Plan", "make_plan", "parse_formats", "plain_case"]

@@ -1,0 +1,392 @@
+"""Running a batch: check everything that can be checked before writing a file, then render
+and write chunk by chunk (in worker processes with --jobs N), recording each chunk in its own
+short transaction, and keep the manifest in step.
+
+Resumable: a file counts as done when the database records it for the same inputs and the
+file on disk has the recorded sha256. A run killed at any moment leaves whole files under final
+names, temp files the next run removes, and a journal (DIR/.plea-batch/pending) of the files it
+meant to write, so the next run may replace those even if they were never recorded.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from plea.batch import work
+from plea.batch.plan import Item, Plan
+from plea.batch.work import Done, Task, clean_stale, find_soffice, render_chunk, warm_up
+from plea.errors import Conflict, ExternalProblem, InvalidInput, PleaError, TemplateProblem
+
+STATE = ".plea-batch"
+JOURNAL = "pending"
+LOCK = "lock"
+MANIFEST_EVERY = 5.0  # seconds between manifest rewrites while a batch runs
+
+
+@dataclass
+class Result:
+    plan: Plan
+    rendered: int = 0  # letters rendered by this run
+    files: int = 0  # files written by this run
+    manifest: Path | None = None
+    zips: list[Path] = field(default_factory=list)
+
+
+class Progress:
+    """What the command shows while a batch runs (the CLI's Rich bar implements it)."""
+
+    def start(self, total: int, done: int) -> None: ...
+
+    def advance(self, letters: int) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+def _os_problem(exc: OSError, folder: Path) -> PleaError:
+    reason = "the disk is full" if exc.errno in (28, 122) else (exc.strerror or str(exc)).lower()
+    return InvalidInput(
+        f"--out: cannot write to {folder}: {reason}",
+        hint="choose a folder you can write to; nothing was written",
+    )
+
+
+def prepare_output(plan: Plan, recorded: set[str], *, force: bool) -> Any:
+    """Create the folders, take the batch lock, clean what a killed run left (temp files; files
+    it wrote but did not record, unless this run writes them again); the lock's open file.
+    `recorded`: the paths the database records under the output folder."""
+    out = plan.out_dir
+    if out.exists() and not out.is_dir():
+        raise InvalidInput(f"--out: {out} is a file, not a folder")
+    try:
+        (out / STATE).mkdir(parents=True, exist_ok=True, mode=0o700)
+        for folder in sorted({i.folder for i in plan.items}):
+            (out / folder).mkdir(exist_ok=True, mode=0o700)
+        lock = os.fdopen(
+            os.open(out / STATE / LOCK, os.O_RDWR | os.O_CREAT, 0o600), "r+b"
+        )  # held all the run
+    except OSError as exc:
+        raise _os_problem(exc, out) from None
+    try:
+        import fcntl
+
+        try:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.close()
+            raise Conflict(
+                f"another plea batch is writing to {out}",
+                hint="wait for it to finish, or choose another --out folder",
+            ) from None
+    except ImportError:  # pragma: no cover - Windows: no advisory lock
+        pass
+    for folder in [out, out / STATE, *sorted({out / i.folder for i in plan.items})]:
+        clean_stale(folder)
+    for stale in (out / STATE).glob("work-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    journal = out / STATE / JOURNAL
+    pending: set[str] = set()
+    if journal.is_file():
+        pending = {line for line in journal.read_text(encoding="utf-8").splitlines() if line}
+    # files a killed run wrote but did not record, and that this plan will not write again: not ours to keep
+    wanted = {i.path(out, f) for i in plan.items for f in i.todo}
+    for path in pending - recorded - wanted:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+    foreign = [
+        p
+        for i in plan.todo
+        for f in i.todo
+        if (p := i.path(out, f)) not in recorded and p not in pending and os.path.lexists(p)
+    ]
+    if foreign and not force:
+        lock.close()
+        raise Conflict(
+            f"{len(foreign)} file(s) in {out} have the names of letters but were not written by plea, "
+            f"e.g. {foreign[0]}",
+            hint="choose another --out folder, or pass --force to replace them",
+        )
+    from plea.fileio import atomic_write_text
+
+    try:
+        atomic_write_text(journal, "".join(p + "\n" for p in sorted(wanted)))
+    except OSError as exc:
+        lock.close()
+        raise _os_problem(exc, out) from None
+    return lock
+
+
+def _chunks(
+    plan: Plan,
+    cases: dict[int, dict[str, Any]],
+    *,
+    root: str | None,
+    today: date,
+    letterhead: str | None,
+    workdir: str,
+    soffice: str | None,
+) -> Iterator[tuple[list[Item], Task]]:
+    size = work.PDF_CHUNK if "pdf" in plan.formats else work.CHUNK
+    todo = sorted(plan.todo, key=lambda i: (i.ref, i.lang, i.state, i.host))
+    out = plan.out_dir
+    for start in range(0, len(todo), size):
+        part = todo[start : start + size]
+        items = [
+            {
+                "case_id": i.case_id,
+                "mission": plan.missions[i.mission_id],
+                "lang": i.lang,
+                "paper": i.paper,
+                "first_letter": i.first_letter,
+                "response": i.response,
+                "paths": {f: i.path(out, f) for f in i.todo},
+            }
+            for i in part
+        ]
+        yield (
+            part,
+            Task(
+                plan.spec.name,
+                root,
+                today,
+                letterhead,
+                plan.formats,
+                {cid: cases[cid] for cid in {i.case_id for i in part}},
+                items,
+                workdir,
+                soffice,
+            ),
+        )
+
+
+def precheck(
+    plan: Plan,
+    cases: dict[int, dict[str, Any]],
+    *,
+    root: str | None,
+    today: date,
+    pool: Any = None,
+    jobs: int = 1,
+) -> None:
+    """Render one letter per client and language in memory: a template problem stops the batch
+    before any file is written. In the workers when there are some (their caches then warm)."""
+    firsts: dict[tuple[int, str], Item] = {}
+    for item in plan.todo:
+        firsts.setdefault((item.case_id, item.lang), item)
+    if not firsts:
+        return
+    items = sorted(firsts.values(), key=lambda i: (i.ref, i.lang))
+    groups = [items[k::jobs] for k in range(jobs)] if pool is not None else [items]
+    tasks = [
+        Task(
+            plan.spec.name,
+            root,
+            today,
+            None,
+            [],
+            {i.case_id: cases[i.case_id] for i in group},
+            [
+                {
+                    "case_id": i.case_id,
+                    "mission": plan.missions[i.mission_id],
+                    "lang": i.lang,
+                    "first_letter": i.first_letter,
+                    "response": i.response,
+                }
+                for i in group
+            ],
+            "",
+        )
+        for group in groups
+        if group
+    ]
+    from plea.batch.work import check_chunk
+
+    errors = (
+        [f.result() for f in [pool.submit(check_chunk, t) for t in tasks]]
+        if pool is not None
+        else [check_chunk(t) for t in tasks]
+    )
+    for error in errors:
+        if error is not None:
+            kind, message, hint = error
+            cls = {"TemplateProblem": TemplateProblem, "ExternalProblem": ExternalProblem}.get(
+                kind, InvalidInput
+            )
+            raise cls(message, hint=f"{hint + '; ' if hint else ''}nothing was written")
+
+
+def execute(
+    db: Any,
+    plan: Plan,
+    *,
+    jobs: int,
+    actor: str,
+    today: date,
+    force: bool = False,
+    zip_: bool = False,
+    progress: Progress | None = None,
+) -> Result:
+    from plea.batch import store
+    from plea.batch.plan import plain_case
+    from plea.resources import templates_are_shipped, templates_dir
+
+    progress = progress or Progress()
+    result = Result(plan)
+    cases = {c.id: plain_case(c) for c in plan.cases if c.id is not None}
+    root = None if templates_are_shipped() else str(templates_dir())
+    soffice = find_soffice() if "pdf" in plan.formats and plan.todo else None
+    workdir = tempfile.mkdtemp(prefix="plea-batch-")
+    pool = None
+    lock = None
+    try:
+        letterhead = None
+        if plan.letterhead is not None:  # the bytes that were hashed, whatever happens to the file meanwhile
+            letterhead = os.path.join(workdir, "letterhead.docx")
+            shutil.copyfile(plan.letterhead, letterhead)
+        if jobs > 1 and len(plan.todo) > work.CHUNK:  # workers start (and warm up) while this process checks
+            pool = _pool(jobs, plan, root, letterhead)
+        precheck(plan, cases, root=root, today=today, pool=pool, jobs=jobs)
+        with db.read() as s:
+            recorded = store.recorded_paths(s, plan.out_dir)
+            rows = {r["file"]: r for r in store.manifest_rows(s, plan.out_dir)}
+        lock = prepare_output(plan, recorded, force=force)
+        progress.start(len(plan.items), plan.already_done)
+        last_manifest = time.monotonic()
+        failure: tuple[str, str, str | None] | None = None
+
+        def handle(part: list[Item], done: list[Done], error: tuple[str, str, str | None] | None) -> None:
+            nonlocal failure, last_manifest
+            if done:
+                with db.transaction() as s:
+                    store.record_done(s, plan, done, actor=actor, today=today)
+                by_key: dict[tuple[int, str], list[Done]] = {}
+                for d in done:
+                    by_key.setdefault((d.case_id, d.mission_id), []).append(d)
+                for item in part:
+                    for d in by_key.get(item.key, []):
+                        rel = os.path.relpath(d.path, plan.out_dir)
+                        rows[rel] = {
+                            "case": item.ref,
+                            "recipient": item.mission_id,
+                            "letter": plan.spec.name,
+                            "language": item.lang,
+                            "file": rel,
+                            "sha256": d.sha256,
+                        }
+                    if item.key in by_key:
+                        result.rendered += 1
+                progress.advance(sum(1 for item in part if item.key in by_key))
+                result.files += len(done)
+            if error is not None and failure is None:
+                failure = error
+            if time.monotonic() - last_manifest > MANIFEST_EVERY:
+                store.write_manifest(
+                    plan.out_dir, sorted(rows.values(), key=lambda r: (r["case"], r["file"]))
+                )
+                last_manifest = time.monotonic()
+
+        chunks = _chunks(
+            plan, cases, root=root, today=today, letterhead=letterhead, workdir=workdir, soffice=soffice
+        )
+        if pool is None:
+            for part, task in chunks:
+                done, error = render_chunk(task)
+                handle(part, done, error)
+                if failure:
+                    break
+        else:
+            _parallel(pool, chunks, jobs, handle, lambda: failure is not None)
+        if failure is not None:
+            raise _failure(failure, plan, result)
+        with db.read() as s:
+            final = store.manifest_rows(s, plan.out_dir)
+        result.manifest = store.write_manifest(plan.out_dir, final)
+        if zip_:
+            result.zips = store.write_zips(plan.out_dir, final, [c.ref for c in plan.cases])
+        (plan.out_dir / STATE / JOURNAL).unlink(missing_ok=True)
+    finally:
+        progress.stop()
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+        shutil.rmtree(workdir, ignore_errors=True)
+        if lock is not None:
+            lock.close()
+    return result
+
+
+def _pool(jobs: int, plan: Plan, root: str | None, letterhead: str | None) -> Any:
+    """Spawned workers (never forked: no database connection crosses into them), each warming
+    up what the plan needs (templates, styled skeletons) as soon as it starts."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    shapes = sorted({(i.lang, i.paper) for i in plan.todo})
+    return ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=mp.get_context("spawn"),
+        initializer=warm_up,
+        initargs=(plan.spec.name, root, shapes, letterhead, any(f in plan.formats for f in ("docx", "pdf"))),
+    )
+
+
+def _parallel(
+    pool: Any,
+    chunks: Iterator[tuple[list[Item], Task]],
+    jobs: int,
+    handle: Callable[..., None],
+    stop: Callable[[], bool],
+) -> None:
+    """Chunks over the pool, a few in flight per worker (memory stays flat); results recorded
+    as they come. After a failure, what is in flight finishes and is recorded."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    in_flight: dict[Any, list[Item]] = {}
+
+    def fill() -> None:
+        while not stop() and len(in_flight) < 2 * jobs:
+            nxt = next(chunks, None)
+            if nxt is None:
+                return
+            part, task = nxt
+            in_flight[pool.submit(render_chunk, task)] = part
+
+    fill()
+    while in_flight:
+        finished, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+        for future in finished:
+            part = in_flight.pop(future)
+            try:
+                done, error = future.result()
+            except Exception as exc:  # a worker died (killed, out of memory)
+                done, error = (
+                    [],
+                    ("ExternalProblem", f"a worker process failed ({exc.__class__.__name__})", None),
+                )
+            handle(part, done, error)
+        fill()
+
+
+def _failure(error: tuple[str, str, str | None], plan: Plan, result: Result) -> PleaError:
+    kind, message, hint = error
+    resume = (
+        f"{result.rendered} letter(s) were written and recorded before it stopped; "
+        "run the same command again to finish the rest"
+    )
+    if kind == "OSError":
+        return ExternalProblem(f"{message}", hint=f"{resume} (free some space or fix the folder first)")
+    cls = {"TemplateProblem": TemplateProblem, "ExternalProblem": ExternalProblem, "Conflict": Conflict}.get(
+        kind
+    )
+    if cls is None:
+        return InvalidInput(message, hint=hint)
+    return cls(message, hint=f"{hint + '; ' if hint else ''}{resume}")

@@ -1,0 +1,181 @@
+"""`plea batch`: one command for many clients × many missions, resumable and fast."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from plea.cli.common import actor, note, open_db, print_json
+
+
+def _hosts(value: str) -> list[str]:
+    from plea import states
+    from plea.errors import InvalidInput
+
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    if not items:
+        raise InvalidInput("--host: name at least one state, e.g. US")
+    return list(dict.fromkeys(states.resolve(v, states.user_langs(), what="host state") for v in items))
+
+
+class _Bar:
+    """A Rich progress bar on stderr (count, rate, time left) when stderr is a terminal."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.task: Any = None
+
+    def start(self, total: int, done: int) -> None:
+        if not sys.stderr.isatty() or total == done:
+            return
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TimeRemainingColumn
+        from rich.text import Text
+
+        class Rate(ProgressColumn):
+            def render(self, task: Any) -> Text:
+                speed = task.finished_speed or task.speed
+                return Text(
+                    f"{speed:,.0f} letters/s" if speed else "… letters/s", style="progress.data.speed"
+                )
+
+        self.bar = Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            Rate(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self.bar.start()
+        self.task = self.bar.add_task("letters", total=total, completed=done)
+
+    def advance(self, letters: int) -> None:
+        if self.bar is not None:
+            self.bar.advance(self.task, letters)
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None
+
+
+def batch(
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder for the batch: one sub-folder per client, manifest.csv.")
+    ],
+    cases: Annotated[
+        str, typer.Option("--cases", help="all, or case references: PLEA-2026-0001,PLEA-2026-0002.")
+    ] = "all",
+    status: Annotated[
+        str | None, typer.Option("--status", help="open, archived or all (default: open with --cases all).")
+    ] = None,
+    letter: Annotated[
+        str, typer.Option("--letter", help="Letter template, e.g. humanitarian-visa.")
+    ] = "humanitarian-visa",
+    to: Annotated[str, typer.Option("--to", help="all, states (FR,DE,Italy) or groups (@eu, @un).")] = "all",
+    host: Annotated[
+        str, typer.Option("--host", help="State(s) where letters are delivered, e.g. US or US,CA.")
+    ] = "US",
+    formats: Annotated[str, typer.Option("--format", help="docx, pdf, md, txt (comma-separated).")] = "docx",
+    letterhead: Annotated[
+        Path | None, typer.Option("--letterhead", help="A DOCX whose styles, header and footer to use.")
+    ] = None,
+    paper: Annotated[
+        str | None, typer.Option("--paper", help="a4 or letter (default: from the mission's host state).")
+    ] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="Write every letter in this language.")] = None,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", help="Processes rendering at once.", min=1, max=64)
+    ] = 1,
+    zip_: Annotated[bool, typer.Option("--zip", help="Also one archive per client: DIR/REF.zip.")] = False,
+    due: Annotated[
+        bool, typer.Option("--due", help="With --letter follow-up: only letters due for a follow-up.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace files in --out that plea did not write.")
+    ] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan; write nothing.")] = False,
+    json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Render a letter for many clients to many missions: resumable (run it again to finish),
+    idempotent (letters already rendered from the same inputs are kept), one folder per client
+    and DIR/manifest.csv. Prints the manifest's path."""
+    from datetime import date
+
+    from plea.batch.plan import make_plan, parse_formats
+    from plea.batch.run import execute
+    from plea.errors import InvalidInput, NotFound
+
+    fmts = parse_formats(formats)
+    if paper is not None and paper not in ("a4", "letter"):
+        raise InvalidInput(f"--paper: {paper!r} is not a4 or letter")
+    if letterhead is not None and not letterhead.is_file():
+        raise NotFound(f"--letterhead: no such file {letterhead}")
+    hosts = _hosts(host)
+    today = date.today()
+    db = open_db()
+    with db.read() as s:
+        plan = make_plan(
+            s,
+            cases=cases,
+            status=status,
+            letter=letter,
+            to=to,
+            hosts=hosts,
+            lang=lang,
+            out_dir=out_dir,
+            formats=fmts,
+            paper=paper,
+            letterhead=letterhead,
+            today=today,
+            due=due,
+        )
+    if not plan.items:
+        raise NotFound(
+            "no letter to write: no mission matches --to for this --host",
+            hint="see `plea letters plan REF --to … --host …` and `plea embassies coverage --host …`",
+        )
+    note(plan.headline())
+    if plan.no_mission:
+        note(f"no mission found for: {', '.join(plan.no_mission)}")
+    if plan.skipped_own_state:
+        own = sorted({f"{ref} → {state}" for ref, state in plan.skipped_own_state})
+        note(
+            f"not writing to a client's own state (name it in --to to write anyway): {', '.join(own[:5])}"
+            + (" …" if len(own) > 5 else "")
+        )
+    summary: dict[str, Any] = {
+        "clients": len(plan.cases),
+        "letters": len(plan.items),
+        "already_done": plan.already_done,
+        "to_render": len(plan.todo),
+        "formats": fmts,
+        "out": str(plan.out_dir),
+    }
+    if dry_run:
+        if json_:
+            print_json({**summary, "dry_run": True})
+        note("dry run: nothing was written")
+        return
+    result = execute(db, plan, jobs=jobs, actor=actor(), today=today, force=force, zip_=zip_, progress=_Bar())
+    summary.update(
+        rendered=result.rendered,
+        files_written=result.files,
+        manifest=str(result.manifest),
+        zips=[str(z) for z in result.zips],
+    )
+    if json_:
+        print_json(summary)
+    else:
+        typer.echo(str(result.manifest))
+        for z in result.zips:
+            typer.echo(str(z))
+    note(
+        f"{len(plan.items)} letter(s) for {len(plan.cases)} client(s): {result.rendered} rendered "
+        f"({result.files} file(s) written), {plan.already_done} already done"
+    )

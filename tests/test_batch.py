@@ -1,0 +1,255 @@
+"""The batch's fast paths give exactly what the ordinary ones give: staged template rendering
+(case-level pieces once, recipient pieces per letter) against whole-letter rendering; the
+Markdown parsed a segment at a time against parse(); the DOCX filled by hand against what
+python-docx reads back, with every value escaped."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import date
+from types import SimpleNamespace
+
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from plea.batch import staged
+from plea.batch.staged import FastRenderer, SegmentParser, case_key, segments
+from plea.render.blocks import Block, Run, parse
+from plea.render.catalog import get_letter
+from plea.render.context import case_context
+from plea.render.docx import body_xml, docx_bytes, skeleton_for
+from plea.render.letter import render_markdown_for
+from plea.sample import SAMPLE_CASE, sample_case, sample_mission
+
+DAY = date(2026, 11, 23)
+FIRST = {"date": date(2026, 10, 1), "ref": "PLEA-2026-0001", "subject": "Request"}
+RESPONSE = {"date": date(2026, 11, 2), "outcome": "positive"}
+STATES = ("FR", "DE", "EG", "CN", "JP", "BR", "UA", "IT")
+
+
+def variants() -> list[SimpleNamespace]:
+    """The sample case and variations that take the templates' other branches."""
+    out = [sample_case()]
+    for change in (
+        {"rep_name": "", "rep_organisation": "", "gender": "female"},
+        {"family": [], "authority_ids": [], "situation": "in-transit", "gender": "male", "title": ""},
+        {
+            "situation": "at-liberty",
+            "facility": "",
+            "birth_date": None,
+            "name_native": "",
+            "protection": "asylum",
+            "reply_to": "",
+        },
+        {"situation": "", "current_country": "", "gender": "other", "protection": "safe-passage"},
+    ):
+        out.append(SimpleNamespace(**{**SAMPLE_CASE, "ref": "PLEA-2026-0002", **change}))
+    return out
+
+
+@pytest.mark.parametrize("letter", ["humanitarian-visa", "follow-up", "thanks"])
+def test_staged_rendering_equals_whole_letters(letter: str) -> None:
+    spec = get_letter(letter)
+    renderer = FastRenderer(spec)
+    for case in variants():
+        key = case_key(case_context(case))
+        for lang in spec.langs:
+            for state in STATES:
+                mission = sample_mission(state, "US" if state != "DE" else "CA")
+                if state == "JP":
+                    mission.kind, mission.street_address, mission.postcode = (
+                        "consulate-general",
+                        "1 Rue X",
+                        "75001",
+                    )
+                fast = renderer.markdown(
+                    lang,
+                    case=case,
+                    case_key=key,
+                    mission=mission,
+                    today=DAY,
+                    first_letter=FIRST,
+                    response=RESPONSE,
+                )
+                whole = render_markdown_for(
+                    spec, lang, case=case, mission=mission, today=DAY, first_letter=FIRST, response=RESPONSE
+                )
+                assert fast == whole, (letter, lang, state)
+    assert renderer.fallbacks == 0
+    assert all(renderer.staged[lang] is not None and renderer.staged[lang].pieces >= 1 for lang in spec.langs)
+
+
+def test_a_missed_dependency_falls_back_to_whole_letters(monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the analysis wrongly took a recipient piece for a case-level one, the poisoned
+    recipient variables catch it: the letter is rendered whole, and right."""
+    monkeypatch.setattr(staged._Scope, "tainted", lambda self, node, exclude=None: False)
+    spec = get_letter("humanitarian-visa")
+    renderer = FastRenderer(spec)
+    case = sample_case()
+    key = case_key(case_context(case))
+    for state in ("FR", "DE"):
+        mission = sample_mission(state, "US")
+        fast = renderer.markdown("en", case=case, case_key=key, mission=mission, today=DAY)
+        assert fast == render_markdown_for(spec, "en", case=case, mission=mission, today=DAY)
+    assert renderer.fallbacks == 1 and renderer.staged["en"] is None  # then whole letters, for good
+
+
+def test_a_value_cannot_forge_a_marker() -> None:
+    spec = get_letter("humanitarian-visa")
+    renderer = FastRenderer(spec)
+    st_en = renderer._staged("en")
+    case = SimpleNamespace(
+        **{**SAMPLE_CASE, "ref": "PLEA-2026-0001", "persecution": "x " + st_en.marker(0) + " y"}
+    )
+    mission = sample_mission("FR", "US")
+    fast = renderer.markdown(
+        "en", case=case, case_key=case_key(case_context(case)), mission=mission, today=DAY
+    )
+    assert fast == render_markdown_for(spec, "en", case=case, mission=mission, today=DAY)
+    assert renderer.fallbacks == 1
+
+
+def test_unfollowed_templates_render_whole(tmp_path) -> None:
+    from plea.render.jinja import make_environment
+
+    root = tmp_path / "letters"
+    (root / "x").mkdir(parents=True)
+    for name, source in {
+        "ns": "{% set ns = namespace(a=1) %}{% set ns.a = mission.id %}{{ ns.a }} {{ case.ref }}",
+        "inc": "{% include 'x/part.j2' %}",
+        "ok": "{{ case.ref }} {{ mission.id }}",
+    }.items():
+        (root / "x" / f"{name}.md.j2").write_text(source)
+    (root / "x" / "part.j2").write_text("{{ mission.id }}")
+    env = make_environment(root, "en")
+    assert not staged.Staged(env, "x/ns.md.j2").ok
+    assert not staged.Staged(env, "x/inc.md.j2").ok
+    ok = staged.Staged(env, "x/ok.md.j2")
+    assert ok.ok and ok.pieces == 1
+
+
+# -- Markdown a segment at a time -------------------------------------------------------------------
+
+LINES = [
+    "::: date",
+    "::: recipient",
+    "::: signature",
+    ":::",
+    "::::",
+    ":::: date",
+    "::: unknown",
+    "  ::: date",
+    "- item",
+    "* item",
+    "1. one",
+    "2. two",
+    "  continued",
+    "    indented",
+    "# Heading",
+    "## Sub",
+    "Text",
+    "**bold** and *it*",
+    "> quote",
+    "---",
+    "===",
+    "Setext",
+    "",
+    "",
+    "   ",
+    "\t",
+    "a\\",
+    "`code`",
+    "| t |",
+    "&copy;",
+    "\\:::",
+    "x  ",
+    "10) ten",
+    "+ plus",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(LINES), max_size=30))
+def test_segments_parse_as_the_whole(lines: list[str]) -> None:
+    markdown = "\n".join(lines)
+    parts = segments(markdown)
+    assert "".join(parts) == markdown
+    assert [b for part in parts for b in parse(part)] == parse(markdown)
+    assert SegmentParser().parse(markdown) == parse(markdown)
+
+
+def test_shipped_letters_are_cut_into_many_segments() -> None:
+    spec = get_letter("humanitarian-visa")
+    for lang in ("en", "ar", "zh"):
+        md = render_markdown_for(
+            spec, lang, case=sample_case(), mission=sample_mission("FR", "US"), today=DAY
+        )
+        assert len(segments(md)) >= 8
+        assert SegmentParser().parse(md) == parse(md)
+
+
+# -- the DOCX filled by hand ------------------------------------------------------------------------
+
+HOSTILE = [
+    "</w:t></w:r><w:r><w:rPr><w:b/></w:rPr><w:t>bold",
+    "a & b < c > d \" ' ]]>",
+    "\x00\x0b\x1f\ufffe",
+    "tab\there",
+    "line\nbreak",
+    " spaced ",
+    "\ud800lone",
+    "ﷺ 𝔘 👩‍👩‍👧 中 Ж",
+]
+
+
+def test_values_are_escaped_never_markup() -> None:
+    blocks = [Block("body", [Run(text)]) for text in HOSTILE] + [
+        Block("number", [Run("first")]),
+        Block("number", [Run("second", bold=True)]),
+    ]
+    data = docx_bytes(blocks, subject="Subject <x> & y", lang="en", skeleton=skeleton_for("en"))
+    doc = Document(io.BytesIO(data))
+    texts = [p.text for p in doc.paragraphs]
+    assert texts[0] == HOSTILE[0] and not any(r.bold for r in doc.paragraphs[0].runs)
+    assert texts[1] == HOSTILE[1]
+    assert texts[2] == ""  # characters XML cannot hold are dropped
+    assert texts[3] == "tab\there" and texts[4] == "line\nbreak" and texts[5] == " spaced "
+    assert texts[6] == "lone" and texts[7] == HOSTILE[7]
+    assert texts[8:] == ["1. first", "2. second"] and doc.paragraphs[9].runs[1].bold
+    assert doc.core_properties.title == "Subject <x> & y"
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert z.testzip() is None and z.namelist()[0] == "[Content_Types].xml"
+
+
+def test_segment_cached_body_equals_the_whole_body() -> None:
+    from plea.batch.work import _Worker
+
+    worker = _Worker()
+    spec = get_letter("humanitarian-visa")
+    for lang in ("en", "ar"):
+        skeleton = skeleton_for(lang)
+        rtl = lang == "ar"
+        for state in ("FR", "DE"):
+            md = render_markdown_for(
+                spec, lang, case=sample_case(), mission=sample_mission(state, "US"), today=DAY
+            )
+            md += "\n\n1. one\n\n2. two\n\ntext\n\n1. again\n"
+            segs = worker.parser.blocks(md)
+            whole = body_xml(parse(md), skeleton, rtl=rtl)
+            assert worker.body(segs, skeleton, rtl) == whole
+            assert worker.body(segs, skeleton, rtl) == whole  # from the cache
+
+
+def test_right_to_left_runs_in_order() -> None:
+    blocks = [Block("body", [Run("نص", bold=True), Run("سطر", italic=True, br=True)])]
+    doc = Document(io.BytesIO(docx_bytes(blocks, subject="s", lang="ar", skeleton=skeleton_for("ar"))))
+    p = doc.paragraphs[0]
+    assert [c.tag for c in p._p.pPr] == [qn("w:pStyle"), qn("w:bidi")]
+    for run in p.runs:
+        tags = [c.tag for c in run._r.rPr]
+        assert tags[-1] == qn("w:rtl") and tags == sorted(tags, key=[qn("w:b"), qn("w:i"), qn("w:rtl")].index)
+    assert p.text == "نص\nسطر"

@@ -1,0 +1,160 @@
+"""A batch killed with SIGKILL at a random moment, then run again, finishes the rest: no
+duplicate, no half-written file under a final name, no temp file left, and the manifest, the
+database and the files agree exactly — the same files, byte for byte, as a run never killed.
+
+CI runs a few trials (--jobs 1 and --jobs 2); `pytest -m slow` runs many."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+FEW, MANY = 3, 40
+ARGS = ["--to", "all", "--host", "US", "--format", "docx,txt"]
+
+
+def run(home: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PLEA_HOME": str(home), "PLEA_ACTOR": "crash-test"}
+    return subprocess.run(
+        [sys.executable, "-m", "plea", "batch", "--out", str(out), *ARGS, *extra],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def state(home: Path, out: Path) -> dict[str, object]:
+    """Files on disk, the manifest and the database's records, checked against each other."""
+    assert not [p for p in out.rglob("*.tmp")], "temp files left"
+    files = {
+        str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in out.rglob("*")
+        if p.is_file() and p.parent != out and not p.parent.name.startswith(".")
+    }
+    with open(out / "manifest.csv", encoding="utf-8", newline="") as fh:
+        manifest = {r["file"]: r["sha256"] for r in csv.DictReader(fh)}
+    conn = sqlite3.connect(home / "plea.sqlite3")
+    prefix = str(out.resolve()) + "/"
+    recorded = conn.execute(
+        "SELECT path, sha256 FROM rendition WHERE path LIKE ?", (prefix + "%",)
+    ).fetchall()
+    letters = conn.execute(
+        "SELECT count(*), count(DISTINCT case_id || '/' || mission_id) FROM letter"
+    ).fetchone()
+    drafted = conn.execute("SELECT count(*) FROM letter_event WHERE status = 'drafted'").fetchone()[0]
+    events = conn.execute("SELECT count(*) FROM event WHERE kind = 'letter.rendered'").fetchone()[0]
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+    assert len(recorded) == len({p for p, _ in recorded}), "two records for one file"
+    recorded_map = {p[len(prefix) :]: sha for p, sha in recorded}
+    assert files == manifest == recorded_map
+    for name in files:
+        if name.endswith(".docx"):
+            with zipfile.ZipFile(out / name) as z:
+                assert z.testzip() is None
+    assert letters[0] == letters[1] == drafted
+    return {"files": files, "letters": letters[0], "events": events}
+
+
+def trial(base: Path, tmp: Path, rng: random.Random, reference: dict[str, object], jobs: str) -> int:
+    """One kill and re-run; how many files were recorded when the batch was killed."""
+    home = tmp / "home"
+    shutil.copytree(base, home)
+    out = tmp / "out"
+    env = {**os.environ, "PLEA_HOME": str(home), "PLEA_ACTOR": "crash-test"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "plea", "batch", "--out", str(out), *ARGS, "--jobs", jobs],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    if rng.random() < 0.25:  # anywhere from start-up on
+        time.sleep(rng.uniform(0.1, 4.0))
+    else:  # while letters are written: the journal of pending files is there from then on
+        journal = out / ".plea-batch" / "pending"
+        deadline = time.monotonic() + 60
+        while not journal.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        time.sleep(rng.uniform(0.0, 1.5))
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    time.sleep(0.2)  # workers die with it (PR_SET_PDEATHSIG)
+    # whatever stands under a final name is whole
+    if out.exists():
+        for p in out.rglob("*.docx"):
+            with zipfile.ZipFile(p) as z:
+                assert z.testzip() is None and "word/document.xml" in z.namelist(), p
+    conn = sqlite3.connect(home / "plea.sqlite3")
+    killed_at = conn.execute("SELECT count(*) FROM rendition").fetchone()[0]
+    conn.close()
+    r = run(home, out, "--jobs", jobs)
+    assert r.returncode == 0, r.stderr
+    assert state(home, out) == reference
+    again = run(home, out)
+    assert r.returncode == 0 and "0 rendered" in again.stderr, again.stderr
+    return killed_at
+
+
+@pytest.fixture
+def base(db_file: Path, plea_home: Path, plea) -> Path:
+    for name in ("Ivan Petrov", "Olga Ivanova"):
+        plea(
+            "cases",
+            "add",
+            "--name",
+            name,
+            "--nationality",
+            "RU",
+            "--persecution",
+            "Arrested for posts.",
+            "--rep-name",
+            "Jane Counsel",
+        )
+    return plea_home
+
+
+@pytest.fixture
+def reference(base: Path, tmp_path: Path) -> dict[str, object]:
+    home = tmp_path / "ref-home"
+    shutil.copytree(base, home)
+    out = tmp_path / "ref-out"
+    r = run(home, out)
+    assert r.returncode == 0, r.stderr
+    found = state(home, out)
+    assert found["letters"] > 300  # enough work to be killed in the middle of
+    return found
+
+
+def _trials(base: Path, tmp_path: Path, reference: dict[str, object], n: int) -> list[int]:
+    rng = random.Random(int(os.environ.get("PLEA_CRASH_SEED", "20261123")))
+    killed_at = []
+    for i in range(n):
+        t = tmp_path / f"trial{i}"
+        t.mkdir()
+        killed_at.append(trial(base, t, rng, reference, jobs="2" if i % 3 == 2 else "1"))
+    return killed_at
+
+
+def test_kill_and_rerun_batch(base: Path, tmp_path: Path, reference: dict[str, object]) -> None:
+    _trials(base, tmp_path, reference, FEW)
+
+
+@pytest.mark.slow
+def test_kill_and_rerun_batch_many(base: Path, tmp_path: Path, reference: dict[str, object]) -> None:
+    killed_at = _trials(base, tmp_path, reference, MANY)
+    total = len(reference["files"])  # type: ignore[arg-type]
+    # the kills fell before, during and after the writing, and many in the middle of it
+    assert sum(1 for k in killed_at if 0 < k < total) >= MANY // 4, killed_at
