@@ -168,61 +168,41 @@ def _chunks(
         )
 
 
-def precheck(
-    plan: Plan,
-    cases: dict[int, dict[str, Any]],
-    *,
-    root: str | None,
-    today: date,
-    pool: Any = None,
-    jobs: int = 1,
-) -> None:
+def precheck(plan: Plan, cases: dict[int, dict[str, Any]], *, root: str | None, today: date) -> None:
     """Render one letter per client and language in memory: a template problem stops the batch
-    before any file is written. In the workers when there are some (their caches then warm)."""
+    before any file is written (and this process's caches are then warm)."""
+    from plea.batch.work import check_chunk
+
     firsts: dict[tuple[int, str], Item] = {}
     for item in plan.todo:
         firsts.setdefault((item.case_id, item.lang), item)
     if not firsts:
         return
     items = sorted(firsts.values(), key=lambda i: (i.ref, i.lang))
-    groups = [items[k::jobs] for k in range(jobs)] if pool is not None else [items]
-    tasks = [
-        Task(
-            plan.spec.name,
-            root,
-            today,
-            None,
-            [],
-            {i.case_id: cases[i.case_id] for i in group},
-            [
-                {
-                    "case_id": i.case_id,
-                    "mission": plan.missions[i.mission_id],
-                    "lang": i.lang,
-                    "first_letter": i.first_letter,
-                    "response": i.response,
-                }
-                for i in group
-            ],
-            "",
-        )
-        for group in groups
-        if group
-    ]
-    from plea.batch.work import check_chunk
-
-    errors = (
-        [f.result() for f in [pool.submit(check_chunk, t) for t in tasks]]
-        if pool is not None
-        else [check_chunk(t) for t in tasks]
+    task = Task(
+        plan.spec.name,
+        root,
+        today,
+        None,
+        [],
+        {i.case_id: cases[i.case_id] for i in items},
+        [
+            {
+                "case_id": i.case_id,
+                "mission": plan.missions[i.mission_id],
+                "lang": i.lang,
+                "first_letter": i.first_letter,
+                "response": i.response,
+            }
+            for i in items
+        ],
+        "",
     )
-    for error in errors:
-        if error is not None:
-            kind, message, hint = error
-            cls = {"TemplateProblem": TemplateProblem, "ExternalProblem": ExternalProblem}.get(
-                kind, InvalidInput
-            )
-            raise cls(message, hint=f"{hint + '; ' if hint else ''}nothing was written")
+    error = check_chunk(task)
+    if error is not None:
+        kind, message, hint = error
+        known = {"TemplateProblem": TemplateProblem, "ExternalProblem": ExternalProblem}
+        raise known.get(kind, InvalidInput)(message, hint=f"{hint + '; ' if hint else ''}nothing was written")
 
 
 def execute(
@@ -254,8 +234,8 @@ def execute(
             letterhead = os.path.join(workdir, "letterhead.docx")
             shutil.copyfile(plan.letterhead, letterhead)
         if jobs > 1 and len(plan.todo) > work.CHUNK:  # workers start (and warm up) while this process checks
-            pool = _pool(jobs, plan, root, letterhead)
-        precheck(plan, cases, root=root, today=today, pool=pool, jobs=jobs)
+            pool = _pool(jobs - 1, plan, root, letterhead)  # this process is the other renderer
+        precheck(plan, cases, root=root, today=today)
         with db.read() as s:
             recorded = store.recorded_paths(s, plan.out_dir)
             rows = {r["file"]: r for r in store.manifest_rows(s, plan.out_dir)}
@@ -305,7 +285,7 @@ def execute(
                 if failure:
                     break
         else:
-            _parallel(pool, chunks, jobs, handle, lambda: failure is not None)
+            _parallel(pool, chunks, jobs - 1, handle, lambda: failure is not None)
         if failure is not None:
             raise _failure(failure, plan, result)
         with db.read() as s:
@@ -324,7 +304,7 @@ def execute(
     return result
 
 
-def _pool(jobs: int, plan: Plan, root: str | None, letterhead: str | None) -> Any:
+def _pool(workers: int, plan: Plan, root: str | None, letterhead: str | None) -> Any:
     """Spawned workers (never forked: no database connection crosses into them), each warming
     up what the plan needs (templates, styled skeletons) as soon as it starts."""
     import multiprocessing as mp
@@ -332,7 +312,7 @@ def _pool(jobs: int, plan: Plan, root: str | None, letterhead: str | None) -> An
 
     shapes = sorted({(i.lang, i.paper) for i in plan.todo})
     return ProcessPoolExecutor(
-        max_workers=jobs,
+        max_workers=workers,
         mp_context=mp.get_context("spawn"),
         initializer=warm_up,
         initargs=(plan.spec.name, root, shapes, letterhead, any(f in plan.formats for f in ("docx", "pdf"))),
@@ -342,27 +322,28 @@ def _pool(jobs: int, plan: Plan, root: str | None, letterhead: str | None) -> An
 def _parallel(
     pool: Any,
     chunks: Iterator[tuple[list[Item], Task]],
-    jobs: int,
+    workers: int,
     handle: Callable[..., None],
     stop: Callable[[], bool],
 ) -> None:
-    """Chunks over the pool, a few in flight per worker (memory stays flat); results recorded
-    as they come. After a failure, what is in flight finishes and is recorded."""
+    """Chunks over the workers, a few in flight each (memory stays flat), and this process
+    renders too whenever they are supplied (so it is never idle while they start up); results
+    recorded as they come. After a failure, what is in flight finishes and is recorded."""
     from concurrent.futures import FIRST_COMPLETED, wait
 
     in_flight: dict[Any, list[Item]] = {}
+    exhausted = False
 
-    def fill() -> None:
-        while not stop() and len(in_flight) < 2 * jobs:
-            nxt = next(chunks, None)
-            if nxt is None:
-                return
-            part, task = nxt
-            in_flight[pool.submit(render_chunk, task)] = part
+    def take() -> tuple[list[Item], Task] | None:
+        nonlocal exhausted
+        if exhausted or stop():
+            return None
+        nxt = next(chunks, None)
+        exhausted = nxt is None
+        return nxt
 
-    fill()
-    while in_flight:
-        finished, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+    def collect(block: bool) -> None:
+        finished, _ = wait(list(in_flight), timeout=None if block else 0, return_when=FIRST_COMPLETED)
         for future in finished:
             part = in_flight.pop(future)
             try:
@@ -373,7 +354,19 @@ def _parallel(
                     ("ExternalProblem", f"a worker process failed ({exc.__class__.__name__})", None),
                 )
             handle(part, done, error)
-        fill()
+
+    while True:
+        while len(in_flight) < 2 * workers and (nxt := take()) is not None:
+            in_flight[pool.submit(render_chunk, nxt[1])] = nxt[0]
+        if in_flight:
+            collect(block=False)
+        nxt = take()
+        if nxt is not None:
+            handle(nxt[0], *render_chunk(nxt[1]))
+            continue
+        if not in_flight:
+            return
+        collect(block=True)
 
 
 def _failure(error: tuple[str, str, str | None], plan: Plan, result: Result) -> PleaError:

@@ -90,7 +90,10 @@ def batch(
     ] = None,
     lang: Annotated[str | None, typer.Option("--lang", help="Write every letter in this language.")] = None,
     jobs: Annotated[
-        int, typer.Option("--jobs", "-j", help="Processes rendering at once.", min=1, max=64)
+        int,
+        typer.Option(
+            "--jobs", "-j", help="Processes rendering at once (this one and N-1 workers).", min=1, max=64
+        ),
     ] = 1,
     zip_: Annotated[bool, typer.Option("--zip", help="Also one archive per client: DIR/REF.zip.")] = False,
     due: Annotated[
