@@ -45,6 +45,7 @@ def test_installed_plea_finds_its_files(wheel: Path, tmp_path: Path) -> None:
                    check=True, capture_output=True, text=True)
     env = {**os.environ, "PLEA_HOME": str(tmp_path / "home"), "PLEA_ACTOR": "test"}
     env.pop("PLEA_DATABASE_URL", None)
+    env.pop("PYTHONPATH", None)  # the venv's own plea, not a source tree on the path
     where = subprocess.run([str(py), "-c", "import plea, plea.resources as r; print(plea.__file__); print(r.data_dir())"],
                            check=True, capture_output=True, text=True, env=env, cwd=tmp_path).stdout.split()
     assert str(env_dir) in where[0] and str(env_dir) in where[1], where
