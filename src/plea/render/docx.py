@@ -91,9 +91,19 @@ def _east_asian(doc: Any, lang: str) -> None:
     lang_el.set(qn("w:eastAsia"), {"zh": "zh-CN", "ja": "ja-JP", "ko": "ko-KR"}[lang])
 
 
+#: parts of python-docx's default template that a letter does not need (Word 2010's copy of the
+#: styles, a thumbnail of an empty page, an empty custom XML item): a third of every file's bytes
+_BAGGAGE = ("/stylesWithEffects", "/thumbnail", "/customXml")
+
+
 def _open_base(letterhead: Path | None) -> Any:
     if letterhead is None:
-        return Document()
+        doc = Document()
+        for rels in (doc.part.rels, doc.part.package.rels):
+            for rid, rel in list(rels.items()):
+                if rel.reltype.endswith(_BAGGAGE):
+                    del rels[rid]  # parts nothing points to are not saved
+        return doc
     try:
         doc = Document(str(letterhead))
     except Exception as exc:  # python-docx raises several types for a bad package
