@@ -92,7 +92,7 @@ def _east_asian(doc: Any, lang: str) -> None:
 
 
 #: parts of python-docx's default template that a letter does not need (Word 2010's copy of the
-#: styles, a thumbnail of an empty page, an empty custom XML item): a third of every file's bytes
+#: styles, a thumbnail of an empty page, an empty custom XML item)
 _BAGGAGE = ("/stylesWithEffects", "/thumbnail", "/customXml")
 
 
@@ -103,6 +103,12 @@ def _open_base(letterhead: Path | None) -> Any:
             for rid, rel in list(rels.items()):
                 if rel.reltype.endswith(_BAGGAGE):
                     del rels[rid]  # parts nothing points to are not saved
+        # of the template's 164 styles only the defaults (Normal, the default character, table
+        # and list styles); plea adds its own. Word still offers its built-in styles by name.
+        styles = doc.styles.element
+        for style in styles.findall(qn("w:style")):
+            if style.get(qn("w:default")) != "1":
+                styles.remove(style)
         return doc
     try:
         doc = Document(str(letterhead))
@@ -206,8 +212,8 @@ def _skeleton(paper: str, lang: str, letterhead: Path | None, letterhead_mtime: 
     for name, entry in fixed:
         fixed_central += _central_record(name, entry, len(fixed_local))
         fixed_local += _local_record(name, entry)
-    return Skeleton(tuple(entries), head, tail, f"{prefix}:", ids, core, bytes(fixed_local), bytes(fixed_central),
-                    len(fixed))
+    return Skeleton(tuple(entries), head, tail, f"{prefix}:", ids, core, bytes(fixed_local),
+                    bytes(fixed_central), len(fixed))
 
 
 def _deflate(data: bytes, level: int = 6) -> bytes:
@@ -233,7 +239,8 @@ def _central_record(name: str, entry: bytes, offset: int) -> bytes:
                        len(raw), 0, 0, 0, 0, 0, offset) + raw
 
 
-def _zip(entries: list[tuple[str, bytes]], *, local: bytes = b"", central: bytes = b"", count: int = 0) -> bytes:
+def _zip(entries: list[tuple[str, bytes]], *, local: bytes = b"", central: bytes = b"",
+         count: int = 0) -> bytes:
     """A zip file from entries already deflated by _deflate, written directly (nothing is
     compressed again), after `count` entries already laid out in `local` and `central`."""
     out = [local]
