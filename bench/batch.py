@@ -370,6 +370,11 @@ def main() -> int:
             f"{med(least):,.0f} letters/s (the issue measured about 2,900/s on this machine when idle)"
         )
         for label in plea_wall:
+            steady = total / (total / med(plea_wall[label]) - dry)
+            print(
+                f"plea batch {label}: {steady:,.0f} letters/s once started (the median run's time less "
+                f"the {dry:.2f} s that start-up and planning take, as --dry-run)"
+            )
             print(
                 f"plea batch {label}: {total} letters, {med(plea_wall[label]):,.0f} letters/s wall clock "
                 f"(whole command, start-up included), {med(plea_cpu[label]):,.0f} per CPU second "
