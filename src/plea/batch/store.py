@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from plea.batch.plan import Plan
 from plea.batch.work import Done
 from plea.db.models import Case, Event, Letter, LetterEvent, Rendition
-from plea.fileio import atomic_write, atomic_write_bytes, atomic_write_text
+from plea.fileio import atomic_write, atomic_write_text
 from plea.history import GENESIS, chain_hash, event_body, record
 
 # Core tables, not the ORM: bulk statements without loading or synchronising objects
@@ -345,4 +345,4 @@ def write_zips(out_dir: Path, rows: list[dict[str, str]], refs: list[str]) -> li
     return written
 
 
-__all__ = ["record_done", "manifest_rows", "write_manifest", "write_zips", "atomic_write_bytes"]
+__all__ = ["record_done", "recorded_paths", "manifest_rows", "write_manifest", "write_zips"]
