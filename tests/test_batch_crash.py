@@ -42,7 +42,7 @@ def state(home: Path, out: Path) -> dict[str, object]:
     files = {
         str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in out.rglob("*")
-        if p.is_file() and p.parent != out and not p.parent.name.startswith(".")
+        if p.is_file() and p.parent != out and not p.relative_to(out).parts[0].startswith(".")
     }
     with open(out / "manifest.csv", encoding="utf-8", newline="") as fh:
         manifest = {r["file"]: r["sha256"] for r in csv.DictReader(fh)}
@@ -103,6 +103,7 @@ def trial(base: Path, tmp: Path, rng: random.Random, reference: dict[str, object
     r = run(home, out, "--jobs", jobs)
     assert r.returncode == 0, r.stderr
     assert state(home, out) == reference
+    assert os.listdir(out / ".plea-batch") == ["lock"]  # the killed run's work folder and journal are gone
     again = run(home, out)
     assert r.returncode == 0 and "0 rendered" in again.stderr, again.stderr
     return killed_at

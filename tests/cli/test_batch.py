@@ -78,7 +78,7 @@ def check_agreement(db: Path, out: Path) -> list[dict[str, str]]:
     on_disk = sorted(
         str(p.relative_to(out))
         for p in out.rglob("*")
-        if p.is_file() and p.parent != out and not p.parent.name.startswith(".")
+        if p.is_file() and p.parent != out and not p.relative_to(out).parts[0].startswith(".")
     )
     assert sorted(r["file"] for r in listed) == on_disk
     assert sorted(

@@ -58,20 +58,14 @@ def _os_problem(exc: OSError, folder: Path) -> PleaError:
     )
 
 
-def prepare_output(plan: Plan, recorded: set[str], *, force: bool) -> Any:
-    """Create the folders, take the batch lock, clean what a killed run left (temp files; files
-    it wrote but did not record, unless this run writes them again); the lock's open file.
-    `recorded`: the paths the database records under the output folder."""
-    out = plan.out_dir
+def open_output(out: Path) -> Any:
+    """Create the output folder and its state folder and take the batch lock (one batch per
+    folder); the lock's open file, held for the whole run."""
     if out.exists() and not out.is_dir():
         raise InvalidInput(f"--out: {out} is a file, not a folder")
     try:
         (out / STATE).mkdir(parents=True, exist_ok=True, mode=0o700)
-        for folder in sorted({i.folder for i in plan.items}):
-            (out / folder).mkdir(exist_ok=True, mode=0o700)
-        lock = os.fdopen(
-            os.open(out / STATE / LOCK, os.O_RDWR | os.O_CREAT, 0o600), "r+b"
-        )  # held all the run
+        lock = os.fdopen(os.open(out / STATE / LOCK, os.O_RDWR | os.O_CREAT, 0o600), "r+b")
     except OSError as exc:
         raise _os_problem(exc, out) from None
     try:
@@ -87,10 +81,24 @@ def prepare_output(plan: Plan, recorded: set[str], *, force: bool) -> Any:
             ) from None
     except ImportError:  # pragma: no cover - Windows: no advisory lock
         pass
+    return lock
+
+
+def prepare_output(plan: Plan, recorded: set[str], *, force: bool, workdir: str) -> None:
+    """Create the clients' folders and clean what a killed run left: temp files, its private
+    work folder, files it wrote but did not record (unless this run writes them again).
+    `recorded`: the paths the database records under the output folder."""
+    out = plan.out_dir
+    try:
+        for folder in sorted({i.folder for i in plan.items}):
+            (out / folder).mkdir(exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise _os_problem(exc, out) from None
     for folder in [out, out / STATE, *sorted({out / i.folder for i in plan.items})]:
         clean_stale(folder)
     for stale in (out / STATE).glob("work-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+        if str(stale) != workdir:
+            shutil.rmtree(stale, ignore_errors=True)
     journal = out / STATE / JOURNAL
     pending: set[str] = set()
     if journal.is_file():
@@ -109,7 +117,6 @@ def prepare_output(plan: Plan, recorded: set[str], *, force: bool) -> Any:
         if (p := i.path(out, f)) not in recorded and p not in pending and os.path.lexists(p)
     ]
     if foreign and not force:
-        lock.close()
         raise Conflict(
             f"{len(foreign)} file(s) in {out} have the names of letters but were not written by plea, "
             f"e.g. {foreign[0]}",
@@ -120,9 +127,7 @@ def prepare_output(plan: Plan, recorded: set[str], *, force: bool) -> Any:
     try:
         atomic_write_text(journal, "".join(p + "\n" for p in sorted(wanted)))
     except OSError as exc:
-        lock.close()
         raise _os_problem(exc, out) from None
-    return lock
 
 
 def _chunks(
@@ -225,10 +230,13 @@ def execute(
     cases = {c.id: plain_case(c) for c in plan.cases if c.id is not None}
     root = None if templates_are_shipped() else str(templates_dir())
     soffice = find_soffice() if "pdf" in plan.formats and plan.todo else None
-    workdir = tempfile.mkdtemp(prefix="plea-batch-")
+    lock = open_output(plan.out_dir)
     pool = None
-    lock = None
+    workdir = ""
     try:
+        # the run's private work folder (LibreOffice profiles, PDF conversion, the letterhead as
+        # hashed) inside the output folder: a killed run's is removed by the next one
+        workdir = tempfile.mkdtemp(dir=plan.out_dir / STATE, prefix="work-")
         letterhead = None
         if plan.letterhead is not None:  # the bytes that were hashed, whatever happens to the file meanwhile
             letterhead = os.path.join(workdir, "letterhead.docx")
@@ -239,7 +247,7 @@ def execute(
         with db.read() as s:
             recorded = store.recorded_paths(s, plan.out_dir)
             rows = {r["file"]: r for r in store.manifest_rows(s, plan.out_dir)}
-        lock = prepare_output(plan, recorded, force=force)
+        prepare_output(plan, recorded, force=force, workdir=workdir)
         progress.start(len(plan.items), plan.already_done)
         last_manifest = time.monotonic()
         failure: tuple[str, str, str | None] | None = None
@@ -298,9 +306,9 @@ def execute(
         progress.stop()
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-        shutil.rmtree(workdir, ignore_errors=True)
-        if lock is not None:
-            lock.close()
+        if workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+        lock.close()
     return result
 
 
