@@ -34,16 +34,59 @@ MANIFEST = "manifest.csv"
 MANIFEST_COLUMNS = ["case", "recipient", "letter", "language", "file", "sha256"]
 
 
-def _insert_ignore(session: Session, model: Any, rows: list[dict[str, Any]], keys: list[str]) -> None:
-    name = session.get_bind().dialect.name
-    if name == "sqlite":
+def _insert_many(
+    session: Session, table: Any, rows: list[dict[str, Any]], *, ignore_on: list[str] | None = None
+) -> None:
+    """Insert many rows into a Core table (`ignore_on`: skip a row whose key exists).
+
+    On SQLite the rows go to the driver's executemany directly, each value converted by the
+    column type's own bind processor (exactly what SQLAlchemy stores; equal values converted
+    once): SQLAlchemy's per-row parameter handling otherwise costs more than the inserts. On
+    PostgreSQL, SQLAlchemy's executemany (its batched insert) as usual."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect
+    if dialect.name == "sqlite":
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    elif name == "postgresql":
+    elif dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as dialect_insert  # type: ignore[assignment]
     else:  # pragma: no cover - plea supports SQLite and PostgreSQL
-        session.execute(insert(model), rows)
+        dialect_insert = insert  # type: ignore[assignment]
+    stmt = dialect_insert(table)
+    if ignore_on:
+        stmt = stmt.on_conflict_do_nothing(index_elements=ignore_on)
+    if dialect.name != "sqlite":
+        session.execute(stmt, rows)
         return
-    session.execute(dialect_insert(model).on_conflict_do_nothing(index_elements=keys), rows)
+    keys = list(rows[0])
+    compiled = stmt.compile(dialect=dialect, column_keys=keys)
+    order = [compiled.binds[name].key for name in compiled.positiontup]  # type: ignore[union-attr]
+    converters = []
+    for key in order:
+        process = table.c[key].type._cached_bind_processor(dialect)
+        converters.append(_remembered(process) if process is not None else None)
+    params = [
+        tuple(v if c is None else c(v) for c, v in zip(converters, (row[k] for k in order), strict=True))
+        for row in rows
+    ]
+    session.connection().exec_driver_sql(compiled.string, params)
+
+
+def _remembered(process: Any) -> Any:
+    """A bind processor that converts each distinct hashable value once (the same timestamp
+    on every row of a chunk); others (JSON documents) every time."""
+    seen: dict[Any, Any] = {}
+
+    def convert(value: Any) -> Any:
+        try:
+            return seen[value]
+        except KeyError:
+            out = seen[value] = process(value)
+            return out
+        except TypeError:
+            return process(value)
+
+    return convert
 
 
 def record_done(session: Session, plan: Plan, done: list[Done], *, actor: str, today: date) -> None:
@@ -56,7 +99,7 @@ def record_done(session: Session, plan: Plan, done: list[Done], *, actor: str, t
     keys = sorted({(d.case_id, d.mission_id) for d in done})
     new_keys = [k for k in keys if k not in plan.letters]
     if new_keys:
-        _insert_ignore(
+        _insert_many(
             session,
             LETTER,
             [
@@ -71,7 +114,7 @@ def record_done(session: Session, plan: Plan, done: list[Done], *, actor: str, t
                 }
                 for c, m in new_keys
             ],
-            ["case_id", "mission_id", "letter"],
+            ignore_on=["case_id", "mission_id", "letter"],
         )
     ids: dict[tuple[int, str], tuple[int, str]] = {}
     for case_id in sorted({c for c, _ in keys}):
@@ -86,8 +129,9 @@ def record_done(session: Session, plan: Plan, done: list[Done], *, actor: str, t
             ids[(case_id, mid)] = (lid, lang)  # type: ignore[assignment]
     created = [ids[k][0] for k in new_keys]
     if created:
-        session.execute(
-            insert(LETTER_EVENT),
+        _insert_many(
+            session,
+            LETTER_EVENT,
             [
                 {
                     "letter_id": lid,
@@ -186,7 +230,7 @@ def record_done(session: Session, plan: Plan, done: list[Done], *, actor: str, t
             updates,
         )
     if inserts:
-        session.execute(insert(RENDITION), inserts)
+        _insert_many(session, RENDITION, inserts)
         # the new rows' ids, for later chunks that may meet the same files again
         found = {
             (lid, fmt, path): rid
@@ -229,7 +273,7 @@ def _append_events(
             }
         )
         prev = h
-    session.execute(insert(EVENT), rows)
+    _insert_many(session, EVENT, rows)
 
 
 # -- manifest -----------------------------------------------------------------------------------------

@@ -46,6 +46,17 @@ class Task:
 
 
 @dataclass
+class Built:
+    """A file rendered in memory, not yet written."""
+
+    case_id: int
+    mission_id: str
+    fmt: str
+    path: str
+    data: bytes
+
+
+@dataclass
 class Done:
     case_id: int
     mission_id: str
@@ -197,12 +208,30 @@ def check_chunk(task: Task) -> tuple[str, str, str | None] | None:
 def render_chunk(task: Task) -> tuple[list[Done], tuple[str, str, str | None] | None]:
     """Render and write one chunk. (files written, None), or ([], (error class, message, hint)):
     a failed chunk writes nothing."""
+    built, error = build_chunk(task)
+    if error is not None:
+        return [], error
+    return write_chunk(built)
+
+
+def build_chunk(task: Task) -> tuple[list[Built], tuple[str, str, str | None] | None]:
+    """Render one chunk's files in memory (nothing written): (files, None) or ([], error)."""
     try:
-        return _render_chunk(task), None
+        return _build_chunk(task), None
     except PleaError as exc:
         return [], (exc.__class__.__name__, exc.message, exc.hint)
     except OSError as exc:
         return [], ("OSError", _os_message(exc), str(exc.errno or ""))
+
+
+def write_chunk(built: list[Built]) -> tuple[list[Done], tuple[str, str, str | None] | None]:
+    """Write a rendered chunk's files safely (see write_files): (files written, None) or
+    ([], error), nothing then standing under a final name."""
+    try:
+        shas = write_files([(b.path, b.data) for b in built])
+    except OSError as exc:
+        return [], ("OSError", _os_message(exc), str(exc.errno or ""))
+    return [Done(b.case_id, b.mission_id, b.fmt, b.path, sha) for b, sha in zip(built, shas, strict=True)], None
 
 
 def _os_message(exc: OSError) -> str:
@@ -214,7 +243,7 @@ def _os_message(exc: OSError) -> str:
     return f"cannot write{where}: {exc.strerror or exc}"
 
 
-def _render_chunk(task: Task) -> list[Done]:
+def _build_chunk(task: Task) -> list[Built]:
     from plea.render.blocks import to_text
     from plea.render.catalog import get_letter
     from plea.render.docx import docx_bytes, is_rtl, skeleton_for
@@ -254,11 +283,7 @@ def _render_chunk(task: Task) -> list[Done]:
             [(_stem(p), data) for _, p, data in pdf_sources], Path(task.workdir), task.soffice or "soffice"
         )
         files += [(it, "pdf", p, pdfs[_stem(p)]) for it, p, _ in pdf_sources]
-    shas = write_files([(p, data) for _, _, p, data in files])
-    return [
-        Done(it["case_id"], it["mission"]["id"], fmt, str(p), sha)
-        for (it, fmt, p, _), sha in zip(files, shas, strict=True)
-    ]
+    return [Built(it["case_id"], it["mission"]["id"], fmt, str(p), data) for it, fmt, p, data in files]
 
 
 # -- writing ----------------------------------------------------------------------------------------
