@@ -206,6 +206,7 @@ def make_plan(
     covered = {r.state for r in found.values()}
     no_mission = sorted({s for s in named_missing if s not in covered})
     missions = {mid: mission_context(r.mission) for mid, r in found.items()}
+    mission_shas = {mid: _sha(m) for mid, m in missions.items()}
 
     letterhead_sha = hashlib.sha256(letterhead.read_bytes()).hexdigest() if letterhead else None
     templates = {}
@@ -251,7 +252,7 @@ def make_plan(
                 "v": RENDER_VERSION,
                 "template": templates[r.lang],
                 "case": case_sha,
-                "mission": _sha(missions[r.mission.id]),
+                "mission": mission_shas[r.mission.id],
                 "letterhead": letterhead_sha,
                 "paper": chosen_paper,
                 "lang": r.lang,

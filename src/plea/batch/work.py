@@ -85,9 +85,10 @@ class _Worker:
             self.renderers[key] = FastRenderer(get_letter(letter))
         return self.renderers[key]
 
-    def body(self, segments: list[tuple[str, list[Any]]], skeleton: Any, rtl: bool) -> str:
-        """The paragraphs' XML, a segment at a time, each segment's XML made once."""
-        from plea.render.docx import body_xml
+    def pieces(self, segments: list[tuple[str, list[Any]]], skeleton: Any, rtl: bool) -> list[tuple[bytes, bytes]]:
+        """The paragraphs' XML a segment at a time, each segment's XML made and compressed once
+        (plea.render.docx.deflate_piece)."""
+        from plea.render.docx import body_xml, deflate_piece
 
         holder = self.xml.get(id(skeleton))
         if holder is None or holder[0] is not skeleton:
@@ -98,12 +99,13 @@ class _Worker:
         for text, blocks in segments:
             out.append(
                 cache.get_or(
-                    (text, rtl, number), lambda b=blocks, n=number: body_xml(b, skeleton, rtl=rtl, number=n)
+                    (text, rtl, number),
+                    lambda b=blocks, n=number: deflate_piece(body_xml(b, skeleton, rtl=rtl, number=n)),
                 )
             )
             for block in blocks:
                 number = number + 1 if block.style == "number" else 0
-        return "".join(out)
+        return out
 
 
 _WORKER: _Worker | None = None
@@ -266,7 +268,7 @@ def _build_chunk(task: Task) -> list[Built]:
                 subject=spec.subject(lang),
                 lang=lang,
                 skeleton=skeleton,
-                body=w.body(segments, skeleton, is_rtl(lang)),
+                pieces=w.pieces(segments, skeleton, is_rtl(lang)),
             )
         for fmt, path in wanted.items():
             if fmt == "docx":

@@ -142,6 +142,9 @@ class Skeleton:
     fixed_local: bytes = b""
     fixed_central: bytes = b""
     fixed_count: int = 0
+    # head and tail of document.xml as pieces (see deflate_piece), for letters joined from pieces
+    head_piece: tuple[bytes, bytes] = (b"", b"")
+    tail_piece: tuple[bytes, bytes] = (b"", b"")
 
 
 _TITLE, _LANG = "\ue000TITLE\ue000", "\ue000LANG\ue000"
@@ -213,7 +216,7 @@ def _skeleton(paper: str, lang: str, letterhead: Path | None, letterhead_mtime: 
         fixed_central += _central_record(name, entry, len(fixed_local))
         fixed_local += _local_record(name, entry)
     return Skeleton(tuple(entries), head, tail, f"{prefix}:", ids, core, bytes(fixed_local),
-                    bytes(fixed_central), len(fixed))
+                    bytes(fixed_central), len(fixed), deflate_piece(head), deflate_piece(tail))
 
 
 def _deflate(data: bytes, level: int = 6) -> bytes:
@@ -335,16 +338,41 @@ def is_rtl(lang: str) -> bool:
 
 
 def docx_bytes(blocks: list[Block], *, subject: str, lang: str, skeleton: Skeleton,
-               body: str | None = None) -> bytes:
-    """A whole DOCX: the skeleton's parts copied as they are, document.xml filled (with
-    `body`, the paragraphs' XML, if given: see body_xml)."""
-    if body is None:
-        body = body_xml(blocks, skeleton, rtl=is_rtl(lang))
-    document = (skeleton.head + body + skeleton.tail).encode("utf-8")
+               pieces: list[tuple[bytes, bytes]] | None = None) -> bytes:
+    """A whole DOCX: the skeleton's parts copied as they are, document.xml filled with the
+    paragraphs (or joined from `pieces`, the paragraphs' XML already compressed a piece at a
+    time: see deflate_piece)."""
+    if pieces is None:
+        document = (skeleton.head + body_xml(blocks, skeleton, rtl=is_rtl(lang)) + skeleton.tail).encode("utf-8")
+        entry = _deflate(document, 1)  # level 1: small, and made for every letter
+    else:
+        entry = _joined([skeleton.head_piece, *pieces, skeleton.tail_piece])
     # the fixed parts first ([Content_Types].xml leading), then the two made for this letter
-    return _zip([(_CORE, _core_entry(skeleton.core, subject, lang)),
-                 (_DOCUMENT, _deflate(document, 1))],  # level 1: small, and made for every letter
+    return _zip([(_CORE, _core_entry(skeleton.core, subject, lang)), (_DOCUMENT, entry)],
                 local=skeleton.fixed_local, central=skeleton.fixed_central, count=skeleton.fixed_count)
+
+
+_FINAL = zlib.compressobj(1, zlib.DEFLATED, -15).flush()  # an empty last block: ends a deflate stream
+
+
+def deflate_piece(xml: str) -> tuple[bytes, bytes]:
+    """A piece of document.xml as (its bytes, the bytes deflated on their own at level 1 and
+    flushed to a byte boundary). Such pieces joined end to end, then an empty last block, are
+    one valid deflate stream (each starts afresh, referring to nothing before it): a batch
+    compresses each paragraph once however many letters share it."""
+    raw = xml.encode("utf-8")
+    z = zlib.compressobj(1, zlib.DEFLATED, -15)
+    return raw, z.compress(raw) + z.flush(zlib.Z_SYNC_FLUSH)
+
+
+def _joined(pieces: list[tuple[bytes, bytes]]) -> bytes:
+    """A zip entry (as _deflate gives) for the concatenation of pieces from deflate_piece."""
+    crc = size = 0
+    for raw, _ in pieces:
+        crc = zlib.crc32(raw, crc)
+        size += len(raw)
+    packed = b"".join([z for _, z in pieces] + [_FINAL])
+    return struct.pack("<III", crc, len(packed), size) + packed
 
 
 def build_docx(rendered: RenderedLetter, *, paper: str = "a4", letterhead: Path | None = None) -> bytes:
