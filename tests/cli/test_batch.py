@@ -495,3 +495,18 @@ def test_a_broken_template_stops_the_batch_before_any_file(
     )
     batch(plea, out)
     check_agreement(db_file, out)
+
+
+def test_jobs_workers_end_with_the_command(plea, clients: list[str], tmp_path: Path) -> None:
+    """--jobs starts its workers before planning: a plan that fails still ends them, and a batch
+    smaller than a chunk still completes with them."""
+    import multiprocessing
+
+    r = batch(plea, tmp_path / "bad", "--jobs", "2", code=4, to="FR,Atlantis")
+    assert "Atlantis" in r.stderr
+    assert multiprocessing.active_children() == []
+    assert not (tmp_path / "bad").exists()
+    r = batch(plea, tmp_path / "small", "--cases", clients[0], "--jobs", "2")
+    assert "4 rendered" in r.stderr
+    assert len(list((tmp_path / "small").rglob("*.docx"))) == 4
+    assert multiprocessing.active_children() == []

@@ -220,7 +220,11 @@ def execute(
     force: bool = False,
     zip_: bool = False,
     progress: Progress | None = None,
+    workers: Any = None,
 ) -> Result:
+    """Render, write and record the plan's letters. `workers`: a pool from start_workers (started
+    before planning, so the workers load while this process plans), used when jobs > 1; it is
+    shut down here whatever happens."""
     from plea.batch import store
     from plea.batch.plan import plain_case
     from plea.resources import templates_are_shipped, templates_dir
@@ -231,7 +235,9 @@ def execute(
     root = None if templates_are_shipped() else str(templates_dir())
     soffice = find_soffice() if "pdf" in plan.formats and plan.todo else None
     lock = open_output(plan.out_dir)
-    pool = None
+    pool = workers if jobs > 1 else None
+    if workers is not None and pool is None:
+        workers.shutdown(wait=False, cancel_futures=True)
     workdir = ""
     try:
         # the run's private work folder (LibreOffice profiles, PDF conversion, the letterhead as
@@ -241,8 +247,9 @@ def execute(
         if plan.letterhead is not None:  # the bytes that were hashed, whatever happens to the file meanwhile
             letterhead = os.path.join(workdir, "letterhead.docx")
             shutil.copyfile(plan.letterhead, letterhead)
-        if jobs > 1 and len(plan.todo) > work.CHUNK:  # workers start (and warm up) while this process checks
-            pool = _pool(jobs - 1, plan, root, letterhead)  # this process is the other renderer
+        if pool is None and jobs > 1 and len(plan.todo) > work.CHUNK:
+            # workers start (and warm up) while this process checks; it is the other renderer
+            pool = _pool(jobs - 1, plan, root, letterhead)
         precheck(plan, cases, root=root, today=today)
         with db.read() as s:
             recorded = store.recorded_paths(s, plan.out_dir)
@@ -315,6 +322,27 @@ def execute(
     return result
 
 
+def start_workers(workers: int, letter: str) -> Any:
+    """Spawned workers for a batch of `letter`, started before the plan is made: each loads
+    the rendering code while this process plans (start-up is a good part of a batch's time).
+    Templates and styled skeletons are then prepared by each worker's first chunks."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    from plea.resources import templates_are_shipped, templates_dir
+
+    root = None if templates_are_shipped() else str(templates_dir())
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=mp.get_context("spawn"),
+        initializer=warm_up,
+        initargs=(letter, root, [], None, False),
+    )
+    for _ in range(workers):  # a pool starts its processes as work arrives: start them now
+        pool.submit(int)
+    return pool
+
+
 def _pool(workers: int, plan: Plan, root: str | None, letterhead: str | None) -> Any:
     """Spawned workers (never forked: no database connection crosses into them), each warming
     up what the plan needs (templates, styled skeletons) as soon as it starts."""
@@ -322,12 +350,15 @@ def _pool(workers: int, plan: Plan, root: str | None, letterhead: str | None) ->
     from concurrent.futures import ProcessPoolExecutor
 
     shapes = sorted({(i.lang, i.paper) for i in plan.todo})
-    return ProcessPoolExecutor(
+    pool = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=mp.get_context("spawn"),
         initializer=warm_up,
         initargs=(plan.spec.name, root, shapes, letterhead, any(f in plan.formats for f in ("docx", "pdf"))),
     )
+    for _ in range(workers):  # a pool starts its processes as work arrives: start them now
+        pool.submit(int)
+    return pool
 
 
 class _WriteBehind:

@@ -110,8 +110,8 @@ def batch(
     and DIR/manifest.csv. Prints the manifest's path."""
     from datetime import date
 
-    from plea.batch.plan import make_plan, parse_formats
-    from plea.batch.run import execute
+    from plea.batch.plan import parse_formats
+    from plea.batch.run import start_workers
     from plea.errors import InvalidInput, NotFound
 
     fmts = parse_formats(formats)
@@ -121,6 +121,23 @@ def batch(
         raise NotFound(f"--letterhead: no such file {letterhead}")
     hosts = _hosts(host)
     today = date.today()
+    # the workers load while this process plans; execute() shuts them down
+    workers = start_workers(jobs - 1, letter) if jobs > 1 and not dry_run else None
+    try:
+        _run(workers, out_dir, cases, status, letter, to, hosts, lang, fmts, paper, letterhead, jobs, zip_,
+             due, force, dry_run, json_, today)
+    finally:
+        if workers is not None:
+            workers.shutdown(wait=True, cancel_futures=True)
+
+
+def _run(workers: Any, out_dir: Path, cases: str, status: str | None, letter: str, to: str,
+         hosts: list[str], lang: str | None, fmts: list[str], paper: str | None, letterhead: Path | None,
+         jobs: int, zip_: bool, due: bool, force: bool, dry_run: bool, json_: bool, today: Any) -> None:
+    from plea.batch.plan import make_plan
+    from plea.batch.run import execute
+    from plea.errors import NotFound
+
     db = open_db()
     with db.read() as s:
         plan = make_plan(
@@ -165,7 +182,9 @@ def batch(
             print_json({**summary, "dry_run": True})
         note("dry run: nothing was written")
         return
-    result = execute(db, plan, jobs=jobs, actor=actor(), today=today, force=force, zip_=zip_, progress=_Bar())
+    result = execute(
+        db, plan, jobs=jobs, actor=actor(), today=today, force=force, zip_=zip_, progress=_Bar(), workers=workers
+    )
     summary.update(
         rendered=result.rendered,
         files_written=result.files,
