@@ -126,7 +126,8 @@ def run_batch(home: Path, out: Path, *args: str) -> tuple[float, int, str, float
     compile plea's own modules in every run while docxtpl loads its cached ones; the bytecode is
     cached in the work folder by a first, untimed run."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env |= {"PLEA_HOME": str(home), "PLEA_ACTOR": "bench", "PYTHONPYCACHEPREFIX": str(home.parent / "pycache")}
+    env |= {"PLEA_HOME": str(home), "PLEA_ACTOR": "bench"}
+    env["PYTHONPYCACHEPREFIX"] = str(home.parent / "pycache")
     cmd = [
         sys.executable,
         "-m",
