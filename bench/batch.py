@@ -353,7 +353,8 @@ def main() -> int:
         least: list[float] = []
         loads = []
         # one client's batch first, not timed: the bytecode is cached (see run_batch)
-        run_batch(fresh("warm"), work / "warm-out", "--jobs", "2", "--cases", f"PLEA-{date.today().year}-0001")
+        first = f"PLEA-{date.today().year}-0001"
+        run_batch(fresh("warm"), work / "warm-out", "--jobs", "2", "--cases", first)
         dry, _, stderr, _ = run_batch(fresh("dry"), work / "dry-out", "--dry-run")
         print(f"plan: {stderr.splitlines()[0]}; start-up and plan alone (--dry-run): {dry:.2f} s")
         # interleaved rounds: load from elsewhere on the machine hits every contender alike
