@@ -156,3 +156,8 @@ def config_get(key: Annotated[str | None, typer.Argument(help="A setting (defaul
     with db.read() as s:
         for k in [key] if key else list(SETTINGS):
             typer.echo(f"{k} = {get_setting(s, k) or defaults.get(k, '')}")
+
+
+from plea.cli.send import config_password  # noqa: E402  (send.py holds the password prompts)
+
+config_app.command("password")(config_password)
