@@ -35,7 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "letters": ("letters", "app"),
     "responses": ("responses", "app"),
     "templates": ("templates", "app"),
-    "config": ("campaign", "config_app"),
+    "config": ("config", "app"),
     "outbox": ("send", "outbox_app"),
     "inbox": ("inbox", "app"),
     "audit": ("audit", "app"),
