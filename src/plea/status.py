@@ -83,16 +83,16 @@ def statuses(conn: Any, cases: list[Any], today: date) -> dict[int, list[StateSt
         dates = sent.get(lid)
         if not dates:
             continue
+        first, last = min(dates), max(dates)
         st = by_key.get((cid, sending))
-        mission = MissionRef(mid, sending, city)
-        letter = SimpleNamespace(id=lid, letter=name, status=status)
         if st is None:
-            st = by_key[(cid, sending)] = StateStatus(sending, mission, min(dates), max(dates), [],
+            st = by_key[(cid, sending)] = StateStatus(sending, MissionRef(mid, sending, city), first, last, [],
                                                       responses.get((cid, sending), []))
-        st.first_sent, st.last_sent = min(st.first_sent, *dates), max(st.last_sent, *dates)
-        if name == FIRST_LETTER:
-            st.mission = mission
-        st.letters.append(letter)
+        else:
+            st.first_sent, st.last_sent = min(st.first_sent, first), max(st.last_sent, last)
+            if name == FIRST_LETTER:
+                st.mission = MissionRef(mid, sending, city)
+        st.letters.append(SimpleNamespace(id=lid, letter=name, status=status))
     for (cid, _state), st in by_key.items():
         kinds = {lt.status for lt in st.letters}
         st.bounced = "bounced" in kinds and "sent" not in kinds
