@@ -48,8 +48,8 @@ def test_version_fast_path_prints_version() -> None:
 
 #: what `plea status` and `plea embassies list` must not load: the ORM and the SQLModel (Pydantic)
 #: model classes, migrations, documents, templates
-NOT_ON_READ_PATH = ("sqlmodel", "sqlalchemy.orm", "plea.db.models", "alembic", "docx", "jinja2", "markdown_it",
-                    "email_validator", "babel")
+NOT_ON_READ_PATH = ("sqlmodel", "sqlalchemy.orm", "plea.db.models", "alembic", "docx", "jinja2",
+                    "markdown_it", "email_validator", "babel")
 
 
 def loaded_running(*args: str) -> list[str]:
@@ -68,7 +68,8 @@ def campaign(plea, db_file: Path, tmp_path: Path) -> str:
     """A case written to France and Germany in the US, France answered; follow-ups after 30 days."""
     ref = plea("cases", "add", "--name", "Test Person", "--nationality", "RU", "--persecution", "Story.",
                "--country", "US", "--situation", "at-liberty").stdout.strip()
-    plea("letters", "render", ref, "--host", "US", "--to", "FR,DE", "--format", "md", "--out", str(tmp_path / "out"))
+    plea("letters", "render", ref, "--host", "US", "--to", "FR,DE", "--format", "md",
+         "--out", str(tmp_path / "out"))
     plea("letters", "sent", ref, "--to", "FR,DE", "--on", "2025-01-02", "--via", "post")
     plea("responses", "log", ref, "FR", "--outcome", "positive", "--on", "2025-02-03")
     plea("config", "set", "followup_days", "30")

@@ -86,8 +86,8 @@ def statuses(conn: Any, cases: list[Any], today: date) -> dict[int, list[StateSt
         first, last = min(dates), max(dates)
         st = by_key.get((cid, sending))
         if st is None:
-            st = by_key[(cid, sending)] = StateStatus(sending, MissionRef(mid, sending, city), first, last, [],
-                                                      responses.get((cid, sending), []))
+            st = by_key[(cid, sending)] = StateStatus(sending, MissionRef(mid, sending, city), first, last,
+                                                      [], responses.get((cid, sending), []))
         else:
             st.first_sent, st.last_sent = min(st.first_sent, first), max(st.last_sent, last)
             if name == FIRST_LETTER:

@@ -83,13 +83,14 @@ def _build(name: str, group: TyperGroup) -> Any:
     module, attr = COMMANDS[name]
     obj = getattr(importlib.import_module(f"plea.cli.{module}"), attr)
     scratch = typer.Typer()  # only to make the same CommandInfo / TyperInfo as registering on app
+    settings = {"pretty_exceptions_short": app.pretty_exceptions_short,
+                "rich_markup_mode": group.rich_markup_mode}
     if isinstance(obj, typer.Typer):
         scratch.add_typer(obj, name=name)
-        return get_group_from_info(scratch.registered_groups[0], pretty_exceptions_short=app.pretty_exceptions_short,
-                                   rich_markup_mode=group.rich_markup_mode, suggest_commands=group.suggest_commands)
+        return get_group_from_info(scratch.registered_groups[0], suggest_commands=group.suggest_commands,
+                                   **settings)
     scratch.command(name)(obj)
-    return get_command_from_info(scratch.registered_commands[0], pretty_exceptions_short=app.pretty_exceptions_short,
-                                 rich_markup_mode=group.rich_markup_mode)
+    return get_command_from_info(scratch.registered_commands[0], **settings)
 
 
 class PleaGroup(TyperGroup):
