@@ -5,23 +5,29 @@ the caller's one transaction."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from plea import states
 from plea.db.models import CHANNELS, OUTCOMES, Case, Event, Letter, LetterEvent, Mission, Response, Setting
 from plea.errors import Conflict, InvalidInput, NotFound
 from plea.history import record
-from plea.text import clean
 
-DEFAULT_FOLLOWUP_DAYS = 21
-FIRST_LETTER = "humanitarian-visa"
+# the status view reads with Core statements, without this module's ORM imports (start-up speed)
+from plea.status import (  # noqa: F401  (re-exported: plea.campaign is where callers look)
+    DEFAULT_FOLLOWUP_DAYS,
+    FIRST_LETTER,
+    MissionRef,
+    StateStatus,
+    headline,
+    headline_text,
+    status_dict,
+    statuses,
+)
+from plea.text import clean
 
 
 # -- settings ----------------------------------------------------------------------------------
@@ -211,132 +217,8 @@ def response_dict(r: Response, c: Case) -> dict[str, Any]:
 
 # -- status and follow-ups ---------------------------------------------------------------------
 
-@dataclass
-class StateStatus:
-    state: str
-    mission: Any
-    first_sent: date
-    last_sent: date
-    letters: list[Any]
-    responses: list[Response] = field(default_factory=list)
-    bounced: bool = False
-    closed: bool = False
-    due_on: date | None = None
-
-    @property
-    def answered(self) -> bool:
-        return bool(self.responses)
-
-    @property
-    def outcome(self) -> str:
-        return self.responses[-1].outcome if self.responses else ("bounced" if self.bounced else "")
-
-    def days_waiting(self, today: date) -> int | None:
-        return None if self.answered or self.closed else (today - self.last_sent).days
-
-    def overdue(self, today: date) -> bool:
-        return self.due_on is not None and self.due_on <= today
-
-
-@dataclass(frozen=True)
-class MissionRef:
-    id: str
-    sending: str
-    city: str
-
-
-def statuses(session: Session, cases: list[Case], today: date) -> dict[int, list[StateStatus]]:
-    """Per case, per state written to: what was sent when, what came back, what is due.
-    Reads plain rows (no ORM objects): `plea status` over 10,000 letters stays fast."""
-    ids = [c.id for c in cases if c.id is not None]
-    out: dict[int, list[StateStatus]] = {cid: [] for cid in ids}
-    if not ids:
-        return out
-    global_days = get_setting(session, "followup_days")
-    interval = {c.id: timedelta(days=c.followup_days or int(global_days or DEFAULT_FOLLOWUP_DAYS)) for c in cases}
-    # Core statements on the tables: plain tuples, without the ORM's per-row loading machinery
-    lt, mt, et = Letter.__table__.c, Mission.__table__.c, LetterEvent.__table__.c  # type: ignore[attr-defined]
-    conn = session.connection()
-    letters = conn.execute(
-        sa_select(lt.id, lt.case_id, lt.letter, lt.status, mt.id, mt.sending, mt.city)
-        .select_from(Letter.__table__.join(Mission.__table__, mt.id == lt.mission_id))  # type: ignore[attr-defined]
-        .where(lt.case_id.in_(ids))).all()
-    sent: dict[int, list[date]] = defaultdict(list)
-    for lid, on in conn.execute(
-            sa_select(et.letter_id, et.on)
-            .select_from(LetterEvent.__table__.join(Letter.__table__, lt.id == et.letter_id))  # type: ignore[attr-defined]
-            .where(lt.case_id.in_(ids), et.status == "sent")).all():
-        sent[lid].append(on)
-    responses: dict[tuple[int, str], list[Response]] = defaultdict(list)
-    for r in session.exec(select(Response).where(col(Response.case_id).in_(ids)).order_by(col(Response.on), col(Response.id))):
-        responses[(r.case_id, r.state)].append(r)
-    by_key: dict[tuple[int, str], StateStatus] = {}
-    for lid, cid, name, status, mid, sending, city in letters:
-        dates = sent.get(lid)
-        if not dates:
-            continue
-        st = by_key.get((cid, sending))
-        mission = MissionRef(mid, sending, city)
-        letter = SimpleNamespace(id=lid, letter=name, status=status)
-        if st is None:
-            st = by_key[(cid, sending)] = StateStatus(sending, mission, min(dates), max(dates), [],  # type: ignore[arg-type]
-                                                      responses.get((cid, sending), []))
-        st.first_sent, st.last_sent = min(st.first_sent, *dates), max(st.last_sent, *dates)
-        if name == FIRST_LETTER:
-            st.mission = mission  # type: ignore[assignment]
-        st.letters.append(letter)  # type: ignore[arg-type]
-    for (cid, _state), st in by_key.items():
-        kinds = {lt.status for lt in st.letters}
-        st.bounced = "bounced" in kinds and "sent" not in kinds
-        st.closed = kinds <= {"closed"}
-        if not st.answered and not st.closed and not st.bounced:
-            st.due_on = st.last_sent + interval[cid]
-        out[cid].append(st)
-    for cid in out:
-        out[cid].sort(key=lambda s: (not s.answered, not s.overdue(today), states.name(s.state)))
-    return out
-
-
 def case_status(session: Session, case: Case, today: date) -> list[StateStatus]:
     return statuses(session, [case], today)[case.id or 0]
-
-
-def headline(rows: list[StateStatus], today: date, *, unsolicited: int = 0) -> dict[str, int]:
-    un = states.un_members()
-    return {
-        "wrote_to": len(rows),
-        "un_members_written": sum(1 for r in rows if r.state in un),
-        "un_members": len(un),
-        "answered": sum(r.answered for r in rows),
-        "positive": sum(1 for r in rows if r.answered and any(x.outcome == "positive" for x in r.responses)),
-        "silent": sum(1 for r in rows if not r.answered and not r.closed),
-        "bounced": sum(r.bounced for r in rows),
-        "due": sum(r.overdue(today) for r in rows),
-        "unsolicited": unsolicited,
-    }
-
-
-def headline_text(h: dict[str, int]) -> str:
-    un = f"{h['un_members_written']} of {h['un_members']} UN member states"
-    wrote = un if h["wrote_to"] == h["un_members_written"] else f"{h['wrote_to']} states ({un})"
-    text = (f"Wrote to {wrote} · {h['answered']} answered ({h['positive']} positive) · {h['silent']} silent · "
-            f"{h['due']} due for follow-up")
-    if h["bounced"]:
-        text += f" · {h['bounced']} bounced"
-    if h["unsolicited"]:
-        text += f" · {h['unsolicited']} unsolicited answer(s)"
-    return text
-
-
-def status_dict(st: StateStatus, today: date) -> dict[str, Any]:
-    return {
-        "state": st.state, "name": states.name(st.state), "mission": st.mission.id, "city": st.mission.city,
-        "first_sent": st.first_sent.isoformat(), "last_sent": st.last_sent.isoformat(),
-        "days_waiting": st.days_waiting(today), "answered": st.answered, "outcome": st.outcome,
-        "answered_on": st.responses[-1].on.isoformat() if st.responses else None,
-        "due_on": st.due_on.isoformat() if st.due_on else None, "overdue": st.overdue(today),
-        "letters": {lt.letter: lt.status for lt in st.letters},
-    }
 
 
 def followups(session: Session, case: Case, today: date) -> list[StateStatus]:

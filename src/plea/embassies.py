@@ -19,21 +19,25 @@ from sqlmodel import Session, col, select
 
 from plea import states
 from plea.csvio import read_sheet, write_csv
-from plea.db.models import MISSION_KINDS, RESIDENT_KINDS, Mission
+from plea.db.models import Mission
+from plea.directory import (  # noqa: F401  (re-exported: plea.embassies is where callers look)
+    CLOSED,
+    COLUMNS,
+    EDITABLE,
+    EDITED,
+    HAS,
+    MISSION_KINDS,
+    RESIDENT_KINDS,
+    closed_on,
+    list_missions,
+    mission_row,
+    person_fields,
+)
 from plea.errors import InvalidInput, NotFound
 from plea.history import record
 from plea.resources import data_dir
 
-#: the columns of data/embassies.csv and of `plea embassies export --csv`
-COLUMNS = [
-    "id", "sending", "host", "city", "kind", "street_address", "postcode", "email", "phone", "website",
-    "latitude", "longitude", "accredited_to", "languages", "source", "source_ref", "licence", "retrieved",
-    "verified_on", "verified_by", "notes",
-]
 REQUIRED = ("id", "sending", "host")
-EDITABLE = ("city", "kind", "street_address", "postcode", "email", "phone", "website", "languages", "notes")
-#: the extra column of `plea embassies export --verified-only`: the fields a person edited or verified
-EDITED = "edited_fields"
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 
 
@@ -294,28 +298,7 @@ def load_shipped(session: Session, *, actor: str) -> ImportResult:
     return import_file(session, shipped_csv(), actor=actor, event="embassies.loaded")
 
 
-# -- what a person said; closed missions -------------------------------------------------------
-# Mission.user_fields holds the names of the fields a person edited or verified, and, for a mission
-# that Wikidata says has closed (P576/P3999), one token "closed:YYYY-MM-DD" (the closing date, or
-# the day a refresh first saw it closed when Wikidata gives none). Imports keep both.
-
-CLOSED = "closed:"
-
-
-def person_fields(m: Mission) -> set[str]:
-    """The fields whose values a person gave or checked: no import or refresh overwrites them."""
-    return {t for t in m.user_fields.split() if t in EDITABLE}
-
-
-def closed_on(m: Mission) -> date | None:
-    for token in m.user_fields.split():
-        if token.startswith(CLOSED):
-            try:
-                return date.fromisoformat(token[len(CLOSED):])
-            except ValueError:
-                return date.min
-    return None
-
+# -- closed missions (what a person said, and closed_on: plea.directory) -----------------------
 
 def set_closed(m: Mission, on: date | None) -> None:
     """Mark a mission closed on `on`, or open again with None."""
@@ -330,36 +313,7 @@ def _open() -> Any:
     return col(Mission.user_fields).not_like(f"%{CLOSED}%")
 
 
-# -- queries -----------------------------------------------------------------------------------
-
-HAS = {"email": "email", "address": "street_address", "website": "website", "phone": "phone"}
-
-
-def list_missions(session: Session, *, host: str | None = None, sending: str | None = None,
-                  kind: str | None = None, has: list[str] | None = None,
-                  verified_only: bool = False) -> list[Mission]:
-    q = select(Mission)
-    if verified_only:  # rows a person edited or verified; person_fields() below drops the closed: token
-        q = q.where((col(Mission.verified_on).is_not(None)) | (Mission.user_fields != ""))
-    if host:
-        q = q.where(Mission.host == host)
-    if sending:
-        q = q.where(Mission.sending == sending)
-    if kind:
-        if kind not in MISSION_KINDS:
-            raise InvalidInput(f"--kind: unknown kind {kind!r}; one of {', '.join(MISSION_KINDS)}")
-        q = q.where(Mission.kind == kind)
-    for h in has or []:
-        if h not in HAS:
-            raise InvalidInput(f"--has: unknown {h!r}; one of {', '.join(HAS)}")
-        q = q.where(getattr(Mission, HAS[h]) != "")
-    missions = list(session.exec(q))
-    if verified_only:
-        missions = [m for m in missions if m.verified_on or person_fields(m)]
-    order = {k: i for i, k in enumerate(MISSION_KINDS)}
-    missions.sort(key=lambda m: (m.host, states.name(m.sending), order.get(m.kind, 99), m.city, m.id))
-    return missions
-
+# -- queries (list_missions: plea.directory) ---------------------------------------------------
 
 def get_mission(session: Session, mission_id: str) -> Mission:
     mission = session.get(Mission, mission_id)
@@ -482,16 +436,6 @@ def edit_mission(session: Session, mission_id: str, changes: dict[str, str], *, 
     record(session, "mission.edited", actor=actor, subject=f"mission:{mission.id}",
            data={"fields": sorted(changed), "verified": verified})
     return mission
-
-
-def mission_row(m: Mission) -> dict[str, Any]:
-    row = {c: getattr(m, c) for c in COLUMNS}
-    for c in ("latitude", "longitude"):
-        row[c] = "" if row[c] is None else repr(row[c])
-    row["verified_on"] = m.verified_on.isoformat() if m.verified_on else ""
-    closed = closed_on(m)
-    row["closed_on"] = closed.isoformat() if closed and closed != date.min else ("?" if closed else "")
-    return row
 
 
 def export_csv(missions: list[Mission], *, verified: bool = False) -> str:

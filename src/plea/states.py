@@ -69,6 +69,13 @@ def suggest(text: str, langs: tuple[str, ...] = ("en",)) -> list[str]:
     return seen
 
 
+def member_code(text: str) -> str | None:
+    """The code of a UN member state written as its code ("us", "FR"), else None: what resolve()
+    answers for it, without loading Babel's names (start-up speed)."""
+    key = _fold(text)
+    return key.upper() if len(key) == 2 and key.upper() in un_members() else None
+
+
 def resolve(text: str, langs: tuple[str, ...] = ("en",), *, what: str = "state") -> str:
     """An alpha-2 code for a code or a name in one of langs; NotFound with suggestions."""
     key = _fold(text)

@@ -6,20 +6,101 @@ error's exit code; a traceback only with --debug (locals could hold asylum data)
 
 from __future__ import annotations
 
+from collections.abc import Iterator, MutableMapping
 from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
 from plea import __version__
-from plea.cli import campaign, cases, db, demo, doctor, embassies, letters, responses, templates
-from plea.cli import inbox, send
-from plea.cli import audit, export, report
-from plea.cli import batch
 from plea.cli.common import OPTIONS, close_all
+
+#: plea's commands, in the order --help lists them: name -> (module in plea.cli, attribute), a
+#: command function or a Typer sub-app. Each is imported and built only when it is used, so
+#: `plea status` does not import and build the other commands (start-up speed).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("db", "init"),
+    "status": ("campaign", "status"),
+    "followups": ("campaign", "followups"),
+    "history": ("campaign", "history"),
+    "demo": ("demo", "demo"),
+    "doctor": ("doctor", "doctor"),
+    "batch": ("batch", "batch"),
+    "send": ("send", "send"),
+    "export": ("export", "export"),
+    "report": ("report", "report"),
+    "db": ("db", "app"),
+    "embassies": ("embassies", "app"),
+    "cases": ("cases", "app"),
+    "letters": ("letters", "app"),
+    "responses": ("responses", "app"),
+    "templates": ("templates", "app"),
+    "config": ("config", "app"),
+    "outbox": ("send", "outbox_app"),
+    "inbox": ("inbox", "app"),
+    "audit": ("audit", "app"),
+}
+
+
+class LazyCommands(MutableMapping[str, Any]):
+    """The root group's commands: every name known at once, each command built by Typer on
+    first use, exactly as `app.command(name)(function)` or `app.add_typer(sub_app, name=name)`
+    would have built it."""
+
+    def __init__(self, group: TyperGroup) -> None:
+        self._group = group
+        self._names = list(COMMANDS)
+        self._built: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._built:
+            if name not in COMMANDS:
+                raise KeyError(name)
+            self._built[name] = _build(name, self._group)
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        if name not in self._names:
+            self._names.append(name)
+        self._built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        self._names.remove(name)
+        self._built.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+def _build(name: str, group: TyperGroup) -> Any:
+    import importlib
+
+    from typer.main import get_command_from_info, get_group_from_info
+
+    module, attr = COMMANDS[name]
+    obj = getattr(importlib.import_module(f"plea.cli.{module}"), attr)
+    scratch = typer.Typer()  # only to make the same CommandInfo / TyperInfo as registering on app
+    settings = {"pretty_exceptions_short": app.pretty_exceptions_short,
+                "rich_markup_mode": group.rich_markup_mode}
+    if isinstance(obj, typer.Typer):
+        scratch.add_typer(obj, name=name)
+        return get_group_from_info(scratch.registered_groups[0], suggest_commands=group.suggest_commands,
+                                   **settings)
+    scratch.command(name)(obj)
+    return get_command_from_info(scratch.registered_commands[0], **settings)
 
 
 class PleaGroup(TyperGroup):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.commands = LazyCommands(self)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.commands)
+
     def invoke(self, ctx: Any) -> Any:
         from plea.errors import ExitStatus, PleaError
 
@@ -76,29 +157,6 @@ def root(
     OPTIONS.db = db_path
     OPTIONS.actor = actor
     OPTIONS.debug = debug
-
-
-app.command("init")(db.init)
-app.command("status")(campaign.status)
-app.command("followups")(campaign.followups)
-app.command("history")(campaign.history)
-app.command("demo")(demo.demo)
-app.command("doctor")(doctor.doctor)
-app.command("batch")(batch.batch)
-app.add_typer(db.app, name="db")
-app.add_typer(embassies.app, name="embassies")
-app.add_typer(cases.app, name="cases")
-app.add_typer(letters.app, name="letters")
-app.add_typer(responses.app, name="responses")
-app.add_typer(templates.app, name="templates")
-app.add_typer(campaign.config_app, name="config")
-app.command("send")(send.send)
-app.add_typer(send.outbox_app, name="outbox")
-app.add_typer(inbox.app, name="inbox")
-app.add_typer(audit.app, name="audit")
-app.command("export")(export.export)
-app.command("report")(report.report)
-campaign.config_app.command("password")(send.config_password)
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""The daily view: `plea status`, `plea followups`, `plea history`, `plea config`."""
+"""The daily view: `plea status`, `plea followups`, `plea history` (`plea config`: cli/config.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ from typing import Annotated
 
 import typer
 
-from plea.cli.common import actor, note, open_db, out, print_json, table
-from plea.config import MAIL_DEFAULTS, MAIL_SETTINGS
+from plea.cli.common import note, open_db, out, print_json, table
 
 CaseOpt = Annotated[str | None, typer.Argument(help="Case reference (default: every open case).", metavar="[CASE]")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
@@ -23,25 +22,28 @@ def status(ref: CaseOpt = None, json_: JsonOpt = False) -> None:
     from datetime import date
 
     from plea import states
-    from plea.campaign import case_status, headline, headline_text, list_responses, status_dict, statuses
-    from plea.cases import get_case, list_cases
+    from plea.status import headline, headline_text, open_cases, status_dict, statuses
 
     today = date.today()
     db = open_db()
-    with db.read() as s:
-        if ref is None:
-            cases = list_cases(s)
-            per_case = statuses(s, cases, today)
+    if ref is None:  # every open case: plain rows, no ORM (start-up speed)
+        with db.read_rows() as conn:
+            cases = open_cases(conn)
+            per_case = statuses(conn, cases, today)
             summary = [{"case": c.ref, "name": c.name_latin, **headline(per_case[c.id or 0], today)} for c in cases]
-            if json_:
-                print_json(summary)
-                return
-            t = table("case", "name", "written to", "answered", "positive", "silent", "due")
-            for h in summary:
-                t.add_row(h["case"], h["name"], str(h["wrote_to"]), str(h["answered"]), str(h["positive"]),
-                          str(h["silent"]), str(h["due"]))
-            out().print(t)
+        if json_:
+            print_json(summary)
             return
+        t = table("case", "name", "written to", "answered", "positive", "silent", "due")
+        for h in summary:
+            t.add_row(h["case"], h["name"], str(h["wrote_to"]), str(h["answered"]), str(h["positive"]),
+                      str(h["silent"]), str(h["due"]))
+        out().print(t)
+        return
+    from plea.campaign import case_status, list_responses
+    from plea.cases import get_case
+
+    with db.read() as s:
         case = get_case(s, ref)
         rows = case_status(s, case, today)
         written = {r.state for r in rows}
@@ -69,7 +71,8 @@ def followups(ref: CaseOpt = None, json_: JsonOpt = False) -> None:
     """Letters due for a follow-up (sent, unanswered, older than the follow-up interval)."""
     from datetime import date
 
-    from plea.campaign import followup_days, followups as due, status_dict
+    from plea.campaign import followup_days, status_dict
+    from plea.campaign import followups as due
     from plea.cases import get_case, list_cases
 
     today = date.today()
@@ -115,44 +118,3 @@ def history(ref: Annotated[str, typer.Argument(help="Case reference.", metavar="
     for r in rows:
         t.add_row(r["at"][:19].replace("T", " "), r["actor"], r["what"])
     out().print(t)
-
-
-config_app = typer.Typer(help="Settings kept in the database.", no_args_is_help=True)
-SETTINGS = {"followup_days": "days after sending before a follow-up is due (default 21)", **MAIL_SETTINGS}
-SETTINGS["contact_max_age_days"] = ("days after which a mission's contact details count as unchecked "
-                                    "(default 365): `plea letters plan` warns about older ones")
-
-
-@config_app.command("set")
-def config_set(key: Annotated[str, typer.Argument(help=", ".join(SETTINGS))], value: str) -> None:
-    """Set a setting."""
-    from plea.campaign import set_setting
-    from plea.errors import InvalidInput
-
-    if key.endswith(".password") or key in MAIL_SETTINGS:
-        from plea.config import check_mail_setting
-
-        value = check_mail_setting(key, value)
-    if key not in SETTINGS:
-        raise InvalidInput(f"unknown setting {key!r}; settings: {', '.join(SETTINGS)}")
-    if key == "followup_days" and (not value.isdigit() or not 1 <= int(value) <= 365):
-        raise InvalidInput(f"followup_days: {value!r} is not a number of days from 1 to 365")
-    if key == "contact_max_age_days" and (not value.isdigit() or not 1 <= int(value) <= 36500):
-        raise InvalidInput(f"contact_max_age_days: {value!r} is not a number of days (at least 1)")
-    db = open_db()
-    with db.transaction() as s:
-        set_setting(s, key, value, actor=actor())
-    typer.echo(f"{key} = {value}")
-
-
-@config_app.command("get")
-def config_get(key: Annotated[str | None, typer.Argument(help="A setting (default: all).")] = None) -> None:
-    """Show settings."""
-    from plea.campaign import DEFAULT_FOLLOWUP_DAYS, get_setting
-
-    db = open_db()
-    defaults = {"followup_days": str(DEFAULT_FOLLOWUP_DAYS), **MAIL_DEFAULTS}
-    defaults["contact_max_age_days"] = "365"
-    with db.read() as s:
-        for k in [key] if key else list(SETTINGS):
-            typer.echo(f"{k} = {get_setting(s, k) or defaults.get(k, '')}")

@@ -24,7 +24,7 @@ def _code(value: str | None, what: str) -> str | None:
         return None
     from plea import states
 
-    return states.resolve(value, states.user_langs(), what=what)
+    return states.member_code(value) or states.resolve(value, states.user_langs(), what=what)
 
 
 @app.command("list")
@@ -38,11 +38,11 @@ def list_(
 ) -> None:
     """List missions, with state names from Babel."""
     from plea import states
-    from plea.embassies import closed_on, list_missions, mission_row
+    from plea.directory import closed_on, list_missions, mission_row
 
     db = open_db()
-    with db.read() as s:
-        missions = list_missions(s, host=_code(host, "host state"), sending=_code(sending, "sending state"),
+    with db.read_rows() as conn:  # plain rows, no ORM (start-up speed)
+        missions = list_missions(conn, host=_code(host, "host state"), sending=_code(sending, "sending state"),
                                  kind=kind, has=has)
     if json_:
         print_json([mission_row(m) for m in missions])

@@ -12,16 +12,19 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DatabaseError, OperationalError, ProgrammingError
-from sqlmodel import Session, create_engine
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 from plea.db import HEAD
 from plea.db.location import display_url, ensure_home, home, is_encrypted_file, sqlite_path
 from plea.errors import DatabaseProblem
+
 
 def busy_timeout_ms() -> int:
     """How long a command waits for another one holding the write lock."""
@@ -213,6 +216,8 @@ class Database:
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Session]:
         """One transaction for one command: committed at the end, rolled back on error."""
+        from sqlmodel import Session  # the ORM only for commands that use it (start-up speed)
+
         self._state["write"] = write
         try:
             with Session(self.engine, expire_on_commit=False) as session:
@@ -232,6 +237,19 @@ class Database:
 
     def read(self) -> Any:
         return self.transaction(write=False)
+
+    @contextmanager
+    def read_rows(self) -> Iterator[Connection]:
+        """A reading transaction on a Core connection, for queries on plea.db.tables: no ORM
+        session, no model classes (start-up speed). Same transaction and errors as read()."""
+        self._state["write"] = False
+        try:
+            with self.engine.connect() as conn, conn.begin():
+                yield conn
+        except OperationalError as exc:
+            raise self._problem(exc) from exc
+        except DatabaseError as exc:
+            raise self._problem(exc) from exc
 
     def close(self) -> None:
         self.engine.dispose()

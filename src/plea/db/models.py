@@ -12,18 +12,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-MISSION_KINDS = (
-    "embassy",
-    "high-commission",
-    "nunciature",
-    "consulate-general",
-    "consulate",
-    "honorary-consulate",
-    "permanent-mission",
-    "foreign-ministry",
-    "other",
-)
-RESIDENT_KINDS = ("embassy", "high-commission", "nunciature")
+from plea.directory import MISSION_KINDS, RESIDENT_KINDS  # noqa: F401  (defined where reading needs no models)
 
 
 class Mission(SQLModel, table=True):
