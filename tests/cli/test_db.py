@@ -94,3 +94,18 @@ def test_version(plea) -> None:
     from plea import __version__
 
     assert plea("--version").stdout.strip() == f"plea {__version__}"
+
+
+def test_usage_errors_exit_2_with_clicks_message() -> None:
+    """A mistyped command or option is a usage error (exit 2, click's message and a suggestion),
+    not an unexpected error; run as a real process, as a user types it."""
+    import subprocess
+    import sys
+
+    for args, expected in (
+        (["statu"], "No such command 'statu'. Did you mean 'status'?"),
+        (["status", "--bogus"], "No such option: --bogus"),
+    ):
+        r = subprocess.run([sys.executable, "-m", "plea", *args], capture_output=True, text=True)
+        assert r.returncode == 2, (args, r.stderr)
+        assert expected in r.stderr and "unexpected" not in r.stderr

@@ -117,10 +117,12 @@ class PleaGroup(TyperGroup):
         except (typer.Exit, typer.Abort):
             raise
         except Exception as exc:
-            if OPTIONS.debug or exc.__class__.__module__.startswith("click"):
+            # click's own errors (usage, unknown command) print themselves; Typer carries its own
+            # copy of click (typer._click), so both module names are matched
+            if OPTIONS.debug or "click" in (p.lstrip("_") for p in exc.__class__.__module__.split(".")):
                 raise
             typer.echo(
-                f"plea: error: unexpected {exc.__class__.__name__}. Nothing was committed. "
+                f"plea: error: unexpected {exc.__class__.__name__}. Its open transaction was rolled back. "
                 "Run again with --debug for details (the trace may contain personal data: "
                 "check it before sharing).",
                 err=True,
