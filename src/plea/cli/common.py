@@ -72,10 +72,9 @@ def actor() -> str:
     return current_actor(OPTIONS.actor)
 
 
-def out() -> Console:
-    from rich.console import Console
-
-    return Console(soft_wrap=False)
+def out() -> Output:
+    """Where results are printed (stdout)."""
+    return Output()
 
 
 def err() -> Console:
@@ -93,10 +92,64 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
-def table(*columns: str, title: str | None = None) -> Any:
-    from rich.table import Table
+def table(*columns: str, title: str | None = None) -> Table:
+    return Table(list(columns), title)
 
-    t = Table(title=title, show_lines=False, header_style="bold")
-    for c in columns:
-        t.add_column(c)
-    return t
+
+class Table:
+    """A result table: drawn with Rich on a terminal; as plain aligned columns, one row a line,
+    when stdout is a file or a pipe (greppable, and no Rich to load). Cells are plain text,
+    never markup: a name like "Olga [bold]" or "[/]" prints as it is."""
+
+    def __init__(self, columns: list[str], title: str | None = None) -> None:
+        self.columns = columns
+        self.title = title
+        self.rows: list[list[str]] = []
+        self.show_edge = True  # Rich's outer border
+
+    def add_row(self, *cells: Any) -> None:
+        self.rows.append(["" if c is None else str(c) for c in cells])
+
+    def plain(self) -> str:
+        rows = [self.columns, *([" ".join(c.split()) if c else "" for c in r] for r in self.rows)]
+        widths = [max(_width(r[i]) for r in rows if i < len(r)) for i in range(len(self.columns))]
+        lines = [self.title] if self.title else []
+        for r in rows:
+            cells = [c + " " * (widths[i] - _width(c)) for i, c in enumerate(r)]
+            lines.append("  ".join(cells).rstrip())
+        return "\n".join(lines)
+
+    def rich(self) -> Any:
+        from rich.table import Table as RichTable
+        from rich.text import Text
+
+        t = RichTable(title=self.title, show_lines=False, header_style="bold", show_edge=self.show_edge)
+        for i, c in enumerate(self.columns):
+            # the first column names the row (an id, a reference, a letter): never cut short
+            first = max((len(r[0]) for r in self.rows if r), default=0) if i == 0 else None
+            t.add_column(c, min_width=first)
+        for r in self.rows:
+            t.add_row(*(Text(c) for c in r))
+        return t
+
+
+def _width(text: str) -> int:
+    """Columns a text takes in a terminal (East Asian wide characters take two)."""
+    import unicodedata
+
+    if text.isascii():
+        return len(text)
+    return sum(
+        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text
+    )
+
+
+class Output:
+    def print(self, table: Table) -> None:
+        if sys.stdout.isatty():
+            from rich.console import Console
+
+            Console(soft_wrap=False).print(table.rich())
+        else:
+            typer.echo(table.plain())
+

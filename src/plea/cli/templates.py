@@ -23,9 +23,7 @@ def list_(json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = F
         return
     langs = sorted({lang for s in catalog.values() for lang in s.langs})
     t = table("letter", *langs)
-    # never "humanitarian-vi…": the name is what --letter takes
-    t.columns[0].min_width = max((len(s.name) for s in catalog.values()), default=0)
-    t.show_edge = False  # 3 letters × 12 languages fit 80 columns
+    t.show_edge = False  # 3 letters × 12 languages fit 80 columns on a terminal
     for spec in catalog.values():
         t.add_row(spec.name, *["✓" if lang in spec.langs else "·" for lang in langs])
     out().print(t)
