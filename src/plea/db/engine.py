@@ -219,6 +219,11 @@ class Database:
                 session.info["plea_file_key"] = self.file_key() if self.encrypted else None
                 try:
                     yield session
+                    if write:
+                        from plea.report.summary import refresh
+
+                        session.flush()
+                        refresh(session.connection())  # the report totals, in the same transaction
                     session.commit()
                 except BaseException:
                     session.rollback()
