@@ -11,6 +11,7 @@ import csv
 import random
 import sqlite3
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from plea.audit import current_head
 from plea.db.engine import Database, open_database
 from plea.db.models import OUTCOMES, Case, Letter, LetterEvent, Response
 from plea.report import summary
+from tests.pg_server import pg_server, pg_url  # noqa: F401  (fixtures)
 
 TODAY = date.today()
 
@@ -196,9 +198,15 @@ def assert_counted(db: Database) -> None:
             assert _plain(kept_doc) == _plain(counted)
 
 
-@pytest.fixture
-def db(db_file: Path) -> Database:
-    return _open(db_file)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest) -> Iterator[Database]:
+    """The database of this test's PLEA_HOME (the shipped embassies loaded), on each backend."""
+    if request.param == "sqlite":
+        database = _open(request.getfixturevalue("db_file"))
+    else:
+        database = open_database(request.getfixturevalue("pg_url"))
+    yield database
+    database.close()
 
 
 def test_bulk_inserts_are_counted_and_reported_alike(db: Database) -> None:
@@ -220,7 +228,7 @@ def test_bulk_inserts_are_counted_and_reported_alike(db: Database) -> None:
     assert refs
 
 
-def test_every_kind_of_write_keeps_the_totals(plea, db: Database, db_file: Path, tmp_path: Path) -> None:
+def test_every_kind_of_write_keeps_the_totals(plea, db: Database, tmp_path: Path) -> None:
     refs = _fill(db, seed=3)
     with db.read() as s:
         written = {
@@ -268,8 +276,8 @@ def test_every_kind_of_write_keeps_the_totals(plea, db: Database, db_file: Path,
             s.connection()
             .execute(
                 text(
-                    'SELECT l.mission_id FROM letter l JOIN "case" c ON c.id = l.case_id '
-                    "JOIN letter_event e ON e.letter_id = l.id WHERE c.ref = :ref AND e.status = 'sent' LIMIT 1"
+                    'SELECT l.mission_id FROM letter l JOIN "case" c ON c.id = l.case_id JOIN letter_event e '
+                    "ON e.letter_id = l.id WHERE c.ref = :ref AND e.status = 'sent' LIMIT 1"
                 ),
                 {"ref": ref},
             )
@@ -347,16 +355,13 @@ def test_every_kind_of_write_keeps_the_totals(plea, db: Database, db_file: Path,
     assert_counted(db)
 
 
-def test_a_write_from_outside_plea_is_counted_before_it_is_reported(
-    plea, db: Database, db_file: Path
-) -> None:
+def test_a_write_from_outside_plea_is_counted_before_it_is_reported(plea, db: Database) -> None:
     _fill(db, seed=4)
     with db.read() as s:
         before = report.build(s, all_cases=True)
-    raw = sqlite3.connect(db_file)  # not through plea: nothing recounts at commit
-    with raw:
-        raw.execute("UPDATE \"case\" SET status = 'archived' WHERE status = 'open'")
-    raw.close()
+    with db.engine.connect() as raw:  # not through Database.transaction: nothing recounts at commit
+        raw.execute(text("UPDATE \"case\" SET status = 'archived' WHERE status = 'open'"))
+        raw.commit()
     with db.read() as s:
         assert summary.dirty(s.connection())  # noted by the triggers
         after = report.build(s)  # counted from the letters, not from the stale totals
