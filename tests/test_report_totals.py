@@ -190,8 +190,11 @@ def assert_counted(db: Database) -> None:
         }
         assert kept == {k: n for k, n in totals.items() if n}
         head = current_head(s)
+        assert report._head(s) == head  # the report reads it without the ORM
         for all_cases in (False, True):
             kept_doc = report.build(s, all_cases=all_cases)
+            with db.engine.connect() as bare:  # a Core connection will do as well as a session
+                assert _plain(report.build(bare, all_cases=all_cases)) == _plain(kept_doc)
             counted = report._counted(
                 s, case_id=None, all_cases=all_cases, host=None, since=None, until=None, head=head
             )
@@ -376,6 +379,8 @@ def test_the_migration_counts_an_existing_database(tmp_path: Path) -> None:
 
     path = tmp_path / "filled.sqlite3"
     db = open_database(f"sqlite:///{path}", create=True)
+    with db.read() as s:
+        assert report._head(s) == current_head(s) == ("0" * 64, 0)  # no history yet
     with db.transaction() as s:
         load_shipped(s, actor="tester")
     _fill(db, seed=5)

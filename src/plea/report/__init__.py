@@ -20,12 +20,15 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
-from sqlmodel import Session
 
 from plea import states
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+    from sqlmodel import Session
 
 OUTCOME_ORDER = (
     "positive",
@@ -59,7 +62,7 @@ def _day(value: Any) -> date:
 
 
 def build(
-    session: Session,
+    session: Session | Connection,
     *,
     case_id: int | None = None,
     all_cases: bool = False,
@@ -68,24 +71,37 @@ def build(
     until: date | None = None,
 ) -> dict[str, Any]:
     """The report as one JSON-able document."""
-    from plea.audit import current_head
-
     filters = {"case_id": case_id, "all_cases": all_cases, "host": host, "since": since, "until": until}
     if case_id is None and not host and not since and not until and not _summary_pending(session):
-        return _assemble(
-            session, _kept_parts(session, all_cases=all_cases), head=current_head(session), **filters
-        )
-    return _counted(session, head=current_head(session), **filters)
+        return _assemble(session, _kept_parts(session, all_cases=all_cases), head=_head(session), **filters)
+    return _counted(session, head=_head(session), **filters)
 
 
-def _summary_pending(session: Session) -> bool:
+def _conn(session: Session | Connection) -> Connection:
+    """The connection under an ORM session, or the Core connection itself: a report only runs
+    SQL, so it can be built from either."""
+    from sqlalchemy.engine import Connection
+
+    return session if isinstance(session, Connection) else session.connection()
+
+
+def _head(session: Session | Connection) -> tuple[str, int]:
+    """The history chain's head and length, as plea.audit.current_head gives them (read here
+    with plain SQL: a report need not load the ORM models)."""
+    conn = _conn(session)
+    last = conn.execute(text("SELECT hash FROM event ORDER BY id DESC LIMIT 1")).scalar()
+    count = conn.execute(text("SELECT COUNT(*) FROM event")).scalar()
+    return last or "0" * 64, int(count or 0)  # plea.history.GENESIS before the first event
+
+
+def _summary_pending(session: Session | Connection) -> bool:
     """Whether a case is still noted for recounting (written from outside plea): then the kept
     totals are not to be trusted and the report counts from the letters."""
-    return session.connection().execute(text("SELECT 1 FROM report_dirty LIMIT 1")).first() is not None
+    return _conn(session).execute(text("SELECT 1 FROM report_dirty LIMIT 1")).first() is not None
 
 
 def _counted(
-    session: Session,
+    session: Session | Connection,
     *,
     case_id: int | None,
     all_cases: bool,
@@ -118,7 +134,7 @@ def _counted(
         f"WHERE {' AND '.join(where)} GROUP BY l.case_id, m.sending"
         + (f" HAVING {' AND '.join(having)}" if having else "")
     )
-    conn = session.connection()
+    conn = _conn(session)
     conn.execute(text("DROP TABLE IF EXISTS plea_report_appeal"))
     # keyed by (case, state): the joins below look appeals up instead of scanning them
     without_rowid = " WITHOUT ROWID" if conn.dialect.name == "sqlite" else ""
@@ -224,7 +240,7 @@ def _answers(conn: Any, params: dict[str, Any], until: date | None) -> dict[str,
 
 
 def _counted_parts(
-    session: Session, conn: Any, ans: dict[str, Any], filters: dict[str, Any]
+    session: Session | Connection, conn: Any, ans: dict[str, Any], filters: dict[str, Any]
 ) -> dict[str, Any]:
     """The report's parts from the appeals and answers counted in the temporary tables."""
     q = conn.execute
@@ -293,10 +309,10 @@ def _counted_parts(
     }
 
 
-def _kept_parts(session: Session, *, all_cases: bool) -> dict[str, Any]:
+def _kept_parts(session: Session | Connection, *, all_cases: bool) -> dict[str, Any]:
     """The report's parts from the totals kept by plea.report.summary: the open cases' (scope
     "open") or every case's."""
-    q = session.connection().execute
+    q = _conn(session).execute
     scope = "" if all_cases else "scope = 'open' AND "
     per_state: dict[str, dict[str, Any]] = {}
     outcomes: dict[str, dict[str, int]] = defaultdict(dict)
@@ -305,21 +321,20 @@ def _kept_parts(session: Session, *, all_cases: bool) -> dict[str, Any]:
     months: dict[str, dict[str, int]] = defaultdict(
         lambda: {"appeals": 0, "letters": 0, "answers": 0, "positive": 0}
     )
-    for dim, key, sub, n in q(
-        text(f"SELECT dim, key, sub, SUM(n) FROM report_total WHERE {scope}n <> 0 GROUP BY dim, key, sub")
-    ):
+    # summed over the scopes here: cheaper than a GROUP BY (which sorts)
+    for dim, key, sub, n in q(text(f"SELECT dim, key, sub, n FROM report_total WHERE {scope}n <> 0")).all():
         n = int(n)
         if dim == "state":
             if sub == "bounced":
                 bounced[key] += n
             else:
-                per_state.setdefault(key, {"appeals": 0, "letters": 0})[sub] = n
+                per_state.setdefault(key, {"appeals": 0, "letters": 0})[sub] += n
         elif dim == "outcome":
-            outcomes[key][sub] = n
+            outcomes[key][sub] = outcomes[key].get(sub, 0) + n
         elif dim == "days":
-            days[key][int(sub)] = n
+            days[key][int(sub)] = days[key].get(int(sub), 0) + n
         elif dim == "month":
-            months[key][sub] = n
+            months[key][sub] += n
     # the first sending per state: the first appeal in (state, first_sent) order that is in scope
     open_only = "" if all_cases else """ AND a.case_id IN (SELECT id FROM "case" WHERE status = 'open')"""
     for state, first in q(
@@ -360,7 +375,9 @@ def _kept_parts(session: Session, *, all_cases: bool) -> dict[str, Any]:
     }
 
 
-def _assemble(session: Session, parts: dict[str, Any], *, head: tuple[str, int], **filters: Any) -> dict:
+def _assemble(
+    session: Session | Connection, parts: dict[str, Any], *, head: tuple[str, int], **filters: Any
+) -> dict:
     """The report document from its parts, however they were counted."""
     until = filters["until"]
     state_rows = []
@@ -450,7 +467,9 @@ def _assemble(session: Session, parts: dict[str, Any], *, head: tuple[str, int],
     }
 
 
-def _unsolicited(session: Session, filters: dict[str, Any], appeals: str) -> list[dict[str, Any]]:
+def _unsolicited(
+    session: Session | Connection, filters: dict[str, Any], appeals: str
+) -> list[dict[str, Any]]:
     """Answers logged as unsolicited from a state the case never wrote to (no appeal in the
     table `appeals`)."""
     where = [
@@ -467,7 +486,7 @@ def _unsolicited(session: Session, filters: dict[str, Any], appeals: str) -> lis
         if filters[key]:
             where.append(f'r."on" {op} :{key}')
             p[key] = filters[key]
-    rows = session.connection().execute(
+    rows = _conn(session).execute(
         text(
             'SELECT c.ref, r.state, r."on", r.outcome FROM response r JOIN "case" c ON c.id = r.case_id '
             f'WHERE {" AND ".join(where)} ORDER BY r."on", r.id'

@@ -14,9 +14,9 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, bindparam, delete, insert, select, tuple_, update
 
@@ -30,9 +30,8 @@ CHUNK = 500  # cases recounted at a time
 Key = tuple[str, str, str, str]  # report_total's (scope, dim, key, sub)
 
 
-@dataclass(frozen=True)
-class Appeal:
-    """One case's letters to one state, as a report counts them."""
+class Appeal(NamedTuple):
+    """One case's letters to one state, as a report counts them (the columns of report_appeal)."""
 
     first_sent: date
     letters: int  # sendings
@@ -65,24 +64,36 @@ class Counted:
 
     def totals(self) -> Counter[Key]:
         """What this case adds to report_total."""
-        out: Counter[Key] = Counter()
-        s = self.status
+        out: dict[Key, int] = {}
         for state, a in self.appeals.items():
-            month = a.first_sent.isoformat()[:7]
-            out[(s, "state", state, "appeals")] += 1
-            out[(s, "state", state, "letters")] += a.letters
-            out[(s, "month", month, "appeals")] += 1
-            out[(s, "month", month, "letters")] += a.letters
-            if a.bounced:
-                out[(s, "state", state, "bounced")] += 1
-            if a.answered_on is not None:
-                answered = a.answered_on.isoformat()[:7]
-                out[(s, "outcome", state, a.outcome or "")] += 1
-                out[(s, "days", state, str(a.days))] += 1
-                out[(s, "month", answered, "answers")] += 1
-                if a.outcome == "positive":
-                    out[(s, "month", answered, "positive")] += 1
-        return out
+            _count(out, self.status, state, a, 1)
+        return Counter(out)
+
+
+def _count(out: dict[Key, int], s: str, state: str, a: Appeal, sign: int) -> None:
+    """Add (sign 1) or take away (sign -1) one appeal's part of report_total."""
+    month = str(a.first_sent)[:7]
+    for k, n in (
+        ((s, "state", state, "appeals"), 1),
+        ((s, "state", state, "letters"), a.letters),
+        ((s, "month", month, "appeals"), 1),
+        ((s, "month", month, "letters"), a.letters),
+    ):
+        out[k] = out.get(k, 0) + sign * n
+    if a.bounced:
+        k = (s, "state", state, "bounced")
+        out[k] = out.get(k, 0) + sign
+    if a.answered_on is not None:
+        answered = str(a.answered_on)[:7]
+        keys = [
+            (s, "outcome", state, a.outcome or ""),
+            (s, "days", state, str(a.days)),
+            (s, "month", answered, "answers"),
+        ]
+        if a.outcome == "positive":
+            keys.append((s, "month", answered, "positive"))
+        for k in keys:
+            out[k] = out.get(k, 0) + sign
 
 
 def _chunks(ids: list[int]) -> Iterator[list[int]]:
@@ -108,7 +119,7 @@ def recount(conn: Any, case_ids: Iterable[int]) -> dict[int, Counted]:
             )
         )
         .where(et.letter_id.in_(letters), et.status.in_(("sent", "bounced")))
-    ):
+    ).all():
         if kind == "sent":
             sent.setdefault((cid, state), []).append(on)
         else:
@@ -116,10 +127,10 @@ def recount(conn: Any, case_ids: Iterable[int]) -> dict[int, Counted]:
     answers: dict[tuple[int, str], list[tuple[date, int, str]]] = {}
     for cid, state, on, rid, outcome in conn.execute(
         select(rt.case_id, rt.state, rt.on, rt.id, rt.outcome).where(rt.case_id.in_(ids))
-    ):
+    ).all():
         answers.setdefault((cid, state), []).append((on, rid, outcome))
     out = {cid: Counted(st, {}) for cid, st in status.items()}
-    for (cid, state), dates in sorted(sent.items()):
+    for (cid, state), dates in sent.items():
         if cid not in out:
             continue
         first = min(dates)
@@ -146,7 +157,7 @@ def stored(conn: Any, case_ids: Iterable[int]) -> dict[int, Counted]:
         select(
             a.case_id, a.state, a.first_sent, a.letters, a.bounced, a.answered_on, a.days, a.outcome
         ).where(a.case_id.in_(ids))
-    ):
+    ).all():
         out[cid].appeals[state] = Appeal(rest[0], rest[1], bool(rest[2]), *rest[3:])
     return out
 
@@ -164,38 +175,27 @@ def refresh(conn: Any) -> int:
     return len(ids)
 
 
+APPEAL_COLUMNS = ("case_id", "state", "first_sent", "letters", "bounced", "answered_on", "days", "outcome")
+
+
 def _store(conn: Any, old: dict[int, Counted], new: dict[int, Counted]) -> None:
-    change: Counter[Key] = Counter()
+    change: dict[Key, int] = {}
     gone: list[tuple[int, str]] = []
     fresh: list[dict[str, Any]] = []
     for cid in sorted(old.keys() | new.keys()):
         before = old.get(cid, Counted("", {}))
         after = new.get(cid, Counted("", {}))
-        change.update(after.totals())
-        change.subtract(before.totals())
+        moved = before.status != after.status  # archived or reopened: every appeal changes scope
         for state, appeal in before.appeals.items():
-            if after.appeals.get(state) != appeal:
-                gone.append((cid, state))
+            if moved or after.appeals.get(state) != appeal:
+                _count(change, before.status, state, appeal, -1)
+                if after.appeals.get(state) != appeal:
+                    gone.append((cid, state))
         for state, appeal in after.appeals.items():
-            if before.appeals.get(state) != appeal:
-                fresh.append(
-                    dict(
-                        zip(
-                            (
-                                "case_id",
-                                "state",
-                                "first_sent",
-                                "letters",
-                                "bounced",
-                                "answered_on",
-                                "days",
-                                "outcome",
-                            ),
-                            (cid, state, *astuple(appeal)),
-                            strict=True,
-                        )
-                    )
-                )
+            if moved or before.appeals.get(state) != appeal:
+                _count(change, after.status, state, appeal, 1)
+                if before.appeals.get(state) != appeal:
+                    fresh.append(dict(zip(APPEAL_COLUMNS, (cid, state, *appeal), strict=True)))
     for start in range(0, len(gone), 200):
         conn.execute(
             delete(APPEAL).where(tuple_(APPEAL.c.case_id, APPEAL.c.state).in_(gone[start : start + 200]))
