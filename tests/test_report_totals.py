@@ -391,6 +391,7 @@ def test_the_migration_counts_an_existing_database(tmp_path: Path) -> None:
         conn.execute(f"DROP TRIGGER {name}")
     for table in ("report_dirty", "report_appeal", "report_case", "report_total"):
         conn.execute(f"DROP TABLE {table}")
+    conn.execute("DROP INDEX ix_response_unsolicited")
     conn.execute("UPDATE alembic_version SET version_num = '0005'")
     conn.commit()
     conn.close()

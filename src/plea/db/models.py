@@ -167,7 +167,7 @@ class Response(SQLModel, table=True):
     summary: str = ""
     channel: str = Field(default="", max_length=16)
     attachments: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    unsolicited: bool = False
+    unsolicited: bool = Field(default=False, index=True)  # reports list the few unsolicited ones
     recorded_at: datetime
     actor: str = ""
 

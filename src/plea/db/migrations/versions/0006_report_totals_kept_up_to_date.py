@@ -1,5 +1,6 @@
 """Report totals kept up to date: report_appeal, report_case, report_total, and report_dirty
-filled by triggers with the cases whose sendings, bounces, answers or status change
+filled by triggers with the cases whose sendings, bounces, answers or status change; responses
+indexed by unsolicited
 
 Revision ID: 0006
 Revises: 0005
@@ -119,6 +120,9 @@ def upgrade() -> None:
     sa.Column('n', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('scope', 'dim', 'key', 'sub')
     )
+    with op.batch_alter_table('response', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_response_unsolicited'), ['unsolicited'], unique=False)
+
     if op.get_bind().dialect.name == "postgresql":
         for table, body in PG_FUNCTIONS.items():
             op.execute(f"CREATE FUNCTION report_dirty_{table}() RETURNS trigger LANGUAGE plpgsql AS $$ "
@@ -140,6 +144,9 @@ def downgrade() -> None:
     else:
         for name in SQLITE_TRIGGERS:
             op.execute(f"DROP TRIGGER {name}")
+    with op.batch_alter_table('response', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_response_unsolicited'))
+
     op.drop_table('report_total')
     op.drop_table('report_dirty')
     op.drop_table('report_case')
