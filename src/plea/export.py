@@ -139,6 +139,11 @@ SAFE: dict[str, set[str]] = {
         "letter_id",
         "response_id",
     },
+    # report figures kept up to date (plea.report.summary): counts, dates, codes and outcomes
+    "report_dirty": {"case_id"},
+    "report_appeal": {"case_id", "state", "first_sent", "letters", "bounced", "answered_on", "days", "outcome"},
+    "report_case": {"case_id", "status", "appeals", "letters", "answered", "positive", "median_days"},
+    "report_total": {"scope", "dim", "key", "sub", "n"},
 }
 # keys of history event data that hold ids, codes, dates and hashes (any other string is replaced)
 SAFE_EVENT_KEYS = {

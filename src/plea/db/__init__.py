@@ -4,4 +4,4 @@ HEAD is the newest migration; a test checks it against Alembic's own view so tha
 opening an up-to-date database never has to import Alembic (start-up speed).
 """
 
-HEAD = "0005"
+HEAD = "0006"

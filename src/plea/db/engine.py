@@ -224,6 +224,8 @@ class Database:
                 session.info["plea_file_key"] = self.file_key() if self.encrypted else None
                 try:
                     yield session
+                    if write:
+                        self._recount(session)
                     session.commit()
                 except BaseException:
                     session.rollback()
@@ -234,6 +236,17 @@ class Database:
             raise self._problem(exc) from exc
         finally:
             self._state["write"] = False
+
+    @staticmethod
+    def _recount(session: Session) -> None:
+        """Recount the cases this transaction changed for reports (plea.report.summary; triggers
+        noted them in report_dirty), in the same transaction."""
+        session.flush()
+        conn = session.connection()
+        if conn.execute(text("SELECT 1 FROM report_dirty LIMIT 1")).first() is not None:
+            from plea.report.summary import refresh
+
+            refresh(conn)
 
     def read(self) -> Any:
         return self.transaction(write=False)

@@ -32,6 +32,7 @@ def upgrade(engine: Engine, current: str | None, target: str = "head") -> None:
     from alembic import command
     from alembic.script import ScriptDirectory
 
+    from plea.db import HEAD
     from plea.errors import DatabaseProblem
 
     script = ScriptDirectory.from_config(alembic_config())
@@ -42,3 +43,7 @@ def upgrade(engine: Engine, current: str | None, target: str = "head") -> None:
         )
     with engine.begin() as conn:  # the engine's begin hook makes it BEGIN IMMEDIATE on SQLite
         command.upgrade(alembic_config(conn), target)
+        if target in ("head", HEAD):
+            from plea.report.summary import refresh
+
+            refresh(conn)  # count the cases a migration noted (0006: all of them) in the same transaction

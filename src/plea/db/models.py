@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, Date, Float, Index, Integer, String, Table, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from plea.directory import MISSION_KINDS, RESIDENT_KINDS  # noqa: F401  (defined where reading needs no models)
@@ -156,7 +156,7 @@ class Response(SQLModel, table=True):
     summary: str = ""
     channel: str = Field(default="", max_length=16)
     attachments: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    unsolicited: bool = False
+    unsolicited: bool = Field(default=False, index=True)  # reports list the few unsolicited ones
     recorded_at: datetime
     actor: str = ""
 
@@ -210,3 +210,61 @@ class InboundMessage(SQLModel, table=True):
     letter_id: int | None = Field(default=None, foreign_key="letter.id")
     response_id: int | None = Field(default=None, foreign_key="response.id")
     attachments: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+# -- report totals, kept up to date -------------------------------------------------------------
+# Reports over a million letters cannot recount them in under a second, so the counts they need
+# are kept: triggers (migration 0006) note in report_dirty every case whose sendings, bounces,
+# answers or status changed, and plea.report.summary recounts those cases at the end of the
+# same writing transaction, moving their old contribution out of report_total and the new one
+# in. The report counts from the letters instead whenever a case is still noted.
+# Core tables (no model classes: nothing loads them as objects, and classes cost start-up time).
+
+report_dirty = Table(
+    "report_dirty",
+    SQLModel.metadata,
+    Column("case_id", Integer, primary_key=True, autoincrement=False),
+)
+"""A case whose report figures must be recounted (noted by triggers)."""
+
+report_appeal = Table(
+    "report_appeal",
+    SQLModel.metadata,
+    Column("case_id", Integer, primary_key=True, autoincrement=False),
+    Column("state", String(2), primary_key=True),
+    Column("first_sent", Date, nullable=False),  # the first sending
+    Column("letters", Integer, nullable=False),  # sendings
+    Column("bounced", Boolean, nullable=False),  # a letter to the state bounced
+    Column("answered_on", Date),  # the first answer on or after the first sending
+    Column("days", Integer),  # from the first sending to it
+    Column("outcome", String(32)),  # the latest such answer's
+    Index("ix_report_appeal_state_first_sent", "state", "first_sent"),
+)
+"""One case's appeal to one state as counted for reports."""
+
+report_case = Table(
+    "report_case",
+    SQLModel.metadata,
+    Column("case_id", Integer, primary_key=True, autoincrement=False),
+    Column("status", String(16), nullable=False),  # the case status its appeals are counted under
+    Column("appeals", Integer, nullable=False),
+    Column("letters", Integer, nullable=False),
+    Column("answered", Integer, nullable=False),
+    Column("positive", Integer, nullable=False),
+    Column("median_days", Float),
+)
+"""One case's report row."""
+
+report_total = Table(
+    "report_total",
+    SQLModel.metadata,
+    Column("scope", String(16), primary_key=True),  # a case status
+    Column("dim", String(16), primary_key=True),
+    Column("key", String(32), primary_key=True),
+    Column("sub", String(32), primary_key=True),
+    Column("n", Integer, nullable=False),
+)
+"""A count over the appeals of the cases with one status (scope): dim "state" (key a state; sub
+appeals, letters or bounced), "outcome" (key a state, sub an outcome), "days" (key a state, sub
+the days to the first answer), "month" (key YYYY-MM; sub appeals and letters by the first
+sending, answers and positive by the first answer). Rows at zero are removed."""

@@ -8,9 +8,11 @@ Scope: the open cases (default), every case (`all_cases`), or one case; `host` k
 missions in that state; `since`/`until` keep appeals whose first sending falls in the range, and
 answers logged up to `until`. Reports name cases by reference only, never by name.
 
-Everything is aggregated in SQL: one pass builds the appeals in a temporary table, one more the
-answered appeals (first answer, days, latest outcome), and the rest reads them; only summaries
-reach Python, so a report over a million letters holds no million rows in memory.
+A report over the open cases or over all of them, without other filters, reads the totals kept
+up to date by plea.report.summary (a few thousand rows, whatever the number of letters). Any
+other report is counted from the letters, aggregated in SQL: one pass builds the appeals in a
+temporary table, one more the answered appeals (first answer, days, latest outcome), and the rest
+reads them; only summaries reach Python. Both ways give the same document (tests/test_report.py).
 """
 
 from __future__ import annotations
@@ -18,12 +20,15 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
-from sqlmodel import Session
 
 from plea import states
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+    from sqlmodel import Session
 
 OUTCOME_ORDER = (
     "positive",
@@ -57,7 +62,7 @@ def _day(value: Any) -> date:
 
 
 def build(
-    session: Session,
+    session: Session | Connection,
     *,
     case_id: int | None = None,
     all_cases: bool = False,
@@ -66,8 +71,46 @@ def build(
     until: date | None = None,
 ) -> dict[str, Any]:
     """The report as one JSON-able document."""
-    from plea.audit import current_head
+    filters = {"case_id": case_id, "all_cases": all_cases, "host": host, "since": since, "until": until}
+    if case_id is None and not host and not since and not until and not _summary_pending(session):
+        return _assemble(session, _kept_parts(session, all_cases=all_cases), head=_head(session), **filters)
+    return _counted(session, head=_head(session), **filters)
 
+
+def _conn(session: Session | Connection) -> Connection:
+    """The connection under an ORM session, or the Core connection itself: a report only runs
+    SQL, so it can be built from either."""
+    from sqlalchemy.engine import Connection
+
+    return session if isinstance(session, Connection) else session.connection()
+
+
+def _head(session: Session | Connection) -> tuple[str, int]:
+    """The history chain's head and length, as plea.audit.current_head gives them (read here
+    with plain SQL: a report need not load the ORM models)."""
+    conn = _conn(session)
+    last = conn.execute(text("SELECT hash FROM event ORDER BY id DESC LIMIT 1")).scalar()
+    count = conn.execute(text("SELECT COUNT(*) FROM event")).scalar()
+    return last or "0" * 64, int(count or 0)  # plea.history.GENESIS before the first event
+
+
+def _summary_pending(session: Session | Connection) -> bool:
+    """Whether a case is still noted for recounting (written from outside plea): then the kept
+    totals are not to be trusted and the report counts from the letters."""
+    return _conn(session).execute(text("SELECT 1 FROM report_dirty LIMIT 1")).first() is not None
+
+
+def _counted(
+    session: Session | Connection,
+    *,
+    case_id: int | None,
+    all_cases: bool,
+    host: str | None,
+    since: date | None,
+    until: date | None,
+    head: tuple[str, int],
+) -> dict[str, Any]:
+    """The report counted from the letters (any filters)."""
     params: dict[str, Any] = {}
     where = ["le.status = 'sent'"]
     if case_id is not None:
@@ -91,7 +134,7 @@ def build(
         f"WHERE {' AND '.join(where)} GROUP BY l.case_id, m.sending"
         + (f" HAVING {' AND '.join(having)}" if having else "")
     )
-    conn = session.connection()
+    conn = _conn(session)
     conn.execute(text("DROP TABLE IF EXISTS plea_report_appeal"))
     # keyed by (case, state): the joins below look appeals up instead of scanning them
     without_rowid = " WITHOUT ROWID" if conn.dialect.name == "sqlite" else ""
@@ -105,32 +148,15 @@ def build(
     conn.execute(
         text(f"INSERT INTO plea_report_appeal (case_id, state, first_sent, letters) {appeal_sql}"), params
     )
+    filters = {"case_id": case_id, "all_cases": all_cases, "host": host, "since": since, "until": until}
     try:
-        return _aggregate(
-            session,
-            conn,
-            params,
-            case_id=case_id,
-            all_cases=all_cases,
-            host=host,
-            since=since,
-            until=until,
-            head=current_head(session),
-        )
+        ans = _answers(conn, params, until)
+        try:
+            return _assemble(session, _counted_parts(session, conn, ans, filters), head=head, **filters)
+        finally:
+            conn.execute(text("DROP TABLE IF EXISTS plea_report_answer"))
     finally:
         conn.execute(text("DROP TABLE IF EXISTS plea_report_appeal"))
-
-
-def _aggregate(
-    session: Session, conn: Any, params: dict[str, Any], *, head: tuple[str, int], **filters: Any
-) -> dict:
-    q = conn.execute
-    until = filters["until"]
-    ans = _answers(conn, params, until)
-    try:
-        return _tables(session, conn, params, ans, head=head, **filters)
-    finally:
-        q(text("DROP TABLE IF EXISTS plea_report_answer"))
 
 
 def _hist_median(hist: dict[int, int]) -> float | None:
@@ -213,17 +239,11 @@ def _answers(conn: Any, params: dict[str, Any], until: date | None) -> dict[str,
     return out
 
 
-def _tables(
-    session: Session,
-    conn: Any,
-    params: dict[str, Any],
-    ans: dict[str, Any],
-    *,
-    head: tuple[str, int],
-    **filters: Any,
-) -> dict:
+def _counted_parts(
+    session: Session | Connection, conn: Any, ans: dict[str, Any], filters: dict[str, Any]
+) -> dict[str, Any]:
+    """The report's parts from the appeals and answers counted in the temporary tables."""
     q = conn.execute
-    until = filters["until"]
     per_state = {
         row[0]: {"appeals": int(row[1]), "letters": int(row[2]), "first_sent": _day(row[3])}
         for row in q(
@@ -236,12 +256,19 @@ def _tables(
         row[0]: {"appeals": int(row[1]), "letters": int(row[2])}
         for row in q(text("SELECT case_id, COUNT(*), SUM(letters) FROM plea_report_appeal GROUP BY case_id"))
     }
-    by_day = [
-        (_day(d), int(n), int(lt))
-        for d, n, lt in q(
-            text("SELECT first_sent, COUNT(*), SUM(letters) FROM plea_report_appeal GROUP BY first_sent")
-        )
-    ]
+    months: dict[str, dict[str, int]] = defaultdict(
+        lambda: {"appeals": 0, "letters": 0, "answers": 0, "positive": 0}
+    )
+    for d, n, lt in q(
+        text("SELECT first_sent, COUNT(*), SUM(letters) FROM plea_report_appeal GROUP BY first_sent")
+    ):
+        m = months[_day(d).isoformat()[:7]]
+        m["appeals"] += int(n)
+        m["letters"] += int(lt)
+    for d, n, pos in ans["by_day"]:
+        m = months[d.isoformat()[:7]]
+        m["answers"] += n
+        m["positive"] += pos
     bounced = {
         (cid, st)
         for cid, st in q(
@@ -253,14 +280,109 @@ def _tables(
             )
         )
     }
-    refs = dict(q(text('SELECT id, ref FROM "case"')).all()) if per_case else {}
-
-    state_rows = []
     bounced_by_state: dict[str, int] = defaultdict(int)
     for _cid, st in bounced:
         bounced_by_state[st] += 1
-    for st, s in per_state.items():
-        outcomes = dict(sorted(ans["outcomes"].get(st, {}).items()))
+    refs = dict(q(text('SELECT id, ref FROM "case"')).all()) if per_case else {}
+    cases = []
+    for cid, c in per_case.items():
+        got = ans["cases"].get(cid, {"answered": 0, "positive": 0, "median": []})
+        cases.append(
+            {
+                "case": refs.get(cid, str(cid)),
+                "appeals": c["appeals"],
+                "letters": c["letters"],
+                "answered": got["answered"],
+                "positive": got["positive"],
+                "median_days": _median(got["median"]),
+            }
+        )
+    return {
+        "states": per_state,
+        "outcomes": ans["outcomes"],
+        "days": ans["days"],
+        "bounced": bounced_by_state,
+        "cases": cases,
+        "months": months,
+        "case_ref": refs.get(filters["case_id"]) if filters["case_id"] is not None else None,
+        "unsolicited": _unsolicited(session, filters, "plea_report_appeal"),
+    }
+
+
+def _kept_parts(session: Session | Connection, *, all_cases: bool) -> dict[str, Any]:
+    """The report's parts from the totals kept by plea.report.summary: the open cases' (scope
+    "open") or every case's."""
+    q = _conn(session).execute
+    scope = "" if all_cases else "scope = 'open' AND "
+    per_state: dict[str, dict[str, Any]] = {}
+    outcomes: dict[str, dict[str, int]] = defaultdict(dict)
+    days: dict[str, dict[int, int]] = defaultdict(dict)
+    bounced: dict[str, int] = defaultdict(int)
+    months: dict[str, dict[str, int]] = defaultdict(
+        lambda: {"appeals": 0, "letters": 0, "answers": 0, "positive": 0}
+    )
+    # summed over the scopes here: cheaper than a GROUP BY (which sorts)
+    for dim, key, sub, n in q(text(f"SELECT dim, key, sub, n FROM report_total WHERE {scope}n <> 0")).all():
+        n = int(n)
+        if dim == "state":
+            if sub == "bounced":
+                bounced[key] += n
+            else:
+                per_state.setdefault(key, {"appeals": 0, "letters": 0})[sub] += n
+        elif dim == "outcome":
+            outcomes[key][sub] = outcomes[key].get(sub, 0) + n
+        elif dim == "days":
+            days[key][int(sub)] = days[key].get(int(sub), 0) + n
+        elif dim == "month":
+            months[key][sub] += n
+    # the first sending per state: the first appeal in (state, first_sent) order that is in scope
+    open_only = "" if all_cases else """ AND a.case_id IN (SELECT id FROM "case" WHERE status = 'open')"""
+    for state, first in q(
+        text(
+            "SELECT t.key, (SELECT a.first_sent FROM report_appeal a WHERE a.state = t.key"
+            f"{open_only} ORDER BY a.first_sent LIMIT 1) FROM report_total t "
+            f"WHERE {scope}t.dim = 'state' AND t.sub = 'appeals'"
+        )
+    ):
+        per_state[state]["first_sent"] = _day(first)
+    cases = [
+        {
+            "case": ref,
+            "appeals": int(appeals),
+            "letters": int(letters),
+            "answered": int(answered),
+            "positive": int(positive),
+            "median_days": None if median is None else float(median),
+        }
+        for ref, appeals, letters, answered, positive, median in q(
+            text(
+                "SELECT c.ref, r.appeals, r.letters, r.answered, r.positive, r.median_days "
+                'FROM report_case r JOIN "case" c ON c.id = r.case_id'
+                + ("" if all_cases else " WHERE c.status = 'open'")
+            )
+        )
+    ]
+    filters = {"case_id": None, "all_cases": all_cases, "since": None, "until": None}
+    return {
+        "states": dict(sorted(per_state.items())),
+        "outcomes": outcomes,
+        "days": days,
+        "bounced": bounced,
+        "cases": cases,
+        "months": months,
+        "case_ref": None,
+        "unsolicited": _unsolicited(session, filters, "report_appeal"),
+    }
+
+
+def _assemble(
+    session: Session | Connection, parts: dict[str, Any], *, head: tuple[str, int], **filters: Any
+) -> dict:
+    """The report document from its parts, however they were counted."""
+    until = filters["until"]
+    state_rows = []
+    for st, s in parts["states"].items():
+        outcomes = dict(sorted(parts["outcomes"].get(st, {}).items()))
         answered = sum(outcomes.values())
         state_rows.append(
             {
@@ -270,43 +392,29 @@ def _tables(
                 "letters": s["letters"],
                 "answered": answered,
                 "response_rate": _rate(answered, s["appeals"]),
-                "median_days": _hist_median(ans["days"].get(st, {})),
+                "median_days": _hist_median(parts["days"].get(st, {})),
                 "outcomes": outcomes,
                 "best_outcome": _best(outcomes),
-                "bounced": bounced_by_state.get(st, 0),
+                "bounced": parts["bounced"].get(st, 0),
                 "first_sent": s["first_sent"].isoformat(),
             }
         )
     state_rows.sort(key=lambda r: (-(r["response_rate"] or 0), -r["cases"], r["name"]))
 
-    case_rows = []
-    for cid, c in per_case.items():
-        got = ans["cases"].get(cid, {"answered": 0, "positive": 0, "median": []})
-        case_rows.append(
-            {
-                "case": refs.get(cid, str(cid)),
-                "states": c["appeals"],
-                "letters": c["letters"],
-                "answered": got["answered"],
-                "response_rate": _rate(got["answered"], c["appeals"]),
-                "positive": got["positive"],
-                "median_days": _median(got["median"]),
-            }
-        )
+    case_rows = [
+        {
+            "case": c["case"],
+            "states": c["appeals"],
+            "letters": c["letters"],
+            "answered": c["answered"],
+            "response_rate": _rate(c["answered"], c["appeals"]),
+            "positive": c["positive"],
+            "median_days": c["median_days"],
+        }
+        for c in parts["cases"]
+    ]
     case_rows.sort(key=lambda r: r["case"])
-
-    months: dict[str, dict[str, int]] = defaultdict(
-        lambda: {"appeals": 0, "letters": 0, "answers": 0, "positive": 0}
-    )
-    for d, n, lt in by_day:
-        m = months[d.isoformat()[:7]]
-        m["appeals"] += n
-        m["letters"] += lt
-    for d, n, pos in ans["by_day"]:
-        m = months[d.isoformat()[:7]]
-        m["answers"] += n
-        m["positive"] += pos
-    month_rows = [{"month": k, **v} for k, v in sorted(months.items())]
+    month_rows = [{"month": k, **v} for k, v in sorted(parts["months"].items())]
 
     never = sorted(
         (
@@ -317,31 +425,32 @@ def _tables(
         key=lambda r: (-r["cases"], r["name"]),
     )
 
-    unsolicited = _unsolicited(session, params, filters)
+    unsolicited = parts["unsolicited"]
+    per_state = parts["states"]
     appeals = sum(s["appeals"] for s in per_state.values())
     all_days: dict[int, int] = defaultdict(int)
-    for hist in ans["days"].values():
+    for hist in parts["days"].values():
         for d, n in hist.items():
             all_days[d] += n
-    answered_total = sum(n for _d, n, _p in ans["by_day"])
+    answered_total = sum(m["answers"] for m in parts["months"].values())
     totals = {
-        "cases": len(per_case),
+        "cases": len(case_rows),
         "states_written": len(per_state),
         "appeals": appeals,
         "letters": sum(s["letters"] for s in per_state.values()),
         "answered": answered_total,
         "response_rate": _rate(answered_total, appeals),
         "median_days": _hist_median(all_days),
-        "positive": sum(p for _d, _n, p in ans["by_day"]),
+        "positive": sum(m["positive"] for m in parts["months"].values()),
         "states_answered": sum(1 for r in state_rows if r["answered"]),
         "states_never_answered": len(never),
-        "bounced": len(bounced),
+        "bounced": sum(parts["bounced"].values()),
         "unsolicited": len(unsolicited),
     }
     return {
         "generated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "filters": {
-            "case": refs.get(filters["case_id"]) if filters["case_id"] is not None else None,
+            "case": parts["case_ref"],
             "cases": "one" if filters["case_id"] is not None else ("all" if filters["all_cases"] else "open"),
             "host": filters["host"],
             "since": filters["since"].isoformat() if filters["since"] else None,
@@ -358,9 +467,13 @@ def _tables(
     }
 
 
-def _unsolicited(session: Session, params: dict[str, Any], filters: dict[str, Any]) -> list[dict[str, Any]]:
+def _unsolicited(
+    session: Session | Connection, filters: dict[str, Any], appeals: str
+) -> list[dict[str, Any]]:
+    """Answers logged as unsolicited from a state the case never wrote to (no appeal in the
+    table `appeals`)."""
     where = [
-        "NOT EXISTS (SELECT 1 FROM plea_report_appeal a WHERE a.case_id = r.case_id AND a.state = r.state)",
+        f"NOT EXISTS (SELECT 1 FROM {appeals} a WHERE a.case_id = r.case_id AND a.state = r.state)",
         "r.unsolicited = :yes",
     ]
     p = {"yes": True}
@@ -373,7 +486,7 @@ def _unsolicited(session: Session, params: dict[str, Any], filters: dict[str, An
         if filters[key]:
             where.append(f'r."on" {op} :{key}')
             p[key] = filters[key]
-    rows = session.connection().execute(
+    rows = _conn(session).execute(
         text(
             'SELECT c.ref, r.state, r."on", r.outcome FROM response r JOIN "case" c ON c.id = r.case_id '
             f'WHERE {" AND ".join(where)} ORDER BY r."on", r.id'
