@@ -71,13 +71,14 @@ def report(
     from plea.report import build
 
     db = open_db()
-    with db.read() as s:
-        case_id = None
-        if ref:
+    if ref:
+        with db.read() as s:
             from plea.cases import get_case
 
-            case_id = get_case(s, ref).id
-        data = build(s, case_id=case_id, all_cases=all_, host=host_code, since=since_day, until=until_day)
+            data = build(s, case_id=get_case(s, ref).id, host=host_code, since=since_day, until=until_day)
+    else:  # plain rows: no ORM models to load (start-up speed)
+        with db.read_rows() as conn:
+            data = build(conn, all_cases=all_, host=host_code, since=since_day, until=until_day)
     head = f"history head: {data['history_head']} ({data['history_events']} events)"
     if fmt == "table":
         if out_file is not None:
