@@ -81,6 +81,11 @@ def test_status_loads_no_orm_nor_heavy_module(plea, campaign: str) -> None:
     assert (summary["case"], summary["wrote_to"], summary["answered"], summary["due"]) == (campaign, 2, 1, 1)
     assert loaded_running("status") == []
     assert loaded_running("status", "--json") == []
+    # one case too, by reference or by number
+    one = json.loads(plea("status", campaign, "--json").stdout)
+    assert one["headline"]["answered"] == 1 and {s["state"] for s in one["states"]} == {"FR", "DE"}
+    assert loaded_running("status", campaign) == []
+    assert loaded_running("status", str(int(campaign.rsplit("-", 1)[1])), "--json") == []
 
 
 def test_embassies_list_loads_no_orm_nor_heavy_module(db_file: Path) -> None:

@@ -141,16 +141,11 @@ def create_case(session: Session, values: dict[str, Any], *, actor: str, today: 
 
 
 def get_case(session: Session, ref: str) -> Case:
-    ref_u = ref.strip().upper()
-    case = session.exec(select(Case).where(Case.ref == ref_u)).first()
-    if case is None and ref_u.isdigit():
-        case = session.exec(select(Case).where(col(Case.ref).endswith(f"-{int(ref_u):04d}"))).first()
-    if case is None:
-        refs = list(session.exec(select(Case.ref)))
-        from difflib import get_close_matches
+    """A case by its reference or its number (NotFound with the closest references)."""
+    from plea.status import find_case
 
-        close = get_close_matches(ref_u, refs, n=3)
-        raise NotFound(f"no case {ref!r}", hint=f"did you mean {' or '.join(close)}?" if close else "list cases with `plea cases list`")
+    case = session.get(Case, find_case(session.connection(), ref).id)
+    assert case is not None  # found by find_case in this same transaction
     return case
 
 

@@ -112,6 +112,33 @@ def open_cases(conn: Any) -> list[Any]:
                              .where(c.status == "open").order_by(c.ref)))
 
 
+def find_case(conn: Any, ref: str) -> Any:
+    """One case as a row (id, ref, name_latin, followup_days) by its reference (or its number),
+    with the same error and suggestions as plea.cases.get_case."""
+    c = T.case.c
+    columns = (c.id, c.ref, c.name_latin, c.followup_days)
+    ref_u = ref.strip().upper()
+    row = conn.execute(select(*columns).where(c.ref == ref_u)).first()
+    if row is None and ref_u.isdigit():
+        row = conn.execute(select(*columns).where(c.ref.endswith(f"-{int(ref_u):04d}")).limit(1)).first()
+    if row is None:
+        from difflib import get_close_matches
+
+        from plea.errors import NotFound
+
+        close = get_close_matches(ref_u, [r for (r,) in conn.execute(select(c.ref))], n=3)
+        raise NotFound(f"no case {ref!r}",
+                       hint=f"did you mean {' or '.join(close)}?" if close else "list cases with `plea cases list`")
+    return row
+
+
+def case_responses(conn: Any, case_id: int) -> list[Any]:
+    """A case's responses as rows (state, on, outcome), in the order they were logged."""
+    r = T.response.c
+    return list(conn.execute(select(r.state, r.on, r.outcome).where(r.case_id == case_id)
+                             .order_by(r.on, r.id)))
+
+
 def headline(rows: list[StateStatus], today: date, *, unsolicited: int = 0) -> dict[str, int]:
     un = states.un_members()
     return {

@@ -40,14 +40,13 @@ def status(ref: CaseOpt = None, json_: JsonOpt = False) -> None:
                       str(h["silent"]), str(h["due"]))
         out().print(t)
         return
-    from plea.campaign import case_status, list_responses
-    from plea.cases import get_case
+    from plea.status import case_responses, find_case
 
-    with db.read() as s:
-        case = get_case(s, ref)
-        rows = case_status(s, case, today)
+    with db.read_rows() as conn:  # plain rows, no ORM (start-up speed)
+        case = find_case(conn, ref)
+        rows = statuses(conn, [case], today)[case.id]
         written = {r.state for r in rows}
-        unsolicited = [r for r, _ in list_responses(s, case) if r.state not in written]
+        unsolicited = [r for r in case_responses(conn, case.id) if r.state not in written]
         h = headline(rows, today, unsolicited=len(unsolicited))
         data = [status_dict(r, today) for r in rows]
     if json_:
