@@ -67,7 +67,10 @@ def main() -> int:
     letters = args.cases * args.states
     print(f"database: {args.cases:,} cases x {args.states} states = {letters:,} letters, "
           f"{db.stat().st_size / 1e6:.0f} MB ({db})")
-    env = {**os.environ, "PLEA_HOME": str(work), "COLUMNS": "120"}
+    # as installed, from cached bytecode: this machine sets PYTHONDONTWRITEBYTECODE, which would
+    # make every run compile plea's modules (see bench/startup.py); cached by the warm-up runs
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env |= {"PLEA_HOME": str(work), "COLUMNS": "120", "PYTHONPYCACHEPREFIX": str(work / "pycache")}
     env.pop("PLEA_DATABASE_URL", None)
     plea = [sys.executable, "-m", "plea"]
     case = f"PLEA-2026-{args.cases // 2:04d}"
