@@ -416,7 +416,7 @@ class FastRenderer:
         self.root = root
         self.base = letters_root(root)
         self.staged: dict[str, Staged | None] = {}
-        self.case_texts = _Cache(64)
+        self.case_texts = _Cache(256)  # a batch check renders one letter per client and language first: kept
         self.fallbacks = 0
 
     def _staged(self, lang: str) -> Staged | None:
