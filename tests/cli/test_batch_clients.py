@@ -7,13 +7,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sqlite3
 from datetime import date
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from tests.dbcheck import rows
 
 YEAR = date.today().year
 HEADER = (
@@ -27,11 +28,6 @@ ROWS = [
     "Olga Ivanova;;Russia;;TR;at-liberty;;;Fled after a search.;;;\n",
     "José Álvarez;;RU;1990-01-01;US;in-transit;;;Deserted.;;Jane Counsel;\n",
 ]
-
-
-def rows(db: Path, sql: str, *args: object) -> list[tuple]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql, args).fetchall()
 
 
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 import stat
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
+from tests.dbcheck import rows as q
+
 TODAY = date.today()
-
-
-def q(path: Path, sql: str, *args: object) -> list[tuple]:
-    with sqlite3.connect(path) as conn:
-        return conn.execute(sql, args).fetchall()
 
 
 def day(n: int) -> str:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import mailbox
-import sqlite3
 import stat
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.dbcheck import rows as q
 from tests.mail_peers import EMAIL, DovecotPeer, SmtpPeer, clear_mail_env, dovecot_binary, make_case
 
 pytest.importorskip("aiosmtpd")
@@ -28,11 +28,6 @@ REPLIES = [
     "reply_inline_forward.eml",
     "unrelated.eml",
 ]
-
-
-def q(path: Path, sql: str, *args: object) -> list[tuple]:
-    with sqlite3.connect(path) as conn:
-        return conn.execute(sql, args).fetchall()
 
 
 @pytest.fixture(autouse=True)
