@@ -43,12 +43,18 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     chosen = metafunc.config.getoption("backend")
     names = [n for n in BACKENDS if chosen in ("both", n)]
     if metafunc.definition.get_closest_marker("sqlite_only"):
-        if "sqlite" not in names:
-            names, marks = ["sqlite"], [pytest.mark.skip(reason="a SQLite-only test; --backend postgresql")]
-            metafunc.parametrize("backend", [pytest.param("sqlite", marks=marks, id="sqlite")], indirect=True)
-            return
-        names = ["sqlite"]
+        names = ["sqlite"]  # deselected below with --backend postgresql
     metafunc.parametrize("backend", names, ids=names, indirect=True)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """--backend postgresql leaves out the SQLite-only tests."""
+    if config.getoption("backend") != "postgresql":
+        return
+    dropped = [i for i in items if i.get_closest_marker("sqlite_only")]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [i for i in items if not i.get_closest_marker("sqlite_only")]
 
 
 @pytest.fixture(autouse=True)
@@ -182,27 +188,36 @@ def empty_db(
 
 
 @pytest.fixture
-def clone_db(backend: str, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
-    """clone_db(home) → a further database with the shipped embassies for a plea run with
-    PLEA_HOME=home (SQLite: home/plea.sqlite3; PostgreSQL: a new database), dropped afterwards.
-    Pass `PleaDB.env(home)` to the subprocess."""
+def clone_db(backend: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """clone_db(home) → a further database for plea runs with PLEA_HOME=home (SQLite:
+    home/plea.sqlite3; PostgreSQL: a new database, dropped afterwards): with the shipped
+    embassies, a copy of `source`, or with `empty=True` nothing. Give a subprocess
+    `PleaDB.env(home)`; `use=True` points this test's own plea runs at it."""
     made: list[str] = []
 
-    def clone(home: Path, source: PleaDB | None = None) -> PleaDB:
+    def clone(home: Path, source: PleaDB | None = None, *, empty: bool = False, use: bool = False) -> PleaDB:
         if backend == "sqlite":
-            src = source.path if source is not None else request.getfixturevalue("_initialised")
-            target = copy_initialised(src, home / "plea.sqlite3")
-            return PleaDB("sqlite", f"sqlite:///{target}", target)
-        server = request.getfixturevalue("pg_server")
-        template = source.url.rsplit("/", 1)[1] if source is not None else None
-        url = server.create_database(initialised=True, template=template)
-        made.append(url)
-        return PleaDB("postgresql", url)
+            target = home / "plea.sqlite3"
+            if not empty:
+                copy_initialised(source.path if source else request.getfixturevalue("_initialised"), target)
+            db = PleaDB("sqlite", f"sqlite:///{target}", target)
+        else:
+            server = request.getfixturevalue("pg_server")
+            template = source.url.rsplit("/", 1)[1] if source is not None else None
+            db = PleaDB("postgresql", server.create_database(initialised=not empty, template=template))
+            made.append(db.url)
+        if use:
+            monkeypatch.setenv("PLEA_HOME", str(home))
+            if not db.is_sqlite:
+                monkeypatch.setenv("PLEA_DATABASE_URL", db.url)
+        return db
 
     yield clone
     if made:
+        from plea.cli.common import close_all
         from tests.dbcheck import dispose
 
+        close_all()
         dispose()
         server = request.getfixturevalue("pg_server")
         for url in made:

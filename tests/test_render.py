@@ -307,10 +307,10 @@ fuzz_text = st.lists(st.one_of(st.text(max_size=20), st.sampled_from(SPECIAL)), 
 
 
 @pytest.fixture
-def fuzz_db(tmp_path: Path):
+def fuzz_db(empty_db):
     from plea.db.engine import open_database
 
-    db = open_database("sqlite:///" + str(tmp_path / "fuzz.sqlite3"), create=True)
+    db = open_database(empty_db.url, create=True)
     yield db
     db.close()
 

@@ -123,7 +123,7 @@ def test_plan_line_folders_manifest_and_records(
     from plea.db.engine import open_database
     from plea.history import verify
 
-    db = open_database(f"sqlite:///{db_file}")
+    db = open_database(db_file.url)
     with db.read() as s:
         checked, problem = verify(s)
     db.close()
