@@ -111,11 +111,10 @@ def copy_initialised(initialised: Path, target: Path) -> Path:
 def pg_server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """One throwaway PostgreSQL server for the session (the postgresql variants are skipped, with the
     reason, if none can run here)."""
+    import os
     import subprocess
 
     from tests.pg_server import PostgresServer, why_unavailable
-
-    import os
 
     # CI sets PLEA_TEST_POSTGRESQL=required: there a missing server fails instead of skipping
     give_up = pytest.fail if os.environ.get("PLEA_TEST_POSTGRESQL") == "required" else pytest.skip

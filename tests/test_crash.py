@@ -46,7 +46,8 @@ def snapshot(db: PleaDB, out: Path | None, home: Path, tmp: Path) -> dict[str, o
                 data.pop("sha256", None)
                 d["data"] = data
                 # row ids are volatile (a killed transaction's ids are not reused on PostgreSQL)
-                d["subject"] = re.sub(r"^(letter|response|outbox|message|case):\d+$", r"\1:<id>", d["subject"])
+                d["subject"] = re.sub(r"^(letter|response|outbox|message|case):\d+$", r"\1:<id>",
+                                      d["subject"])
             text = json.dumps(d, sort_keys=True, default=str, ensure_ascii=False)
             found.append(text.replace(str(home), "<home>").replace(str(tmp), "<tmp>"))
         state[table] = sorted(found)
@@ -68,7 +69,8 @@ def env_for(home: Path) -> dict[str, str]:
 
 
 def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(plea_cmd(home, *args), env=env_for(home), capture_output=True, text=True, timeout=300)
+    env = env_for(home)
+    return subprocess.run(plea_cmd(home, *args), env=env, capture_output=True, text=True, timeout=300)
 
 
 def check_after_kill(home: Path, out: Path | None) -> None:

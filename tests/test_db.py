@@ -101,9 +101,9 @@ def test_locked_database_is_reported(empty_db: PleaDB) -> None:
         holder = sqlite3.connect(empty_db.path, isolation_level=None)
         holder.execute("BEGIN IMMEDIATE")
     else:  # the lock every writing plea transaction takes first
-        from plea.history import PG_LOCK
-
         from sqlalchemy.pool import NullPool
+
+        from plea.history import PG_LOCK
 
         holder = create_engine(empty_db.url, poolclass=NullPool).raw_connection()
         holder.cursor().execute(f"SELECT pg_advisory_xact_lock({PG_LOCK})")
