@@ -161,6 +161,13 @@ def test_bad_head_is_a_clear_error(plea, history: PleaDB) -> None:
     assert r.stderr.startswith("plea: error: --head: 'not-a-hash' is not a history head")
 
 
+def test_log_kind_ignores_case(plea, history: PleaDB) -> None:
+    """Event kinds are lower case; `--kind Case.` finds them on every backend (PostgreSQL's LIKE
+    minds the case, SQLite's does not)."""
+    lower = json.loads(plea("audit", "log", "--kind", "case.", "--json").stdout)
+    assert len(lower) == 6 and json.loads(plea("audit", "log", "--kind", "Case.", "--json").stdout) == lower
+
+
 def test_log_filters_by_case_actor_and_date(plea, history: PleaDB) -> None:
     rows = json.loads(plea("audit", "log", "--json").stdout)
     assert rows[0]["kind"] == "embassies.loaded" and [r["id"] for r in rows] == sorted(r["id"] for r in rows)
