@@ -1,5 +1,15 @@
-"""Shared fixtures: every test gets its own PLEA_HOME; a database with the shipped
-embassy directory is built once per session and copied for the tests that need it."""
+"""Shared fixtures: every test gets its own PLEA_HOME; a test that uses the database gets it on
+each backend in turn (the `backend` fixture: `test_x[sqlite]`, `test_x[postgresql]`).
+
+- `db_file`: a database with the shipped embassy directory: on SQLite a copy of a file built once
+  per session, in the test's PLEA_HOME; on PostgreSQL a copy (CREATE DATABASE … TEMPLATE) of a
+  database built once per session on a throwaway server (tests/pg_server.py), exported as
+  PLEA_DATABASE_URL and dropped afterwards. It is a `tests.dbcheck.PleaDB`: read it with
+  `tests.dbcheck.rows(db_file, sql, *args)`, the same on both backends.
+- `empty_db`: the same, with nothing in it (for tests that run `plea init` themselves).
+- `@pytest.mark.sqlite_only`: a test about SQLite itself (the file, SQLCipher, …) runs on SQLite only.
+- `--backend sqlite|postgresql` runs one backend only; without PostgreSQL's binaries the
+  postgresql variants are skipped with the reason."""
 
 from __future__ import annotations
 
@@ -11,51 +21,210 @@ import pytest
 from typer.testing import CliRunner
 
 from plea.cli import app
+from tests.dbcheck import PleaDB
 
 REPO = Path(__file__).resolve().parent.parent
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--backend",
+        choices=(*BACKENDS, "both"),
+        default="both",
+        help="run the database tests on this backend only (default: both)",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test that uses the database (`backend` in its fixture closure) runs once per backend."""
+    if "backend" not in metafunc.fixturenames:
+        return
+    chosen = metafunc.config.getoption("backend")
+    names = [n for n in BACKENDS if chosen in ("both", n)]
+    if metafunc.definition.get_closest_marker("sqlite_only"):
+        names = ["sqlite"]  # deselected below with --backend postgresql
+    metafunc.parametrize("backend", names, ids=names, indirect=True)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """--backend postgresql leaves out the SQLite-only tests."""
+    if config.getoption("backend") != "postgresql":
+        return
+    dropped = [i for i in items if i.get_closest_marker("sqlite_only")]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [i for i in items if not i.get_closest_marker("sqlite_only")]
 
 
 @pytest.fixture(autouse=True)
-def plea_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def plea_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[Path]:
     home = tmp_path / "plea-home"
     monkeypatch.setenv("PLEA_HOME", str(home))
     monkeypatch.setenv("PLEA_ACTOR", "tester")
     monkeypatch.setenv("PLEA_BUSY_TIMEOUT_MS", "300")
     monkeypatch.delenv("PLEA_DATABASE_URL", raising=False)
     monkeypatch.delenv("PLEA_LANG", raising=False)
-    return home
+    yield home
+    if "backend" not in request.fixturenames and (home / "plea.sqlite3").exists():
+        pytest.fail(
+            "this test made a plea database without the backend fixture: use db_file or empty_db "
+            "(and @pytest.mark.sqlite_only if it is about SQLite itself)",
+            pytrace=False,
+        )
 
 
 @pytest.fixture(scope="session")
 def _initialised(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The SQLite database with the shipped embassy directory, built once per session."""
     import os
 
     folder = tmp_path_factory.mktemp("initdb")
-    old = os.environ.get("PLEA_HOME")
+    saved = {k: os.environ.pop(k, None) for k in ("PLEA_HOME", "PLEA_DATABASE_URL")}
     os.environ["PLEA_HOME"] = str(folder)
     try:
         result = CliRunner().invoke(app, ["init"])
         assert result.exit_code == 0, result.output
     finally:
-        if old is None:
-            del os.environ["PLEA_HOME"]
-        else:
-            os.environ["PLEA_HOME"] = old
+        for k, v in saved.items():
+            os.environ.pop(k, None)
+            if v is not None:
+                os.environ[k] = v
     return folder / "plea.sqlite3"
 
 
-@pytest.fixture
-def db_file(_initialised: Path, plea_home: Path) -> Path:
-    """A database with the shipped embassy directory loaded, in this test's PLEA_HOME."""
-    plea_home.mkdir(parents=True, exist_ok=True, mode=0o700)
-    target = plea_home / "plea.sqlite3"
-    src, dst = sqlite3.connect(_initialised), sqlite3.connect(target)
+def copy_initialised(initialised: Path, target: Path) -> Path:
+    """A SQLite copy of the session's initialised database at target (0600)."""
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    src, dst = sqlite3.connect(initialised), sqlite3.connect(target)
     with dst:
         src.backup(dst)
     src.close()
     dst.close()
     target.chmod(0o600)
     return target
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """One throwaway PostgreSQL server for the session (the postgresql variants are skipped, with the
+    reason, if none can run here)."""
+    import os
+    import subprocess
+
+    from tests.pg_server import PostgresServer, why_unavailable
+
+    # CI sets PLEA_TEST_POSTGRESQL=required: there a missing server fails instead of skipping
+    give_up = pytest.fail if os.environ.get("PLEA_TEST_POSTGRESQL") == "required" else pytest.skip
+    reason = why_unavailable()
+    if reason:
+        give_up(reason)
+    server = PostgresServer()
+    try:
+        server.start()
+    except (RuntimeError, subprocess.TimeoutExpired) as exc:
+        server.stop()
+        give_up(f"PostgreSQL would not start here: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest, plea_home: Path) -> str:
+    """The database backend of this run of the test: "sqlite" or "postgresql" (parametrized by
+    pytest_generate_tests). On PostgreSQL it needs the session's server."""
+    name = str(request.param)
+    if name == "postgresql":
+        request.getfixturevalue("pg_server")
+    return name
+
+
+def _pg_database(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, *, initialised: bool):  # type: ignore[no-untyped-def]
+    server = request.getfixturevalue("pg_server")
+    url = server.create_database(initialised=initialised)
+    monkeypatch.setenv("PLEA_DATABASE_URL", url)
+    yield PleaDB("postgresql", url)
+    from plea.cli.common import close_all
+    from tests.dbcheck import dispose
+
+    close_all()
+    dispose()
+    server.drop_database(url)
+
+
+@pytest.fixture
+def db_file(
+    backend: str, request: pytest.FixtureRequest, plea_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[PleaDB]:
+    """The test's database with the shipped embassy directory loaded, on this run's backend."""
+    if backend == "sqlite":
+        initialised = request.getfixturevalue("_initialised")
+        target = copy_initialised(initialised, plea_home / "plea.sqlite3")
+        yield PleaDB("sqlite", f"sqlite:///{target}", target)
+        return
+    plea_home.mkdir(parents=True, exist_ok=True, mode=0o700)  # the data folder, as on SQLite
+    yield from _pg_database(request, monkeypatch, initialised=True)
+
+
+@pytest.fixture
+def pg_url(request: pytest.FixtureRequest, plea_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """For PostgreSQL-only tests: a fresh PostgreSQL database with the shipped embassies, as
+    PLEA_DATABASE_URL; dropped afterwards."""
+    if request.config.getoption("backend") == "sqlite":
+        pytest.skip("--backend sqlite")
+    for db in _pg_database(request, monkeypatch, initialised=True):
+        yield db.url
+
+
+@pytest.fixture
+def empty_db(
+    backend: str, request: pytest.FixtureRequest, plea_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[PleaDB]:
+    """No database yet (SQLite: no file in PLEA_HOME; PostgreSQL: an empty database)."""
+    if backend == "sqlite":
+        target = plea_home / "plea.sqlite3"
+        yield PleaDB("sqlite", f"sqlite:///{target}", target)
+        return
+    yield from _pg_database(request, monkeypatch, initialised=False)
+
+
+@pytest.fixture
+def clone_db(backend: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """clone_db(home) → a further database for plea runs with PLEA_HOME=home (SQLite:
+    home/plea.sqlite3; PostgreSQL: a new database, dropped afterwards): with the shipped
+    embassies, a copy of `source`, or with `empty=True` nothing. Give a subprocess
+    `PleaDB.env(home)`; `use=True` points this test's own plea runs at it."""
+    made: list[str] = []
+
+    def clone(home: Path, source: PleaDB | None = None, *, empty: bool = False, use: bool = False) -> PleaDB:
+        if backend == "sqlite":
+            target = home / "plea.sqlite3"
+            if not empty:
+                copy_initialised(source.path if source else request.getfixturevalue("_initialised"), target)
+            db = PleaDB("sqlite", f"sqlite:///{target}", target)
+        else:
+            server = request.getfixturevalue("pg_server")
+            template = source.url.rsplit("/", 1)[1] if source is not None else None
+            db = PleaDB("postgresql", server.create_database(initialised=not empty, template=template))
+            made.append(db.url)
+        if use:
+            monkeypatch.setenv("PLEA_HOME", str(home))
+            if not db.is_sqlite:
+                monkeypatch.setenv("PLEA_DATABASE_URL", db.url)
+        return db
+
+    yield clone
+    if made:
+        from plea.cli.common import close_all
+        from tests.dbcheck import dispose
+
+        close_all()
+        dispose()
+        server = request.getfixturevalue("pg_server")
+        for url in made:
+            server.drop_database(url)
 
 
 class Runner:

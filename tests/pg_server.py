@@ -1,5 +1,6 @@
 """A throwaway PostgreSQL server for tests: initdb into a temporary folder, pg_ctl start on a
-loopback port (and a private unix socket), one fresh database per test, removed at the end.
+loopback port (and a private unix socket), one fresh database per test, removed at the end
+(the fixtures are in tests/conftest.py: pg_server, backend, db_file, empty_db).
 
 Uses Debian's `postgresql` package (apt-get install postgresql); when its binaries are absent
 the tests that need it are skipped with the reason. As root the server runs as the `postgres`
@@ -146,10 +147,12 @@ class PostgresServer:
         ) as conn:
             conn.execute(sql)
 
-    def create_database(self, *, initialised: bool = False) -> str:
-        """A new database (empty, or with `plea init` done: a copy of a template made once); its URL."""
+    def create_database(self, *, initialised: bool = False, template: str | None = None) -> str:
+        """A new database (empty, or with `plea init` done: a copy of a template made once, or a copy
+        of the database named `template`); its URL."""
         name = f"plea_test_{os.getpid()}_{next(_counter)}_{int(time.time() * 1000) % 100000}"
-        template = self._template() if initialised else "template0"
+        if template is None:
+            template = self._template() if initialised else "template0"
         self.admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}" ENCODING \'UTF8\'')
         return self.url(name)
 
@@ -178,35 +181,3 @@ class PostgresServer:
     def drop_database(self, url: str) -> None:
         name = url.rsplit("/", 1)[1]
         self.admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-# -- pytest fixtures (import them into a test module: `from tests.pg_server import pg_server, pg_url`) --
-import pytest  # noqa: E402
-
-
-@pytest.fixture(scope="session")
-def pg_server():  # type: ignore[no-untyped-def]
-    """One throwaway PostgreSQL server for the test session (skipped, with the reason, if none can run)."""
-    reason = why_unavailable()
-    if reason:
-        pytest.skip(reason)
-    server = PostgresServer()
-    try:
-        server.start()
-    except (RuntimeError, subprocess.TimeoutExpired) as exc:
-        server.stop()
-        pytest.skip(f"PostgreSQL would not start here: {exc}")
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def pg_url(pg_server: PostgresServer, plea_home: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """A fresh PostgreSQL database for this test, as PLEA_DATABASE_URL; dropped afterwards."""
-    url = pg_server.create_database(initialised=True)
-    monkeypatch.setenv("PLEA_DATABASE_URL", url)
-    yield url
-    from plea.cli.common import close_all
-
-    close_all()
-    pg_server.drop_database(url)

@@ -1,16 +1,15 @@
 """`plea audit verify|log|head`: the history chain catches edits, deletions, reordering (raw SQL
-on the database file), and, against a head kept outside, a truncated or rewritten tail."""
+on the database behind plea's back), and, against a head kept outside, a truncated or rewritten tail."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from plea.history import GENESIS, chain_hash, event_body
+from tests.dbcheck import PleaDB, dicts, execute, rows
 
 
 def _case(plea, name: str = "Audit Person") -> str:
@@ -18,7 +17,7 @@ def _case(plea, name: str = "Audit Person") -> str:
 
 
 @pytest.fixture
-def history(plea, db_file: Path) -> Path:
+def history(plea, db_file: PleaDB) -> PleaDB:
     """A database with a few events after the embassy import: three cases and two edits."""
     for i in range(3):
         ref = _case(plea, f"Audit Person {i}")
@@ -26,21 +25,15 @@ def history(plea, db_file: Path) -> Path:
     return db_file
 
 
-def _sql(db: Path, *statements: str) -> None:
-    with sqlite3.connect(db) as conn:
-        for st in statements:
-            conn.execute(st)
-    conn.close()
+def _sql(db: PleaDB, *statements: str) -> None:
+    execute(db, *statements)
 
 
-def _ids(db: Path) -> list[int]:
-    with sqlite3.connect(db) as conn:
-        ids = [r[0] for r in conn.execute("SELECT id FROM event ORDER BY id")]
-    conn.close()
-    return ids
+def _ids(db: PleaDB) -> list[int]:
+    return [r[0] for r in rows(db, "SELECT id FROM event ORDER BY id")]
 
 
-def test_intact_history_verifies_and_prints_its_head(plea, history: Path) -> None:
+def test_intact_history_verifies_and_prints_its_head(plea, history: PleaDB) -> None:
     r = plea("audit", "verify")
     n = len(_ids(history))
     head = plea("audit", "head").stdout.strip()
@@ -49,7 +42,7 @@ def test_intact_history_verifies_and_prints_its_head(plea, history: Path) -> Non
     assert data == {"ok": True, "events": n, "head": head, "problem": None}
 
 
-def test_edited_event_is_named(plea, history: Path) -> None:
+def test_edited_event_is_named(plea, history: PleaDB) -> None:
     target = _ids(history)[3]
     _sql(history, f"UPDATE event SET actor = 'someone else' WHERE id = {target}")
     r = plea("audit", "verify", code=5)
@@ -62,17 +55,18 @@ def test_edited_event_is_named(plea, history: Path) -> None:
     assert data["problem"]["event"] == target and data["problem"]["problem"] == "changed"
 
 
-def test_edited_data_json_is_caught(plea, history: Path) -> None:
+def test_edited_data_json_is_caught(plea, history: PleaDB) -> None:
     target = _ids(history)[-1]
-    _sql(
-        history,
-        f"UPDATE event SET data = json_set(data, '$.fields', json('[\"name_latin\"]')) WHERE id = {target}",
-    )
+    if history.is_sqlite:
+        edit = "json_set(data, '$.fields', json('[\"name_latin\"]'))"
+    else:
+        edit = "jsonb_set(data::jsonb, '{fields}', '[\"name_latin\"]'::jsonb)::json"
+    _sql(history, f"UPDATE event SET data = {edit} WHERE id = {target}")
     data = json.loads(plea("audit", "verify", "--json", code=5).stdout)
     assert data["problem"]["event"] == target and data["problem"]["problem"] == "changed"
 
 
-def test_deleted_event_is_named(plea, history: Path) -> None:
+def test_deleted_event_is_named(plea, history: PleaDB) -> None:
     ids = _ids(history)
     _sql(history, f"DELETE FROM event WHERE id = {ids[2]}")
     r = plea("audit", "verify", code=5)
@@ -81,14 +75,14 @@ def test_deleted_event_is_named(plea, history: Path) -> None:
     assert data["problem"] == {"event": ids[2], "problem": "deleted", "message": data["problem"]["message"]}
 
 
-def test_deleted_first_event_is_caught(plea, history: Path) -> None:
+def test_deleted_first_event_is_caught(plea, history: PleaDB) -> None:
     ids = _ids(history)
     _sql(history, f"DELETE FROM event WHERE id = {ids[0]}")
     data = json.loads(plea("audit", "verify", "--json", code=5).stdout)
     assert data["problem"]["problem"] == "deleted" and data["events"] == 1
 
 
-def test_swapped_events_are_reported_as_reordered(plea, history: Path) -> None:
+def test_swapped_events_are_reported_as_reordered(plea, history: PleaDB) -> None:
     ids = _ids(history)
     a, b = ids[2], ids[3]
     cols = "at, actor, kind, case_id, subject, data, prev_hash, hash"
@@ -106,14 +100,11 @@ def test_swapped_events_are_reported_as_reordered(plea, history: Path) -> None:
     assert data["problem"]["problem"] == "reordered" and data["problem"]["event"] == a
 
 
-def test_rewritten_and_rehashed_event_is_caught_at_the_next_link(plea, history: Path) -> None:
+def test_rewritten_and_rehashed_event_is_caught_at_the_next_link(plea, history: PleaDB) -> None:
     """Someone edits an event and recomputes its hash: the next event no longer follows it."""
     ids = _ids(history)
     target = ids[2]
-    with sqlite3.connect(history) as conn:
-        conn.row_factory = sqlite3.Row
-        row = dict(conn.execute("SELECT * FROM event WHERE id = ?", (target,)).fetchone())
-    conn.close()
+    (row,) = dicts(history, "SELECT * FROM event WHERE id = ?", target)
     from datetime import datetime
     from types import SimpleNamespace
 
@@ -127,7 +118,7 @@ def test_rewritten_and_rehashed_event_is_caught_at_the_next_link(plea, history: 
     assert "rewritten" in data["problem"]["message"]
 
 
-def test_truncated_tail_is_caught_only_against_a_kept_head(plea, history: Path) -> None:
+def test_truncated_tail_is_caught_only_against_a_kept_head(plea, history: PleaDB) -> None:
     kept = plea("audit", "head").stdout.strip()
     ids = _ids(history)
     plea("audit", "verify", "--head", kept)
@@ -140,40 +131,44 @@ def test_truncated_tail_is_caught_only_against_a_kept_head(plea, history: Path) 
     assert "the head you kept" in r.stderr and "removed from its end" in r.stderr
 
 
-def test_rewritten_chain_is_caught_against_a_kept_head(plea, history: Path) -> None:
+def test_rewritten_chain_is_caught_against_a_kept_head(plea, history: PleaDB) -> None:
     kept = plea("audit", "head").stdout.strip()
-    with sqlite3.connect(history) as conn:  # rewrite the whole chain with a forged actor, hashes recomputed
-        conn.row_factory = sqlite3.Row
-        rows = [dict(r) for r in conn.execute("SELECT * FROM event ORDER BY id")]
-        from datetime import datetime
-        from types import SimpleNamespace
+    # rewrite the whole chain with a forged actor, hashes recomputed
+    from datetime import datetime
+    from types import SimpleNamespace
 
-        prev = GENESIS
-        conn.execute("UPDATE event SET prev_hash = 'tmp' || id")
-        for r in rows:
-            body = {
-                **r,
-                "actor": "forger",
-                "data": json.loads(r["data"]),
-                "at": datetime.fromisoformat(r["at"]),
-            }
-            h = chain_hash(prev, event_body(SimpleNamespace(**body)))
-            conn.execute(
-                "UPDATE event SET actor = 'forger', prev_hash = ?, hash = ? WHERE id = ?", (prev, h, r["id"])
-            )
-            prev = h
-    conn.close()
+    prev = GENESIS
+    updates: list[str | tuple[str, tuple]] = ["UPDATE event SET prev_hash = 'tmp' || id"]
+    for r in dicts(history, "SELECT * FROM event ORDER BY id"):
+        body = {
+            **r,
+            "actor": "forger",
+            "data": json.loads(r["data"]),
+            "at": datetime.fromisoformat(r["at"]),
+        }
+        h = chain_hash(prev, event_body(SimpleNamespace(**body)))
+        sql = "UPDATE event SET actor = 'forger', prev_hash = ?, hash = ? WHERE id = ?"
+        updates.append((sql, (prev, h, r["id"])))
+        prev = h
+    execute(history, *updates)
     plea("audit", "verify")
     r = plea("audit", "verify", "--head", kept, code=5)
     assert "rewritten" in r.stderr
 
 
-def test_bad_head_is_a_clear_error(plea, history: Path) -> None:
+def test_bad_head_is_a_clear_error(plea, history: PleaDB) -> None:
     r = plea("audit", "verify", "--head", "not-a-hash", code=3)
     assert r.stderr.startswith("plea: error: --head: 'not-a-hash' is not a history head")
 
 
-def test_log_filters_by_case_actor_and_date(plea, history: Path) -> None:
+def test_log_kind_ignores_case(plea, history: PleaDB) -> None:
+    """Event kinds are lower case; `--kind Case.` finds them on every backend (PostgreSQL's LIKE
+    minds the case, SQLite's does not)."""
+    lower = json.loads(plea("audit", "log", "--kind", "case.", "--json").stdout)
+    assert len(lower) == 6 and json.loads(plea("audit", "log", "--kind", "Case.", "--json").stdout) == lower
+
+
+def test_log_filters_by_case_actor_and_date(plea, history: PleaDB) -> None:
     rows = json.loads(plea("audit", "log", "--json").stdout)
     assert rows[0]["kind"] == "embassies.loaded" and [r["id"] for r in rows] == sorted(r["id"] for r in rows)
     ref = rows[-1]["case"]

@@ -12,9 +12,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.pg_server import pg_server, pg_url  # noqa: F401  (fixtures)
+from tests.dbcheck import PleaDB
 
 WORKERS = 8
 EACH = 100
@@ -53,13 +51,7 @@ def _worker(n: int, env: dict[str, str], ref: str, day: str, barrier: Any, resul
     results.put((n, failures))
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def backend(request: pytest.FixtureRequest) -> str:
-    request.getfixturevalue("db_file" if request.param == "sqlite" else "pg_url")
-    return str(request.param)
-
-
-def test_eight_caseworkers_log_800_responses_at_once(plea, backend: str, tmp_path: Path) -> None:
+def test_eight_caseworkers_log_800_responses_at_once(plea, db_file: PleaDB, tmp_path: Path) -> None:
     ref = plea(
         "cases", "add", "--name", "Concurrent Person", "--nationality", "RU", "--persecution", "x"
     ).stdout.strip()

@@ -2,7 +2,7 @@
 duplicate, no half-written file under a final name, no temp file left, and the manifest, the
 database and the files agree exactly — the same files, byte for byte, as a run never killed.
 
-CI runs a few trials (--jobs 1 and --jobs 2); `pytest -m slow` runs many."""
+On SQLite and on PostgreSQL. CI runs a few trials (--jobs 1 and --jobs 2); `pytest -m slow` runs many."""
 
 from __future__ import annotations
 
@@ -12,21 +12,31 @@ import os
 import random
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 import zipfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.dbcheck import PleaDB, rows, scalar
 
 FEW, MANY = 3, 40
 ARGS = ["--to", "all", "--host", "US", "--format", "docx,txt"]
 
 
+#: the database of each home a trial runs plea in (PLEA_HOME → its database)
+DATABASES: dict[Path, PleaDB] = {}
+
+
+def env_for(home: Path) -> dict[str, str]:
+    return {**DATABASES[home].env(home), "PLEA_ACTOR": "crash-test"}
+
+
 def run(home: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PLEA_HOME": str(home), "PLEA_ACTOR": "crash-test"}
+    env = env_for(home)
     return subprocess.run(
         [sys.executable, "-m", "plea", "batch", "--out", str(out), *ARGS, *extra],
         env=env,
@@ -46,18 +56,14 @@ def state(home: Path, out: Path) -> dict[str, object]:
     }
     with open(out / "manifest.csv", encoding="utf-8", newline="") as fh:
         manifest = {r["file"]: r["sha256"] for r in csv.DictReader(fh)}
-    conn = sqlite3.connect(home / "plea.sqlite3")
+    db = DATABASES[home]
     prefix = str(out.resolve()) + "/"
-    recorded = conn.execute(
-        "SELECT path, sha256 FROM rendition WHERE path LIKE ?", (prefix + "%",)
-    ).fetchall()
-    letters = conn.execute(
-        "SELECT count(*), count(DISTINCT case_id || '/' || mission_id) FROM letter"
-    ).fetchone()
-    drafted = conn.execute("SELECT count(*) FROM letter_event WHERE status = 'drafted'").fetchone()[0]
-    events = conn.execute("SELECT count(*) FROM event WHERE kind = 'letter.rendered'").fetchone()[0]
-    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    conn.close()
+    recorded = rows(db, "SELECT path, sha256 FROM rendition WHERE path LIKE ?", prefix + "%")
+    (letters,) = rows(db, "SELECT count(*), count(DISTINCT case_id || '/' || mission_id) FROM letter")
+    drafted = scalar(db, "SELECT count(*) FROM letter_event WHERE status = 'drafted'")
+    events = scalar(db, "SELECT count(*) FROM event WHERE kind = 'letter.rendered'")
+    if db.is_sqlite:
+        assert scalar(db, "PRAGMA integrity_check") == "ok"
     assert len(recorded) == len({p for p, _ in recorded}), "two records for one file"
     recorded_map = {p[len(prefix) :]: sha for p, sha in recorded}
     assert files == manifest == recorded_map
@@ -69,12 +75,25 @@ def state(home: Path, out: Path) -> dict[str, object]:
     return {"files": files, "letters": letters[0], "events": events}
 
 
-def trial(base: Path, tmp: Path, rng: random.Random, reference: dict[str, object], jobs: str) -> int:
+def copy_home(base: Path, home: Path, clone_db: Callable[..., PleaDB]) -> None:
+    """home: a copy of the base's data folder and database."""
+    shutil.copytree(base, home)
+    DATABASES[home] = clone_db(home, DATABASES[base])
+
+
+def trial(
+    base: Path,
+    tmp: Path,
+    rng: random.Random,
+    reference: dict[str, object],
+    jobs: str,
+    clone_db: Callable[..., PleaDB],
+) -> int:
     """One kill and re-run; how many files were recorded when the batch was killed."""
     home = tmp / "home"
-    shutil.copytree(base, home)
+    copy_home(base, home, clone_db)
     out = tmp / "out"
-    env = {**os.environ, "PLEA_HOME": str(home), "PLEA_ACTOR": "crash-test"}
+    env = env_for(home)
     proc = subprocess.Popen(
         [sys.executable, "-m", "plea", "batch", "--out", str(out), *ARGS, "--jobs", jobs],
         env=env,
@@ -97,9 +116,7 @@ def trial(base: Path, tmp: Path, rng: random.Random, reference: dict[str, object
         for p in out.rglob("*.docx"):
             with zipfile.ZipFile(p) as z:
                 assert z.testzip() is None and "word/document.xml" in z.namelist(), p
-    conn = sqlite3.connect(home / "plea.sqlite3")
-    killed_at = conn.execute("SELECT count(*) FROM rendition").fetchone()[0]
-    conn.close()
+    killed_at = scalar(DATABASES[home], "SELECT count(*) FROM rendition")
     r = run(home, out, "--jobs", jobs)
     assert r.returncode == 0, r.stderr
     assert state(home, out) == reference
@@ -110,7 +127,7 @@ def trial(base: Path, tmp: Path, rng: random.Random, reference: dict[str, object
 
 
 @pytest.fixture
-def base(db_file: Path, plea_home: Path, plea) -> Path:
+def base(db_file: PleaDB, plea_home: Path, plea) -> Iterator[Path]:
     for name in ("Ivan Petrov", "Olga Ivanova"):
         plea(
             "cases",
@@ -124,13 +141,18 @@ def base(db_file: Path, plea_home: Path, plea) -> Path:
             "--rep-name",
             "Jane Counsel",
         )
-    return plea_home
+    from plea.cli.common import close_all
+
+    close_all()  # nothing connected to it: it is copied
+    DATABASES[plea_home] = db_file
+    yield plea_home
+    DATABASES.clear()
 
 
 @pytest.fixture
-def reference(base: Path, tmp_path: Path) -> dict[str, object]:
+def reference(base: Path, tmp_path: Path, clone_db: Callable[..., PleaDB]) -> dict[str, object]:
     home = tmp_path / "ref-home"
-    shutil.copytree(base, home)
+    copy_home(base, home, clone_db)
     out = tmp_path / "ref-out"
     r = run(home, out)
     assert r.returncode == 0, r.stderr
@@ -139,23 +161,27 @@ def reference(base: Path, tmp_path: Path) -> dict[str, object]:
     return found
 
 
-def _trials(base: Path, tmp_path: Path, reference: dict[str, object], n: int) -> list[int]:
+def _trials(
+    base: Path, tmp_path: Path, reference: dict[str, object], n: int, clone_db: Callable[..., PleaDB]
+) -> list[int]:
     rng = random.Random(int(os.environ.get("PLEA_CRASH_SEED", "20261123")))
     killed_at = []
     for i in range(n):
         t = tmp_path / f"trial{i}"
         t.mkdir()
-        killed_at.append(trial(base, t, rng, reference, jobs="2" if i % 3 == 2 else "1"))
+        killed_at.append(trial(base, t, rng, reference, "2" if i % 3 == 2 else "1", clone_db))
     return killed_at
 
 
-def test_kill_and_rerun_batch(base: Path, tmp_path: Path, reference: dict[str, object]) -> None:
-    _trials(base, tmp_path, reference, FEW)
+def test_kill_and_rerun_batch(base: Path, tmp_path: Path, reference: dict[str, object], clone_db) -> None:
+    _trials(base, tmp_path, reference, FEW, clone_db)
 
 
 @pytest.mark.slow
-def test_kill_and_rerun_batch_many(base: Path, tmp_path: Path, reference: dict[str, object]) -> None:
-    killed_at = _trials(base, tmp_path, reference, MANY)
+def test_kill_and_rerun_batch_many(
+    base: Path, tmp_path: Path, reference: dict[str, object], clone_db
+) -> None:
+    killed_at = _trials(base, tmp_path, reference, MANY, clone_db)
     total = len(reference["files"])  # type: ignore[arg-type]
     # the kills fell before, during and after the writing, and many in the middle of it
     assert sum(1 for k in killed_at if 0 < k < total) >= MANY // 4, killed_at

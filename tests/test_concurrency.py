@@ -1,15 +1,16 @@
-"""Eight processes writing at once on one SQLite database: no "database is locked" reaches
-the user, nothing is lost, and the history chain still verifies."""
+"""Eight processes writing at once on one database (SQLite, PostgreSQL): no "database is locked"
+reaches the user, nothing is lost, and the history chain still verifies."""
 
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
-import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+
+from tests.dbcheck import PleaDB, rows, scalar
 
 WORKERS = 8
 
@@ -38,7 +39,7 @@ def _worker(args: tuple[str, int, str, str, int]) -> list[tuple[int, str]]:
     return results
 
 
-def run_writers(plea, db_file: Path, plea_home: Path, tmp_path: Path, rounds: int) -> None:
+def run_writers(plea, db_file: PleaDB, plea_home: Path, tmp_path: Path, rounds: int) -> None:
     ref = plea("cases", "add", "--name", "Concurrent Person", "--nationality", "RU", "--persecution", "x").stdout.strip()
     plea("letters", "render", ref, "--host", "US", "--to", "FR,DE,IT,ES,PL,PT,NL,BE", "--format", "md",
          "--out", str(tmp_path / "first"))
@@ -48,27 +49,25 @@ def run_writers(plea, db_file: Path, plea_home: Path, tmp_path: Path, rounds: in
     failures = [(code, err) for rs in results for code, err in rs if code != 0]
     assert failures == []
     assert not any("locked" in err for rs in results for _, err in rs)
-    with sqlite3.connect(db_file) as conn:
-        assert conn.execute("SELECT count(*) FROM response").fetchone()[0] == WORKERS * rounds
-        edits = conn.execute("SELECT count(*) FROM event WHERE kind = 'case.edited'").fetchone()[0]
-        assert edits == WORKERS * rounds  # each edit changed the facility, each left its event
-        actors = {a for (a,) in conn.execute("SELECT DISTINCT actor FROM event WHERE kind='response.logged'")}
-        assert actors == {f"worker-{n}" for n in range(WORKERS)}
-    conn.close()
+    assert scalar(db_file, "SELECT count(*) FROM response") == WORKERS * rounds
+    edits = scalar(db_file, "SELECT count(*) FROM event WHERE kind = 'case.edited'")
+    assert edits == WORKERS * rounds  # each edit changed the facility, each left its event
+    actors = {a for (a,) in rows(db_file, "SELECT DISTINCT actor FROM event WHERE kind='response.logged'")}
+    assert actors == {f"worker-{n}" for n in range(WORKERS)}
     from plea.db.engine import open_database
     from plea.history import verify
 
-    db = open_database(f"sqlite:///{db_file}")
+    db = open_database(db_file.url)
     with db.read() as s:
         n, problem = verify(s)
     db.close()
     assert problem is None and n > WORKERS * rounds * 2
 
 
-def test_eight_writers_lose_nothing(plea, db_file: Path, plea_home: Path, tmp_path: Path) -> None:
+def test_eight_writers_lose_nothing(plea, db_file: PleaDB, plea_home: Path, tmp_path: Path) -> None:
     run_writers(plea, db_file, plea_home, tmp_path, rounds=2)
 
 
 @pytest.mark.slow
-def test_eight_writers_long_run(plea, db_file: Path, plea_home: Path, tmp_path: Path) -> None:
+def test_eight_writers_long_run(plea, db_file: PleaDB, plea_home: Path, tmp_path: Path) -> None:
     run_writers(plea, db_file, plea_home, tmp_path, rounds=25)

@@ -1,5 +1,8 @@
 """Encryption at rest: an encrypted database and the files stored beside it hold none of
-the case's strings; wrong passphrases fail cleanly; rekey and backup keep it encrypted."""
+the case's strings; wrong passphrases fail cleanly; rekey and backup keep it encrypted.
+
+SQLCipher encrypts SQLite files: these tests are SQLite-only (PostgreSQL encrypts at its own
+level, and `--encrypt` refuses it: the last test)."""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ SECRETS = ("Zarema Uniquename", "Заремa Уникальная", "A-987-654-3
 
 
 @pytest.fixture
-def encrypted(plea, plea_home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+def encrypted(plea, empty_db, plea_home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
     monkeypatch.setenv("PLEA_PASSPHRASE", PASS)
     r = plea("init", "--encrypt")
     assert "(encrypted)" in r.stderr
@@ -36,6 +39,7 @@ def stored_bytes(home: Path) -> list[tuple[Path, bytes]]:
     return [(p, p.read_bytes()) for p in sorted(home.rglob("*")) if p.is_file()]
 
 
+@pytest.mark.sqlite_only
 def test_no_personal_string_in_database_or_stored_files(plea, encrypted: str, plea_home: Path) -> None:
     files = stored_bytes(plea_home)
     assert any(p.name.startswith("plea.sqlite3") for p, _ in files)
@@ -47,6 +51,7 @@ def test_no_personal_string_in_database_or_stored_files(plea, encrypted: str, pl
     assert not (plea_home / "plea.sqlite3").read_bytes().startswith(b"SQLite format 3")
 
 
+@pytest.mark.sqlite_only
 def test_stored_files_decrypt_with_the_database_key(plea, encrypted: str, plea_home: Path) -> None:
     from plea.db.engine import open_database
     from plea.storage import read_stored
@@ -57,6 +62,7 @@ def test_stored_files_decrypt_with_the_database_key(plea, encrypted: str, plea_h
     db.close()
 
 
+@pytest.mark.sqlite_only
 def test_wrong_or_missing_passphrase_fails_cleanly(plea, encrypted: str, monkeypatch, plea_home: Path) -> None:
     monkeypatch.setenv("PLEA_PASSPHRASE", "not the passphrase")
     r = plea("cases", "list", code=5)
@@ -66,6 +72,7 @@ def test_wrong_or_missing_passphrase_fails_cleanly(plea, encrypted: str, monkeyp
     assert "encrypted" in r.stderr and "PLEA_PASSPHRASE" in r.stderr and "Traceback" not in r.stderr
 
 
+@pytest.mark.sqlite_only
 def test_rekey_then_reopen(plea, encrypted: str, monkeypatch) -> None:
     monkeypatch.setenv("PLEA_NEW_PASSPHRASE", "a brand new passphrase")
     plea("db", "rekey")
@@ -78,6 +85,7 @@ def test_rekey_then_reopen(plea, encrypted: str, monkeypatch) -> None:
     assert "too short" in plea("db", "rekey", code=3).stderr
 
 
+@pytest.mark.sqlite_only
 def test_backup_of_encrypted_database_stays_encrypted(plea, encrypted: str, tmp_path: Path) -> None:
     target = tmp_path / "backup.sqlite3"
     plea("db", "backup", str(target))
@@ -86,12 +94,20 @@ def test_backup_of_encrypted_database_stays_encrypted(plea, encrypted: str, tmp_
     assert encrypted in plea("--db", str(target), "cases", "list", "--json").stdout
 
 
-def test_encrypt_refuses_an_existing_plain_database(plea, db_file: Path, monkeypatch) -> None:
+@pytest.mark.sqlite_only
+def test_encrypt_refuses_an_existing_plain_database(plea, db_file, monkeypatch) -> None:
     monkeypatch.setenv("PLEA_PASSPHRASE", PASS)
     r = plea("init", "--encrypt", code=6)
     assert "not encrypted" in r.stderr
 
 
+@pytest.mark.sqlite_only
 def test_short_passphrase_is_refused(plea, monkeypatch, plea_home: Path) -> None:
     monkeypatch.setenv("PLEA_PASSPHRASE", "abc")
     assert "too short" in plea("init", "--encrypt", code=3).stderr
+
+
+def test_encrypt_on_postgresql_is_refused(plea, pg_url: str, monkeypatch) -> None:
+    monkeypatch.setenv("PLEA_PASSPHRASE", PASS)
+    r = plea("init", "--encrypt", code=3)
+    assert "--encrypt works on SQLite databases" in r.stderr

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import json
-import sqlite3
 import stat
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from sqlmodel import SQLModel
 from plea.db import models  # noqa: F401
 from plea.export import PERSONAL as PERSONAL_COLUMNS
 from plea.export import SAFE
+from tests.dbcheck import rows, scalar
 from tests.ngo_fixtures import PERSONAL, PERSONAL_PARTS, make_campaign
 
 
@@ -105,11 +105,9 @@ def test_pseudonyms_are_stable_and_keyed_per_database(
     assert [d["label"] for d in ids] == ["Passport", "Alien Registration Number"]
     assert all(d["number"].startswith("document-") for d in ids)
     # the key lives in the database, was made once (with its history event), and is never exported
-    with sqlite3.connect(db_file) as conn:
-        keys = conn.execute("SELECT count(*) FROM event WHERE kind = 'export.key_created'").fetchone()[0]
-        secret = conn.execute("SELECT value FROM setting WHERE key = 'export_pseudonym_key'").fetchone()[0]
-        exports = conn.execute("SELECT data FROM event WHERE kind = 'export.written'").fetchall()
-    conn.close()
+    keys = scalar(db_file, "SELECT count(*) FROM event WHERE kind = 'export.key_created'")
+    secret = scalar(db_file, "SELECT value FROM setting WHERE key = 'export_pseudonym_key'")
+    exports = rows(db_file, "SELECT data FROM event WHERE kind = 'export.written' ORDER BY id")
     assert keys == 1 and len(exports) == 2
     assert secret not in _all_text(tmp_path / "one")
     assert json.loads(exports[0][0])["redacted"] is True
@@ -123,19 +121,15 @@ def test_plain_export_has_every_table_and_the_head(
     manifest = json.loads(plea("export", "--format", "json", "--json", str(out)).stdout)
     assert manifest["history_head"] == head and manifest["redacted"] is False
     assert set(manifest["tables"]) == {t.name for t in SQLModel.metadata.sorted_tables}
-    with sqlite3.connect(db_file) as conn:
-        for name, info in manifest["tables"].items():
-            rows = json.loads((out / info["file"]).read_text(encoding="utf-8"))
-            assert len(rows) == info["rows"]
-            in_db = conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
-            if name == "event":  # the export's own event comes after the snapshot it wrote
-                in_db -= 1
-                assert (
-                    conn.execute("SELECT kind FROM event ORDER BY id DESC").fetchone()[0] == "export.written"
-                )
-            if name != "setting":
-                assert info["rows"] == in_db
-    conn.close()
+    for name, info in manifest["tables"].items():
+        exported = json.loads((out / info["file"]).read_text(encoding="utf-8"))
+        assert len(exported) == info["rows"]
+        in_db = scalar(db_file, f'SELECT count(*) FROM "{name}"')
+        if name == "event":  # the export's own event comes after the snapshot it wrote
+            in_db -= 1
+            assert scalar(db_file, "SELECT kind FROM event ORDER BY id DESC") == "export.written"
+        if name != "setting":
+            assert info["rows"] == in_db
     settings = json.loads((out / "setting.json").read_text(encoding="utf-8"))
     assert {s["key"] for s in settings} == {"smtp.from"}
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8")) == manifest

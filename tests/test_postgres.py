@@ -9,18 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.dbcheck import PleaDB
 from tests.ngo_fixtures import PERSONAL, make_campaign
-from tests.pg_server import pg_server, pg_url  # noqa: F401  (fixtures)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def backend(request: pytest.FixtureRequest) -> str:
-    """A database with the embassy directory loaded, on each backend in turn."""
-    request.getfixturevalue("db_file" if request.param == "sqlite" else "pg_url")
-    return str(request.param)
-
-
-def test_campaign_flow(plea, backend: str, tmp_path: Path) -> None:
+def test_campaign_flow(plea, db_file: PleaDB, tmp_path: Path) -> None:
     c = make_campaign(plea, tmp_path)
     status = json.loads(plea("status", c["a"], "--json").stdout)
     assert status["headline"]["wrote_to"] == 4 and status["headline"]["answered"] == 2
@@ -52,7 +45,7 @@ def test_campaign_flow(plea, backend: str, tmp_path: Path) -> None:
     plea("audit", "verify")
 
 
-def test_tampering_is_caught_on_postgres(plea, pg_url: str) -> None:  # noqa: F811
+def test_tampering_is_caught_on_postgres(plea, pg_url: str) -> None:
     import psycopg
 
     ref = plea(
@@ -72,7 +65,7 @@ def test_tampering_is_caught_on_postgres(plea, pg_url: str) -> None:  # noqa: F8
     assert data["problem"]["problem"] in ("deleted", "changed")
 
 
-def test_pg_times_are_utc_whatever_the_server_zone(plea, pg_url: str, pg_server) -> None:  # noqa: F811
+def test_pg_times_are_utc_whatever_the_server_zone(plea, pg_url: str, pg_server) -> None:
     """The chain hashes the UTC time; a server in another time zone must not break it."""
     name = pg_url.rsplit("/", 1)[1]
     pg_server.admin(f"ALTER DATABASE \"{name}\" SET timezone TO 'Asia/Kolkata'")

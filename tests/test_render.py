@@ -174,7 +174,7 @@ def test_sandbox_still_allows_what_letters_use(tmp_path: Path) -> None:
 
 
 def test_sandbox_error_through_the_command(plea, db_file: Path, tmp_path: Path, templates_copy: Path) -> None:
-    import sqlite3
+    from tests.dbcheck import rows
 
     plea("cases", "add", "--name", "Ivan Petrov", "--nationality", "RU", "--persecution", "Story.")
     path = templates_copy / "letters" / "humanitarian-visa" / "de.md.j2"
@@ -186,8 +186,7 @@ def test_sandbox_error_through_the_command(plea, db_file: Path, tmp_path: Path, 
     r = plea("letters", "render", "1", "--to", "FR,DE", "--out", str(out), code=7)
     assert f"templates/letters/humanitarian-visa/de.md.j2:{line}: refused by the template sandbox" in r.stderr
     assert not out.exists() or list(out.iterdir()) == []
-    with sqlite3.connect(db_file) as conn:
-        assert conn.execute("SELECT count(*) FROM letter").fetchone() == (0,)
+    assert rows(db_file, "SELECT count(*) FROM letter") == [(0,)]
 
 
 # -- Markdown in people's data stays text ----------------------------------------------------------
@@ -308,10 +307,10 @@ fuzz_text = st.lists(st.one_of(st.text(max_size=20), st.sampled_from(SPECIAL)), 
 
 
 @pytest.fixture
-def fuzz_db(tmp_path: Path):
+def fuzz_db(empty_db):
     from plea.db.engine import open_database
 
-    db = open_database("sqlite:///" + str(tmp_path / "fuzz.sqlite3"), create=True)
+    db = open_database(empty_db.url, create=True)
     yield db
     db.close()
 

@@ -102,8 +102,8 @@ def log(
         q = q.where(col(Event.at) < _day_start(until + timedelta(days=1)))
     if actor:
         q = q.where(Event.actor == actor)
-    if kind:
-        q = q.where(col(Event.kind).startswith(kind))
+    if kind:  # kinds are lower case: so is the prefix (PostgreSQL's LIKE minds the case, SQLite's does not)
+        q = q.where(col(Event.kind).startswith(kind.lower()))
     if limit:
         q = q.order_by(None).order_by(col(Event.id).desc()).limit(limit)
     events = list(session.exec(q))

@@ -57,7 +57,7 @@ def case_letters(session: Session, case: Case, letter: str | None = None) -> lis
     q = select(Letter, Mission).join(Mission, col(Mission.id) == Letter.mission_id).where(Letter.case_id == case.id)
     if letter:
         q = q.where(Letter.letter == letter)
-    return [(lt, m) for lt, m in session.exec(q)]
+    return [(lt, m) for lt, m in session.exec(q.order_by(col(Letter.id)))]
 
 
 def letter_events(session: Session, letter_ids: list[int]) -> dict[int, list[LetterEvent]]:

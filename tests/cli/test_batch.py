@@ -9,7 +9,6 @@ import csv
 import errno
 import hashlib
 import json
-import sqlite3
 import stat
 from datetime import date
 from pathlib import Path
@@ -18,15 +17,12 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
+from tests.dbcheck import rows
+
 YEAR = date.today().year
 REFS = [f"PLEA-{YEAR}-{n:04d}" for n in (1, 2, 3)]
 TO = "FR,DE,EG,CN"
 LANGS = {"FR": "fr", "DE": "de", "EG": "ar", "CN": "zh"}
-
-
-def rows(db: Path, sql: str, *args: object) -> list[tuple]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql, args).fetchall()
 
 
 def add_case(plea, name: str, *extra: str) -> str:
@@ -127,7 +123,7 @@ def test_plan_line_folders_manifest_and_records(
     from plea.db.engine import open_database
     from plea.history import verify
 
-    db = open_database(f"sqlite:///{db_file}")
+    db = open_database(db_file.url)
     with db.read() as s:
         checked, problem = verify(s)
     db.close()

@@ -7,13 +7,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sqlite3
 from datetime import date
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from tests.dbcheck import rows
 
 YEAR = date.today().year
 HEADER = (
@@ -27,11 +28,6 @@ ROWS = [
     "Olga Ivanova;;Russia;;TR;at-liberty;;;Fled after a search.;;;\n",
     "José Álvarez;;RU;1990-01-01;US;in-transit;;;Deserted.;;Jane Counsel;\n",
 ]
-
-
-def rows(db: Path, sql: str, *args: object) -> list[tuple]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql, args).fetchall()
 
 
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
@@ -137,7 +133,7 @@ def test_dry_run_changes_nothing(plea, db_file: Path, tmp_path: Path) -> None:
 
 
 def test_export_csv_imports_back_into_another_database(
-    plea, db_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    plea, db_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clone_db
 ) -> None:
     plea("cases", "import", str(write(tmp_path / "clients.csv", HEADER + "".join(ROWS))))
     plea("cases", "archive", f"PLEA-{YEAR}-0002")
@@ -150,7 +146,7 @@ def test_export_csv_imports_back_into_another_database(
     first = json.loads(plea("cases", "export", "--json", "--all").stdout)
     # another database: the same clients under the same references
     other = tmp_path / "other-home"
-    monkeypatch.setenv("PLEA_HOME", str(other))
+    clone_db(other, empty=True, use=True)  # PLEA_HOME=other, and on PostgreSQL a new database
     plea("init")
     r = plea("cases", "import", str(exported))
     assert r.stdout.split() == [f"PLEA-{YEAR}-000{n}" for n in (1, 2, 3)]

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 import stat
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
+from tests.dbcheck import rows as q
+
 TODAY = date.today()
-
-
-def q(path: Path, sql: str, *args: object) -> list[tuple]:
-    with sqlite3.connect(path) as conn:
-        return conn.execute(sql, args).fetchall()
 
 
 def day(n: int) -> str:
@@ -61,6 +57,23 @@ def test_sent_again_and_bounced(plea, db_file: Path, case: str) -> None:
         ["drafted", "sent", "bounced", "sent"]
     r = plea("letters", "bounced", case, "--to", "DE", code=6)
     assert "drafted, not sent" in r.stderr
+
+
+def test_letters_to_all_come_in_one_order_after_updates(plea, db_file: Path, case: str) -> None:
+    """--to all lists (and records) the letters in the order they were written, whatever the
+    database did to its rows (PostgreSQL moves a row when it is updated)."""
+    written = [s for (s,) in q(db_file, "SELECT m.sending FROM letter l JOIN mission m ON m.id=l.mission_id "
+                                        "ORDER BY l.id")]
+    r = plea("letters", "sent", case, "--to", "IT,FR", "--on", day(10), "--via", "email")
+    assert r.stdout.split() == ["IT", "FR"]
+    plea("letters", "bounced", case, "--to", "FR", "--on", day(9))
+    r = plea("letters", "sent", case, "--to", "all", "--on", day(8), "--via", "post")
+    assert r.stdout.split() == written
+    assert plea("letters", "close", case, "--to", "all", "--on", day(1)).stdout.split() == written
+    sent = [json.loads(d)["mission"] for (d,) in q(db_file, "SELECT data FROM event WHERE kind='letter.sent' "
+                                                             "ORDER BY id")][2:]
+    by_id = dict(q(db_file, "SELECT id, sending FROM mission"))
+    assert [by_id[m] for m in sent] == written
 
 
 def test_sent_rejects_future_date_unknown_via_and_unrendered_state(plea, db_file: Path, case: str) -> None:

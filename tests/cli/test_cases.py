@@ -4,22 +4,14 @@ data), archive, unknown references."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from tests.dbcheck import count, execute, rows
+
 YEAR = date.today().year
-
-
-def rows(path: Path, sql: str, *args: object) -> list[tuple]:
-    with sqlite3.connect(path) as conn:
-        return conn.execute(sql, args).fetchall()
-
-
-def count(path: Path, table: str) -> int:
-    return rows(path, f"SELECT count(*) FROM {table}")[0][0]
 
 
 FULL = (
@@ -138,8 +130,7 @@ def test_refs_increment(plea, db_file: Path) -> None:
 
 def test_refs_go_past_9999(plea, db_file: Path) -> None:
     plea("cases", "add", "--name", "A", "--nationality", "RU")
-    with sqlite3.connect(db_file) as conn:
-        conn.execute('UPDATE "case" SET ref = ?', (f"PLEA-{YEAR}-9999",))
+    execute(db_file, ('UPDATE "case" SET ref = ?', (f"PLEA-{YEAR}-9999",)))
     assert plea("cases", "add", "--name", "B", "--nationality", "RU").stdout.strip() == f"PLEA-{YEAR}-10000"
     assert plea("cases", "add", "--name", "C", "--nationality", "RU").stdout.strip() == f"PLEA-{YEAR}-10001"
     assert json.loads(plea("cases", "show", "10001", "--json").stdout)["name_latin"] == "C"

@@ -3,35 +3,39 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import stat
 from pathlib import Path
 
+import pytest
 
-def count(path: Path, table: str) -> int:
-    with sqlite3.connect(path) as conn:
-        return conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+from plea.db.location import display_url
+from tests.dbcheck import PleaDB, dump, execute, rows
 
 
-def test_init_creates_private_database_and_loads_embassies(plea, plea_home: Path) -> None:
+def count(db: PleaDB | Path, table: str) -> int:
+    return rows(db, f'SELECT count(*) FROM "{table}"')[0][0]
+
+
+def test_init_creates_private_database_and_loads_embassies(plea, empty_db: PleaDB, plea_home: Path) -> None:
     result = plea("init")
-    path = plea_home / "plea.sqlite3"
-    assert result.stdout.strip() == str(path)
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert stat.S_IMODE(plea_home.stat().st_mode) == 0o700
+    assert result.stdout.strip() == display_url(empty_db.url)
+    if empty_db.path is not None:  # the SQLite file is private
+        assert result.stdout.strip() == str(plea_home / "plea.sqlite3")
+        assert stat.S_IMODE(empty_db.path.stat().st_mode) == 0o600
+        assert stat.S_IMODE(plea_home.stat().st_mode) == 0o700
     shipped = (Path(__file__).parents[2] / "data" / "embassies.csv").read_text(encoding="utf-8")
     shipped_rows = shipped.count("\n") - 1
-    assert count(path, "mission") == shipped_rows
+    assert count(empty_db, "mission") == shipped_rows
     assert "added" in result.stderr
 
 
-def test_init_again_changes_nothing(plea, db_file: Path) -> None:
+def test_init_again_changes_nothing(plea, db_file: PleaDB) -> None:
     missions, events = count(db_file, "mission"), count(db_file, "event")
-    dump_before = "\n".join(sqlite3.connect(db_file).iterdump())
+    dump_before = dump(db_file)
     result = plea("init")
     assert "0 added, 0 updated" in result.stderr
     assert count(db_file, "mission") == missions and count(db_file, "event") == events
-    assert "\n".join(sqlite3.connect(db_file).iterdump()) == dump_before
+    assert dump(db_file) == dump_before
 
 
 def test_db_path_follows_plea_home_then_db_option(plea, plea_home: Path, tmp_path: Path) -> None:
@@ -46,14 +50,15 @@ def test_database_url_env_is_used(plea, tmp_path: Path, monkeypatch) -> None:
     assert plea("db", "path").stdout.strip() == str(target)
 
 
-def test_db_status_json_counts_rows(plea, db_file: Path) -> None:
+def test_db_status_json_counts_rows(plea, db_file: PleaDB) -> None:
     info = json.loads(plea("db", "status", "--json").stdout)
     assert info["schema_version"] == "0006"
     assert info["rows"]["mission"] == count(db_file, "mission")
     assert info["rows"]["case"] == 0
 
 
-def test_db_backup_is_a_consistent_private_copy(plea, db_file: Path, tmp_path: Path) -> None:
+@pytest.mark.sqlite_only  # on PostgreSQL: pg_dump (test below)
+def test_db_backup_is_a_consistent_private_copy(plea, db_file: PleaDB, tmp_path: Path) -> None:
     target = tmp_path / "backups" / "b.sqlite3"
     assert plea("db", "backup", str(target)).stdout.strip() == str(target)
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
@@ -65,12 +70,20 @@ def test_db_backup_is_a_consistent_private_copy(plea, db_file: Path, tmp_path: P
     plea("db", "backup", str(target), "--force")
 
 
-def test_db_check_ok_and_damaged(plea, db_file: Path) -> None:
+def test_db_backup_of_postgresql_points_to_pg_dump(plea, pg_url: str, tmp_path: Path) -> None:
+    r = plea("db", "backup", str(tmp_path / "b.sqlite3"), code=5)
+    assert "use pg_dump for PostgreSQL" in r.stderr and not (tmp_path / "b.sqlite3").exists()
+
+
+@pytest.mark.sqlite_only  # SQLite's integrity_check and foreign_key_check; PostgreSQL enforces its keys
+def test_db_check_ok_and_damaged(plea, db_file: PleaDB) -> None:
     assert plea("db", "check").stdout.strip() == "ok"
-    with sqlite3.connect(db_file) as conn:
-        conn.execute("PRAGMA foreign_keys=OFF")
-        conn.execute("INSERT INTO letter (case_id, mission_id, letter, lang, status, created_at, updated_at)"
-                     " VALUES (99, 'Qnone', 'x', 'en', 'drafted', '2026-01-01', '2026-01-01')")
+    execute(
+        db_file,
+        "PRAGMA foreign_keys=OFF",
+        "INSERT INTO letter (case_id, mission_id, letter, lang, status, created_at, updated_at)"
+        " VALUES (99, 'Qnone', 'x', 'en', 'drafted', '2026-01-01', '2026-01-01')",
+    )
     r = plea("db", "check", code=5)
     assert "foreign key" in r.stderr
 
@@ -82,7 +95,8 @@ def test_commands_on_missing_database_say_run_init(plea) -> None:
     assert "Traceback" not in r.stderr + r.stdout
 
 
-def test_corrupt_database_error_has_no_traceback(plea, plea_home: Path) -> None:
+@pytest.mark.sqlite_only  # a damaged file
+def test_corrupt_database_error_has_no_traceback(plea, empty_db: PleaDB, plea_home: Path) -> None:
     plea_home.mkdir(parents=True)
     (plea_home / "plea.sqlite3").write_bytes(b"garbage" * 1000)
     r = plea("db", "status", code=5)

@@ -6,17 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 
+from tests.dbcheck import rows
+
 HEADER = "id,sending,host,city,kind,email,website"
-
-
-def rows(path: Path, sql: str, *args: object) -> list[tuple]:
-    with sqlite3.connect(path) as conn:
-        return conn.execute(sql, args).fetchall()
 
 
 def test_list_filters_and_json(plea, db_file: Path) -> None:

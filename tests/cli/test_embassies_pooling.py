@@ -8,20 +8,18 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sqlite3
 import stat
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import copy_initialised
+from tests.dbcheck import PleaDB, execute
+from tests.dbcheck import rows as q
+
 TODAY = date.today().isoformat()
 FR, DE, IT = "Q2841718", "Q324833", "Q5369749"  # the embassies of France, Germany, Italy in the US
-
-
-def q(path: Path, sql: str, *args: object) -> list[tuple]:
-    with sqlite3.connect(path) as conn:
-        return conn.execute(sql, args).fetchall()
 
 
 def get(path: Path, mid: str, *columns: str) -> tuple:
@@ -29,16 +27,10 @@ def get(path: Path, mid: str, *columns: str) -> tuple:
 
 
 @pytest.fixture
-def theirs(db_file: Path, tmp_path: Path) -> Path:
-    """A second caseworker's database (a copy of the freshly initialised one)."""
-    target = tmp_path / "ngo" / "plea.sqlite3"
-    target.parent.mkdir()
-    src, dst = sqlite3.connect(db_file), sqlite3.connect(target)
-    with dst:
-        src.backup(dst)
-    src.close()
-    dst.close()
-    return target
+def theirs(db_file: PleaDB, _initialised: Path, tmp_path: Path) -> Path:
+    """A second caseworker's database: a freshly initialised SQLite file, whatever ours is (an NGO's
+    PostgreSQL database exchanges corrections with a caseworker's laptop)."""
+    return copy_initialised(_initialised, tmp_path / "ngo" / "plea.sqlite3")
 
 
 def as_them(plea, theirs: Path, *args: str, code: int = 0):
@@ -178,8 +170,7 @@ def test_prefer_newer_takes_the_more_recent_verification(plea, db_file: Path, th
     plea("embassies", "import", str(exported), "--prefer", "newer")
     assert get(db_file, FR, "email", "verified_on") == ("ours@ambafrance.example", TODAY)
     # and the other way round
-    with sqlite3.connect(db_file) as conn:
-        conn.execute("UPDATE mission SET verified_on='2023-05-06' WHERE id=?", (FR,))
+    execute(db_file, ("UPDATE mission SET verified_on='2023-05-06' WHERE id=?", (FR,)))
     plea("embassies", "import", str(exported), "--prefer", "newer")
     got = get(db_file, FR, "email", "verified_on", "verified_by")
     assert got == ("theirs@ambafrance.example", "2024-01-02", "ana")

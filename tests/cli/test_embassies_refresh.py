@@ -7,13 +7,14 @@ shipped CSV leaves every user-verified value intact."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from tests.dbcheck import PleaDB, dicts
+from tests.dbcheck import rows as q
 from tests.sparql_server import RECORDED, SparqlServer, closed_port
 
 TODAY = date.today().isoformat()
@@ -22,16 +23,9 @@ FR, DE, AO, MX, AE, NO, PE, LT = ("Q2841718", "Q324833", "Q5369542", "Q23925187"
 NEW = "Q130000001"  # a Mexican consulate-general in Chicago, not in the shipped directory
 
 
-def q(path: Path, sql: str, *args: object) -> list[tuple]:
-    with sqlite3.connect(path) as conn:
-        return conn.execute(sql, args).fetchall()
-
-
-def mission(path: Path, mid: str) -> dict[str, object]:
-    with sqlite3.connect(path) as conn:
-        conn.row_factory = sqlite3.Row
-        row = conn.execute("SELECT * FROM mission WHERE id=?", (mid,)).fetchone()
-    return dict(row) if row else {}
+def mission(db: PleaDB, mid: str) -> dict[str, object]:
+    found = dicts(db, "SELECT * FROM mission WHERE id=?", mid)
+    return found[0] if found else {}
 
 
 @pytest.fixture(autouse=True)

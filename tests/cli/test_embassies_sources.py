@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from plea import wikidata
+from tests.dbcheck import execute
 from tests.sparql_server import SparqlServer
 
 TODAY = date.today().isoformat()
@@ -105,8 +105,7 @@ def test_default_age_matches_the_config_default() -> None:
 
 
 def test_no_edit_event_still_says_a_person(plea, db_file: Path) -> None:
-    with sqlite3.connect(db_file) as conn:
-        conn.execute("UPDATE mission SET email='x@example.org', user_fields='email' WHERE id=?", (FR,))
+    execute(db_file, ("UPDATE mission SET email='x@example.org', user_fields='email' WHERE id=?", (FR,)))
     sources = show(plea, FR)["sources"]
     assert sources["email"]["source"] == "edited by a person (when is not recorded)"
     assert sources["email"]["checked"] is None

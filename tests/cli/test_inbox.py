@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import json
 import mailbox
-import sqlite3
 import stat
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 import pytest
 
+from tests.dbcheck import rows as q
 from tests.mail_peers import EMAIL, DovecotPeer, SmtpPeer, clear_mail_env, dovecot_binary, make_case
 
 pytest.importorskip("aiosmtpd")
@@ -28,11 +28,6 @@ REPLIES = [
     "reply_inline_forward.eml",
     "unrelated.eml",
 ]
-
-
-def q(path: Path, sql: str, *args: object) -> list[tuple]:
-    with sqlite3.connect(path) as conn:
-        return conn.execute(sql, args).fetchall()
 
 
 @pytest.fixture(autouse=True)
@@ -145,6 +140,20 @@ def test_import_matches_each_kind_of_reply(
     assert "Посольство получило ваше письмо" in shown and "Matched: " + ref in shown
     html = json.loads(plea("inbox", "show", str(de["id"]), "--json").stdout)["text"]
     assert "Das Visum kann nicht erteilt werden." in html and "color: red" not in html and "<p>" not in html
+
+
+def test_domain_match_ignores_the_case_of_the_mission_address(
+    plea, db_file: Path, tmp_path: Path
+) -> None:
+    """Domains are case-insensitive: a mission address typed as Info@Washington.DIPLO.example still
+    matches a reply from rk-1@diplo.example (on PostgreSQL too, whose LIKE minds the case)."""
+    ref = make_case(plea, tmp_path / "letters", to="DE,FR")
+    plea("embassies", "edit", "Q324833", "--email", "Info@Washington.DIPLO.example")
+    sent_on = (date.today() - timedelta(days=3)).isoformat()
+    plea("letters", "sent", ref, "--to", "all", "--via", "email", "--on", sent_on)
+    folder = folder_of(tmp_path, (ref, {}), ["reply_html_only.eml"])
+    (row,) = json.loads(plea("inbox", "import", str(folder), "--json").stdout)
+    assert (row["case"], row["state"], row["matched_by"]) == (ref, "DE", "domain")
 
 
 def test_same_mailbox_twice_adds_nothing_mbox_and_maildir(plea, db_file: Path, sent, tmp_path: Path) -> None:

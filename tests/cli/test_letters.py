@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import stat
 from datetime import date
 from pathlib import Path
@@ -14,6 +13,8 @@ from babel.dates import format_date
 from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Inches, Mm
+
+from tests.dbcheck import count, rows
 
 YEAR = date.today().year
 REF = f"PLEA-{YEAR}-0001"
@@ -25,15 +26,6 @@ RPR_ORDER = [
     for t in ("rStyle", "rFonts", "b", "bCs", "i", "iCs", "color", "sz", "szCs", "u", "rtl", "cs", "lang")
 ]
 PLEA_STYLES = {"Plea Date", "Plea Recipient", "Plea Subject", "Plea Body", "Plea Signature"}
-
-
-def rows(path: Path, sql: str, *args: object) -> list[tuple]:
-    with sqlite3.connect(path) as conn:
-        return conn.execute(sql, args).fetchall()
-
-
-def count(path: Path, table: str) -> int:
-    return rows(path, f"SELECT count(*) FROM {table}")[0][0]
 
 
 @pytest.fixture

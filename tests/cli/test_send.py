@@ -4,7 +4,6 @@ server's acceptance and plea's commit, STARTTLS and implicit TLS."""
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from datetime import date
 from email.utils import parseaddr
@@ -13,16 +12,12 @@ from pathlib import Path
 import pytest
 
 from plea.render.catalog import get_letter
+from tests.dbcheck import rows as q
 from tests.mail_peers import EMAIL, PASSWORD, SmtpPeer, clear_mail_env, make_case
 
 pytest.importorskip("aiosmtpd")
 # aiosmtpd warns when AUTH is offered without STARTTLS: so it is for implicit TLS and plain loopback
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
-
-
-def q(path: Path, sql: str, *args: object) -> list[tuple]:
-    with sqlite3.connect(path) as conn:
-        return conn.execute(sql, args).fetchall()
 
 
 def letter_status(db: Path) -> dict[str, str]:

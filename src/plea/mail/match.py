@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, func, or_, select
 
 from plea.db.models import Case, Letter, Mission, Outbox
 from plea.mail.compose import mission_address
@@ -105,8 +105,9 @@ def _candidates(
         tails = {".".join(domain_of(s).split(".")[-2:]) for s in senders or []} - {""}
         if not tails:
             return []
-        near = [col(Mission.email).contains(t) for t in tails] + [
-            col(Mission.website).contains(t) for t in tails
+        # domains are case-insensitive; LIKE is on SQLite (for ASCII), not on PostgreSQL
+        near = [func.lower(col(Mission.email)).contains(t) for t in tails] + [
+            func.lower(col(Mission.website)).contains(t) for t in tails
         ]
         q = q.where(Letter.status != "drafted").where(or_(*near))
     return [(lt, m) for lt, m in session.exec(q.order_by(col(Letter.id)))]
