@@ -24,13 +24,8 @@ from plea.audit import current_head
 from plea.db.engine import Database, open_database
 from plea.db.models import OUTCOMES, Case, Letter, LetterEvent, Response
 from plea.report import summary
-from tests.pg_server import pg_server, pg_url  # noqa: F401  (fixtures)
 
 TODAY = date.today()
-
-
-def _open(db_file: Path) -> Database:
-    return open_database(f"sqlite:///{db_file}")
 
 
 def _fill(db: Database, *, seed: int, cases: int = 14) -> list[str]:
@@ -201,13 +196,11 @@ def assert_counted(db: Database) -> None:
             assert _plain(kept_doc) == _plain(counted)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest) -> Iterator[Database]:
-    """The database of this test's PLEA_HOME (the shipped embassies loaded), on each backend."""
-    if request.param == "sqlite":
-        database = _open(request.getfixturevalue("db_file"))
-    else:
-        database = open_database(request.getfixturevalue("pg_url"))
+@pytest.fixture
+def db(db_file) -> Iterator[Database]:  # type: ignore[no-untyped-def]
+    """The database of this test's PLEA_HOME (the shipped embassies loaded), on each backend
+    (db_file is parametrized by the conftest's backend fixture)."""
+    database = open_database(db_file.url)
     yield database
     database.close()
 

@@ -17,11 +17,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from plea.db import PG_LOCK
 from plea.db.models import Event
 
 GENESIS = "0" * 64
-#: PostgreSQL advisory lock serialising appends (the one every writing transaction takes, see db/engine.py)
-PG_LOCK = 0x706C6561
 
 
 def current_actor(explicit: str | None = None) -> str:

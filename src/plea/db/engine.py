@@ -21,7 +21,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError, ProgrammingError
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-from plea.db import HEAD
+from plea.db import HEAD, PG_LOCK
 from plea.db.location import display_url, ensure_home, home, is_encrypted_file, sqlite_path
 from plea.errors import DatabaseProblem
 
@@ -65,7 +65,6 @@ def _postgres_hooks(engine: Engine, state: dict[str, bool]) -> None:
     lock, so writers queue as they do on SQLite (BEGIN IMMEDIATE): read-then-write logic (the
     next case reference, the history chain's head) never races. A reading transaction sees one
     snapshot (REPEATABLE READ), as a SQLite read transaction does."""
-    from plea.history import PG_LOCK  # the lock history.record takes too
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
