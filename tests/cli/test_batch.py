@@ -506,3 +506,12 @@ def test_jobs_workers_end_with_the_command(plea, clients: list[str], tmp_path: P
     assert "4 rendered" in r.stderr
     assert len(list((tmp_path / "small").rglob("*.docx"))) == 4
     assert multiprocessing.active_children() == []
+
+
+def test_folders_differing_only_in_case_are_apart(plea, clients: list[str], db_file, tmp_path: Path) -> None:
+    """Out/ and out/ are two folders: each manifest lists only its own letters."""
+    batch(plea, tmp_path / "Out", "--cases", clients[0])
+    batch(plea, tmp_path / "out", "--cases", clients[1])
+    for folder, ref in (("Out", clients[0]), ("out", clients[1])):
+        assert {row["case"] for row in manifest(tmp_path / folder)} == {ref}
+        assert len(manifest(tmp_path / folder)) == 4

@@ -279,12 +279,19 @@ def _append_events(
 # -- manifest -----------------------------------------------------------------------------------------
 
 
+def _under(prefix: str) -> Any:
+    """Rendition paths that start with prefix, exactly: SQLite's LIKE ignores case, and
+    /x/Out and /x/out are different folders."""
+    from sqlalchemy import func
+
+    path = col(Rendition.path)
+    return path.startswith(prefix, autoescape=True) & (func.substr(path, 1, len(prefix)) == prefix)
+
+
 def recorded_paths(session: Session, out_dir: Path) -> set[str]:
     """The paths of every file the database records under out_dir."""
     prefix = str(out_dir) + "/"
-    return set(
-        session.exec(select(Rendition.path).where(col(Rendition.path).startswith(prefix, autoescape=True)))
-    )
+    return set(session.exec(select(Rendition.path).where(_under(prefix))))
 
 
 def manifest_rows(session: Session, out_dir: Path) -> list[dict[str, str]]:
@@ -305,7 +312,7 @@ def manifest_rows(session: Session, out_dir: Path) -> list[dict[str, str]]:
         )
         .join(Letter, col(Letter.id) == Rendition.letter_id)
         .join(Case, col(Case.id) == Letter.case_id)
-        .where(col(Rendition.path).startswith(prefix, autoescape=True))
+        .where(_under(prefix))
     )
     for path, sha, lang, at, rid, letter, mission, ref in session.exec(q):
         key = (at, rid)
