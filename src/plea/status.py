@@ -120,7 +120,13 @@ def find_case(conn: Any, ref: str) -> Any:
     ref_u = ref.strip().upper()
     row = conn.execute(select(*columns).where(c.ref == ref_u)).first()
     if row is None and ref_u.isdigit():
-        row = conn.execute(select(*columns).where(c.ref.endswith(f"-{int(ref_u):04d}")).limit(1)).first()
+        found = list(conn.execute(select(*columns).where(c.ref.endswith(f"-{int(ref_u):04d}")).order_by(c.ref)))
+        if len(found) > 1:
+            from plea.errors import InvalidInput
+
+            raise InvalidInput(f"case number {ref} is ambiguous: {' or '.join(r.ref for r in found)}",
+                               hint="give the whole reference")
+        row = found[0] if found else None
     if row is None:
         from difflib import get_close_matches
 

@@ -362,3 +362,15 @@ def test_unknown_case_exit_4_with_suggestion(plea, db_file: Path, command) -> No
 def test_unknown_case_without_any_close_match(plea, db_file: Path) -> None:
     r = plea("cases", "show", "42", code=4)
     assert "no case '42'" in r.stderr and "plea cases list" in r.stderr
+
+
+def test_a_case_number_shared_by_two_years_is_ambiguous(plea, db_file) -> None:
+    first = plea("cases", "add", "--name", "Ivan Petrov", "--nationality", "RU", "--country", "TR").stdout.strip()
+    older = first.replace(f"PLEA-{date.today().year}-", f"PLEA-{date.today().year - 1}-")
+    execute(db_file, ('UPDATE "case" SET ref = ? WHERE ref = ?', (older, first)))
+    second = plea("cases", "add", "--name", "Olga Ivanova", "--nationality", "RU", "--country", "GE").stdout.strip()
+    assert second == first  # the same number, this year
+    r = plea("cases", "show", "1", code=3)
+    assert f"case number 1 is ambiguous: {older} or {second}" in r.stderr
+    assert plea("status", "1", code=3).stderr == r.stderr
+    assert json.loads(plea("cases", "show", older, "--json").stdout)["name_latin"] == "Ivan Petrov"
