@@ -103,7 +103,7 @@ def log(
     if actor:
         q = q.where(Event.actor == actor)
     if kind:  # kinds are lower case: so is the prefix (PostgreSQL's LIKE minds the case, SQLite's does not)
-        q = q.where(col(Event.kind).startswith(kind.lower()))
+        q = q.where(col(Event.kind).startswith(kind.lower(), autoescape=True))  # _ and % are letters
     if limit:
         q = q.order_by(None).order_by(col(Event.id).desc()).limit(limit)
     events = list(session.exec(q))

@@ -215,6 +215,7 @@ def classify(
         select(Letter)
         .join(Mission, col(Mission.id) == Letter.mission_id)
         .where(Letter.case_id == case.id, Mission.sending == state)
+        .order_by(col(Letter.id))  # the first letter written to that state, on every backend
     ).first()
     if (msg.case_id, msg.state) != (case.id, state):
         msg.matched_by = "manual"
