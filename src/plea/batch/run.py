@@ -293,17 +293,14 @@ def execute(
         chunks = _chunks(
             plan, cases, root=root, today=today, letterhead=letterhead, workdir=workdir, soffice=soffice
         )
-        own = _WriteBehind(handle, lambda: failure is not None)
-        try:
+        with work.fewer_collections():
             if pool is None:
                 for part, task in chunks:
-                    own.run(part, task)
+                    handle(part, *render_chunk(task))
                     if failure:
                         break
             else:
-                _parallel(pool, chunks, jobs - 1, handle, lambda: failure is not None, own)
-        finally:
-            own.close()
+                _parallel(pool, chunks, jobs - 1, handle, lambda: failure is not None)
         if failure is not None:
             raise _failure(failure, plan, result)
         with db.read() as s:
@@ -361,48 +358,12 @@ def _pool(workers: int, plan: Plan, root: str | None, letterhead: str | None) ->
     return pool
 
 
-class _WriteBehind:
-    """The chunks this process renders itself: each is rendered here, then written to disk by a
-    thread while the next one renders (writing and syncing wait on the disk, not the CPU), and
-    recorded here once written, before the next is handed over. One chunk in writing at most."""
-
-    def __init__(self, handle: Callable[..., None], stop: Callable[[], bool]) -> None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        self.handle = handle
-        self.stop = stop
-        self.writer = ThreadPoolExecutor(1, thread_name_prefix="plea-batch-write")
-        self.pending: tuple[list[Item], Any] | None = None
-
-    def run(self, part: list[Item], task: Task) -> None:
-        built, error = work.build_chunk(task)
-        self.drain()
-        if error is not None:
-            self.handle(part, [], error)
-        elif not self.stop():  # the chunk before failed: this one is not written
-            self.pending = (part, self.writer.submit(work.write_chunk, built))
-
-    def drain(self) -> None:
-        """Wait for the chunk in writing, and record it."""
-        if self.pending is not None:
-            part, future = self.pending
-            self.pending = None
-            self.handle(part, *future.result())
-
-    def close(self) -> None:
-        try:
-            self.drain()
-        finally:
-            self.writer.shutdown(wait=True)
-
-
 def _parallel(
     pool: Any,
     chunks: Iterator[tuple[list[Item], Task]],
     workers: int,
     handle: Callable[..., None],
     stop: Callable[[], bool],
-    own: _WriteBehind,
 ) -> None:
     """Chunks over the workers, a few in flight each (memory stays flat), and this process
     renders too whenever they are supplied (so it is never idle while they start up); results
@@ -440,7 +401,7 @@ def _parallel(
             collect(block=False)
         nxt = take()
         if nxt is not None:
-            own.run(*nxt)
+            handle(nxt[0], *render_chunk(nxt[1]))
             continue
         if not in_flight:
             return

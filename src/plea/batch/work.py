@@ -18,6 +18,8 @@ import secrets
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -133,8 +135,10 @@ def warm_up(
     _die_with_parent()
     w = _worker()
     if letter is None:
+        _worker_collections()
         return
     try:
+        _worker_collections()
         from plea.render.docx import skeleton_for
 
         for lang, paper in shapes or []:
@@ -144,6 +148,35 @@ def warm_up(
                 skeleton_for(lang, paper=paper, letterhead=Path(letterhead) if letterhead else None)
     except Exception:  # noqa: S110 - reported by the chunk that meets it
         pass
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Rendering thousands of letters allocates millions of short-lived objects, and CPython's
+    cycle collector would run every 700 of them, each time scanning everything loaded so far:
+    what exists now (modules, templates, the plan) is frozen out of its scans, and it runs
+    after 20,000 allocations instead (what letters leave behind is still collected). Measured
+    with bench/batch.py: a tenth less time. Restored afterwards."""
+    import gc
+
+    before = gc.get_threshold()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
+
+
+def _worker_collections() -> None:
+    """A worker renders until the batch ends: the same collector settings, for good."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 50, 100)
 
 
 def _die_with_parent() -> None:
