@@ -7,13 +7,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
-import re
 import shutil
-import subprocess
 from datetime import date
 from pathlib import Path
 
 import pytest
+
+from tests.test_soffice import pdf_text
 
 pytestmark = [
     pytest.mark.soffice,
@@ -22,14 +22,6 @@ pytestmark = [
 ]
 
 YEAR = date.today().year
-_BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def pdf_text(pdf: Path) -> str:
-    out = subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", str(pdf), "-"], check=True, capture_output=True, timeout=60
-    ).stdout.decode("utf-8")
-    return re.sub(r"\s+", " ", _BIDI_CONTROLS.sub("", out))
 
 
 def test_pdf_batch_one_soffice_call_and_the_text_is_there(

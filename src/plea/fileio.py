@@ -45,9 +45,10 @@ def inside(folder: Path, name: str) -> Path:
     return target
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_path(path: Path | str) -> None:
+    """Flush a file or a folder (its entries) to disk; quietly nothing where that cannot be done."""
     try:
-        fd = os.open(folder, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY)
     except OSError:
         return
     try:
@@ -76,7 +77,7 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None], *, mode: int = 
         except FileNotFoundError:
             pass
         raise
-    _fsync_dir(path.parent)
+    fsync_path(path.parent)
 
 
 def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o600) -> None:
