@@ -15,6 +15,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -222,9 +223,9 @@ def execute(
     progress: Progress | None = None,
     workers: Any = None,
 ) -> Result:
-    """Render, write and record the plan's letters. `workers`: a pool from start_workers (started
-    before planning, so the workers load while this process plans), used when jobs > 1; it is
-    shut down here whatever happens."""
+    """Render, write and record the plan's letters. `workers`: a pool from early_workers
+    (started before planning, so the workers load while this process plans), used when
+    jobs > 1 and shut down by its owner; without one, a pool is made (and shut down) here."""
     from plea.batch import store
     from plea.batch.plan import plain_case
     from plea.resources import templates_are_shipped, templates_dir
@@ -236,8 +237,6 @@ def execute(
     soffice = find_soffice() if "pdf" in plan.formats and plan.todo else None
     lock = open_output(plan.out_dir)
     pool = workers if jobs > 1 else None
-    if workers is not None and pool is None:
-        workers.shutdown(wait=False, cancel_futures=True)
     workdir = ""
     try:
         # the run's private work folder (LibreOffice profiles, PDF conversion, the letterhead as
@@ -311,7 +310,7 @@ def execute(
         (plan.out_dir / STATE / JOURNAL).unlink(missing_ok=True)
     finally:
         progress.stop()
-        if pool is not None:
+        if pool is not None and pool is not workers:
             pool.shutdown(wait=True, cancel_futures=True)
         if workdir:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -319,41 +318,41 @@ def execute(
     return result
 
 
-def start_workers(workers: int, letter: str) -> Any:
-    """Spawned workers for a batch of `letter`, started before the plan is made: each loads
-    the rendering code while this process plans (start-up is a good part of a batch's time).
-    Templates and styled skeletons are then prepared by each worker's first chunks."""
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
+@contextmanager
+def early_workers(workers: int, letter: str) -> Iterator[Any]:
+    """Spawned workers for a batch of `letter` (none if workers < 1), started before the plan
+    is made: each loads the rendering code while this process plans (start-up is a good part
+    of a batch's time); templates and styled skeletons are then prepared by each worker's first
+    chunks. Hand them to execute(); they are shut down when the block ends, whatever happens."""
     from plea.resources import templates_are_shipped, templates_dir
 
     root = None if templates_are_shipped() else str(templates_dir())
-    pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=mp.get_context("spawn"),
-        initializer=warm_up,
-        initargs=(letter, root, [], None, False),
-    )
-    for _ in range(workers):  # a pool starts its processes as work arrives: start them now
-        pool.submit(int)
-    return pool
+    pool = _spawn(workers, (letter, root, [], None, False)) if workers > 0 else None
+    try:
+        yield pool
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _pool(workers: int, plan: Plan, root: str | None, letterhead: str | None) -> Any:
-    """Spawned workers (never forked: no database connection crosses into them), each warming
-    up what the plan needs (templates, styled skeletons) as soon as it starts."""
+    """Workers warming up what the plan needs (templates, styled skeletons) as soon as they start."""
+    shapes = sorted({(i.lang, i.paper) for i in plan.todo})
+    docx = any(f in plan.formats for f in ("docx", "pdf"))
+    return _spawn(workers, (plan.spec.name, root, shapes, letterhead, docx))
+
+
+def _spawn(workers: int, warm: tuple[Any, ...]) -> Any:
+    """A pool of spawned workers (never forked: no database connection crosses into them),
+    each running warm_up(*warm) first, all started now (a pool otherwise starts its processes
+    only as work arrives)."""
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
-    shapes = sorted({(i.lang, i.paper) for i in plan.todo})
     pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=mp.get_context("spawn"),
-        initializer=warm_up,
-        initargs=(plan.spec.name, root, shapes, letterhead, any(f in plan.formats for f in ("docx", "pdf"))),
+        max_workers=workers, mp_context=mp.get_context("spawn"), initializer=warm_up, initargs=warm
     )
-    for _ in range(workers):  # a pool starts its processes as work arrives: start them now
+    for _ in range(workers):
         pool.submit(int)
     return pool
 

@@ -27,6 +27,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from plea.errors import ExternalProblem, PleaError
+from plea.fileio import fsync_path
 
 CHUNK = 96
 PDF_CHUNK = 24
@@ -160,9 +161,7 @@ def fewer_collections() -> Iterator[None]:
     import gc
 
     before = gc.get_threshold()
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(20_000, 50, 100)
+    _worker_collections()
     try:
         yield
     finally:
@@ -171,7 +170,8 @@ def fewer_collections() -> Iterator[None]:
 
 
 def _worker_collections() -> None:
-    """A worker renders until the batch ends: the same collector settings, for good."""
+    """The collector settings of fewer_collections, for good (a worker renders until the batch
+    ends)."""
     import gc
 
     gc.collect()
@@ -379,19 +379,6 @@ def _syncfs(folder: Path) -> bool:
         os.close(fd)
 
 
-def _fsync_path(path: str, flags: int = os.O_RDONLY) -> None:
-    try:
-        fd = os.open(path, flags)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def write_files(files: list[tuple[str, bytes]]) -> list[str]:
     """Write every file to a temp file, make them durable, then rename them to their final
     names; their sha256. Nothing stands under a final name unless it is whole."""
@@ -402,7 +389,7 @@ def write_files(files: list[tuple[str, bytes]]) -> list[str]:
             temps.append((_write_temp(path, data), path))
         if folders and not _syncfs(Path(folders[0])):
             for tmp, _ in temps:
-                _fsync_path(tmp)
+                fsync_path(tmp)
         elif len({os.stat(f).st_dev for f in folders}) > 1:
             for folder in folders[1:]:
                 _syncfs(Path(folder))
@@ -415,7 +402,7 @@ def write_files(files: list[tuple[str, bytes]]) -> list[str]:
                 _unlink(tmp)
         raise
     for folder in folders:
-        _fsync_path(folder)
+        fsync_path(folder)
     return [hashlib.sha256(data).hexdigest() for _, data in files]
 
 

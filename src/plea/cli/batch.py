@@ -110,8 +110,8 @@ def batch(
     and DIR/manifest.csv. Prints the manifest's path."""
     from datetime import date
 
-    from plea.batch.plan import parse_formats
-    from plea.batch.run import start_workers
+    from plea.batch.plan import make_plan, parse_formats
+    from plea.batch.run import early_workers, execute
     from plea.errors import InvalidInput, NotFound
 
     fmts = parse_formats(formats)
@@ -121,83 +121,69 @@ def batch(
         raise NotFound(f"--letterhead: no such file {letterhead}")
     hosts = _hosts(host)
     today = date.today()
-    # the workers load while this process plans; execute() shuts them down
-    workers = start_workers(jobs - 1, letter) if jobs > 1 and not dry_run else None
-    try:
-        _run(workers, out_dir, cases, status, letter, to, hosts, lang, fmts, paper, letterhead, jobs, zip_,
-             due, force, dry_run, json_, today)
-    finally:
-        if workers is not None:
-            workers.shutdown(wait=True, cancel_futures=True)
-
-
-def _run(workers: Any, out_dir: Path, cases: str, status: str | None, letter: str, to: str,
-         hosts: list[str], lang: str | None, fmts: list[str], paper: str | None, letterhead: Path | None,
-         jobs: int, zip_: bool, due: bool, force: bool, dry_run: bool, json_: bool, today: Any) -> None:
-    from plea.batch.plan import make_plan
-    from plea.batch.run import execute
-    from plea.errors import NotFound
-
-    db = open_db()
-    with db.read() as s:
-        plan = make_plan(
-            s,
-            cases=cases,
-            status=status,
-            letter=letter,
-            to=to,
-            hosts=hosts,
-            lang=lang,
-            out_dir=out_dir,
-            formats=fmts,
-            paper=paper,
-            letterhead=letterhead,
-            today=today,
-            due=due,
+    # the workers load while this process plans; execute() uses them
+    with early_workers(jobs - 1 if not dry_run else 0, letter) as workers:
+        db = open_db()
+        with db.read() as s:
+            plan = make_plan(
+                s,
+                cases=cases,
+                status=status,
+                letter=letter,
+                to=to,
+                hosts=hosts,
+                lang=lang,
+                out_dir=out_dir,
+                formats=fmts,
+                paper=paper,
+                letterhead=letterhead,
+                today=today,
+                due=due,
+            )
+        if not plan.items:
+            raise NotFound(
+                "no letter to write: no mission matches --to for this --host",
+                hint="see `plea letters plan REF --to … --host …` and `plea embassies coverage --host …`",
+            )
+        note(plan.headline())
+        if plan.no_mission:
+            note(f"no mission found for: {', '.join(plan.no_mission)}")
+        if plan.skipped_own_state:
+            own = sorted({f"{ref} → {state}" for ref, state in plan.skipped_own_state})
+            note(
+                f"not writing to a client's own state (name it in --to to write anyway): {', '.join(own[:5])}"
+                + (" …" if len(own) > 5 else "")
+            )
+        summary: dict[str, Any] = {
+            "clients": len(plan.cases),
+            "letters": len(plan.items),
+            "already_done": plan.already_done,
+            "to_render": len(plan.todo),
+            "formats": fmts,
+            "out": str(plan.out_dir),
+        }
+        if dry_run:
+            if json_:
+                print_json({**summary, "dry_run": True})
+            note("dry run: nothing was written")
+            return
+        result = execute(
+            db, plan, jobs=jobs, actor=actor(), today=today, force=force, zip_=zip_, progress=_Bar(),
+            workers=workers,
         )
-    if not plan.items:
-        raise NotFound(
-            "no letter to write: no mission matches --to for this --host",
-            hint="see `plea letters plan REF --to … --host …` and `plea embassies coverage --host …`",
+        summary.update(
+            rendered=result.rendered,
+            files_written=result.files,
+            manifest=str(result.manifest),
+            zips=[str(z) for z in result.zips],
         )
-    note(plan.headline())
-    if plan.no_mission:
-        note(f"no mission found for: {', '.join(plan.no_mission)}")
-    if plan.skipped_own_state:
-        own = sorted({f"{ref} → {state}" for ref, state in plan.skipped_own_state})
-        note(
-            f"not writing to a client's own state (name it in --to to write anyway): {', '.join(own[:5])}"
-            + (" …" if len(own) > 5 else "")
-        )
-    summary: dict[str, Any] = {
-        "clients": len(plan.cases),
-        "letters": len(plan.items),
-        "already_done": plan.already_done,
-        "to_render": len(plan.todo),
-        "formats": fmts,
-        "out": str(plan.out_dir),
-    }
-    if dry_run:
         if json_:
-            print_json({**summary, "dry_run": True})
-        note("dry run: nothing was written")
-        return
-    result = execute(
-        db, plan, jobs=jobs, actor=actor(), today=today, force=force, zip_=zip_, progress=_Bar(), workers=workers
-    )
-    summary.update(
-        rendered=result.rendered,
-        files_written=result.files,
-        manifest=str(result.manifest),
-        zips=[str(z) for z in result.zips],
-    )
-    if json_:
-        print_json(summary)
-    else:
-        typer.echo(str(result.manifest))
-        for z in result.zips:
-            typer.echo(str(z))
-    note(
-        f"{len(plan.items)} letter(s) for {len(plan.cases)} client(s): {result.rendered} rendered "
-        f"({result.files} file(s) written), {plan.already_done} already done"
-    )
+            print_json(summary)
+        else:
+            typer.echo(str(result.manifest))
+            for z in result.zips:
+                typer.echo(str(z))
+        note(
+            f"{len(plan.items)} letter(s) for {len(plan.cases)} client(s): {result.rendered} rendered "
+            f"({result.files} file(s) written), {plan.already_done} already done"
+        )
