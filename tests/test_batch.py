@@ -6,8 +6,10 @@ python-docx reads back, with every value escaped."""
 from __future__ import annotations
 
 import io
+import tempfile
 import zipfile
 from datetime import date
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -130,6 +132,152 @@ def test_unfollowed_templates_render_whole(tmp_path) -> None:
     assert not staged.Staged(env, "x/inc.md.j2").ok
     ok = staged.Staged(env, "x/ok.md.j2")
     assert ok.ok and ok.pieces == 1
+
+
+# -- the three stages on templates written for the purpose ---------------------------------------
+
+BLOCKS_EN = """\
+{% macro kind(k) -%}{{ {"embassy": "Embassy"}.get(k, "Mission") }}{%- endmacro %}
+{% macro _helper() %}[{{ mission.city }}]{% endmacro %}
+{% macro head() %}
+To the {{ kind(mission.kind) }} of {{ mission.sending | country }}, {{ mission.city }}
+{% if case.representative.name %}Counsel for {{ case.ref }}{% elif case.family %}Family \
+{{ case.family | length }}{% else %}Alone{% endif %}
+
+Subject: {{ subject }} ({{ case.ref }})
+{% endmacro %}
+{% macro loops() %}{% for f in case.family %}{{ f.name }} to {{ mission.city }}\
+{% if not loop.last %}, {% endif %}{% endfor %}{% endmacro %}
+{% macro setter() %}{% set c = mission.city %}{{ c }}/{{ case.ref }}{% endmacro %}
+{% macro nested() %}<{{ head() }}>{% endmacro %}
+{% macro private() %}{{ _helper() }} {{ case.ref }}{% endmacro %}
+{% macro reads_subject() %}{{ subject }} at {{ mission.city }}{% endmacro %}
+{% macro caseonly() %}{{ case.name_latin }}{% endmacro %}
+"""
+
+FRAGMENTS = [
+    "{{ b.head() }}",
+    "{{ b.nested() }}",
+    "{{ b.loops() }}",
+    "{{ b.setter() }}",
+    "{{ b.private() }}",
+    "{{ b.reads_subject() }}",
+    "{{ b.caseonly() }} and {{ b.kind(mission.kind) }}",
+    "{% if case.representative.name %}A {{ mission.city }} {{ case.ref }}"
+    "{% elif case.ref.endswith('2') %}B {{ mission.kind }}"
+    "{% if case.family %} with family, {{ b.head() }}{% endif %}"
+    "{% else %}C {{ first_letter.ref }}{% endif %}",
+    "{% if mission.city %}{{ case.ref }} in {{ mission.city }}{% endif %}",
+    "{% for f in case.family %}{{ f.name }} {{ mission.host | country }}{% endfor %}",
+    "Dear {{ case.name_latin }}, writing on {{ today | date }} to {{ mission.sending | country }}.",
+    "{{ first_letter.ref }} / {{ mission.city }} / {{ response.outcome }}",
+    "{{ s }} and {{ n }}",
+    "Plain text, no values.",
+]
+SETS = "{% set s = mission.sending | country %}{% set n = case.ref ~ '!' %}"
+
+
+def _letters_root(tmp: Path, body: str) -> Path:
+    """A templates folder with one letter `x` (English) and its own blocks."""
+    root = Path(tempfile.mkdtemp(dir=tmp))
+    (root / "letters" / "x").mkdir(parents=True)
+    (root / "letters" / "_blocks").mkdir()
+    (root / "letters" / "_blocks" / "en.md.j2").write_text(BLOCKS_EN, encoding="utf-8")
+    (root / "letters" / "x" / "letter.toml").write_text(
+        'title = "X"\n[subject]\nen = "Plea"\n', encoding="utf-8"
+    )
+    (root / "letters" / "x" / "en.md.j2").write_text(
+        '{% import "_blocks/en.md.j2" as b with context %}\n' + body, encoding="utf-8"
+    )
+    return root
+
+
+def _missions() -> list[SimpleNamespace]:
+    out = []
+    for state, city, kind in (
+        ("FR", "Paris", "embassy"),
+        ("DE", "", "consulate"),
+        ("EG", "Cairo", "embassy"),
+    ):
+        mission = sample_mission(state, "US")
+        mission.city, mission.kind = city, kind
+        out.append(mission)
+    return out
+
+
+def _compare(root: Path) -> FastRenderer:
+    """Every case variant to every mission, fast and whole: the same text."""
+    spec = get_letter("x", root=root)
+    renderer = FastRenderer(spec, root=root)
+    for case in variants():
+        key = case_key(case_context(case))
+        for mission in _missions():
+            kw = {"case": case, "mission": mission, "today": DAY, "first_letter": FIRST, "response": RESPONSE}
+            whole = render_markdown_for(spec, "en", root=root, **kw)
+            assert renderer.markdown("en", case_key=key, **kw) == whole
+    return renderer
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=5), st.booleans())
+def test_three_stages_equal_whole_letters(tmp_path_factory, fragments: list[str], sets: bool) -> None:
+    body = (SETS if sets or "{{ s }}" in "".join(fragments) else "") + "\n\n".join(fragments) + "\n"
+    renderer = _compare(_letters_root(tmp_path_factory.getbasetemp(), body))
+    assert renderer.fallbacks == 0
+    assert renderer.staged["en"] is not None
+
+
+def test_mission_pieces_are_rendered_once_per_mission(tmp_path) -> None:
+    """A macro without arguments is inlined and its mission-only parts shared by every client;
+    an `if` on case data keeps its branches' mission pieces shared too."""
+    root = _letters_root(tmp_path, FRAGMENTS[0] + "\n\n" + FRAGMENTS[7] + "\n")
+    renderer = _compare(root)
+    staged_en = renderer.staged["en"]
+    assert renderer.fallbacks == 0 and staged_en is not None
+    assert staged_en.mission_template is not None
+    # only `first_letter.ref` (in the else branch) depends on both case and mission
+    assert [per_letter for _, per_letter in staged_en.found].count(True) == 1
+    assert len(renderer.mission_texts) == len(_missions())
+
+
+def test_what_inlining_would_change_is_not_inlined(tmp_path) -> None:
+    """A macro that sets a name, reads an unexported helper, reads a name the template sets
+    afterwards, or calls itself is rendered as a call, never inlined."""
+    for body in (
+        "{{ b.setter() }}",
+        "{{ b.private() }}",
+        "{% set subject = 'Changed' %}{{ b.reads_subject() }}",
+    ):
+        root = _letters_root(tmp_path, body + "\n")
+        renderer = _compare(root)
+        staged_en = renderer.staged["en"]
+        assert renderer.fallbacks == 0 and staged_en is not None
+        assert [type(s.nodes[0]).__name__ for s, _ in staged_en.found] == ["Call"], body
+    (tmp_path / "loop").mkdir()
+    root = _letters_root(tmp_path / "loop", "{{ b.nested() }}\n")
+    with open(root / "letters" / "_blocks" / "en.md.j2", "a", encoding="utf-8") as f:
+        f.write("{% macro again() %}{{ mission.city }}{{ again() if false else '' }}{% endmacro %}\n")
+    (root / "letters" / "x" / "en.md.j2").write_text(
+        '{% import "_blocks/en.md.j2" as b with context %}\n{{ b.again() }}\n', encoding="utf-8"
+    )
+    renderer = _compare(root)
+    assert renderer.fallbacks == 0
+
+
+def test_a_missed_case_dependency_falls_back_to_whole_letters(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    """If the analysis wrongly took a piece reading the case for one reading only the mission,
+    the poisoned case catches it: whole letters, and right."""
+    real = staged._Scope.tainted
+
+    def blind(self, node, exclude=None):  # type: ignore[no-untyped-def]
+        return False if self.analysis.roots == staged.LETTER else real(self, node, exclude)
+
+    monkeypatch.setattr(staged._Scope, "tainted", blind)
+    root = _letters_root(tmp_path, "{% if mission.city %}{{ case.ref }} in {{ mission.city }}{% endif %}\n")
+    renderer = _compare(root)
+    assert renderer.fallbacks == 1 and renderer.staged["en"] is None
 
 
 # -- Markdown a segment at a time -------------------------------------------------------------------

@@ -1,18 +1,28 @@
 """Rendering many letters of one template fast, with exactly the output of rendering each alone.
 
 A batch writes the same letter for each client to hundreds of missions. Most of a letter does not
-depend on the mission: who the client is, the story, the request, the signature. So a template's
-top-level pieces are sorted by what they read:
+depend on the mission: who the client is, the story, the request, the signature; and what does
+depend on it (the address, the state's name) is mostly the same for every client. So a
+template's pieces are sorted by what they read:
 
 - pieces that never read the recipient (`mission`, `first_letter`, `response`), directly or
   through any macro they call, are rendered once per case and language, with a marker where
   each recipient piece goes;
-- the recipient pieces are rendered once per letter, and spliced in at their markers.
+- recipient pieces that read the mission but nothing of the case (`case`, `first_letter`,
+  `response`) are rendered once per mission and language, and shared by every client;
+- the pieces that read both are rendered once per letter; then all are spliced in at their
+  markers.
+
+To find more pieces of the second kind, a zero-argument macro imported with context is inlined
+(`{{ b.header() }}` becomes its body, its own names qualified), and an `if` whose tests read no
+recipient variable stays in the case-level template with its branches split in turn.
 
 Safety nets, so a wrong analysis can only cost speed, never change a letter:
-- in the case-level rendering the recipient variables are poison: any use raises, and that
-  template falls back to whole-letter rendering for good;
-- markers carry a random nonce and must each appear exactly once, in order;
+- in the case-level rendering the recipient variables are poison, and in the mission-level
+  rendering the case's: any use raises, and that template falls back to whole-letter rendering
+  for good;
+- markers carry a random nonce, and must appear in order, each at most once and each with its
+  piece; no trace of the nonce may be left;
 - a template using what the analysis does not follow (extends, blocks, include, namespace,
   cycler, joiner, assignments inside output pieces) is always rendered whole;
 - any error falls back to the ordinary renderer, which reports it as usual.
@@ -36,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import nodes
+from jinja2.visitor import NodeTransformer
 
 from plea.render.blocks import CONTAINERS, Block, parse
 from plea.render.catalog import LetterSpec, letters_root
@@ -43,7 +54,11 @@ from plea.render.context import letter_context
 from plea.render.jinja import MAX_OUTPUT_CHARS
 from plea.render.letter import render_markdown_for
 
+#: what differs between the letters of one case: a piece reading none of it is rendered once per case
 RECIPIENT = frozenset({"mission", "first_letter", "response"})
+#: what differs between the letters to one mission: a recipient piece reading none of it (only the
+#: mission) is rendered once per mission, for every client
+LETTER = frozenset({"case", "first_letter", "response"})
 #: names whose objects keep state between pieces, or whose effects the analysis does not follow
 _UNFOLLOWED_NAMES = frozenset({"namespace", "cycler", "joiner", "self", "context"})
 _UNFOLLOWED_NODES = (nodes.Extends, nodes.Block, nodes.Include, nodes.NSRef)
@@ -124,15 +139,22 @@ def _check_followed(node: nodes.Node) -> None:
 
 
 class _Analysis:
-    """Which names and module attributes of the templates in one environment read the recipient."""
+    """Which names and module attributes of the templates in one environment read any of
+    `roots` (RECIPIENT, or LETTER)."""
 
-    def __init__(self, env: Any) -> None:
+    def __init__(
+        self, env: Any, roots: frozenset[str], parsed: dict[str, nodes.Template] | None = None
+    ) -> None:
         self.env = env
+        self.roots = roots
+        self.parsed = {} if parsed is None else parsed  # template name → tree, shared between analyses
         self.modules: dict[str, dict[str, bool]] = {}  # template name → exported name → tainted
 
     def parse(self, name: str) -> nodes.Template:
-        source, filename, _ = self.env.loader.get_source(self.env, name)
-        return self.env.parse(source, name, filename)
+        if name not in self.parsed:
+            source, filename, _ = self.env.loader.get_source(self.env, name)
+            self.parsed[name] = self.env.parse(source, name, filename)
+        return self.parsed[name]
 
     def module(self, name: str) -> dict[str, bool]:
         if name in self.modules:
@@ -152,7 +174,7 @@ class _Scope:
     def __init__(self, analysis: _Analysis) -> None:
         self.analysis = analysis
         self.aliases: dict[str, str] = {}  # import alias → template
-        self.tainted_names: set[str] = set(RECIPIENT)
+        self.tainted_names: set[str] = set(analysis.roots)
         self.clean_names: set[str] = set()
         self.macros: dict[str, nodes.Macro] = {}
         self.settled = True
@@ -217,7 +239,7 @@ class _Scope:
             self._settle_macros()
         out = {name: name in self.tainted_names for name in self.macros}
         out.update({name: False for name in self.clean_names})
-        out.update({name: True for name in self.tainted_names - RECIPIENT})
+        out.update({name: True for name in self.tainted_names - self.analysis.roots})
         return out
 
 
@@ -225,7 +247,15 @@ class _Scope:
 
 
 class Staged:
-    """One template split into a case-level and a recipient-level template (or not stageable)."""
+    """One template split in three: a case-level template with a marker for each recipient
+    piece; the pieces that read only the mission (rendered once per mission and shared by every
+    client); and the pieces that read both (rendered per letter). Or not stageable (ok False).
+
+    To find more of the pieces that need only the mission, zero-argument macros imported with
+    context are inlined (`{{ b.header() }}` becomes the macro's body), and an `if` whose tests
+    read no recipient variable is kept in the case-level template, its branches split in turn.
+    A piece in a branch is rendered whether or not the letter takes that branch; the case-level
+    text, which took the branch, decides which pieces it holds."""
 
     def __init__(self, env: Any, name: str) -> None:
         self.env = env
@@ -233,6 +263,10 @@ class Staged:
         self.ok = False
         self.nonce = secrets.token_hex(8)
         self.pieces = 0
+        self.mission_template: Any = None
+        self.letter_template: Any = None
+        self._marks = re.compile("\ue000" + self.nonce + ":([0-9]+)\ue001")
+        self._seps = re.compile("\ue002" + self.nonce + ":([0-9]+)\ue003")
         try:
             self._build()
         except _Unfollowed:
@@ -246,68 +280,143 @@ class Staged:
     def separator(self, i: int) -> str:
         return f"\ue002{self.nonce}:{i}\ue003"
 
-    def _units(self, analysis: _Analysis, body: list[nodes.Node]) -> list[tuple[str, int, int | None, bool]]:
-        """(kind, node index, child index or None, tainted) for each top-level unit."""
-        scope = _Scope(analysis)
-        units = []
-        for i, node in enumerate(body):
+    def _build(self) -> None:
+        parsed: dict[str, nodes.Template] = {}
+        self.by_recipient = _Analysis(self.env, RECIPIENT, parsed)
+        self.by_letter = _Analysis(self.env, LETTER, parsed)
+        body = self.by_recipient.parse(self.name).body
+        self.scope_r, self.scope_l = _Scope(self.by_recipient), _Scope(self.by_letter)
+        self.imports: dict[str, str] = {}  # alias → template, for imports with context
+        self.top_names = _defined_names(body)
+        self.found: list[tuple[nodes.Node, bool]] = []  # each piece: (statement, per letter)
+        case_body: list[nodes.Node] = []
+        mission_body: list[nodes.Node] = []
+        letter_body: list[nodes.Node] = []
+        for node in body:
             _check_followed(node)
             if isinstance(node, _DEFS):
-                scope.add(node)
-                units.append(("def", i, None, False))
+                self.scope_r.add(node)
+                self.scope_l.add(node)
+                if isinstance(node, nodes.Import) and node.with_context:
+                    self.imports[node.target] = node.template.value
+                for target in (case_body, mission_body, letter_body):
+                    target.append(node)
             elif isinstance(node, (nodes.Assign, nodes.AssignBlock)):
-                units.append(("set", i, None, scope.add(node)))
-            elif isinstance(node, nodes.Output):
-                for j, child in enumerate(node.nodes):
-                    units.append(
-                        ("out", i, j, not isinstance(child, nodes.TemplateData) and scope.tainted(child))
-                    )
+                by_recipient, by_letter = self.scope_r.add(node), self.scope_l.add(node)
+                if not by_recipient:
+                    case_body.append(node)
+                if not by_letter:
+                    mission_body.append(node)
+                letter_body.append(node)
             else:
-                if any(True for _ in node.find_all((nodes.Assign, nodes.AssignBlock))):
+                if not isinstance(node, nodes.Output) and any(
+                    True for _ in node.find_all((nodes.Assign, nodes.AssignBlock))
+                ):
                     # an assignment inside an if or for at the top level sets a top-level name
                     raise _Unfollowed()
-                units.append(("out", i, None, scope.tainted(node)))
-        return units
-
-    def _build(self) -> None:
-        import copy
-
-        analysis = _Analysis(self.env)
-        parsed = analysis.parse(self.name).body
-        # two trees of their own for the two templates (compiling may rewrite nodes); the
-        # environment they point to is shared, not copied
-        case_nodes = copy.deepcopy(parsed, {id(self.env): self.env})
-        recipient_nodes = copy.deepcopy(parsed, {id(self.env): self.env})
-        units = self._units(analysis, parsed)
-        case_body: list[nodes.Node] = []
-        recipient_body: list[nodes.Node] = []
-        piece = 0
-        for kind, i, j, tainted in units:
-            if kind == "def":
-                case_body.append(case_nodes[i])
-                recipient_body.append(recipient_nodes[i])
-                continue
-            if kind == "set":
-                if not tainted:
-                    case_body.append(case_nodes[i])
-                recipient_body.append(recipient_nodes[i])
-                continue
-            node_c = case_nodes[i] if j is None else nodes.Output([case_nodes[i].nodes[j]])
-            node_r = recipient_nodes[i] if j is None else nodes.Output([recipient_nodes[i].nodes[j]])
-            if tainted:
-                case_body.append(nodes.Output([nodes.TemplateData(self.marker(piece))]))
-                recipient_body.append(nodes.Output([nodes.TemplateData(self.separator(piece))]))
-                recipient_body.append(node_r)
-                piece += 1
-            else:
-                case_body.append(node_c)
-        self.pieces = piece
+                case_body.extend(self._stage([node], 0))
+        for i, (statement, per_letter) in enumerate(self.found):
+            target = letter_body if per_letter else mission_body
+            target += [nodes.Output([nodes.TemplateData(self.separator(i))]), statement]
+        self.pieces = len(self.found)
         self.case_template = self._compile(case_body)
-        self.recipient_template = self._compile(recipient_body) if piece else None
+        if any(not per_letter for _, per_letter in self.found):
+            self.mission_template = self._compile(mission_body)
+        if any(per_letter for _, per_letter in self.found):
+            self.letter_template = self._compile(letter_body)
         self.ok = True
 
+    def _stage(self, body: list[nodes.Node], depth: int) -> list[nodes.Node]:
+        """The case-level form of a list of statements; the recipient pieces found in it are
+        added to self.found, each replaced by its marker."""
+        out: list[nodes.Node] = []
+        for node in body:
+            if not self.scope_r.tainted(node):
+                out.append(node)
+            elif isinstance(node, nodes.Output):
+                kept: list[nodes.Node] = []
+                for child in node.nodes:
+                    if isinstance(child, nodes.TemplateData) or not self.scope_r.tainted(child):
+                        kept.append(child)
+                        continue
+                    if kept:
+                        out.append(nodes.Output(kept))
+                        kept = []
+                    inlined = self._inline(child, depth)
+                    out += self._stage(inlined, depth + 1) if inlined is not None else [self._piece(child)]
+                if kept:
+                    out.append(nodes.Output(kept))
+            elif isinstance(node, nodes.If) and not any(
+                self.scope_r.tainted(test) for test in (node.test, *(e.test for e in node.elif_))
+            ):
+                out.append(
+                    nodes.If(
+                        node.test,
+                        self._stage(node.body, depth),
+                        [
+                            nodes.If(e.test, self._stage(e.body, depth), [], [], lineno=e.lineno)
+                            for e in node.elif_
+                        ],
+                        self._stage(node.else_, depth),
+                        lineno=node.lineno,
+                    )
+                )
+            else:
+                out.append(self._piece(node))
+        return out
+
+    def _piece(self, node: nodes.Node) -> nodes.Node:
+        statement = node if isinstance(node, nodes.Stmt) else nodes.Output([node], lineno=node.lineno)
+        self.found.append((statement, self.scope_l.tainted(node)))
+        return nodes.Output([nodes.TemplateData(self.marker(len(self.found) - 1))])
+
+    def _inline(self, call: nodes.Node, depth: int) -> list[nodes.Node] | None:
+        """The body of `alias.name()`, a macro without arguments of a module imported with
+        context, to stand in its place (its own names qualified: `kind_label` → `alias.kind_label`);
+        None where that could change the output."""
+        if (
+            depth >= 4
+            or not isinstance(call, nodes.Call)
+            or call.args
+            or call.kwargs
+            or call.dyn_args is not None
+            or call.dyn_kwargs is not None
+            or not isinstance(call.node, nodes.Getattr)
+            or not isinstance(call.node.node, nodes.Name)
+            or call.node.node.name not in self.imports
+        ):
+            return None
+        alias = call.node.node.name
+        module = self.by_recipient.parse(self.imports[alias]).body
+        macro = next((m for m in module if isinstance(m, nodes.Macro) and m.name == call.node.attr), None)
+        if macro is None or macro.args or macro.defaults or macro.name.startswith("_"):
+            return None
+        if any(
+            isinstance(n, _NOT_INLINED) or any(True for _ in n.find_all(_NOT_INLINED)) for n in macro.body
+        ):
+            return None
+        loads = {n.name for b in macro.body for n in b.find_all(nodes.Name) if n.ctx == "load"}
+        loops = {n.name for b in macro.body for n in b.find_all(nodes.Name) if n.ctx in ("store", "param")}
+        exported = _defined_names(module, exported_only=True)
+        unexported = _defined_names(module) - exported
+        if (
+            loads & {"varargs", "kwargs", "caller"}
+            or loads & unexported
+            or loops & (exported | unexported)
+            or (loads - exported - loops) & self.top_names  # the template would shadow a name the macro reads
+        ):
+            return None
+        import copy
+
+        body = copy.deepcopy(macro.body, {id(self.env): self.env})
+        return [_Qualify(alias, exported & loads).visit(n) for n in body]
+
     def _compile(self, body: list[nodes.Node]) -> Any:
-        template = nodes.Template(body, lineno=1)
+        import copy
+
+        # a tree of its own for each template (compiling may rewrite nodes); the environment
+        # they point to is shared, not copied
+        template = nodes.Template(copy.deepcopy(body, {id(self.env): self.env}), lineno=1)
         template.set_environment(self.env)
         return self.env.from_string(template)
 
@@ -315,40 +424,90 @@ class Staged:
         ctx = {**context, **{name: _POISON for name in RECIPIENT}}
         return _capped(self.case_template.generate(**ctx))
 
-    def render_recipient(self, context: dict[str, Any]) -> list[str]:
-        if self.recipient_template is None:
-            return []
-        text = _capped(self.recipient_template.generate(**context))
-        pieces = []
-        at = 0
-        for i in range(self.pieces):
-            sep = self.separator(i)
-            if not text.startswith(sep, at):
-                raise ValueError("separator out of place")
-            start = at + len(sep)
-            nxt = text.find(self.separator(i + 1), start) if i + 1 < self.pieces else len(text)
-            if nxt < 0:
-                raise ValueError("separator missing")
-            pieces.append(text[start:nxt])
-            at = nxt
-        return pieces
+    def render_mission(self, context: dict[str, Any]) -> dict[int, str]:
+        """The pieces that read only the mission (the case and the letter's own are poison)."""
+        if self.mission_template is None:
+            return {}
+        ctx = {**context, **{name: _POISON for name in LETTER}}
+        return self._split(_capped(self.mission_template.generate(**ctx)))
 
-    def splice(self, case_text: str, pieces: list[str]) -> str:
-        out = []
-        at = 0
-        for i, piece in enumerate(pieces):
-            mark = self.marker(i)
-            found = case_text.find(mark, at)
-            if found < 0 or case_text.find(mark, found + len(mark)) >= 0:
-                raise ValueError("marker missing or repeated")
-            out.append(case_text[at:found])
-            out.append(piece)
-            at = found + len(mark)
-        out.append(case_text[at:])
+    def render_letter(self, context: dict[str, Any]) -> dict[int, str]:
+        if self.letter_template is None:
+            return {}
+        return self._split(_capped(self.letter_template.generate(**context)))
+
+    def _split(self, text: str) -> dict[int, str]:
+        parts = self._seps.split(text)
+        if parts[0]:
+            raise ValueError("text before the first separator")
+        return {int(parts[k]): parts[k + 1] for k in range(1, len(parts), 2)}
+
+    def splice(self, case_text: str, pieces: Mapping[int, str]) -> str:
+        """The case-level text with each marker replaced by its piece; markers in order, each once."""
+        parts = self._marks.split(case_text)
+        out = [parts[0]]
+        last = -1
+        for k in range(1, len(parts), 2):
+            i = int(parts[k])
+            if i <= last or i not in pieces:
+                raise ValueError("marker out of order, repeated or unknown")
+            last = i
+            out += (pieces[i], parts[k + 1])
         text = "".join(out)
-        if "\ue000" + self.nonce in text or len(text) > MAX_OUTPUT_CHARS:
+        if self.nonce in text or len(text) > MAX_OUTPUT_CHARS:
             raise ValueError("marker left over, or too long")
         return text
+
+
+#: what an inlined macro body may not hold: it would set or define names at the top level
+_NOT_INLINED = (
+    nodes.Assign,
+    nodes.AssignBlock,
+    nodes.Macro,
+    nodes.CallBlock,
+    nodes.Import,
+    nodes.FromImport,
+    nodes.With,
+    nodes.Scope,
+    nodes.ScopedEvalContextModifier,
+    nodes.EvalContextModifier,
+    nodes.FilterBlock,
+    *_UNFOLLOWED_NODES,
+)
+
+
+def _defined_names(body: list[nodes.Node], exported_only: bool = False) -> set[str]:
+    """Names a template's top level defines: macros, imports, assignments (exported_only: those
+    its module exports, i.e. macros and assignments not starting with _)."""
+    out: set[str] = set()
+    for node in body:
+        if isinstance(node, nodes.Macro):
+            out.add(node.name)
+        elif isinstance(node, (nodes.Assign, nodes.AssignBlock)):
+            target = node.target
+            out.update(
+                n.name for n in ([target] if isinstance(target, nodes.Name) else target.find_all(nodes.Name))
+            )
+        elif isinstance(node, nodes.Import) and not exported_only:
+            out.add(node.target)
+        elif isinstance(node, nodes.FromImport) and not exported_only:
+            out.update(item[1] if isinstance(item, tuple) else item for item in node.names)
+    return {n for n in out if not n.startswith("_")} if exported_only else out
+
+
+class _Qualify(NodeTransformer):
+    """`name` → `alias.name` for the given names (an inlined macro's calls to its own module)."""
+
+    def __init__(self, alias: str, names: set[str]) -> None:
+        self.alias = alias
+        self.names = names
+
+    def visit_Name(self, node: nodes.Name) -> nodes.Node:
+        if node.ctx == "load" and node.name in self.names:
+            return nodes.Getattr(
+                nodes.Name(self.alias, "load", lineno=node.lineno), node.name, "load", lineno=node.lineno
+            )
+        return node
 
 
 def _capped(chunks: Iterator[str]) -> str:
@@ -417,6 +576,7 @@ class FastRenderer:
         self.base = letters_root(root)
         self.staged: dict[str, Staged | None] = {}
         self.case_texts = _Cache(256)  # a batch check renders one letter per client and language first: kept
+        self.mission_texts = _Cache(2048)  # the pieces that read only the mission, for every client
         self.fallbacks = 0
 
     def _staged(self, lang: str) -> Staged | None:
@@ -457,7 +617,12 @@ class FastRenderer:
                 case_text = self.case_texts.get_or(
                     (lang, case_key, today), lambda: staged.render_case(context)
                 )
-                return staged.splice(case_text, staged.render_recipient(context))
+                pieces = self.mission_texts.get_or(
+                    (lang, today, tuple(context["mission"].items())), lambda: staged.render_mission(context)
+                )
+                if staged.letter_template is not None:
+                    pieces = {**pieces, **staged.render_letter(context)}
+                return staged.splice(case_text, pieces)
             except _Touched:
                 self.staged[lang] = None  # the analysis missed something: whole letters from now on
             except Exception:
