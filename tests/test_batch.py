@@ -291,6 +291,8 @@ LINES = [
     ":::: date",
     "::: unknown",
     "  ::: date",
+    "\t::: signature",
+    "text ::: date",
     "- item",
     "* item",
     "1. one",
