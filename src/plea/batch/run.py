@@ -319,15 +319,35 @@ def execute(
 
 
 @contextmanager
-def early_workers(workers: int, letter: str) -> Iterator[Any]:
+def early_workers(
+    workers: int,
+    letter: str,
+    *,
+    formats: list[str] | None = None,
+    paper: str | None = None,
+    letterhead: Path | None = None,
+) -> Iterator[Any]:
     """Spawned workers for a batch of `letter` (none if workers < 1), started before the plan
-    is made: each loads the rendering code while this process plans (start-up is a good part
-    of a batch's time); templates and styled skeletons are then prepared by each worker's first
-    chunks. Hand them to execute(); they are shut down when the block ends, whatever happens."""
+    is made: while this process plans (a good part of a batch's time), each loads the rendering
+    code and, where a core is free for it, prepares the letter's templates in every language
+    and the styled skeletons for either paper. Hand them to execute(); they are shut down when
+    the block ends, whatever happens."""
+    from plea.render.catalog import get_letter
     from plea.resources import templates_are_shipped, templates_dir
 
     root = None if templates_are_shipped() else str(templates_dir())
-    pool = _spawn(workers, (letter, root, [], None, False)) if workers > 0 else None
+    warm: tuple[Any, ...] = (letter, root, [], None, False)
+    if 0 < workers < (os.cpu_count() or 1):
+        try:
+            spec = get_letter(letter)
+        except PleaError:  # reported by the plan
+            spec = None
+        if spec is not None:
+            shapes = [(lang, p) for lang in spec.langs for p in ([paper] if paper else ["a4", "letter"])]
+            # a letterhead's skeletons are made from the copy execute() hashes, not warmed here
+            docx = letterhead is None and any(f in (formats or ["docx"]) for f in ("docx", "pdf"))
+            warm = (letter, root, shapes, None, docx)
+    pool = _spawn(workers, warm) if workers > 0 else None
     try:
         yield pool
     finally:

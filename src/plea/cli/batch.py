@@ -122,7 +122,9 @@ def batch(
     hosts = _hosts(host)
     today = date.today()
     # the workers load while this process plans; execute() uses them
-    with early_workers(jobs - 1 if not dry_run else 0, letter) as workers:
+    with early_workers(
+        jobs - 1 if not dry_run else 0, letter, formats=fmts, paper=paper, letterhead=letterhead
+    ) as workers:
         db = open_db()
         with db.read() as s:
             plan = make_plan(
