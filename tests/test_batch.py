@@ -264,6 +264,35 @@ def test_what_inlining_would_change_is_not_inlined(tmp_path) -> None:
     assert renderer.fallbacks == 0
 
 
+def test_rebound_names_are_not_inlined(tmp_path) -> None:
+    """An alias bound again, a macro defined twice, a module-level name a macro reads: the
+    letter is what Jinja makes of the whole template, the call never inlined."""
+    extra = (
+        "{% set greeting = 'Hello' %}"
+        "{% macro hello() %}{{ greeting }}, {{ mission.city }}{% endmacro %}"
+        "{% set greeting = 'Goodbye' %}"
+        "{% macro twice() %}first {{ mission.city }}{% endmacro %}"
+        "{% macro twice() %}second {{ mission.kind }}{% endmacro %}"
+        "{% macro loopy() %}{% for hello in case.family %}{{ hello.name }} {{ mission.city }}{% endfor %}"
+        "{% endmacro %}\n"
+    )
+    other = "{% macro head() %}Other head for {{ mission.city }}{% endmacro %}\n"
+    for body in (
+        '{% import "_blocks/other.md.j2" as o with context %}{% set b = o %}{{ b.head() }}',
+        "{{ b.hello() }}",
+        "{{ b.twice() }}",
+        "{{ b.loopy() }}",
+    ):
+        root = _letters_root(tmp_path, body + "\n")
+        with open(root / "letters" / "_blocks" / "en.md.j2", "a", encoding="utf-8") as f:
+            f.write(extra)
+        (root / "letters" / "_blocks" / "other.md.j2").write_text(other, encoding="utf-8")
+        renderer = _compare(root)
+        staged_en = renderer.staged["en"]
+        assert renderer.fallbacks == 0 and staged_en is not None, body
+        assert [type(s.nodes[0]).__name__ for s, _ in staged_en.found] == ["Call"], body
+
+
 def test_a_missed_case_dependency_falls_back_to_whole_letters(
     monkeypatch: pytest.MonkeyPatch, tmp_path
 ) -> None:

@@ -39,7 +39,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Iterator, Mapping
 from datetime import date
 from pathlib import Path
@@ -287,7 +287,7 @@ class Staged:
         body = self.by_recipient.parse(self.name).body
         self.scope_r, self.scope_l = _Scope(self.by_recipient), _Scope(self.by_letter)
         self.imports: dict[str, str] = {}  # alias → template, for imports with context
-        self.top_names = _defined_names(body)
+        self.top_names = _definitions(body)
         self.found: list[tuple[nodes.Node, bool]] = []  # each piece: (statement, per letter)
         case_body: list[nodes.Node] = []
         mission_body: list[nodes.Node] = []
@@ -387,9 +387,18 @@ class Staged:
         ):
             return None
         alias = call.node.node.name
+        if self.top_names[alias] != 1:  # the alias bound again: another import, a set, a macro
+            return None
         module = self.by_recipient.parse(self.imports[alias]).body
+        defined = _definitions(module)
         macro = next((m for m in module if isinstance(m, nodes.Macro) and m.name == call.node.attr), None)
-        if macro is None or macro.args or macro.defaults or macro.name.startswith("_"):
+        if (
+            macro is None
+            or macro.args
+            or macro.defaults
+            or macro.name.startswith("_")
+            or defined[macro.name] != 1
+        ):
             return None
         if any(
             isinstance(n, _NOT_INLINED) or any(True for _ in n.find_all(_NOT_INLINED)) for n in macro.body
@@ -397,19 +406,25 @@ class Staged:
             return None
         loads = {n.name for b in macro.body for n in b.find_all(nodes.Name) if n.ctx == "load"}
         loops = {n.name for b in macro.body for n in b.find_all(nodes.Name) if n.ctx in ("store", "param")}
-        exported = _defined_names(module, exported_only=True)
-        unexported = _defined_names(module) - exported
+        # of the module's own names, the macro may read only macros it defines once and exports
+        macros = {
+            m.name
+            for m in module
+            if isinstance(m, nodes.Macro) and defined[m.name] == 1 and not m.name.startswith("_")
+        }
+        own = set(defined) - macros  # assignments, imports, private or twice-made macros
+        shadowed = set(self.top_names)  # what the template defines hides what the macro would read
         if (
             loads & {"varargs", "kwargs", "caller"}
-            or loads & unexported
-            or loops & (exported | unexported)
-            or (loads - exported - loops) & self.top_names  # the template would shadow a name the macro reads
+            or (loads - loops) & own
+            or loops & set(defined)
+            or (loads - set(defined) - loops) & shadowed
         ):
             return None
         import copy
 
         body = copy.deepcopy(macro.body, {id(self.env): self.env})
-        return [_Qualify(alias, exported & loads).visit(n) for n in body]
+        return [_Qualify(alias, macros & loads).visit(n) for n in body]
 
     def _compile(self, body: list[nodes.Node]) -> Any:
         import copy
@@ -476,23 +491,22 @@ _NOT_INLINED = (
 )
 
 
-def _defined_names(body: list[nodes.Node], exported_only: bool = False) -> set[str]:
-    """Names a template's top level defines: macros, imports, assignments (exported_only: those
-    its module exports, i.e. macros and assignments not starting with _)."""
-    out: set[str] = set()
+def _definitions(body: list[nodes.Node]) -> Counter[str]:
+    """How many times a template's top level defines each name: macros, imports, assignments."""
+    out: Counter[str] = Counter()
     for node in body:
         if isinstance(node, nodes.Macro):
-            out.add(node.name)
+            out[node.name] += 1
         elif isinstance(node, (nodes.Assign, nodes.AssignBlock)):
             target = node.target
             out.update(
                 n.name for n in ([target] if isinstance(target, nodes.Name) else target.find_all(nodes.Name))
             )
-        elif isinstance(node, nodes.Import) and not exported_only:
-            out.add(node.target)
-        elif isinstance(node, nodes.FromImport) and not exported_only:
+        elif isinstance(node, nodes.Import):
+            out[node.target] += 1
+        elif isinstance(node, nodes.FromImport):
             out.update(item[1] if isinstance(item, tuple) else item for item in node.names)
-    return {n for n in out if not n.startswith("_")} if exported_only else out
+    return out
 
 
 class _Qualify(NodeTransformer):
