@@ -75,8 +75,8 @@ def check_database(db: object) -> list[Check]:
         out.append(Check("ok", "database is encrypted (SQLCipher)") if db.encrypted else  # type: ignore[attr-defined]
                    Check("warn", "database is not encrypted: a lost or seized laptop exposes every case",
                          "create an encrypted one with `plea --db NEW init --encrypt` and move your cases to it"))
-    problems = check(db)  # type: ignore[arg-type]
-    out += [Check("fail", p, "restore a backup") for p in problems] or [Check("ok", "integrity and foreign keys ok")]
+    problems, checked = check(db)  # type: ignore[arg-type]
+    out += [Check("fail", p, "restore a backup") for p in problems] or [Check("ok", "; ".join(checked))]
     with db.read() as s:  # type: ignore[attr-defined]
         n, problem = verify(s)
     out.append(Check("fail", f"history: {problem}", "the history was changed outside plea: investigate, "

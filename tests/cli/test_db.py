@@ -75,17 +75,60 @@ def test_db_backup_of_postgresql_points_to_pg_dump(plea, pg_url: str, tmp_path: 
     assert "use pg_dump for PostgreSQL" in r.stderr and not (tmp_path / "b.sqlite3").exists()
 
 
-@pytest.mark.sqlite_only  # SQLite's integrity_check and foreign_key_check; PostgreSQL enforces its keys
 def test_db_check_ok_and_damaged(plea, db_file: PleaDB) -> None:
-    assert plea("db", "check").stdout.strip() == "ok"
+    """A row pointing to no case (written with the keys' checks off: on SQLite foreign_keys=OFF,
+    on PostgreSQL a restore's session_replication_role=replica) is found on both backends."""
+    r = plea("db", "check")
+    assert r.stdout.strip() == "ok" and "checked: " in r.stderr and "foreign keys" in r.stderr
+    off = "PRAGMA foreign_keys=OFF" if db_file.is_sqlite else "SET session_replication_role = replica"
     execute(
         db_file,
-        "PRAGMA foreign_keys=OFF",
+        off,
         "INSERT INTO letter (case_id, mission_id, letter, lang, status, created_at, updated_at)"
         " VALUES (99, 'Qnone', 'x', 'en', 'drafted', '2026-01-01', '2026-01-01')",
     )
     r = plea("db", "check", code=5)
-    assert "foreign key" in r.stderr
+    assert "foreign key" in r.stderr and "letter" in r.stderr
+    doc = json.loads(plea("db", "check", "--json", code=5).stdout)
+    assert doc["ok"] is False and any("foreign key" in p for p in doc["problems"])
+
+
+def test_db_check_recounts_the_report_totals(plea, db_file: PleaDB) -> None:
+    """The report figures kept up to date are checked against a recount from the letters: a kept
+    row or an overall figure changed behind plea's back is found."""
+    from plea.db.engine import open_database
+    from tests.test_report_totals import _fill
+
+    database = open_database(db_file.url)
+    try:
+        _fill(database, seed=5)
+    finally:
+        database.close()
+    r = plea("db", "check")
+    assert r.stdout.strip() == "ok" and "cases recounted" in r.stderr
+    first = "(SELECT min(case_id) FROM report_appeal)"
+    execute(db_file, f"UPDATE report_appeal SET letters = letters + 1 WHERE case_id = {first}")
+    r = plea("db", "check", code=5)
+    assert "the figures kept for 1 case(s) differ from a recount" in r.stderr
+    execute(db_file, f"UPDATE report_appeal SET letters = letters - 1 WHERE case_id = {first}")
+    assert plea("db", "check").stdout.strip() == "ok"
+    execute(db_file, "UPDATE report_total SET n = n + 1 WHERE n = (SELECT min(n) FROM report_total)")
+    r = plea("db", "check", code=5)
+    assert "overall figure(s) differ from a recount" in r.stderr
+
+
+def test_db_check_on_postgresql_finds_unvalidated_constraints_and_uses_amcheck(plea, pg_url: str) -> None:
+    from tests.dbcheck import PleaDB as Target
+
+    db = Target("postgresql", pg_url)
+    r = plea("db", "check")
+    assert "indexes valid" in r.stderr and "amcheck extension is not installed" in r.stderr
+    execute(db, "CREATE EXTENSION amcheck")
+    r = plea("db", "check")
+    assert r.stdout.strip() == "ok" and "B-tree indexes, amcheck" in r.stderr
+    execute(db, "ALTER TABLE letter ADD CONSTRAINT lang_set CHECK (lang <> '') NOT VALID")
+    r = plea("db", "check", code=5)
+    assert "constraint lang_set on table letter was never validated" in r.stderr
 
 
 def test_commands_on_missing_database_say_run_init(plea) -> None:
