@@ -451,6 +451,43 @@ def test_jobs_write_the_same_files(plea, clients: list[str], db_file: Path, tmp_
     check_agreement(db_file, two)
 
 
+def test_jobs_fork_only_before_the_database_opens(
+    plea, clients: list[str], db_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command's workers are forked (they start with its modules loaded) only while no
+    database is open; a pool made once one is open, or in a process with another thread, is
+    spawned. Either way the letters are the same."""
+    import threading
+
+    import plea.batch.run as run
+    import plea.cli.common as common
+
+    made: list[tuple[str, bool]] = []
+    real = run._spawn
+
+    def spy(workers, warm, *, fork=False):
+        pool = real(workers, warm, fork=fork)
+        made.append((pool._mp_context.get_start_method(), common.opened()))
+        return pool
+
+    monkeypatch.setattr(run, "_spawn", spy)
+    forked, spawned = tmp_path / "forked", tmp_path / "spawned"
+    batch(plea, forked, "--cases", clients[0], "--jobs", "2")
+    assert made == [("fork", False)]
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        batch(plea, spawned, "--cases", clients[0], "--jobs", "2")
+    finally:
+        stop.set()
+        other.join()
+    assert made[1] == ("spawn", False)
+    files = {p.relative_to(forked): p.read_bytes() for p in forked.rglob("*.docx")}
+    assert len(files) == 4
+    assert {p.relative_to(spawned): p.read_bytes() for p in spawned.rglob("*.docx")} == files
+
+
 def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     import io
     import sys
@@ -472,15 +509,17 @@ def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> Non
         assert ("10/10" in text and "letters/s" in text and "0:00:00" in text) if shown else text == "", text
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_broken_template_stops_the_batch_before_any_file(
-    plea, clients: list[str], db_file: Path, tmp_path: Path, templates_copy: Path
+    plea, clients: list[str], db_file: Path, tmp_path: Path, templates_copy: Path, jobs: str
 ) -> None:
     """Templates from elsewhere (rendered in a confined child): one letter per client and
-    language is rendered first; a template problem names the file and line, and nothing is written."""
+    language is rendered first (with --jobs 2, by the workers); a template problem names the
+    file and line, and nothing is written."""
     broken = templates_copy / "letters" / "humanitarian-visa" / "fr.md.j2"
     broken.write_text(broken.read_text(encoding="utf-8") + "\n{{ case.no_such_field }}\n", encoding="utf-8")
     out = tmp_path / "out"
-    r = batch(plea, out, code=7)
+    r = batch(plea, out, "--jobs", jobs, code=7)
     assert "humanitarian-visa/fr.md.j2:" in r.stderr and "no_such_field" in r.stderr
     assert "nothing was written" in r.stderr
     assert not out.exists() or not list(out.rglob("*.docx"))

@@ -174,9 +174,18 @@ def _chunks(
         )
 
 
-def precheck(plan: Plan, cases: dict[int, dict[str, Any]], *, root: str | None, today: date) -> None:
+def precheck(
+    plan: Plan,
+    cases: dict[int, dict[str, Any]],
+    *,
+    root: str | None,
+    today: date,
+    pool: Any = None,
+    workers: int = 1,
+) -> None:
     """Render one letter per client and language in memory: a template problem stops the batch
-    before any file is written (and this process's caches are then warm)."""
+    before any file is written. Done by the workers when there are any (their caches are then
+    warm for the clients they check), split between them by client; else here."""
     from plea.batch.work import check_chunk
 
     firsts: dict[tuple[int, str], Item] = {}
@@ -185,26 +194,47 @@ def precheck(plan: Plan, cases: dict[int, dict[str, Any]], *, root: str | None, 
     if not firsts:
         return
     items = sorted(firsts.values(), key=lambda i: (i.ref, i.lang))
-    task = Task(
-        plan.spec.name,
-        root,
-        today,
-        None,
-        [],
-        {i.case_id: cases[i.case_id] for i in items},
-        [
-            {
-                "case_id": i.case_id,
-                "mission": plan.missions[i.mission_id],
-                "lang": i.lang,
-                "first_letter": i.first_letter,
-                "response": i.response,
-            }
-            for i in items
-        ],
-        "",
-    )
-    error = check_chunk(task)
+    refs = sorted({i.ref for i in items})
+    parts = min(workers if pool is not None else 1, len(refs))
+    size = -(-len(refs) // parts)
+    tasks = []
+    for n in range(parts):
+        # consecutive clients in each part: the first error found is the first in the plan's order
+        mine = set(refs[n * size : (n + 1) * size])
+        part = [i for i in items if i.ref in mine]
+        if not part:
+            continue
+        tasks.append(
+            Task(
+                plan.spec.name,
+                root,
+                today,
+                None,
+                [],
+                {i.case_id: cases[i.case_id] for i in part},
+                [
+                    {
+                        "case_id": i.case_id,
+                        "mission": plan.missions[i.mission_id],
+                        "lang": i.lang,
+                        "first_letter": i.first_letter,
+                        "response": i.response,
+                    }
+                    for i in part
+                ],
+                "",
+            )
+        )
+    if pool is None:
+        errors = [check_chunk(t) for t in tasks]
+    else:
+        try:
+            errors = [f.result() for f in [pool.submit(check_chunk, t) for t in tasks]]
+        except Exception as exc:  # a worker died (killed, out of memory)
+            raise ExternalProblem(
+                f"a worker process failed ({exc.__class__.__name__})", hint="nothing was written"
+            ) from None
+    error = next((e for e in errors if e is not None), None)
     if error is not None:
         kind, message, hint = error
         known = {"TemplateProblem": TemplateProblem, "ExternalProblem": ExternalProblem}
@@ -247,9 +277,8 @@ def execute(
             letterhead = os.path.join(workdir, "letterhead.docx")
             shutil.copyfile(plan.letterhead, letterhead)
         if pool is None and jobs > 1 and len(plan.todo) > work.CHUNK:
-            # workers start (and warm up) while this process checks; it is the other renderer
-            pool = _pool(jobs - 1, plan, root, letterhead)
-        precheck(plan, cases, root=root, today=today)
+            pool = _pool(jobs, plan, root, letterhead)
+        precheck(plan, cases, root=root, today=today, pool=pool, workers=jobs)
         with db.read() as s:
             recorded = store.recorded_paths(s, plan.out_dir)
             rows = {r["file"]: r for r in store.manifest_rows(s, plan.out_dir)}
@@ -299,7 +328,7 @@ def execute(
                     if failure:
                         break
             else:
-                _parallel(pool, chunks, jobs - 1, handle, lambda: failure is not None)
+                _parallel(pool, chunks, jobs, handle, lambda: failure is not None)
         if failure is not None:
             raise _failure(failure, plan, result)
         with db.read() as s:
@@ -326,18 +355,19 @@ def early_workers(
     formats: list[str] | None = None,
     paper: str | None = None,
     letterhead: Path | None = None,
+    fork: bool = False,
 ) -> Iterator[Any]:
-    """Spawned workers for a batch of `letter` (none if workers < 1), started before the plan
-    is made: while this process plans (a good part of a batch's time), each loads the rendering
-    code and, where a core is free for it, prepares the letter's templates in every language
-    and the styled skeletons for either paper. Hand them to execute(); they are shut down when
-    the block ends, whatever happens."""
+    """The workers for a batch of `letter` (none if workers < 1), started before the plan is
+    made: while this process plans (a good part of a batch's time), each prepares the letter's
+    templates in every language and the styled skeletons for either paper. `fork`: the caller
+    has no database open, so they may be forked (see _spawn). Hand them to execute(); they are
+    shut down when the block ends, whatever happens."""
     from plea.render.catalog import get_letter
     from plea.resources import templates_are_shipped, templates_dir
 
     root = None if templates_are_shipped() else str(templates_dir())
     warm: tuple[Any, ...] = (letter, root, [], None, False)
-    if 0 < workers < (os.cpu_count() or 1):
+    if workers > 0:
         try:
             spec = get_letter(letter)
         except PleaError:  # reported by the plan
@@ -347,7 +377,7 @@ def early_workers(
             # a letterhead's skeletons are made from the copy execute() hashes, not warmed here
             docx = letterhead is None and any(f in (formats or ["docx"]) for f in ("docx", "pdf"))
             warm = (letter, root, shapes, None, docx)
-    pool = _spawn(workers, warm) if workers > 0 else None
+    pool = _spawn(workers, warm, fork=fork) if workers > 0 else None
     try:
         yield pool
     finally:
@@ -362,15 +392,23 @@ def _pool(workers: int, plan: Plan, root: str | None, letterhead: str | None) ->
     return _spawn(workers, (plan.spec.name, root, shapes, letterhead, docx))
 
 
-def _spawn(workers: int, warm: tuple[Any, ...]) -> Any:
-    """A pool of spawned workers (never forked: no database connection crosses into them),
-    each running warm_up(*warm) first, all started now (a pool otherwise starts its processes
-    only as work arrives)."""
+def _spawn(workers: int, warm: tuple[Any, ...], *, fork: bool = False) -> Any:
+    """A pool of workers, each running warm_up(*warm) first, all started now (a pool otherwise
+    starts its processes only as work arrives). Spawned (a fresh interpreter: no database
+    connection crosses into them), or with `fork` (the caller has opened no database) forked
+    where that is safe: on Linux, from a process with no other thread; a forked worker has
+    this process's modules already loaded."""
     import multiprocessing as mp
+    import sys
+    import threading
     from concurrent.futures import ProcessPoolExecutor
 
+    forking = fork and sys.platform == "linux" and threading.active_count() == 1
     pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=mp.get_context("spawn"), initializer=warm_up, initargs=warm
+        max_workers=workers,
+        mp_context=mp.get_context("fork" if forking else "spawn"),
+        initializer=warm_up,
+        initargs=warm,
     )
     for _ in range(workers):
         pool.submit(int)
@@ -384,9 +422,10 @@ def _parallel(
     handle: Callable[..., None],
     stop: Callable[[], bool],
 ) -> None:
-    """Chunks over the workers, a few in flight each (memory stays flat), and this process
-    renders too whenever they are supplied (so it is never idle while they start up); results
-    recorded as they come. After a failure, what is in flight finishes and is recorded."""
+    """Chunks over the workers, two in flight each (memory stays flat, and none waits for the
+    next); this process records results as they come (rendering here as well was measured no
+    faster on two cores: it delays the recording). After a failure, what is in flight finishes
+    and is recorded."""
     from concurrent.futures import FIRST_COMPLETED, wait
 
     in_flight: dict[Any, list[Item]] = {}
@@ -416,12 +455,6 @@ def _parallel(
     while True:
         while len(in_flight) < 2 * workers and (nxt := take()) is not None:
             in_flight[pool.submit(render_chunk, nxt[1])] = nxt[0]
-        if in_flight:
-            collect(block=False)
-        nxt = take()
-        if nxt is not None:
-            handle(nxt[0], *render_chunk(nxt[1]))
-            continue
         if not in_flight:
             return
         collect(block=True)

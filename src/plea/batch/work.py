@@ -1,6 +1,7 @@
 """The work of a batch, one chunk of letters at a time: render, then write every file of the
-chunk safely. Runs in worker processes (spawned: no database connection crosses a fork) or,
-with --jobs 1, in the command's own process. Touches no database.
+chunk safely. Runs in worker processes (spawned, or forked before any database is open: no
+database connection crosses a fork) or, with --jobs 1, in the command's own process. Touches
+no database.
 
 Writing a chunk: each file goes to a temp file beside its final name (0600); then one sync of
 the filesystem (syncfs, or fsync of each file where that is missing) makes the data durable;

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from plea.cli.common import actor, note, open_db, print_json
+from plea.cli.common import actor, note, open_db, opened, print_json
 
 
 def _hosts(value: str) -> list[str]:
@@ -92,7 +92,7 @@ def batch(
     jobs: Annotated[
         int,
         typer.Option(
-            "--jobs", "-j", help="Processes rendering at once (this one and N-1 workers).", min=1, max=64
+            "--jobs", "-j", help="Worker processes rendering at once (1: this process alone).", min=1, max=64
         ),
     ] = 1,
     zip_: Annotated[bool, typer.Option("--zip", help="Also one archive per client: DIR/REF.zip.")] = False,
@@ -121,9 +121,15 @@ def batch(
         raise NotFound(f"--letterhead: no such file {letterhead}")
     hosts = _hosts(host)
     today = date.today()
-    # the workers load while this process plans; execute() uses them
+    # the workers load while this process plans (forked before any database is open, so they
+    # start with its modules loaded); execute() uses them
     with early_workers(
-        jobs - 1 if not dry_run else 0, letter, formats=fmts, paper=paper, letterhead=letterhead
+        jobs if jobs > 1 and not dry_run else 0,
+        letter,
+        formats=fmts,
+        paper=paper,
+        letterhead=letterhead,
+        fork=not opened(),
     ) as workers:
         db = open_db()
         with db.read() as s:

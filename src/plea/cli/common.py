@@ -60,6 +60,11 @@ def open_db(*, create: bool = False, encrypt: bool = False) -> Database:
     return db
 
 
+def opened() -> bool:
+    """Whether this command has a database open."""
+    return bool(_OPENED)
+
+
 def close_all() -> None:
     """Close what this command opened (SQLite checkpoints its WAL on the last close)."""
     while _OPENED:
