@@ -402,6 +402,7 @@ def main() -> int:
                 f"plea batch {label}: {total} letters, {med(plea_wall[label]):,.0f} letters/s wall clock "
                 f"(whole command, start-up included), {med(plea_cpu[label]):,.0f} per CPU second "
                 f"(median of {args.rounds}); peak RSS {rss[label]} MB"
+                + (" (the command's process; its workers not counted)" if label != "--jobs 1" else "")
             )
         ok = True
         for metric, plea_rates, tpl in (("wall clock", plea_wall, tpl_wall), ("CPU time", plea_cpu, tpl_cpu)):
