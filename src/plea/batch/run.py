@@ -231,9 +231,7 @@ def precheck(
         try:
             errors = [f.result() for f in [pool.submit(check_chunk, t) for t in tasks]]
         except Exception as exc:  # a worker died (killed, out of memory)
-            raise ExternalProblem(
-                f"a worker process failed ({exc.__class__.__name__})", hint="nothing was written"
-            ) from None
+            raise ExternalProblem(_worker_died(exc), hint="nothing was written") from None
     error = next((e for e in errors if e is not None), None)
     if error is not None:
         kind, message, hint = error
@@ -439,25 +437,23 @@ def _parallel(
         exhausted = nxt is None
         return nxt
 
-    def collect(block: bool) -> None:
-        finished, _ = wait(list(in_flight), timeout=None if block else 0, return_when=FIRST_COMPLETED)
-        for future in finished:
-            part = in_flight.pop(future)
-            try:
-                done, error = future.result()
-            except Exception as exc:  # a worker died (killed, out of memory)
-                done, error = (
-                    [],
-                    ("ExternalProblem", f"a worker process failed ({exc.__class__.__name__})", None),
-                )
-            handle(part, done, error)
-
     while True:
         while len(in_flight) < 2 * workers and (nxt := take()) is not None:
             in_flight[pool.submit(render_chunk, nxt[1])] = nxt[0]
         if not in_flight:
             return
-        collect(block=True)
+        finished, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+        for future in finished:
+            part = in_flight.pop(future)
+            try:
+                done, error = future.result()
+            except Exception as exc:  # a worker died (killed, out of memory)
+                done, error = [], ("ExternalProblem", _worker_died(exc), None)
+            handle(part, done, error)
+
+
+def _worker_died(exc: BaseException) -> str:
+    return f"a worker process failed ({exc.__class__.__name__})"
 
 
 def _failure(error: tuple[str, str, str | None], plan: Plan, result: Result) -> PleaError:
