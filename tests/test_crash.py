@@ -33,6 +33,17 @@ VOLATILE = {"id", "at", "created_at", "updated_at", "rendered_at", "recorded_at"
             "letter_id", "case_id"}
 
 
+# keys of an event's data that hold another row's id: table → key
+ROW_REFS = {"response": "response", "outbox": "outbox"}
+
+
+def _row_ref(db: PleaDB, table: str, value: object) -> str:
+    """An event's reference to a row, without the row's id (which differs between runs: a
+    killed transaction's ids are not reused on PostgreSQL), but still saying whether that row exists."""
+    found = rows(db, f'SELECT 1 FROM "{table}" WHERE id = ?', value)
+    return f"<{table}>" if found else f"<missing {table} {value}>"
+
+
 def snapshot(db: PleaDB, out: Path | None, home: Path, tmp: Path) -> dict[str, object]:
     """The database's content without what legitimately differs between runs; the paths of
     the run's own folders replaced by placeholders."""
@@ -44,6 +55,9 @@ def snapshot(db: PleaDB, out: Path | None, home: Path, tmp: Path) -> dict[str, o
             if table == "event":
                 data = json.loads(d["data"])
                 data.pop("sha256", None)
+                for key, target in ROW_REFS.items():
+                    if isinstance(data.get(key), int):
+                        data[key] = _row_ref(db, target, data[key])
                 d["data"] = data
                 # row ids are volatile (a killed transaction's ids are not reused on PostgreSQL)
                 d["subject"] = re.sub(r"^(letter|response|outbox|message|case):\d+$", r"\1:<id>",
