@@ -131,6 +131,21 @@ def prepare_output(plan: Plan, recorded: set[str], *, force: bool, workdir: str)
         raise _os_problem(exc, out) from None
 
 
+def _task_item(plan: Plan, item: Item, out: Path | None = None) -> dict[str, Any]:
+    """What a worker needs of one planned letter (see work.Task); with `out`, the files to write."""
+    d = {
+        "case_id": item.case_id,
+        "mission": plan.missions[item.mission_id],
+        "lang": item.lang,
+        "paper": item.paper,
+        "first_letter": item.first_letter,
+        "response": item.response,
+    }
+    if out is not None:
+        d["paths"] = {f: item.path(out, f) for f in item.todo}
+    return d
+
+
 def _chunks(
     plan: Plan,
     cases: dict[int, dict[str, Any]],
@@ -146,18 +161,7 @@ def _chunks(
     out = plan.out_dir
     for start in range(0, len(todo), size):
         part = todo[start : start + size]
-        items = [
-            {
-                "case_id": i.case_id,
-                "mission": plan.missions[i.mission_id],
-                "lang": i.lang,
-                "paper": i.paper,
-                "first_letter": i.first_letter,
-                "response": i.response,
-                "paths": {f: i.path(out, f) for f in i.todo},
-            }
-            for i in part
-        ]
+        items = [_task_item(plan, i, out) for i in part]
         yield (
             part,
             Task(
@@ -212,16 +216,7 @@ def precheck(
                 None,
                 [],
                 {i.case_id: cases[i.case_id] for i in part},
-                [
-                    {
-                        "case_id": i.case_id,
-                        "mission": plan.missions[i.mission_id],
-                        "lang": i.lang,
-                        "first_letter": i.first_letter,
-                        "response": i.response,
-                    }
-                    for i in part
-                ],
+                [_task_item(plan, i) for i in part],
                 "",
             )
         )
@@ -358,7 +353,7 @@ def early_workers(
     """The workers for a batch of `letter` (none if workers < 1), started before the plan is
     made: while this process plans (a good part of a batch's time), each prepares the letter's
     templates in every language and the styled skeletons for either paper. `fork`: the caller
-    has no database open, so they may be forked (see _spawn). Hand them to execute(); they are
+    has no database open, so they may be forked (see _start_pool). Hand them to execute(); they are
     shut down when the block ends, whatever happens."""
     from plea.render.catalog import get_letter
     from plea.resources import templates_are_shipped, templates_dir
@@ -375,7 +370,7 @@ def early_workers(
             # a letterhead's skeletons are made from the copy execute() hashes, not warmed here
             docx = letterhead is None and any(f in (formats or ["docx"]) for f in ("docx", "pdf"))
             warm = (letter, root, shapes, None, docx)
-    pool = _spawn(workers, warm, fork=fork) if workers > 0 else None
+    pool = _start_pool(workers, warm, fork=fork) if workers > 0 else None
     try:
         yield pool
     finally:
@@ -387,10 +382,10 @@ def _pool(workers: int, plan: Plan, root: str | None, letterhead: str | None) ->
     """Workers warming up what the plan needs (templates, styled skeletons) as soon as they start."""
     shapes = sorted({(i.lang, i.paper) for i in plan.todo})
     docx = any(f in plan.formats for f in ("docx", "pdf"))
-    return _spawn(workers, (plan.spec.name, root, shapes, letterhead, docx))
+    return _start_pool(workers, (plan.spec.name, root, shapes, letterhead, docx))
 
 
-def _spawn(workers: int, warm: tuple[Any, ...], *, fork: bool = False) -> Any:
+def _start_pool(workers: int, warm: tuple[Any, ...], *, fork: bool = False) -> Any:
     """A pool of workers, each running warm_up(*warm) first, all started now (a pool otherwise
     starts its processes only as work arrives). Spawned (a fresh interpreter: no database
     connection crosses into them), or with `fork` (the caller has opened no database) forked
