@@ -33,8 +33,8 @@ VOLATILE = {"id", "at", "created_at", "updated_at", "rendered_at", "recorded_at"
             "letter_id", "case_id"}
 
 
-# keys of an event's data that hold another row's id: table → key
-ROW_REFS = {"response": "response", "outbox": "outbox"}
+# tables whose rows an event's data refers to by id, under the table's own name as key
+ROW_REFS = ("response", "outbox")
 
 
 def _row_ref(db: PleaDB, table: str, value: object) -> str:
@@ -55,9 +55,9 @@ def snapshot(db: PleaDB, out: Path | None, home: Path, tmp: Path) -> dict[str, o
             if table == "event":
                 data = json.loads(d["data"])
                 data.pop("sha256", None)
-                for key, target in ROW_REFS.items():
-                    if isinstance(data.get(key), int):
-                        data[key] = _row_ref(db, target, data[key])
+                for ref in ROW_REFS:
+                    if isinstance(data.get(ref), int):
+                        data[ref] = _row_ref(db, ref, data[ref])
                 d["data"] = data
                 # row ids are volatile (a killed transaction's ids are not reused on PostgreSQL)
                 d["subject"] = re.sub(r"^(letter|response|outbox|message|case):\d+$", r"\1:<id>",
