@@ -70,19 +70,21 @@ def letter_events(session: Session, letter_ids: list[int]) -> dict[int, list[Let
     return out
 
 
-def _select_states(pairs: list[tuple[Letter, Mission]], to: str) -> list[tuple[Letter, Mission]]:
-    from plea.recipients import parse_to
+def _select_states(session: Session, case: Case, pairs: list[tuple[Letter, Mission]],
+                   to: str) -> list[tuple[Letter, Mission]]:
+    """The letters on record that --to picks, by the one recipient rule: `all` and groups leave out the
+    case's threat and cautioned states; a state named explicitly may be any state with a letter."""
+    from plea.recipients import for_case, parse_to
 
-    wanted = parse_to(to)
-    if wanted is None:
-        return pairs
+    spec = parse_to(to)
     by_state = {m.sending: (lt, m) for lt, m in pairs}
-    missing = [c for c in wanted if c not in by_state]
+    missing = [c for c in spec.named if c not in by_state]
     if missing:
         raise NotFound(f"no {pairs[0][0].letter if pairs else 'rendered'} letter for: "
                        + ", ".join(f"{states.name(c)} ({c})" for c in missing),
                        hint="render them first with `plea letters render`")
-    return [by_state[c] for c in wanted]
+    res = for_case(session, case, spec, universe=by_state, records=True)
+    return [by_state[c] for c in res.states if c in by_state]
 
 
 def _check_day(on: date, today: date, what: str) -> None:
@@ -116,7 +118,7 @@ def mark_sent(session: Session, case: Case, *, to: str, on: date, via: str, lett
     pairs = case_letters(session, case, letter)
     if not pairs:
         raise NotFound(f"{case.ref} has no {letter!r} letters yet", hint="render them first with `plea letters render`")
-    chosen = _select_states(pairs, to)
+    chosen = _select_states(session, case, pairs, to)
     stored = None
     if proof is not None:
         from plea.storage import store_file
@@ -136,7 +138,7 @@ def mark_sent(session: Session, case: Case, *, to: str, on: date, via: str, lett
 def mark_status(session: Session, case: Case, status: str, *, to: str, on: date, actor: str, today: date,
                 letter: str = FIRST_LETTER) -> list[tuple[Letter, Mission]]:
     _check_day(on, today, f"a letter {status}")
-    chosen = _select_states(case_letters(session, case, letter), to)
+    chosen = _select_states(session, case, case_letters(session, case, letter), to)
     for lt, m in chosen:
         if status == "bounced" and lt.status != "sent":
             raise Conflict(f"the letter to {states.name(m.sending)} is {lt.status}, not sent: it cannot have bounced")
@@ -221,8 +223,16 @@ def case_status(session: Session, case: Case, today: date) -> list[StateStatus]:
     return statuses(session, [case], today)[case.id or 0]
 
 
-def followups(session: Session, case: Case, today: date) -> list[StateStatus]:
-    return [s for s in case_status(session, case, today) if s.overdue(today)]
+def followups(session: Session, case: Case, today: date, to: str = "all") -> list[StateStatus]:
+    """Letters due for a follow-up, among the states --to picks by the one recipient rule (a letter on record
+    to a threat or cautioned state is followed up only when named)."""
+    from plea.recipients import for_case
+
+    due = [s for s in case_status(session, case, today) if s.overdue(today)]
+    if not due:
+        return []
+    res = for_case(session, case, to, universe={s.state for s in due}, records=True, empty_ok=True)
+    return [s for s in due if s.state in set(res.states)]
 
 
 def first_letter_info(session: Session, case: Case) -> dict[str, dict[str, Any]]:

@@ -20,7 +20,7 @@ GENDERS = ("female", "male", "other")
 STATUSES = ("open", "archived")
 #: fields a person sets (flags of `plea cases add/edit`), in display order
 FIELDS = (
-    "name_latin", "name_native", "nationality", "birth_date", "title", "gender", "current_country", "situation",
+    "name_latin", "name_native", "nationality", "threat_states", "birth_date", "title", "gender", "current_country", "situation",
     "facility", "authority_ids", "protection", "persecution", "family", "rep_name", "rep_organisation",
     "rep_address", "rep_email", "rep_phone", "reply_to", "followup_days",
 )
@@ -56,6 +56,36 @@ def _state(field: str, value: str, problems: list[str]) -> str:
         return value
 
 
+def _threats(value: Any, problems: list[str]) -> str | None:
+    """--threat / the threat_states column: codes or names (RU,BY), or `none`; None when not given."""
+    import re
+
+    if value is None or not str(value).strip():
+        return None
+    text = clean_line(str(value))
+    if text.lower() == "none":
+        return ""
+    codes = []
+    for item in (t for t in re.split(r"[,;\s]+", text) if t):
+        try:
+            codes.append(states.resolve(item, states.user_langs(), what="state"))
+        except NotFound as exc:
+            problems.append(f"threat_states: {exc}")
+    return " ".join(dict.fromkeys(codes))
+
+
+def with_threat_default(values: dict[str, Any]) -> dict[str, Any]:
+    """A new case is protected from its own state: its threat states default to its nationality."""
+    if values.get("threat_states") is None:
+        values["threat_states"] = values.get("nationality") or ""
+    return values
+
+
+def threats_emptied(case: Case | None, values: dict[str, Any]) -> bool:
+    """Whether these values leave a case (or a new one) without any threat state."""
+    return values.get("threat_states") == "" and (case is None or bool(case.threat_states))
+
+
 def normalise(values: dict[str, Any], *, today: date) -> dict[str, Any]:
     """Clean and check the given fields; InvalidInput naming every bad field."""
     problems: list[str] = []
@@ -70,6 +100,10 @@ def normalise(values: dict[str, Any], *, today: date) -> dict[str, Any]:
             out[field] = d
         elif field in ("nationality", "current_country"):
             out[field] = _state(field, clean_line(str(value or "")), problems)
+        elif field == "threat_states":
+            threats = _threats(value, problems)
+            if threats is not None:
+                out[field] = threats
         elif field == "situation":
             out[field] = _choice(field, clean_line(str(value or "")), SITUATIONS, problems)
         elif field == "protection":
@@ -128,7 +162,7 @@ def next_ref(session: Session, year: int) -> str:
 
 
 def create_case(session: Session, values: dict[str, Any], *, actor: str, today: date) -> Case:
-    clean_values = normalise(values, today=today)
+    clean_values = with_threat_default(normalise(values, today=today))
     if not clean_values.get("name_latin"):
         raise InvalidInput("the case was not saved:", problems=["name_latin: the applicant's name (Latin script) is required"])
     now = datetime.now(UTC)
@@ -152,6 +186,10 @@ def get_case(session: Session, ref: str) -> Case:
 def edit_case(session: Session, ref: str, values: dict[str, Any], *, actor: str, today: date) -> tuple[Case, list[str]]:
     case = get_case(session, ref)
     clean_values = normalise(values, today=today)
+    nationality = clean_values.get("nationality")
+    if nationality and "threat_states" not in clean_values and nationality not in case.threat_states.split():
+        # a new nationality is a threat too, until the user says otherwise: never removed silently
+        clean_values["threat_states"] = " ".join([*case.threat_states.split(), nationality])
     changed = [k for k, v in clean_values.items() if getattr(case, k) != v]
     if not changed:
         return case, []

@@ -223,11 +223,20 @@ def _read(session: Session, path: Path, today: date) -> list[_Row]:
 
 
 def import_cases(
-    session: Session, path: Path, *, actor: str, today: date, dry_run: bool = False
+    session: Session, path: Path, *, actor: str, today: date, dry_run: bool = False, no_threat_ok: bool = False
 ) -> ImportResult:
     """Validate the whole file, then create and update the cases (each change with its history
-    event), all in the caller's one transaction. With dry_run, only say what would happen."""
+    event), all in the caller's one transaction. With dry_run, only say what would happen.
+    A row whose threat_states is `none` needs `no_threat_ok` (the user's confirmation)."""
+    from plea.cases import threats_emptied
+
     rows = _read(session, path, today)
+    emptied = [f"{path}:{r.line}: threat_states: none" for r in rows if threats_emptied(r.case, r.values)]
+    if emptied and not no_threat_ok:
+        raise InvalidInput(
+            f"{path}: {len(emptied)} row(s) leave a client without any threat state, so `all` would include "
+            "the state that persecutes them; nothing was imported", problems=emptied,
+            hint="if that is what you mean, import again with --yes")
     result = ImportResult()
     for row in rows:
         if row.case is None:
@@ -255,6 +264,9 @@ def import_cases(
 
 def _create(session: Session, values: dict[str, Any], *, ref: str | None, actor: str, today: date) -> Case:
     now = datetime.now(UTC)
+    from plea.cases import with_threat_default
+
+    values = with_threat_default(dict(values))
     case = Case(ref=ref or next_ref(session, today.year), created_at=now, updated_at=now, **values)
     session.add(case)
     session.flush()
@@ -283,6 +295,7 @@ def export_rows(session: Session, *, status: str | None = "open") -> list[dict[s
         row = case_dict(case)
         row["authority_ids"] = format_ids(case.authority_ids)
         row["family"] = format_family(case.family)
+        row["threat_states"] = case.threat_states or "none"  # empty means none, deliberately: keep it so
         out.append({c: row.get(c) for c in COLUMNS})
     return out
 

@@ -21,6 +21,26 @@ class DemoResult:
     letters_dir: Path
     ref: str
     letters: int
+    held_back: list[str]  # states the recipient rule held back: the case's threat state and its cautions
+
+
+def new_folder(base: Path) -> Path:
+    """./plea-demo, or ./plea-demo-2, -3 … if that exists: running the demo twice keeps both."""
+    candidate, n = base / "plea-demo", 1
+    while candidate.exists():
+        n += 1
+        candidate = base / f"plea-demo-{n}"
+    return candidate
+
+
+def check_keep(folder: Path) -> None:
+    """--keep DIR takes an empty or new folder (a demo never mixes with other files)."""
+    from plea.errors import Conflict, InvalidInput
+
+    if folder.exists() and not folder.is_dir():
+        raise InvalidInput(f"--keep: {folder} is a file, not a folder")
+    if folder.is_dir() and any(folder.iterdir()):
+        raise Conflict(f"--keep: {folder} is not empty", hint="choose a new or empty folder")
 
 
 def run_demo(folder: Path, *, today: date, actor: str = "plea demo", progress=None) -> DemoResult:  # type: ignore[no-untyped-def]
@@ -31,7 +51,7 @@ def run_demo(folder: Path, *, today: date, actor: str = "plea demo", progress=No
     from plea.sample import SAMPLE_CASE
 
     folder.mkdir(parents=True, exist_ok=True)
-    db_path = folder / "plea-demo.sqlite3"
+    db_path = folder / "plea.sqlite3"  # as in any plea folder: PLEA_HOME=folder opens it
     db = open_database(f"sqlite:///{db_path}", create=True)
     sent_on = today - timedelta(days=25)
     letters_dir = folder / "letters"
@@ -40,8 +60,8 @@ def run_demo(folder: Path, *, today: date, actor: str = "plea demo", progress=No
             load_shipped(s, actor=actor)
             case = create_case(s, dict(SAMPLE_CASE), actor=actor, today=today)
         with db.transaction() as s:
-            case, spec, found, _missing = plan(s, case.ref, letter="humanitarian-visa", to="all", host=HOST)
-            rendered = render_all(case, spec, [Planned(r) for r in found], today=sent_on)
+            case, spec, picked = plan(s, case.ref, letter="humanitarian-visa", to="all", host=HOST)
+            rendered = render_all(case, spec, [Planned(r) for r in picked.found], today=sent_on)
             write_letters(s, case, spec, rendered, out_dir=letters_dir, formats=["docx"], paper=None,
                           letterhead=None, today=sent_on, actor=actor, progress=progress)
         with db.transaction() as s:
@@ -54,4 +74,4 @@ def run_demo(folder: Path, *, today: date, actor: str = "plea demo", progress=No
                                   actor=actor, today=today)
     finally:
         db.close()
-    return DemoResult(db_path, letters_dir, case.ref, len(found))
+    return DemoResult(db_path, letters_dir, case.ref, len(picked.found), [h.state for h in picked.held_back])

@@ -21,7 +21,7 @@ from plea.db.models import Case, Letter, LetterEvent, Rendition
 from plea.errors import Conflict, InvalidInput, TemplateProblem
 from plea.fileio import atomic_write_bytes, inside, safe_name, sha256_file
 from plea.history import record
-from plea.recipients import Recipient, recipients
+from plea.recipients import Recipient, Recipients, recipients
 from plea.render.catalog import LetterSpec, get_letter, letters_root
 from plea.render.context import case_context, mission_context
 from plea.render.letter import RenderedLetter, render_letter
@@ -53,11 +53,12 @@ def parse_formats(text: str) -> list[str]:
     return list(dict.fromkeys(formats))
 
 
-def plan(session: Session, ref: str, *, letter: str, to: str, host: str, lang: str | None = None) -> tuple[Case, LetterSpec, list[Recipient], list[str]]:
+def plan(session: Session, ref: str, *, letter: str, to: str, host: str, lang: str | None = None,
+         unsafe: bool = False) -> tuple[Case, LetterSpec, Recipients]:
+    """The case, its letter and its recipients for one host, by the one recipient rule (plea.recipients)."""
     case = get_case(session, ref)
     spec = get_letter(letter)
-    found, missing = recipients(session, spec, host=host, to=to, lang=lang)
-    return case, spec, found, missing
+    return case, spec, recipients(session, spec, case, host=host, to=to, lang=lang, unsafe=unsafe)
 
 
 def with_context(session: Session, case: Case, spec: LetterSpec, found: list[Recipient], *, to: str,
@@ -66,7 +67,8 @@ def with_context(session: Session, case: Case, spec: LetterSpec, found: list[Rec
     from plea import campaign
     from plea.recipients import parse_to
 
-    named = parse_to(to)
+    spec_to = parse_to(to)
+    named = None if spec_to.everything else spec_to.named
     if spec.name == "follow-up" or due:
         if spec.name != "follow-up":
             raise InvalidInput("--due goes with --letter follow-up")

@@ -1,30 +1,83 @@
-"""Who gets a letter and in which language.
+"""Who gets a letter, and who never does by default: the one recipient rule of every command.
 
---to takes `all`, ISO codes or names (`FR,DE,Italy`) and groups (`@eu`, `@un`). For each
-sending state the letter goes to its resident mission in the host state, else a mission
-elsewhere accredited to the host. The language: --lang if given; else the mission's own
-languages of correspondence; else the sending state's official languages (CLDR) for which
-the letter has a template; else English.
+`--to` takes `all`, states by code, name or alias (`FR,DE,Italy,USA`), groups (`@eu`, `@un`, `@cis`: the
+rows of data/groups.csv) and exclusions (`all,-RU,-@cis`). An unknown state or group stops the command
+(exit 4, with the closest match); no token is ever dropped silently.
+
+Two rules keep letters away from the persecutor, for every command that picks recipients:
+- A case's **threat states** (by default its nationality) are never written to through `all` or a group:
+  they are *held back*. Naming one explicitly is refused (exit 3) unless the deliberate flag
+  `--unsafe-write-to-threat-state` is given too. Commands that only record what happened to letters already
+  on record (`letters sent`, `bounced`, `close`) may name any state that has one.
+- A **cautioned** state (plea.cautions: it may hand the person to a threat state) is held back from `all`
+  and groups, with its reason and source; naming it explicitly writes to it, with a one-line warning.
+
+For each sending state the letter goes to its resident mission in the host state, else a mission elsewhere
+accredited to the host. The language: --lang if given; else the mission's own languages of correspondence;
+else the sending state's official languages (CLDR) for which the letter has a template; else English.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from sqlmodel import Session
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from plea import states
-from plea.db.models import Mission
-from plea.embassies import pick_missions
 from plea.errors import InvalidInput, NotFound
-from plea.render.catalog import LetterSpec
-from plea.render.locale import official_languages
 
-#: The 27 member states of the European Union (since 1 February 2020; source: european-union.europa.eu,
-#: "EU countries").
-EU = ("AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT", "LU",
-      "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK")
-GROUPS = {"eu": EU}
+if TYPE_CHECKING:
+    from plea.cautions import Caution
+    from plea.db.models import Mission
+    from plea.render.catalog import LetterSpec
+
+UNSAFE_FLAG = "--unsafe-write-to-threat-state"
+THREAT_REASON = "threat state of this case: a letter would tell the persecutor where the person is"
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # all | state | group
+    value: str  # a state code or a group name ("" for all)
+    minus: bool
+
+
+@dataclass(frozen=True)
+class ToSpec:
+    """--to as typed, resolved to codes and groups, before any case is looked at."""
+
+    text: str
+    tokens: tuple[Token, ...]
+
+    @property
+    def everything(self) -> bool:
+        return any(t.kind == "all" for t in self.tokens)
+
+    @property
+    def named(self) -> list[str]:
+        """States named one by one (not through `all` or a group), in the order typed."""
+        return list(dict.fromkeys(t.value for t in self.tokens if t.kind == "state" and not t.minus))
+
+
+@dataclass(frozen=True)
+class Held:
+    """A state left out by the safety rule, with why and the source that says so."""
+
+    state: str
+    reason: str
+    source_url: str = ""
+    source_title: str = ""
+    kind: str = "threat"  # threat | caution
+
+    def as_dict(self) -> dict[str, str]:
+        return {"state": self.state, "reason": self.reason, "source_url": self.source_url}
+
+
+@dataclass
+class Resolution:
+    states: list[str]  # to write to, in order
+    held_back: list[Held] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # one line each, for stderr
 
 
 @dataclass
@@ -36,30 +89,148 @@ class Recipient:
     why: str
 
 
-def parse_to(to: str) -> list[str] | None:
-    """State codes named by --to; None for all."""
-    items = [t.strip() for t in to.split(",") if t.strip()]
-    if not items:
+@dataclass
+class Recipients:
+    """A case's recipients for one host: who, which named states have no mission there, who was held back."""
+
+    found: list[Recipient]
+    missing: list[str]
+    held_back: list[Held]
+    warnings: list[str]
+
+
+def _group(body: str, item: str) -> str:
+    from plea import groups
+
+    name = body[1:].strip().lower()
+    if name in groups.groups():
+        return name
+    from difflib import get_close_matches
+
+    close = get_close_matches(name, groups.names(), n=1)
+    hint = (f"did you mean @{close[0]}? " if close else "") + "groups: " + ", ".join(f"@{g}" for g in groups.names())
+    raise NotFound(f"--to: unknown group {item.strip()!r}", hint=hint)
+
+
+def parse_to(text: str) -> ToSpec:
+    """--to read into tokens; NotFound (exit 4) for an unknown state or group, with the closest match."""
+    items = [t.strip() for t in text.split(",")]
+    if not any(items):
         raise InvalidInput("--to: name at least one state, a group such as @eu, or all")
-    if any(t.lower() == "all" for t in items):
-        return None
-    codes: list[str] = []
-    for item in items:
-        if item.startswith("@"):
-            group = item[1:].lower()
-            if group == "un":
-                codes.extend(states.un_members())
-                continue
-            if group not in GROUPS:
-                raise InvalidInput(f"--to: unknown group {item!r}; groups: @eu, @un")
-            codes.extend(GROUPS[group])
+    tokens = []
+    for item in (i for i in items if i):
+        minus = item.startswith("-")
+        body = item[1:].strip() if minus else item
+        if not body:
+            raise InvalidInput(f"--to: {item!r} names nothing to leave out (write -FR or -@eu)")
+        if body.lower() == "all":
+            if minus:
+                raise InvalidInput("--to: -all would leave nothing; name the states to leave out instead")
+            tokens.append(Token("all", "", False))
+        elif body.startswith("@"):
+            tokens.append(Token("group", _group(body, item), minus))
         else:
-            codes.append(states.resolve(item, states.user_langs()))
-    return list(dict.fromkeys(codes))
+            try:
+                code = states.resolve(body, states.user_langs())
+            except NotFound as exc:
+                raise NotFound(f"--to: unknown state {body!r}", hint=exc.hint) from None
+            tokens.append(Token("state", code, minus))
+    return ToSpec(text, tuple(tokens))
+
+
+def _expand(token: Token, universe: list[str]) -> list[str]:
+    from plea import groups
+
+    if token.kind == "all":
+        return universe
+    if token.kind == "group":
+        return sorted(groups.members(token.value), key=states.name)
+    return [token.value]
+
+
+def _candidates(spec: ToSpec, universe: Iterable[str], host: str | None) -> tuple[list[str], bool]:
+    """The states --to stands for, less its exclusions and the host; and whether it stood for any at all
+    (`all` over an empty universe stands for none: that is no error)."""
+    ordered = sorted(set(universe), key=states.name)
+    wanted: list[str] = []
+    excluded: set[str] = set()
+    for token in spec.tokens:
+        (excluded.update if token.minus else wanted.extend)(_expand(token, ordered))
+    picked = [c for c in dict.fromkeys(wanted) if c not in excluded and c != host]
+    return (sorted(picked, key=states.name) if spec.everything else picked), bool(wanted)
+
+
+def resolve(spec: ToSpec | str, *, universe: Iterable[str], threats: Iterable[str] = (),
+            cautions: Mapping[str, Caution] | None = None, unsafe: bool = False, records: bool = False,
+            host: str | None = None, case_ref: str = "", empty_ok: bool = False) -> Resolution:
+    """The states to write to, from --to and the states `all` stands for (`universe`).
+
+    `records`: the command only records what happened to letters already on record, so a threat state
+    named explicitly is allowed without the flag. `unsafe`: the user gave --unsafe-write-to-threat-state.
+    `empty_ok`: a list that ends up empty is an answer (a listing), not an error (exit 3)."""
+    spec = parse_to(spec) if isinstance(spec, str) else spec
+    threat, named, cautions = set(threats), set(spec.named), cautions or {}
+    out: list[str] = []
+    held: list[Held] = []
+    warnings: list[str] = []
+    refused: list[str] = []
+    candidates, stood_for_any = _candidates(spec, universe, host)
+    for code in candidates:
+        label = f"{states.name(code)} ({code})"
+        if code in threat:
+            if code not in named:
+                held.append(Held(code, THREAT_REASON))
+            elif records:
+                out.append(code)
+            elif unsafe:
+                out.append(code)
+                warnings.append(f"WARNING: writing to {label}, a threat state of {case_ref or 'this case'}, "
+                                f"because {UNSAFE_FLAG} was given")
+            else:
+                refused.append(label)
+            continue
+        caution = cautions.get(code)
+        if caution is not None:
+            if code in named:
+                out.append(code)
+                if not records:
+                    warnings.append(f"warning: writing to {label}, named in --to although it is cautioned: "
+                                    f"{caution.reason} ({caution.source_url})")
+            else:
+                held.append(Held(code, caution.reason, caution.source_url, caution.source_title, "caution"))
+            continue
+        out.append(code)
+    if refused:
+        raise InvalidInput(
+            f"--to: {', '.join(refused)} {'is a threat state' if len(refused) == 1 else 'are threat states'} of "
+            f"{case_ref or 'this case'}: a letter would tell the persecutor where the person is",
+            hint=f"nothing was written; to write anyway, name it and add {UNSAFE_FLAG}")
+    if not out and stood_for_any and not empty_ok:
+        kept = f"; held back: {', '.join(h.state for h in held)}" if held else ""
+        raise InvalidInput(f"--to {spec.text}: no state is left to write to{kept}",
+                           hint="see `plea letters plan CASE --to …` for who is held back and why")
+    return Resolution(out, held, warnings)
+
+
+def case_threats(case: Any) -> list[str]:
+    return (getattr(case, "threat_states", "") or "").split()
+
+
+def for_case(session: Any, case: Any, spec: ToSpec | str, *, universe: Iterable[str], unsafe: bool = False,
+             records: bool = False, host: str | None = None, empty_ok: bool = False) -> Resolution:
+    """resolve() with the case's threat states and the cautions in force for them."""
+    from plea.cautions import for_threats
+
+    conn = session.connection() if hasattr(session, "connection") else session
+    threats = case_threats(case)
+    return resolve(spec, universe=universe, threats=threats, cautions=for_threats(conn, threats), unsafe=unsafe,
+                   records=records, host=host, case_ref=case.ref, empty_ok=empty_ok)
 
 
 def choose_language(spec: LetterSpec, mission: Mission, lang: str | None) -> tuple[str, str]:
     """(language, why) for one mission."""
+    from plea.render.locale import official_languages
+
     if lang:
         if lang not in spec.langs:
             raise NotFound(f"the letter {spec.name!r} has no {lang!r} template",
@@ -75,20 +246,20 @@ def choose_language(spec: LetterSpec, mission: Mission, lang: str | None) -> tup
     return "en", "no template in the mission's or the state's languages: English"
 
 
-def recipients(session: Session, spec: LetterSpec, *, host: str, to: str, lang: str | None) -> tuple[list[Recipient], list[str]]:
-    """The recipients, and the named states that have no mission for the host."""
-    wanted = parse_to(to)
-    picked = pick_missions(session, host)
+def recipients(session: Any, spec: LetterSpec, case: Any, *, host: str, to: ToSpec | str, lang: str | None,
+               unsafe: bool = False, picked: dict[str, tuple[Mission, str]] | None = None) -> Recipients:
+    """A case's recipients for one host (`picked`: the host's missions, when the caller has them)."""
+    from plea.embassies import pick_missions
+
+    picked = pick_missions(session, host) if picked is None else picked
+    res = for_case(session, case, to, universe=picked, unsafe=unsafe, host=host)
     found: list[Recipient] = []
     missing: list[str] = []
-    codes = wanted if wanted is not None else sorted(picked, key=states.name)
-    for code in codes:
-        if code == host:
-            continue
+    for code in res.states:
         if code not in picked:
             missing.append(code)
             continue
         mission, how = picked[code]
         chosen, why = choose_language(spec, mission, lang)
         found.append(Recipient(code, mission, how, chosen, why))
-    return found, missing
+    return Recipients(found, missing, res.held_back, res.warnings)

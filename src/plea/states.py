@@ -54,7 +54,28 @@ def _index(langs: tuple[str, ...]) -> dict[str, str]:
             index.setdefault(_fold(nm), code)
     for code in territory_names("en"):
         index[_fold(code)] = code
+    for alias, code in aliases().items():
+        index.setdefault(_fold(alias), code)
     return index
+
+
+@lru_cache(maxsize=1)
+def aliases() -> dict[str, str]:
+    """Names people type that are not CLDR's names: CLDR's own territory aliases (UK, USA, GBR … from
+    Babel's supplemental data) and data/state_aliases.csv (UAE, DRC …, each with its source)."""
+    from babel.core import get_global
+
+    known = territory_names("en")
+    out = {alias: targets[0] for alias, targets in get_global("territory_aliases").items()
+           if alias.isalpha() and len(targets) == 1 and targets[0] in known}
+    path = data_dir() / "state_aliases.csv"
+    if path.exists():
+        with open(path, encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                code = row["state"].strip().upper()
+                if code in known:
+                    out[row["alias"].strip()] = code
+    return out
 
 
 def suggest(text: str, langs: tuple[str, ...] = ("en",)) -> list[str]:

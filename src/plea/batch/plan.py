@@ -21,7 +21,7 @@ from plea.cases import FIELDS, get_case, list_cases, missing_fields
 from plea.db.models import Case, Letter, Rendition
 from plea.errors import InvalidInput, NotFound, TemplateProblem
 from plea.fileio import safe_name, sha256_file
-from plea.recipients import Recipient, parse_to, recipients
+from plea.recipients import Held, Recipient, choose_language, parse_to, resolve
 from plea.render.catalog import LetterSpec, get_letter, letters_root
 from plea.render.context import case_context, mission_context
 
@@ -66,7 +66,7 @@ class Plan:
     items: list[Item]
     missions: dict[str, dict[str, Any]]  # mission id → plain mission fields
     no_mission: list[str]  # named states without a mission in any host
-    skipped_own_state: list[tuple[str, str]]  # (case ref, state): a client's own state is not written to
+    held_back: dict[str, list[Held]]  # case ref → states the recipient rule held back (threat, cautions)
     letterhead: Path | None
     letterhead_sha: str | None
     letters: dict[tuple[int, str], int]  # (case id, mission id) → letter id, for letters that exist
@@ -136,13 +136,55 @@ def select_cases(session: Session, cases: str, status: str | None) -> list[Case]
     return found
 
 
-def _explicit_states(to: str) -> set[str]:
-    """States named one by one in --to (not through `all` or a group)."""
-    out = set()
-    for item in (t.strip() for t in to.split(",")):
-        if item and not item.startswith("@") and item.lower() != "all":
-            out.add(states.resolve(item, states.user_langs()))
-    return out
+class _Recipients:
+    """Each client's recipients in a batch by the one recipient rule, with what every client shares
+    (the hosts' missions, each mission's language and fields, the cautions in force) worked out once."""
+
+    def __init__(self, session: Session, spec: LetterSpec, hosts: list[str], lang: str | None) -> None:
+        from plea.cautions import effective
+        from plea.embassies import pick_missions
+
+        self.spec, self.hosts, self.lang = spec, hosts, lang
+        self.picked = {host: pick_missions(session, host) for host in hosts}
+        self.universe = sorted({code for picked in self.picked.values() for code in picked})
+        self.cautions = effective(session.connection())
+        self._recipients: dict[str, Recipient] = {}
+        self._contexts: dict[str, tuple[dict[str, Any], str]] = {}
+
+    def of(self, case: Case, to: Any, *, unsafe: bool) -> tuple[list[Recipient], list[str], list[Held]]:
+        """(recipients, named states without a mission, held back) for one client."""
+        from plea.cautions import by_threats
+        from plea.recipients import case_threats
+
+        threats = case_threats(case)
+        res = resolve(to, universe=self.universe, threats=threats, cautions=by_threats(self.cautions, threats),
+                      unsafe=unsafe, host=self.hosts[0] if len(self.hosts) == 1 else None, case_ref=case.ref)
+        mine: dict[str, Recipient] = {}
+        for host, picked in self.picked.items():  # host by host, as each host's letters are listed
+            for code in res.states:
+                if code in picked and code != host:
+                    mission, how = picked[code]
+                    mine.setdefault(mission.id, self._recipient(code, mission, how))
+        covered = {r.state for r in mine.values()}
+        return list(mine.values()), [c for c in res.states if c not in covered], res.held_back
+
+    def _recipient(self, code: str, mission: Any, how: str) -> Recipient:
+        if mission.id not in self._recipients:
+            chosen, why = choose_language(self.spec, mission, self.lang)
+            self._recipients[mission.id] = Recipient(code, mission, how, chosen, why)
+        return self._recipients[mission.id]
+
+    def _context(self, mission: Any) -> tuple[dict[str, Any], str]:
+        if mission.id not in self._contexts:
+            ctx = mission_context(mission)
+            self._contexts[mission.id] = (ctx, _sha(ctx))
+        return self._contexts[mission.id]
+
+    def mission_context(self, mission: Any) -> dict[str, Any]:
+        return self._context(mission)[0]
+
+    def mission_sha(self, mission: Any) -> str:
+        return self._context(mission)[1]
 
 
 def _sha(data: Any) -> str:
@@ -187,6 +229,7 @@ def make_plan(
     letterhead: Path | None,
     today: Any,
     due: bool = False,
+    unsafe: bool = False,
 ) -> Plan:
     from plea.letters import with_context
     from plea.render.docx import paper_for_host
@@ -194,33 +237,26 @@ def make_plan(
     spec = get_letter(letter)
     out_dir = out_dir.expanduser().resolve()
     chosen = select_cases(session, cases, status)
-    explicit = _explicit_states(to)
-    parse_to(to)  # a bad --to fails before anything else
+    to_spec = parse_to(to)  # a bad --to fails before anything else
+    per_case = _Recipients(session, spec, hosts, lang)
     found: dict[str, Recipient] = {}
-    named_missing: list[str] = []
-    for host in hosts:
-        got, missing = recipients(session, spec, host=host, to=to, lang=lang)
-        for r in got:
-            found.setdefault(r.mission.id, r)
-        named_missing.extend(missing)
-    covered = {r.state for r in found.values()}
-    no_mission = sorted({s for s in named_missing if s not in covered})
-    missions = {mid: mission_context(r.mission) for mid, r in found.items()}
-    mission_shas = {mid: _sha(m) for mid, m in missions.items()}
-
+    named_missing: set[str] = set()
+    held: dict[str, list[Held]] = {}
     letterhead_sha = hashlib.sha256(letterhead.read_bytes()).hexdigest() if letterhead else None
     templates = {}
     items: list[Item] = []
     lacking: list[str] = []
     context_problems: list[str] = []
-    skipped: list[tuple[str, str]] = []
     for case in chosen:
         if gaps := missing_fields(case, spec.requires):
             lacking.append(f"{case.ref}: {', '.join(gaps)}")
             continue
-        mine = [r for r in found.values() if r.state != case.nationality or r.state in explicit]
-        if len(mine) < len(found):
-            skipped.append((case.ref, case.nationality))
+        mine, missing, held_back = per_case.of(case, to_spec, unsafe=unsafe)
+        named_missing.update(missing)
+        if held_back:
+            held[case.ref] = held_back
+        for r in mine:
+            found.setdefault(r.mission.id, r)
         try:
             # follow-ups and thanks go to the missions that got a first letter / answered, among --to
             planned = with_context(session, case, spec, mine, to="all", due=due, today=today)
@@ -252,7 +288,7 @@ def make_plan(
                 "v": RENDER_VERSION,
                 "template": templates[r.lang],
                 "case": case_sha,
-                "mission": mission_shas[r.mission.id],
+                "mission": per_case.mission_sha(r.mission),
                 "letterhead": letterhead_sha,
                 "paper": chosen_paper,
                 "lang": r.lang,
@@ -279,9 +315,9 @@ def make_plan(
         formats,
         chosen,
         items,
-        missions,
-        no_mission,
-        skipped,
+        {mid: per_case.mission_context(r.mission) for mid, r in found.items()},
+        sorted(named_missing - {r.state for r in found.values()}),
+        held,
         letterhead,
         letterhead_sha,
         {},

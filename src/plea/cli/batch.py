@@ -77,7 +77,9 @@ def batch(
     letter: Annotated[
         str, typer.Option("--letter", help="Letter template, e.g. humanitarian-visa.")
     ] = "humanitarian-visa",
-    to: Annotated[str, typer.Option("--to", help="all, states (FR,DE,Italy) or groups (@eu, @un).")] = "all",
+    to: Annotated[str, typer.Option(
+        "--to", help="all, states (FR,DE,Italy), groups (@eu, @un, @cis), exclusions (all,-FR,-@cis). all and "
+                     "groups never include a client's threat states or cautioned states.")] = "all",
     host: Annotated[
         str, typer.Option("--host", help="State(s) where letters are delivered, e.g. US or US,CA.")
     ] = "US",
@@ -103,6 +105,9 @@ def batch(
         bool, typer.Option("--force", help="Replace files in --out that plea did not write.")
     ] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan; write nothing.")] = False,
+    unsafe: Annotated[bool, typer.Option(
+        "--unsafe-write-to-threat-state",
+        help="DANGER: allow writing to a state named in --to that persecutes a client (a threat state).")] = False,
     json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Render a letter for many clients to many missions: resumable (run it again to finish),
@@ -147,6 +152,7 @@ def batch(
                 letterhead=letterhead,
                 today=today,
                 due=due,
+                unsafe=unsafe,
             )
         if not plan.items:
             raise NotFound(
@@ -156,12 +162,13 @@ def batch(
         note(plan.headline())
         if plan.no_mission:
             note(f"no mission found for: {', '.join(plan.no_mission)}")
-        if plan.skipped_own_state:
-            own = sorted({f"{ref} → {state}" for ref, state in plan.skipped_own_state})
-            note(
-                f"not writing to a client's own state (name it in --to to write anyway): {', '.join(own[:5])}"
-                + (" …" if len(own) > 5 else "")
-            )
+        if dry_run:  # per client: how many were held back, and which
+            for ref, held in plan.held_back.items():
+                note(f"{ref}: {len(held)} state(s) held back (threat or cautioned): "
+                     + ", ".join(h.state for h in held[:12]) + (" …" if len(held) > 12 else ""))
+        elif plan.held_back:
+            note(f"held back for {len(plan.held_back)} client(s): their threat and cautioned states "
+                 "(see `plea batch --dry-run` or `plea letters plan REF`)")
         summary: dict[str, Any] = {
             "clients": len(plan.cases),
             "letters": len(plan.items),
@@ -169,6 +176,7 @@ def batch(
             "to_render": len(plan.todo),
             "formats": fmts,
             "out": str(plan.out_dir),
+            "held_back": {ref: [h.as_dict() for h in held] for ref, held in plan.held_back.items()},
         }
         if dry_run:
             if json_:

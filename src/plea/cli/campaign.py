@@ -66,7 +66,9 @@ def status(ref: CaseOpt = None, json_: JsonOpt = False) -> None:
     typer.echo(headline_text(h))
 
 
-def followups(ref: CaseOpt = None, json_: JsonOpt = False) -> None:
+def followups(ref: CaseOpt = None,
+              to: Annotated[str, typer.Option("--to", help="all, states, groups, exclusions (as for letters).")] = "all",
+              json_: JsonOpt = False) -> None:
     """Letters due for a follow-up (sent, unanswered, older than the follow-up interval)."""
     from datetime import date
 
@@ -81,7 +83,7 @@ def followups(ref: CaseOpt = None, json_: JsonOpt = False) -> None:
         cases = [get_case(s, ref)] if ref else list_cases(s)
         for case in cases:
             days = followup_days(s, case)
-            for st in due(s, case, today):
+            for st in due(s, case, today, to=to):
                 rows.append({"case": case.ref, "interval_days": days, **status_dict(st, today)})
     if json_:
         print_json(rows)

@@ -84,6 +84,24 @@ RepEmailOpt = Annotated[str | None, _opt("--rep-email", help="Representative's e
 RepPhoneOpt = Annotated[str | None, _opt("--rep-phone", help="Representative's phone.")]
 ReplyToOpt = Annotated[str | None, _opt("--reply-to", help="Where replies should go.")]
 FollowupOpt = Annotated[int | None, _opt("--followup-days", help="Days before a follow-up is due (default 21).")]
+ThreatOpt = Annotated[str | None, _opt(
+    "--threat", help="States that persecute the applicant (RU,BY; default: the nationality): never written to "
+                     "unless named with --unsafe-write-to-threat-state. `none` empties it (asks to confirm).")]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Confirm leaving the case without a threat state.")]
+
+
+def _confirm_no_threat(case: Any, values: dict[str, Any], yes: bool) -> None:
+    """--threat none: letters could then go to the persecutor through `all`; say so and ask."""
+    from plea.cases import threats_emptied
+    from plea.errors import InvalidInput
+
+    if not threats_emptied(case, values) or yes:
+        return
+    warning = ("with no threat state, `--to all` includes the applicant's own state and the states that may hand "
+               "them over to it")
+    if sys.stdin.isatty() and typer.confirm(f"{warning}. Continue?", default=False, err=True):
+        return
+    raise InvalidInput(f"--threat none: {warning}; nothing was changed", hint="confirm with --yes if you mean it")
 
 PROMPTED = (("name_latin", "Applicant's name (Latin script)"), ("nationality", "Nationality (ISO code or name)"),
             ("persecution", "Summary of the persecution"))
@@ -97,7 +115,7 @@ def add(
     persecution: PersecutionOpt = None, persecution_file: PersecutionFileOpt = None, family: FamilyOpt = None,
     rep_name: RepNameOpt = None, rep_org: RepOrgOpt = None, rep_address: RepAddressOpt = None,
     rep_email: RepEmailOpt = None, rep_phone: RepPhoneOpt = None, reply_to: ReplyToOpt = None,
-    followup_days: FollowupOpt = None,
+    followup_days: FollowupOpt = None, threat: ThreatOpt = None, yes: YesOpt = False,
 ) -> None:
     """Record a new case; prints its reference. In a terminal, asks for what is missing."""
     from datetime import date
@@ -114,8 +132,13 @@ def add(
             values[f] = typer.prompt(label)
     elif not values.get("name_latin"):
         raise InvalidInput("--name is required (the applicant's name in Latin script)")
+    if threat is not None:
+        values["threat_states"] = threat
     db = open_db()
     with db.transaction() as s:
+        from plea.cases import normalise
+
+        _confirm_no_threat(None, normalise(values, today=date.today()), yes)
         case = create_case(s, values, actor=actor(), today=date.today())
     typer.echo(case.ref)
 
@@ -129,18 +152,21 @@ def edit(
     persecution: PersecutionOpt = None, persecution_file: PersecutionFileOpt = None, family: FamilyOpt = None,
     rep_name: RepNameOpt = None, rep_org: RepOrgOpt = None, rep_address: RepAddressOpt = None,
     rep_email: RepEmailOpt = None, rep_phone: RepPhoneOpt = None, reply_to: ReplyToOpt = None,
-    followup_days: FollowupOpt = None,
+    followup_days: FollowupOpt = None, threat: ThreatOpt = None, yes: YesOpt = False,
 ) -> None:
     """Change fields of a case (give only what changes)."""
     from datetime import date
 
-    from plea.cases import edit_case
+    from plea.cases import edit_case, get_case, normalise
 
     values = _case_values(name, native_name, nationality, born, title, gender, country, situation, facility, ids,
                           protection, persecution, persecution_file, family, rep_name, rep_org, rep_address,
                           rep_email, rep_phone, reply_to, followup_days)
+    if threat is not None:
+        values["threat_states"] = threat
     db = open_db()
     with db.transaction() as s:
+        _confirm_no_threat(get_case(s, ref), normalise(values, today=date.today()), yes)
         case, changed = edit_case(s, ref, values, actor=actor(), today=date.today())
     note(f"changed: {', '.join(changed)}" if changed else "nothing changed")
     typer.echo(case.ref)
@@ -182,6 +208,10 @@ def show(ref: RefArg, json_: JsonOpt = False) -> None:
         return
     width = max(len(k) for k in data)
     for k, v in data.items():
+        if k == "threat_states":
+            from plea import states
+
+            v = ", ".join(f"{states.name(c)} ({c})" for c in v.split()) or "none (letters may reach the persecutor)"
         if isinstance(v, list):
             v = "; ".join(" ".join(str(x) for x in item.values() if x) for item in v)
         text = str(v if v is not None else "").replace("\n", "\n" + " " * (width + 2))
@@ -208,6 +238,7 @@ def import_(
                                          metavar="FILE")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check the file and say what would change; "
                                                             "change nothing.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Confirm rows whose threat_states is `none`.")] = False,
     json_: JsonOpt = False,
 ) -> None:
     """Create or update many cases from a spreadsheet. All or nothing: every problem is listed as
@@ -218,7 +249,7 @@ def import_(
 
     db = open_db()
     with db.transaction(write=not dry_run) as s:
-        result = import_cases(s, file, actor=actor(), today=date.today(), dry_run=dry_run)
+        result = import_cases(s, file, actor=actor(), today=date.today(), dry_run=dry_run, no_threat_ok=yes)
     if json_:
         print_json({**result.as_dict(), "dry_run": dry_run})
     else:

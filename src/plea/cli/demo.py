@@ -1,4 +1,4 @@
-"""`plea demo`: run the whole path on a throwaway database."""
+"""`plea demo`: run the whole path on a demo database in a folder of its own."""
 
 from __future__ import annotations
 
@@ -11,31 +11,33 @@ from plea.cli.common import OPTIONS, note
 
 
 def demo(
-    keep: Annotated[Path | None, typer.Option("--keep", help="Keep the demo database and letters in this folder.")] = None,
+    keep: Annotated[Path | None, typer.Option(
+        "--keep", help="Put the demo in this new or empty folder (default: a new ./plea-demo).")] = None,
 ) -> None:
-    """A fictional case written to every mission in Washington DC, France answering: then `plea status`."""
-    import shutil
-    import tempfile
+    """A fictional case written to every mission in Washington DC, France answering: then `plea status`.
+    The letters and the database stay in the folder it names."""
+    import shlex
     from datetime import date
 
+    from plea import states
     from plea.cli.campaign import status
     from plea.cli.letters import _progress
-    from plea.demo import run_demo
+    from plea.demo import check_keep, new_folder, run_demo
 
-    folder = keep.expanduser() if keep else Path(tempfile.mkdtemp(prefix="plea-demo-"))
-    if keep and (folder / "plea-demo.sqlite3").exists():
-        from plea.errors import Conflict
-
-        raise Conflict(f"{folder} already holds a demo", hint="choose another --keep folder, or delete that one")
-    try:
-        note(f"demo folder: {folder}")
-        with _progress(200, "writing letters") as step:
-            result = run_demo(folder, today=date.today(), progress=step)
-        note(f"{result.letters} letters written to {result.letters_dir} for the fictional case {result.ref}")
-        OPTIONS.db = str(result.db_path)
-        status(result.ref, json_=False)
-        if keep:
-            note(f"kept: plea --db {result.db_path} status {result.ref}")
-    finally:
-        if not keep:
-            shutil.rmtree(folder, ignore_errors=True)
+    if keep is not None:
+        folder = keep.expanduser()
+        check_keep(folder)
+    else:
+        folder = new_folder(Path.cwd())
+    note(f"demo folder: {folder}")
+    with _progress(200, "writing letters") as step:
+        result = run_demo(folder, today=date.today(), progress=step)
+    note(f"{result.letters} letters written to {result.letters_dir} for the fictional case {result.ref}")
+    if result.held_back:
+        note(f"held back, as for every case: {len(result.held_back)} state(s) the applicant's persecutor could "
+             f"reach through ({', '.join(states.name(c) for c in result.held_back[:6])}"
+             f"{' …' if len(result.held_back) > 6 else ''}); see `plea letters plan {result.ref}` for why")
+    OPTIONS.db = str(result.db_path)
+    status(result.ref, json_=False)
+    note(f"look at it: PLEA_HOME={shlex.quote(str(folder))} plea status {result.ref}; "
+         f"the letters are in {result.letters_dir}")

@@ -13,10 +13,15 @@ app = typer.Typer(help="Letters: plan who gets which language, and render them."
 
 RefArg = Annotated[str, typer.Argument(help="Case reference, e.g. PLEA-2026-0001.", metavar="CASE")]
 LetterOpt = Annotated[str, typer.Option("--letter", help="Letter template, e.g. humanitarian-visa.")]
-ToOpt = Annotated[str, typer.Option("--to", help="all, states (FR,DE,Italy) or groups (@eu, @un).")]
+ToOpt = Annotated[str, typer.Option(
+    "--to", help="all, states (FR,DE,Italy), groups (@eu, @un, @cis), exclusions (all,-FR,-@cis). "
+                 "all and groups never include the case's threat states or cautioned states.")]
 HostOpt = Annotated[str, typer.Option("--host", help="State where letters are delivered, e.g. US.")]
 LangOpt = Annotated[str | None, typer.Option("--lang", help="Write every letter in this language.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+UnsafeOpt = Annotated[bool, typer.Option(
+    "--unsafe-write-to-threat-state",
+    help="DANGER: allow writing to a state named in --to that persecutes the person (a threat state of the case).")]
 
 
 def _host(value: str) -> str:
@@ -27,35 +32,51 @@ def _host(value: str) -> str:
 
 @app.command("plan")
 def plan(ref: RefArg, letter: LetterOpt = "humanitarian-visa", to: ToOpt = "all", host: HostOpt = "US",
-         lang: LangOpt = None, json_: JsonOpt = False) -> None:
-    """Show, per recipient, the mission and the language chosen and why. Writes nothing."""
+         lang: LangOpt = None, unsafe: UnsafeOpt = False, json_: JsonOpt = False) -> None:
+    """Show, per recipient, the mission and the language chosen and why, and who is held back. Writes nothing."""
     from plea import states
     from plea.letters import plan as make_plan
 
     db = open_db()
     with db.read() as s:
-        case, spec, found, missing = make_plan(s, ref, letter=letter, to=to, host=_host(host), lang=lang)
+        case, spec, picked = make_plan(s, ref, letter=letter, to=to, host=_host(host), lang=lang, unsafe=unsafe)
         from plea.provenance import stale_report
 
-        stale, max_age = stale_report(s, [r.mission for r in found])
+        stale, max_age = stale_report(s, [r.mission for r in picked.found])
     rows = [{"state": r.state, "name": states.name(r.state), "mission": r.mission.id, "city": r.mission.city,
-             "how": r.how, "lang": r.lang, "why": r.why} for r in found]
+             "how": r.how, "lang": r.lang, "why": r.why} for r in picked.found]
     if json_:
-        print_json({"case": case.ref, "letter": spec.name, "recipients": rows, "no_mission": missing,
-                    "stale_contacts": stale, "contact_max_age_days": max_age})
+        print_json({"case": case.ref, "letter": spec.name, "recipients": rows, "no_mission": picked.missing,
+                    "stale_contacts": stale, "contact_max_age_days": max_age,
+                    "held_back": [h.as_dict() for h in picked.held_back]})
         return
     t = table("state", "mission", "where", "language", "why")
     for row in rows:
         where = row["city"] + (" (accredited from there)" if row["how"] == "accredited" else "")
         t.add_row(f"{row['name']} ({row['state']})", row["mission"], where, row["lang"], row["why"])
     out().print(t)
-    if missing:
-        note(f"no mission found for: {', '.join(missing)}")
+    show_held_back(picked.held_back)
+    for line in picked.warnings:
+        note(line)
+    if picked.missing:
+        note(f"no mission found for: {', '.join(picked.missing)}")
     if stale:
         from plea.provenance import stale_warning
 
         note(stale_warning(stale, max_age, host=_host(host), recipients=len(rows)))
     note(f"{len(rows)} letter(s) would be written; nothing was written")
+
+
+def show_held_back(held: list) -> None:  # type: ignore[type-arg]
+    """Held-back states on stderr: the threat states, then each cautioned state with its reason and source."""
+    from plea import states
+
+    if not held:
+        return
+    note(f"held back ({len(held)}), not written to unless named in --to:")
+    for h in held:
+        source = f" — {h.source_url}" if h.source_url else ""
+        note(f"  {states.name(h.state)} ({h.state}): {h.reason}{source}")
 
 
 @app.command("render")
@@ -71,6 +92,7 @@ def render(
     lang: LangOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Replace files in --out that plea did not write.")] = False,
     due: Annotated[bool, typer.Option("--due", help="With --letter follow-up: only letters due for a follow-up.")] = False,
+    unsafe: UnsafeOpt = False,
     json_: JsonOpt = False,
 ) -> None:
     """Render the letter for each recipient, each in its language, and record them."""
@@ -88,11 +110,13 @@ def render(
     db = open_db()
     who = actor()
     with db.transaction() as s:
-        case, spec, found, missing = make_plan(s, ref, letter=letter, to=to, host=_host(host), lang=lang)
-        if not found:
+        case, spec, picked = make_plan(s, ref, letter=letter, to=to, host=_host(host), lang=lang, unsafe=unsafe)
+        for line in picked.warnings:
+            note(line)
+        if not picked.found:
             raise NotFound("no recipient: no mission matches --to for this --host",
                            hint="see `plea letters plan` and `plea embassies coverage --host …`")
-        planned = with_context(s, case, spec, found, to=to, due=due, today=today)
+        planned = with_context(s, case, spec, picked.found, to=to, due=due, today=today)
         if not planned:
             note("nothing to render: no letter is due" if due else "nothing to render")
             return
@@ -108,8 +132,11 @@ def render(
         for w in written:
             for _, p, _ in w.files:
                 typer.echo(str(p))
-    if missing:
-        note(f"no mission found for: {', '.join(missing)}")
+    if picked.missing:
+        note(f"no mission found for: {', '.join(picked.missing)}")
+    if picked.held_back:
+        note(f"held back (not written to): {', '.join(h.state for h in picked.held_back)}; "
+             f"see `plea letters plan {case.ref}` for why")
     note(f"{len(written)} letter(s) for {case.ref}: {new} file(s) written, "
          f"{sum(len(w.files) for w in written) - new} already up to date")
 

@@ -48,8 +48,13 @@ def send(
         str | None, typer.Argument(help="Case reference (all cases with --retry).", metavar="[CASE]")
     ] = None,
     to: Annotated[
-        str | None, typer.Option("--to", help="States: codes or names (FR,DE,Italy), @eu, @un, or all.")
+        str | None, typer.Option("--to", help="all, states (FR,DE,Italy), groups (@eu, @un, @cis), exclusions "
+                                               "(all,-FR). all and groups never include the case's threat "
+                                               "states or cautioned states.")
     ] = None,
+    unsafe: Annotated[bool, typer.Option(
+        "--unsafe-write-to-threat-state",
+        help="DANGER: allow emailing a state named in --to that persecutes the person (a threat state).")] = False,
     letter: Annotated[str, typer.Option("--letter", help="Which letter.")] = "humanitarian-visa",
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Write .eml files instead of sending.")] = False,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for --dry-run's .eml files.")] = Path(
@@ -85,7 +90,7 @@ def send(
         settings = load_settings(s)
         case = get_case(s, ref) if ref else None
         sender = setting_value(settings, "smtp.from")
-        p = plan(s, case, to=to, letter=letter, retry=retry, configured_sender=sender)
+        p = plan(s, case, to=to, letter=letter, retry=retry, configured_sender=sender, unsafe=unsafe)
         if dry_run:
             files = write_drafts(p, out_dir, session=s)
     _skips(p)

@@ -57,6 +57,26 @@ class Event(SQLModel, table=True):
     hash: str = Field(max_length=64)
 
 
+class Caution(SQLModel, table=True):
+    """A user's own caution: a state that may hand a person to a threat state (action "add"), or a
+    shipped caution (data/cautions.csv) the user set aside (action "remove"). The shipped rows are read
+    from the file itself, so these survive `plea init` and every new version of it."""
+
+    __table_args__ = (UniqueConstraint("threat_state", "state"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    threat_state: str = Field(max_length=2)
+    state: str = Field(max_length=2)
+    action: str = Field(default="add", max_length=8)  # add | remove
+    reason: str = ""
+    kind: str = Field(default="other", max_length=32)  # treaty | extradition record | other
+    source_url: str = ""
+    source_title: str = ""
+    retrieved: str = Field(default="", max_length=10)
+    added_by: str = ""
+    added_at: datetime
+
+
 class Setting(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=64)
     value: str = ""
@@ -88,6 +108,9 @@ class Case(SQLModel, table=True):
     rep_phone: str = ""
     reply_to: str = ""
     followup_days: int | None = None
+    # states that persecute the applicant, space-separated alpha-2 codes (default: the nationality):
+    # never written to unless named with --unsafe-write-to-threat-state (plea.recipients)
+    threat_states: str = ""
     created_at: datetime
     updated_at: datetime
 

@@ -50,6 +50,13 @@ mission = Table(
     _s("verified_by"), _s("notes"), _s("user_fields"),
 )
 
+caution = Table(
+    "caution", metadata,
+    Column("id", Integer, primary_key=True), _s("threat_state", 2), _s("state", 2), _s("action", 8), _s("reason"),
+    _s("kind", 32), _s("source_url"), _s("source_title"), _s("retrieved", 10), _s("added_by"),
+    Column("added_at", UTCDateTime(), nullable=False),
+)
+
 setting = Table("setting", metadata, _s("key", 64, primary_key=True), _s("value"))
 
 case = Table(
@@ -59,7 +66,7 @@ case = Table(
     _s("current_country", 2), _s("situation"), _s("facility"), Column("authority_ids", JSON, nullable=False),
     _s("protection"), _s("persecution"), Column("family", JSON, nullable=False), _s("rep_name"),
     _s("rep_organisation"), _s("rep_address"), _s("rep_email"), _s("rep_phone"), _s("reply_to"),
-    Column("followup_days", Integer), Column("created_at", UTCDateTime(), nullable=False),
+    Column("followup_days", Integer), _s("threat_states"), Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
 )
 

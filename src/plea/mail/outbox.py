@@ -74,33 +74,50 @@ def parse_rate(text: str | None) -> float:
     return per / n
 
 
-def _rows(session: Session, status: str, case: Case | None, wanted: list[str] | None) -> list[Outbox]:
-    q = select(Outbox).where(Outbox.status == status).order_by(col(Outbox.id))
+def _rows(session: Session, status: str, case: Case | None) -> list[tuple[Outbox, str]]:
+    """Outbox rows in one status (of one case, or of all), each with its letter's sending state."""
+    q = (select(Outbox, Mission.sending).join(Letter, col(Letter.id) == Outbox.letter_id)
+         .join(Mission, col(Mission.id) == Letter.mission_id).where(Outbox.status == status).order_by(col(Outbox.id)))
     if case is not None:
         q = q.where(Outbox.case_id == case.id)
-    rows = list(session.exec(q))
-    if wanted is None:
-        return rows
-    letters = {
-        lt.id: m.sending
-        for lt, m in session.exec(
-            select(Letter, Mission)
-            .join(Mission, col(Mission.id) == Letter.mission_id)
-            .where(col(Letter.id).in_([r.letter_id for r in rows]))
-        )
-    }
-    return [r for r in rows if letters.get(r.letter_id) in wanted]
+    return [(row, state) for row, state in session.exec(q)]
+
+
+def _permitted(session: Session, rows: list[tuple[Outbox, str]], to: str, *, unsafe: bool,
+               skipped: list[str]) -> list[Outbox]:
+    """The rows whose state --to picks for their case by the one recipient rule (plea.recipients);
+    a row held back is said in `skipped` and never sent."""
+    from plea.recipients import for_case
+
+    by_case: dict[int, list[tuple[Outbox, str]]] = {}
+    for row, state in rows:
+        by_case.setdefault(row.case_id, []).append((row, state))
+    keep: set[int] = set()
+    for case_id, pairs in by_case.items():
+        case = session.get(Case, case_id)
+        res = for_case(session, case, to, universe={st for _, st in pairs}, unsafe=unsafe, empty_ok=True)
+        allowed = set(res.states)
+        keep.update(row.id for row, st in pairs if st in allowed and row.id is not None)
+        skipped.extend(f"{case.ref} → {states.name(h.state)} ({h.state}): held back, {h.reason}"  # type: ignore[union-attr]
+                       for h in res.held_back)
+    return [row for row, _ in rows if row.id in keep]
 
 
 def plan(
-    session: Session, case: Case | None, *, to: str | None, letter: str, retry: bool, configured_sender: str
+    session: Session, case: Case | None, *, to: str | None, letter: str, retry: bool, configured_sender: str,
+    unsafe: bool = False,
 ) -> Plan:
+    """What `plea send` will do. Every message, queued earlier or new, goes only to states that --to
+    picks by the one recipient rule: `all` never reaches a case's threat or cautioned states."""
     from plea.recipients import parse_to
 
-    wanted = parse_to(to) if to else None
-    p = Plan(queued=_rows(session, "queued", case, wanted), uncertain=_rows(session, "sending", case, wanted))
+    to = to or "all"
+    parse_to(to)  # a bad --to fails before anything is read
+    p = Plan()
+    p.queued = _permitted(session, _rows(session, "queued", case), to, unsafe=unsafe, skipped=p.skipped)
+    p.uncertain = [row for row, _ in _rows(session, "sending", case)]
     if retry:
-        for row in _rows(session, "failed", case, wanted):
+        for row in _permitted(session, _rows(session, "failed", case), to, unsafe=unsafe, skipped=p.skipped):
             lt, m = session.exec(
                 select(Letter, Mission)
                 .join(Mission, col(Mission.id) == Letter.mission_id)
@@ -130,12 +147,17 @@ def plan(
         raise NotFound(
             f"{case.ref} has no {letter!r} letters yet", hint="render them first with `plea letters render`"
         )
+    from plea.recipients import for_case
+
+    res = for_case(session, case, to, universe={m.sending for _, m in pairs}, unsafe=unsafe)
+    wanted = set(res.states)
     found = {m.sending for _, m in pairs}
-    for code in wanted or []:
+    for code in res.states:
         if code not in found:
             p.skipped.append(f"{states.name(code)} ({code}): no {letter!r} letter rendered for {case.ref}")
+    p.skipped.extend(f"{states.name(h.state)} ({h.state}): held back, {h.reason}" for h in res.held_back)
     for lt, m in pairs:
-        if wanted is not None and m.sending not in wanted:
+        if m.sending not in wanted:
             continue
         where = f"{states.name(m.sending)} ({m.sending})"
         if has_row.get(lt.id) in ("sent", "failed"):
