@@ -150,14 +150,18 @@ def _expand(token: Token, universe: list[str]) -> list[str]:
 
 def _candidates(spec: ToSpec, universe: Iterable[str], host: str | None) -> tuple[list[str], bool]:
     """The states --to stands for, less its exclusions and the host; and whether it stood for any at all
-    (`all` over an empty universe stands for none: that is no error)."""
-    ordered = sorted(set(universe), key=states.name)
+    (`all` over an empty universe stands for none: that is no error). With `all`, the universe's own order
+    comes first (the caller's: by name for missions, as written for letters on record)."""
+    ordered = list(dict.fromkeys(universe))
     wanted: list[str] = []
     excluded: set[str] = set()
     for token in spec.tokens:
         (excluded.update if token.minus else wanted.extend)(_expand(token, ordered))
     picked = [c for c in dict.fromkeys(wanted) if c not in excluded and c != host]
-    return (sorted(picked, key=states.name) if spec.everything else picked), bool(wanted)
+    if spec.everything:
+        chosen = set(picked)
+        picked = [c for c in ordered if c in chosen] + [c for c in picked if c not in set(ordered)]
+    return picked, bool(wanted)
 
 
 def resolve(spec: ToSpec | str, *, universe: Iterable[str], threats: Iterable[str] = (),
@@ -207,6 +211,8 @@ def resolve(spec: ToSpec | str, *, universe: Iterable[str], threats: Iterable[st
             hint=f"nothing was written; to write anyway, name it and add {UNSAFE_FLAG}")
     if not out and stood_for_any and not empty_ok:
         kept = f"; held back: {', '.join(h.state for h in held)}" if held else ""
+        if host and host in set(spec.named):
+            kept += f"; {states.name(host)} ({host}) is the host state, where the letters are delivered"
         raise InvalidInput(f"--to {spec.text}: no state is left to write to{kept}",
                            hint="see `plea letters plan CASE --to …` for who is held back and why")
     return Resolution(out, held, warnings)
@@ -252,7 +258,7 @@ def recipients(session: Any, spec: LetterSpec, case: Any, *, host: str, to: ToSp
     from plea.embassies import pick_missions
 
     picked = pick_missions(session, host) if picked is None else picked
-    res = for_case(session, case, to, universe=picked, unsafe=unsafe, host=host)
+    res = for_case(session, case, to, universe=sorted(picked, key=states.name), unsafe=unsafe, host=host)
     found: list[Recipient] = []
     missing: list[str] = []
     for code in res.states:

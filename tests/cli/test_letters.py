@@ -172,7 +172,9 @@ def test_to_mixes_codes_names_and_groups(plea, case: str) -> None:
 
 def test_to_un_group(plea, case: str) -> None:
     data = plan(plea, "--to", "@un")
-    assert len(data["recipients"]) + len(data["no_mission"]) == 192  # 193 members less the host
+    # 193 members less the host; the case's threat state (its nationality) is held back, not dropped
+    assert len(data["recipients"]) + len(data["no_mission"]) + len(data["held_back"]) == 192
+    assert [h["state"] for h in data["held_back"]] == ["RU"]
 
 
 def test_unknown_group_and_state(plea, case: str) -> None:

@@ -146,7 +146,7 @@ class _Recipients:
 
         self.spec, self.hosts, self.lang = spec, hosts, lang
         self.picked = {host: pick_missions(session, host) for host in hosts}
-        self.universe = sorted({code for picked in self.picked.values() for code in picked})
+        self.universe = sorted({code for picked in self.picked.values() for code in picked}, key=states.name)
         self.cautions = effective(session.connection())
         self._recipients: dict[str, Recipient] = {}
         self._contexts: dict[str, tuple[dict[str, Any], str]] = {}
