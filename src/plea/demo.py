@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from plea.db.engine import open_database
 
@@ -21,7 +22,7 @@ class DemoResult:
     letters_dir: Path
     ref: str
     letters: int
-    held_back: list[str]  # states the recipient rule held back: the case's threat state and its cautions
+    held_back: list[Any]  # plea.recipients.Held: the case's threat state and its cautioned states
 
 
 def new_folder(base: Path) -> Path:
@@ -74,4 +75,4 @@ def run_demo(folder: Path, *, today: date, actor: str = "plea demo", progress=No
                                   actor=actor, today=today)
     finally:
         db.close()
-    return DemoResult(db_path, letters_dir, case.ref, len(picked.found), [h.state for h in picked.held_back])
+    return DemoResult(db_path, letters_dir, case.ref, len(picked.found), list(picked.held_back))

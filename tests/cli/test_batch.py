@@ -286,16 +286,15 @@ def test_cases_status_and_own_state(plea, clients: list[str], db_file: Path, tmp
     assert "1 client × 4 missions" in batch(plea, tmp_path / "b", "--status", "archived", "--dry-run").stderr
     r = batch(plea, tmp_path / "c", "--cases", f"{clients[0]},PLEA-{YEAR}-0099", code=4)
     assert "no case" in r.stderr and f"PLEA-{YEAR}-0099" in r.stderr
-    # a client's own state: left out of `all` and groups, written to when named
+    # a client's threat state (by default the nationality): held back from `all` and groups, said per
+    # client; named, it is refused unless the deliberate flag is given too
     r = batch(plea, tmp_path / "d", "--cases", clients[0], "--dry-run", to="all")
-    assert (
-        f"not writing to a client's own state (name it in --to to write anyway): {clients[0]} → RU"
-        in r.stderr
-    )
-    assert (
-        "1 client × 4 missions"
-        in batch(plea, tmp_path / "e", "--cases", clients[0], "--dry-run", to="RU,FR,DE,EG").stderr
-    )
+    line = next(x for x in r.stderr.splitlines() if x.startswith(f"{clients[0]}: "))
+    assert " state(s) held back (threat or cautioned): " in line and "RU" in line.split(": ")[-1].split(", ")
+    r = batch(plea, tmp_path / "e", "--cases", clients[0], "--dry-run", to="RU,FR,DE,EG", code=3)
+    assert r.stderr.startswith(f"plea: error: --to: Russia (RU) is a threat state of {clients[0]}: ")
+    assert "1 client × 4 missions" in batch(plea, tmp_path / "e", "--cases", clients[0], "--dry-run",
+                                            "--unsafe-write-to-threat-state", to="RU,FR,DE,EG").stderr
 
 
 def test_follow_up_batch_cites_the_first_letters(

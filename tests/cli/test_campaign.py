@@ -205,17 +205,30 @@ def test_every_change_has_its_event(plea, db_file: Path, case: str) -> None:
     assert transitions == events == 7
 
 
-def test_demo_runs_the_whole_path(plea, tmp_path: Path) -> None:
+def test_demo_runs_the_whole_path(plea, tmp_path: Path, monkeypatch) -> None:
     keep = tmp_path / "demo"
     r = plea("demo", "--keep", str(keep))
     assert "2 answered (1 positive)" in r.stdout
     assert "France" in r.stdout and "positive" in r.stdout
-    db = keep / "plea-demo.sqlite3"
+    db = keep / "plea.sqlite3"  # a plea folder like any other: PLEA_HOME=keep opens it
     n_letters = q(db, "SELECT count(*) FROM letter")[0][0]
     assert n_letters >= 150
     assert len(list((keep / "letters").glob("*.docx"))) == n_letters
     assert q(db, "SELECT state, outcome FROM response ORDER BY id") == [("FR", "positive"), ("DE", "acknowledged")]
-    plea("demo", "--keep", str(keep), code=6)
+    # the fictional applicant is Russian: no letter to Russia, nor to the states that may hand her over
+    written = {s for (s,) in q(db, "SELECT m.sending FROM letter l JOIN mission m ON m.id = l.mission_id")}
+    assert "RU" not in written and not list((keep / "letters").glob("*_RU_*"))
+    assert "BY" not in written and "KZ" not in written
+    assert "held back, as for every case: " in r.stderr and "Russia" in r.stderr
+    assert f"look at it: PLEA_HOME={keep} plea status PLEA-" in r.stderr
+    plea("demo", "--keep", str(keep), code=6)  # not an empty folder
+    # by default: a new ./plea-demo, then ./plea-demo-2, each kept
+    monkeypatch.chdir(tmp_path)
+    plea("demo")
+    plea("demo")
+    assert (tmp_path / "plea-demo" / "plea.sqlite3").exists() and (tmp_path / "plea-demo-2" / "letters").is_dir()
+    monkeypatch.setenv("PLEA_HOME", str(tmp_path / "plea-demo-2"))
+    assert "2 answered (1 positive)" in plea("status", "PLEA-" + r.stderr.split("PLEA-")[1][:9]).stdout
 
 
 def test_repeating_sent_or_log_adds_nothing(plea, db_file: Path, case: str) -> None:

@@ -174,12 +174,16 @@ def test_to_un_group(plea, case: str) -> None:
     data = plan(plea, "--to", "@un")
     # 193 members less the host; the case's threat state (its nationality) is held back, not dropped
     assert len(data["recipients"]) + len(data["no_mission"]) + len(data["held_back"]) == 192
-    assert [h["state"] for h in data["held_back"]] == ["RU"]
+    held = {h["state"]: h for h in data["held_back"]}
+    assert "RU" in held and held["RU"]["source_url"] == ""
+    assert all(h["source_url"].startswith("http") for s, h in held.items() if s != "RU")  # cautions, sourced
 
 
 def test_unknown_group_and_state(plea, case: str) -> None:
-    r = plea("letters", "plan", REF, "--to", "FR,@nato", code=3)
-    assert r.stderr.strip() == "plea: error: --to: unknown group '@nato'; groups: @eu, @un"
+    r = plea("letters", "plan", REF, "--to", "FR,@nato", code=4)
+    assert r.stderr == "plea: error: --to: unknown group '@nato'\n  groups: @cis, @eaeu, @eu, @un\n"
+    r = plea("letters", "plan", REF, "--to", "all,-@cisx", code=4)
+    assert r.stderr == "plea: error: --to: unknown group '-@cisx'\n  did you mean @cis? groups: @cis, @eaeu, @eu, @un\n"
     r = plea("letters", "plan", REF, "--to", "Frnace", code=4)
     assert "unknown state 'Frnace'" in r.stderr and "FR (France)" in r.stderr
     r = plea("letters", "plan", REF, "--to", " , ", code=3)

@@ -34,9 +34,11 @@ def demo(
         result = run_demo(folder, today=date.today(), progress=step)
     note(f"{result.letters} letters written to {result.letters_dir} for the fictional case {result.ref}")
     if result.held_back:
-        note(f"held back, as for every case: {len(result.held_back)} state(s) the applicant's persecutor could "
-             f"reach through ({', '.join(states.name(c) for c in result.held_back[:6])}"
-             f"{' …' if len(result.held_back) > 6 else ''}); see `plea letters plan {result.ref}` for why")
+        threat = [states.name(h.state) for h in result.held_back if h.kind == "threat"]
+        cautioned = [states.name(h.state) for h in result.held_back if h.kind == "caution"]
+        note(f"held back, as for every case: {', '.join(threat)} (the applicant's persecutor)"
+             + (f" and {len(cautioned)} state(s) that may hand a person over to it ({', '.join(cautioned)})"
+                if cautioned else "") + f"; see `plea letters plan {result.ref}` for why")
     OPTIONS.db = str(result.db_path)
     status(result.ref, json_=False)
     note(f"look at it: PLEA_HOME={shlex.quote(str(folder))} plea status {result.ref}; "
