@@ -81,7 +81,24 @@ def check_database(db: object) -> list[Check]:
         n, problem = verify(s)
     out.append(Check("fail", f"history: {problem}", "the history was changed outside plea: investigate, "
                      "compare with a backup") if problem else Check("ok", f"history chain intact ({n} events)"))
+    out += check_threat_letters(db)
     return out
+
+
+def check_threat_letters(db: object) -> list[Check]:
+    """Letters on record to a case's own threat state (written before plea held them back, or knowingly)."""
+    from plea import states
+    from plea.status import letters_to_threats
+
+    with db.read_rows() as conn:  # type: ignore[attr-defined]
+        found = letters_to_threats(conn)
+    if not found:
+        return [Check("ok", "no letter on record to a case's threat state")]
+    return [Check("warn", f"{ref}: a letter to {states.name(state)} ({state}), a threat state of the case, is on "
+                          f"record ({status}, {on.isoformat()})",
+                  "it may have told the persecutor where the person is: tell the person and their lawyer; "
+                  "plea will not write to that state again unless it is named with --unsafe-write-to-threat-state")
+            for ref, state, status, on in found]
 
 
 def check_templates_all() -> list[Check]:

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from plea import states
 from plea.db import tables as T
@@ -113,10 +113,10 @@ def open_cases(conn: Any) -> list[Any]:
 
 
 def find_case(conn: Any, ref: str) -> Any:
-    """One case as a row (id, ref, name_latin, followup_days) by its reference (or its number),
-    with the same error and suggestions as plea.cases.get_case."""
+    """One case as a row (id, ref, name_latin, followup_days, threat_states) by its reference (or its
+    number), with the same error and suggestions as plea.cases.get_case."""
     c = T.case.c
-    columns = (c.id, c.ref, c.name_latin, c.followup_days)
+    columns = (c.id, c.ref, c.name_latin, c.followup_days, c.threat_states)
     ref_u = ref.strip().upper()
     row = conn.execute(select(*columns).where(c.ref == ref_u)).first()
     if row is None and ref_u.isdigit():
@@ -136,6 +136,21 @@ def find_case(conn: Any, ref: str) -> Any:
         raise NotFound(f"no case {ref!r}",
                        hint=f"did you mean {' or '.join(close)}?" if close else "list cases with `plea cases list`")
     return row
+
+
+def letters_to_threats(conn: Any, case_ids: list[int] | None = None) -> list[tuple[str, str, str, date]]:
+    """Letters on record to a case's own threat states: (case ref, state, status, on), `on` being the last
+    sending or, for a letter never sent, the day it was written. They stay on record; status and doctor
+    warn about them."""
+    c, lt, m, ev = T.case.c, T.letter.c, T.mission.c, T.letter_event.c
+    q = (select(c.ref, c.threat_states, m.sending, lt.status, func.max(ev.on))
+         .select_from(T.letter.join(T.case, c.id == lt.case_id).join(T.mission, m.id == lt.mission_id)
+                      .join(T.letter_event, ev.letter_id == lt.id))
+         .where(c.threat_states != "").group_by(c.ref, c.threat_states, m.sending, lt.status))
+    if case_ids is not None:
+        q = q.where(c.id.in_(case_ids))
+    out = [(ref, state, st, on) for ref, threats, state, st, on in conn.execute(q) if state in threats.split()]
+    return sorted(out)
 
 
 def case_responses(conn: Any, case_id: int) -> list[Any]:
@@ -169,7 +184,22 @@ def headline_text(h: dict[str, int]) -> str:
         text += f" · {h['bounced']} bounced"
     if h["unsolicited"]:
         text += f" · {h['unsolicited']} unsolicited answer(s)"
+    if h.get("held_back"):
+        text += f" · {h['held_back']} held back (threat or cautioned states)"
     return text
+
+
+def held_back(conn: Any, case: Any, written: set[str]) -> list[Any]:
+    """The states the recipient rule keeps from `all` for this case (its threat states, then the states
+    cautioned for them) that were not written to, as plea.recipients.Held."""
+    from plea.cautions import for_threats
+    from plea.recipients import THREAT_REASON, Held
+
+    threats = (case.threat_states or "").split()
+    out = [Held(code, THREAT_REASON) for code in threats if code not in written]
+    out += [Held(code, c.reason, c.source_url, c.source_title, "caution")
+            for code, c in sorted(for_threats(conn, threats).items()) if code not in written]
+    return out
 
 
 def status_dict(st: StateStatus, today: date) -> dict[str, Any]:

@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("report", "report"),
     "db": ("db", "app"),
     "embassies": ("embassies", "app"),
+    "cautions": ("cautions", "app"),
     "cases": ("cases", "app"),
     "letters": ("letters", "app"),
     "responses": ("responses", "app"),

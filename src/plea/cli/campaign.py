@@ -40,18 +40,26 @@ def status(ref: CaseOpt = None, json_: JsonOpt = False) -> None:
                       str(h["silent"]), str(h["due"]))
         out().print(t)
         return
-    from plea.status import case_responses, find_case
+    from plea.status import case_responses, find_case, held_back, letters_to_threats
 
     with db.read_rows() as conn:  # plain rows, no ORM (start-up speed)
         case = find_case(conn, ref)
         rows = statuses(conn, [case], today)[case.id]
         written = {r.state for r in rows}
         unsolicited = [r for r in case_responses(conn, case.id) if r.state not in written]
-        h = headline(rows, today, unsolicited=len(unsolicited))
+        held = held_back(conn, case, written)
+        h = {**headline(rows, today, unsolicited=len(unsolicited)), "held_back": len(held)}
         data = [status_dict(r, today) for r in rows]
+        dangerous = letters_to_threats(conn, [case.id])
+    for _ref, state, st, on in dangerous:
+        note(f"WARNING: a letter to {states.name(state)} ({state}), a threat state of {case.ref}, is on record "
+             f"({st}, {on.isoformat()}): it may have told the persecutor where the person is")
     if json_:
         print_json({"case": case.ref, "today": today.isoformat(), "headline": h, "states": data,
-                    "unsolicited": [{"state": r.state, "on": r.on.isoformat(), "outcome": r.outcome} for r in unsolicited]})
+                    "unsolicited": [{"state": r.state, "on": r.on.isoformat(), "outcome": r.outcome} for r in unsolicited],
+                    "held_back": [x.as_dict() for x in held],
+                    "letters_to_threat_states": [{"state": s_, "status": st, "on": on.isoformat()}
+                                                 for _r, s_, st, on in dangerous]})
         return
     t = table("", "state", "mission", "sent", "waiting", "outcome", title=f"{case.ref} · {case.name_latin}")
     for d in data:

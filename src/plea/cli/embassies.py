@@ -229,10 +229,12 @@ def edit(
 @app.command("coverage")
 def coverage(
     host: Annotated[str, typer.Option("--host", help="Host state, e.g. US.")],
+    case: Annotated[str | None, typer.Option(
+        "--case", help="Mark the states held back for this case (its threat and cautioned states).")] = None,
     json_: JsonOpt = False,
 ) -> None:
     """For each of the 193 UN member states: a mission in the host state, one accredited from
-    elsewhere, or none."""
+    elsewhere, or none; with --case, which of them are held back for that case."""
     from plea.embassies import coverage as compute
 
     code = _code(host, "host state")
@@ -240,6 +242,16 @@ def coverage(
     db = open_db()
     with db.read() as s:
         report = compute(s, code)
+        if case is not None:
+            from plea.cases import get_case
+            from plea.status import held_back
+
+            found = get_case(s, case)
+            held = {h.state: h for h in held_back(s.connection(), found, set())}
+            report["case"] = found.ref
+            for r in report["rows"]:
+                r["held_back"] = r["state"] in held
+            report["totals"]["held_back"] = sum(r["held_back"] for r in report["rows"])
     if json_:
         print_json(report)
         return
@@ -247,7 +259,8 @@ def coverage(
               title=f"UN member states and their missions for {code}")
     mark = {True: "✓", False: ""}
     for r in report["rows"]:
-        t.add_row(f"{r['name']} ({r['state']})", r["mission"], r["city"], mark[r["email"]],
+        t.add_row(f"{r['name']} ({r['state']})" + (" — held back" if r.get("held_back") else ""), r["mission"],
+                  r["city"], mark[r["email"]],
                   mark[r["address"]], mark[r["website"]], mark[r["phone"]])
     out().print(t)
     tot = report["totals"]
@@ -256,6 +269,8 @@ def coverage(
         f"{tot['accredited']} accredited from elsewhere, {tot['none']} with none. "
         f"Contacts: {tot['email']} email, {tot['address']} postal address, {tot['website']} website, "
         f"{tot['phone']} phone."
+        + (f" Held back for {report['case']} (its threat and cautioned states, never written to through "
+           f"`all`): {tot['held_back']}." if "held_back" in tot else "")
     )
 
 
