@@ -57,13 +57,14 @@ def _state(field: str, value: str, problems: list[str]) -> str:
 
 
 def _threats(value: Any, problems: list[str]) -> str | None:
-    """--threat / the threat_states column: codes or names (RU,BY), or `none`; None when not given."""
+    """--threat / the threat_states column: codes or names (RU,BY), or `none` (or nothing: "", the stored
+    form of none); None when not given."""
     import re
 
-    if value is None or not str(value).strip():
+    if value is None:
         return None
     text = clean_line(str(value))
-    if text.lower() == "none":
+    if text.lower() in ("none", ""):
         return ""
     codes = []
     for item in (t for t in re.split(r"[,;\s]+", text) if t):

@@ -182,6 +182,8 @@ def _read(session: Session, path: Path, today: date) -> list[_Row]:
                 problems.append(f"{where}: ref: {ref} appears twice (first on line {seen_refs[ref]})")
             seen_refs.setdefault(ref, line)
         values: dict[str, Any] = dict(cells)
+        if not values.get("threat_states", "x").strip():
+            values.pop("threat_states")  # an empty cell says nothing: a new case gets its nationality
         for column, parse in (("authority_ids", parse_ids), ("family", parse_family)):
             if column in values:
                 try:

@@ -1,7 +1,7 @@
 """Who gets a letter, and who never does by default: the one recipient rule of every command.
 
 `--to` takes `all`, states by code, name or alias (`FR,DE,Italy,USA`), groups (`@eu`, `@un`, `@cis`: the
-rows of data/groups.csv) and exclusions (`all,-RU,-@cis`). An unknown state or group stops the command
+rows of data/groups.csv) and exclusions (`all,-RU,-@cis`), read left to right. An unknown state or group stops the command
 (exit 4, with the closest match); no token is ever dropped silently.
 
 Two rules keep letters away from the persecutor, for every command that picks recipients:
@@ -149,19 +149,26 @@ def _expand(token: Token, universe: list[str]) -> list[str]:
 
 
 def _candidates(spec: ToSpec, universe: Iterable[str], host: str | None) -> tuple[list[str], bool]:
-    """The states --to stands for, less its exclusions and the host; and whether it stood for any at all
-    (`all` over an empty universe stands for none: that is no error). With `all`, the universe's own order
-    comes first (the caller's: by name for missions, as written for letters on record)."""
+    """The states --to stands for, read left to right (`all,-@cis,Kazakhstan`: all, less the CIS, plus
+    Kazakhstan), less the host; and whether it stood for any at all (`all` over an empty universe stands for
+    none: that is no error). With `all`, the universe's own order comes first (the caller's: by name for
+    missions, as written for letters on record)."""
     ordered = list(dict.fromkeys(universe))
-    wanted: list[str] = []
-    excluded: set[str] = set()
+    picked: dict[str, None] = {}
+    stood_for_any = False
     for token in spec.tokens:
-        (excluded.update if token.minus else wanted.extend)(_expand(token, ordered))
-    picked = [c for c in dict.fromkeys(wanted) if c not in excluded and c != host]
+        members = _expand(token, ordered)
+        if token.minus:
+            for code in members:
+                picked.pop(code, None)
+        else:
+            stood_for_any = stood_for_any or bool(members)
+            picked.update(dict.fromkeys(members))
+    chosen = [c for c in picked if c != host]
     if spec.everything:
-        chosen = set(picked)
-        picked = [c for c in ordered if c in chosen] + [c for c in picked if c not in set(ordered)]
-    return picked, bool(wanted)
+        inside = set(chosen)
+        chosen = [c for c in ordered if c in inside] + [c for c in chosen if c not in set(ordered)]
+    return chosen, stood_for_any
 
 
 def resolve(spec: ToSpec | str, *, universe: Iterable[str], threats: Iterable[str] = (),
