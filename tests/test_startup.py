@@ -73,6 +73,7 @@ def campaign(plea, db_file: Path, tmp_path: Path) -> str:
     plea("letters", "sent", ref, "--to", "FR,DE", "--on", "2025-01-02", "--via", "post")
     plea("responses", "log", ref, "FR", "--outcome", "positive", "--on", "2025-02-03")
     plea("config", "set", "followup_days", "30")
+    plea("cautions", "add", "RU", "TR", "--reason", "a test caution", "--source-url", "https://example.org/c")
     return ref
 
 
@@ -120,7 +121,7 @@ def test_core_tables_read_what_the_models_read(campaign: str) -> None:
     from plea.db.location import database_url
 
     by_table = {m.__tablename__: m for m in (models.Mission, models.Setting, models.Case, models.Letter,
-                                             models.LetterEvent, models.Response)}
+                                             models.LetterEvent, models.Response, models.Caution)}
     assert set(by_table) == set(tables.metadata.tables)
     db = open_database(database_url(None))
     try:

@@ -48,7 +48,7 @@ def check_row(row: dict[str, str]) -> list[tuple[str, str]]:
         value = (row.get(column) or "").strip()
         if not value:
             problems.append((column, "empty; give an ISO 3166 alpha-2 code such as RU"))
-        elif not states.is_code(value):
+        elif value.upper() not in states.un_members() and not states.is_code(value):  # (Babel only if needed)
             problems.append((column, f"{value!r} is not an ISO 3166 alpha-2 code"))
     if (row.get("state") or "").strip().upper() == (row.get("threat_state") or "").strip().upper() != "":
         problems.append(("state", "is the threat state itself (a threat state is never written to by default)"))

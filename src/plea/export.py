@@ -56,6 +56,7 @@ PERSONAL: dict[str, dict[str, str]] = {
     "rendition": {"path": "path"},
     "event": {"actor": "person", "subject": "subject", "data": "json"},
     "mission": {"verified_by": "person", "notes": "text"},
+    "caution": {"added_by": "person"},
     "setting": {"value": "setting"},
     "outbox": {"sender": "email", "eml_path": "path", "server_reply": "text", "error": "text"},
     "inbound_message": {
@@ -81,6 +82,7 @@ SAFE: dict[str, set[str]] = {
         "protection",
         "rep_organisation",
         "followup_days",
+        "threat_states",
         "created_at",
         "updated_at",
     },
@@ -90,6 +92,9 @@ SAFE: dict[str, set[str]] = {
     "response": {"id", "case_id", "state", "on", "outcome", "channel", "unsolicited", "recorded_at"},
     "event": {"id", "at", "kind", "case_id", "prev_hash", "hash"},
     "setting": {"key"},
+    # the user's cautions: states and public sources, no person
+    "caution": {"id", "threat_state", "state", "action", "reason", "kind", "source_url", "source_title", "retrieved",
+                "added_at"},
     "mission": {
         "id",
         "sending",

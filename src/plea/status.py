@@ -106,9 +106,9 @@ def statuses(conn: Any, cases: list[Any], today: date) -> dict[int, list[StateSt
 
 
 def open_cases(conn: Any) -> list[Any]:
-    """The open cases as rows (id, ref, name_latin, followup_days), by reference."""
+    """The open cases as rows (id, ref, name_latin, followup_days, threat_states), by reference."""
     c = T.case.c
-    return list(conn.execute(select(c.id, c.ref, c.name_latin, c.followup_days)
+    return list(conn.execute(select(c.id, c.ref, c.name_latin, c.followup_days, c.threat_states)
                              .where(c.status == "open").order_by(c.ref)))
 
 
@@ -187,6 +187,19 @@ def headline_text(h: dict[str, int]) -> str:
     if h.get("held_back"):
         text += f" · {h['held_back']} held back (threat or cautioned states)"
     return text
+
+
+def held_back_counts(conn: Any, cases: list[Any], written: dict[int, set[str]]) -> dict[int, int]:
+    """Case id → how many states the recipient rule holds back for it and it did not write to."""
+    from plea.cautions import by_threats, effective
+
+    cautions = effective(conn)
+    out = {}
+    for case in cases:
+        threats = (case.threat_states or "").split()
+        held = set(threats) | set(by_threats(cautions, threats))
+        out[case.id] = len(held - written.get(case.id, set()))
+    return out
 
 
 def held_back(conn: Any, case: Any, written: set[str]) -> list[Any]:

@@ -22,7 +22,7 @@ def status(ref: CaseOpt = None, json_: JsonOpt = False) -> None:
     from datetime import date
 
     from plea import states
-    from plea.status import headline, headline_text, open_cases, status_dict, statuses
+    from plea.status import headline, headline_text, held_back_counts, open_cases, status_dict, statuses
 
     today = date.today()
     db = open_db()
@@ -30,14 +30,16 @@ def status(ref: CaseOpt = None, json_: JsonOpt = False) -> None:
         with db.read_rows() as conn:
             cases = open_cases(conn)
             per_case = statuses(conn, cases, today)
-            summary = [{"case": c.ref, "name": c.name_latin, **headline(per_case[c.id or 0], today)} for c in cases]
+            held = held_back_counts(conn, cases, {cid: {r.state for r in rows} for cid, rows in per_case.items()})
+            summary = [{"case": c.ref, "name": c.name_latin, **headline(per_case[c.id or 0], today),
+                        "held_back": held[c.id]} for c in cases]
         if json_:
             print_json(summary)
             return
-        t = table("case", "name", "written to", "answered", "positive", "silent", "due")
+        t = table("case", "name", "written to", "answered", "positive", "silent", "due", "held back")
         for h in summary:
             t.add_row(h["case"], h["name"], str(h["wrote_to"]), str(h["answered"]), str(h["positive"]),
-                      str(h["silent"]), str(h["due"]))
+                      str(h["silent"]), str(h["due"]), str(h["held_back"]))
         out().print(t)
         return
     from plea.status import case_responses, find_case, held_back, letters_to_threats
