@@ -44,6 +44,13 @@ def test_figures_per_state_case_and_month(plea, campaign: dict) -> None:
     assert by["DE"]["best_outcome"] == "acknowledged"
     assert by["BR"]["bounced"] == 1 and by["BR"]["answered"] == 0 and by["BR"]["response_rate"] == 0.0
     assert [s["state"] for s in r["states"]][:2] == ["FR", "DE"]  # highest response rate first
+    # held back (the cases' threat state, RU, and the states cautioned for it) counted apart
+    from plea.cautions import shipped
+
+    held = {h["state"]: h for h in r["held_back"]}
+    assert held["RU"]["cases"] == 2 and held["RU"]["source_url"] == ""
+    assert set(held) - {"RU"} == {c.state for c in shipped() if c.threat_state == "RU"} - set(by)
+    assert r["totals"].pop("states_held_back") == len(held)
     assert r["totals"] == {
         "cases": 2,
         "states_written": 5,

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import insert, text
 
 from plea import report
@@ -385,9 +386,14 @@ def test_the_migration_counts_an_existing_database(tmp_path: Path) -> None:
     for table in ("report_dirty", "report_appeal", "report_case", "report_total"):
         conn.execute(f"DROP TABLE {table}")
     conn.execute("DROP INDEX ix_response_unsolicited")
+    conn.execute("DROP TABLE caution")  # and 0007's
+    conn.execute('ALTER TABLE "case" DROP COLUMN threat_states')
     conn.execute("UPDATE alembic_version SET version_num = '0005'")
     conn.commit()
     conn.close()
-    migrated = open_database(f"sqlite:///{path}")  # applies 0006, which counts every case
-    assert migrated.schema_version() == "0006"
+    migrated = open_database(f"sqlite:///{path}")  # applies 0006, which counts every case, and 0007
+    assert migrated.schema_version() == "0007"
     assert_counted(migrated)
+    with migrated.read_rows() as c:  # 0007: an existing case is protected from its own state
+        rows = list(c.execute(sa.text('SELECT nationality, threat_states FROM "case"')))
+    assert rows and all(threats == nationality for nationality, threats in rows)

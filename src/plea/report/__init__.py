@@ -39,7 +39,7 @@ OUTCOME_ORDER = (
     "unclassified",
     "negative",
 )
-TABLES = ("states", "cases", "months", "never_answered", "unsolicited")
+TABLES = ("states", "cases", "months", "never_answered", "unsolicited", "held_back")
 
 
 def _best(outcomes: dict[str, int]) -> str:
@@ -447,6 +447,8 @@ def _assemble(
         "bounced": sum(parts["bounced"].values()),
         "unsolicited": len(unsolicited),
     }
+    held = _held_back(_conn(session), filters, written=set(per_state))
+    totals["states_held_back"] = len(held)
     return {
         "generated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "filters": {
@@ -464,7 +466,38 @@ def _assemble(
         "months": month_rows,
         "never_answered": never,
         "unsolicited": unsolicited,
+        "held_back": held,
     }
+
+
+def _held_back(conn: Any, filters: dict[str, Any], *, written: set[str]) -> list[dict[str, Any]]:
+    """States not written to that the recipient rule holds back for cases in scope (their threat states
+    and the states cautioned for them), each with how many cases and why: counted apart from the states
+    simply not written to."""
+    from plea.cautions import by_threats, effective
+    from plea.recipients import THREAT_REASON
+
+    if filters["case_id"] is not None:
+        q, params = 'SELECT threat_states, count(*) FROM "case" WHERE id = :id GROUP BY threat_states', {
+            "id": filters["case_id"]}
+    elif filters["all_cases"]:
+        q, params = 'SELECT threat_states, count(*) FROM "case" GROUP BY threat_states', {}
+    else:
+        q, params = """SELECT threat_states, count(*) FROM "case" WHERE status = 'open' GROUP BY threat_states""", {}
+    cautions = effective(conn)
+    out: dict[str, dict[str, Any]] = {}
+    for threat_states, n in conn.execute(text(q), params):
+        threats = (threat_states or "").split()
+        why = {code: (THREAT_REASON, "") for code in threats}
+        for code, c in by_threats(cautions, threats).items():
+            why.setdefault(code, (c.reason, c.source_url))
+        for code, (reason, url) in why.items():
+            if code in written:
+                continue
+            row = out.setdefault(code, {"state": code, "name": states.name(code), "cases": 0, "reason": reason,
+                                        "source_url": url})
+            row["cases"] += n
+    return sorted(out.values(), key=lambda r: (-r["cases"], r["name"]))
 
 
 def _unsolicited(
@@ -559,4 +592,7 @@ def table_rows(report: dict[str, Any], name: str) -> tuple[list[str], list[list[
     if name == "unsolicited":
         cols = ["case", "state", "name", "on", "outcome"]
         return cols, [[r[c] for c in cols] for r in report["unsolicited"]]
+    if name == "held_back":
+        cols = ["state", "name", "cases", "reason", "source_url"]
+        return cols, [[r[c] for c in cols] for r in report["held_back"]]
     raise ValueError(name)

@@ -18,6 +18,7 @@ CATEGORIES = (
     ("negative", "negative answer", "#d7191c"),
     ("silent", "written to, no answer yet", "#fdae61"),
     ("bounced", "letters bounced", "#8e6bbf"),
+    ("held", "held back (threat or cautioned state)", "#6b6b6b"),
     ("none", "not written to", "#dcdcdc"),
 )
 COLOURS = {key: colour for key, _label, colour in CATEGORIES}
@@ -74,6 +75,7 @@ def _pct(v: float | None) -> str:
 def world_map(report: dict[str, Any]) -> str:
     w = world()
     by_state = {r["state"]: r for r in report["states"]}
+    held = {r["state"]: r for r in report.get("held_back", [])}
     parts = [
         f'<svg class="map" role="img" aria-label="World map: answers by state" '
         f'viewBox="0 0 {w["width"]:g} {w["height"]:g}" xmlns="http://www.w3.org/2000/svg">',
@@ -83,9 +85,9 @@ def world_map(report: dict[str, Any]) -> str:
     dots = []
     for code, shape in w["countries"].items():
         row = by_state.get(code)
-        cat = category(row)
+        cat = "held" if row is None and code in held else category(row)
         tip = escape(
-            shape["name"]
+            (f"{shape['name']}: held back for {held[code]['cases']} case(s)" if code in held else shape["name"])
             if row is None
             else f"{row['name']}: {row['answered']} of {row['cases']} case(s) answered"
             + (f", best: {row['best_outcome']}" if row["best_outcome"] else "")
@@ -104,7 +106,7 @@ def world_map(report: dict[str, Any]) -> str:
     parts.append("</g>")
     parts += dots
     parts.append("</svg>")
-    counts: dict[str, int] = {}
+    counts: dict[str, int] = {"held": len(held)} if held else {}
     for r in report["states"]:
         counts[category(r)] = counts.get(category(r), 0) + 1
     legend = "".join(
@@ -189,6 +191,7 @@ def render(report: dict[str, Any]) -> str:
         ("positive", t["positive"]),
         ("median days to answer", "–" if t["median_days"] is None else f"{t['median_days']:g}"),
         ("never answered", t["states_never_answered"]),
+        ("held back", t.get("states_held_back", 0)),
     ]
     sections = []
     for name, title in (
@@ -197,6 +200,7 @@ def render(report: dict[str, Any]) -> str:
         ("cases", "By case"),
         ("months", "By month of the first letter"),
         ("unsolicited", "Answers from states not written to"),
+        ("held_back", "Held back: threat states and states that may hand a person over"),
     ):
         cols, rows = table_rows(report, name)
         sections.append(f"<h2>{title}</h2>{_table(cols, rows)}")
