@@ -98,10 +98,22 @@ def area(ring: list[tuple[int, int]]) -> float:
 
 
 def crosses_antimeridian(ring: list[tuple[int, int]]) -> bool:
-    """A ring cut at ±180° whose simplified outline jumps across the map (a sliver): left out."""
+    """A ring whose outline jumps across the map: it runs over ±180° (Russia's Chukotka, Fiji)."""
     return any(
         abs(x1 - x0) > WIDTH * 10 / 2 for (x0, _), (x1, _) in zip(ring, ring[1:] + ring[:1], strict=True)
     )
+
+
+def unwrap(ring: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A ring that runs over ±180° drawn whole on the side where most of it lies: the points beyond the
+    edge are moved by the map's width, so they fall outside the map and the SVG clips them. (Dropping
+    such rings lost the whole of mainland Russia.)"""
+    if not crosses_antimeridian(ring):
+        return ring
+    full = int(WIDTH * 10)
+    east = sum(x > full / 2 for x, _ in ring) >= len(ring) / 2
+    return [(x + full, y) if east and x < full / 2 else (x - full, y) if not east and x >= full / 2 else (x, y)
+            for x, y in ring]
 
 
 def centroid(ring: list[tuple[int, int]]) -> tuple[float, float]:
@@ -194,7 +206,7 @@ def build(tarballs: dict[str, Path]) -> dict:
         else:
             continue
         rings = [ring_points(r) for poly in polygons for r in poly]
-        rings = [r for r in rings if len(r) >= 3 and not crosses_antimeridian(r)]
+        rings = [unwrap(r) for r in rings if len(r) >= 3]
         if not rings:  # a micro-state: every ring collapsed under simplification, keep its finer outline
             rings = [r for r in (ring_points(r, raw) for poly in polygons for r in poly) if len(r) >= 3]
         if not rings:

@@ -72,6 +72,7 @@ class Plan:
     letters: dict[tuple[int, str], int]  # (case id, mission id) → letter id, for letters that exist
     renditions: dict[int, list[dict[str, Any]]]  # letter id → its rendition rows
     already_done: int = 0
+    warnings: list[str] = field(default_factory=list)  # the recipient rule's one-line warnings, said once
     _by_key: dict[tuple[int, str], Item] = field(default_factory=dict)
 
     def item(self, key: tuple[int, str]) -> Item:
@@ -149,16 +150,19 @@ class _Recipients:
         self.universe = sorted({code for picked in self.picked.values() for code in picked}, key=states.name)
         self.cautions = effective(session.connection())
         self._recipients: dict[str, Recipient] = {}
+        self.warnings: list[str] = []
         self._contexts: dict[str, tuple[dict[str, Any], str]] = {}
 
     def of(self, case: Case, to: Any, *, unsafe: bool) -> tuple[list[Recipient], list[str], list[Held]]:
-        """(recipients, named states without a mission, held back) for one client."""
+        """(recipients, named states without a mission, held back) for one client; the rule's warnings
+        are collected in self.warnings."""
         from plea.cautions import by_threats
         from plea.recipients import case_threats
 
         threats = case_threats(case)
         res = resolve(to, universe=self.universe, threats=threats, cautions=by_threats(self.cautions, threats),
                       unsafe=unsafe, host=self.hosts[0] if len(self.hosts) == 1 else None, case_ref=case.ref)
+        self.warnings.extend(w for w in res.warnings if w not in self.warnings)
         mine: dict[str, Recipient] = {}
         for host, picked in self.picked.items():  # host by host, as each host's letters are listed
             for code in res.states:
@@ -323,6 +327,7 @@ def make_plan(
         {},
         {},
     )
+    plan.warnings = per_case.warnings
     _load_done(session, plan)
     return plan
 

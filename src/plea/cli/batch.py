@@ -160,6 +160,8 @@ def batch(
                 hint="see `plea letters plan REF --to … --host …` and `plea embassies coverage --host …`",
             )
         note(plan.headline())
+        for line in plan.warnings:
+            note(line)
         if plan.no_mission:
             note(f"no mission found for: {', '.join(plan.no_mission)}")
         if dry_run:  # per client: how many were held back, and which

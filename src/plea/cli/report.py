@@ -24,7 +24,7 @@ HostOpt = Annotated[
 ]
 FormatOpt = Annotated[str, typer.Option("--format", help="table, json, csv or html.")]
 TableOpt = Annotated[
-    str, typer.Option("--table", help="For csv: states, cases, months, never_answered or unsolicited.")
+    str, typer.Option("--table", help="For csv: states, cases, months, never_answered, unsolicited or held_back.")
 ]
 OutOpt = Annotated[Path | None, typer.Option("--out", metavar="FILE", help="Write to FILE (html needs it).")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")]
@@ -134,6 +134,7 @@ def _print_tables(data: dict) -> None:
         f"Wrote to {t['states_written']} state(s) for {t['cases']} case(s): {t['letters']} letter(s), "
         f"{t['answered']} of {t['appeals']} appeal(s) answered ({rate}), {t['positive']} positive, "
         f"{t['states_never_answered']} state(s) never answered"
+        + (f", {t['states_held_back']} held back (threat or cautioned states)" if t.get("states_held_back") else "")
     )
     console = out()
     for name, title in (
@@ -142,6 +143,7 @@ def _print_tables(data: dict) -> None:
         ("cases", "By case"),
         ("months", "By month of the first letter"),
         ("unsolicited", "Unsolicited answers"),
+        ("held_back", "Held back: threat states and states that may hand a person over"),
     ):
         columns, rows = table_rows(data, name)
         if not rows:

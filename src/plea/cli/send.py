@@ -94,6 +94,8 @@ def send(
         if dry_run:
             files = write_drafts(p, out_dir, session=s)
     _skips(p)
+    for line in p.warnings:
+        note(line)
     if dry_run:
         for f in files:
             typer.echo(str(f))

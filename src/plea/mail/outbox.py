@@ -42,6 +42,7 @@ class Plan:
     queued: list[Outbox] = field(default_factory=list)  # left queued by an earlier run
     skipped: list[str] = field(default_factory=list)
     uncertain: list[Outbox] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # the recipient rule's (a cautioned state named)
 
     @property
     def count(self) -> int:
@@ -156,6 +157,7 @@ def plan(
         if code not in found:
             p.skipped.append(f"{states.name(code)} ({code}): no {letter!r} letter rendered for {case.ref}")
     p.skipped.extend(f"{states.name(h.state)} ({h.state}): held back, {h.reason}" for h in res.held_back)
+    p.warnings = res.warnings
     for lt, m in pairs:
         if m.sending not in wanted:
             continue
