@@ -374,3 +374,39 @@ def test_a_case_number_shared_by_two_years_is_ambiguous(plea, db_file) -> None:
     assert f"case number 1 is ambiguous: {older} or {second}" in r.stderr
     assert plea("status", "1", code=3).stderr == r.stderr
     assert json.loads(plea("cases", "show", older, "--json").stdout)["name_latin"] == "Ivan Petrov"
+
+
+def test_interactive_add_asks_for_what_the_letter_needs_checks_each_answer_and_shows_the_plan(
+        plea, db_file: Path, monkeypatch) -> None:
+    monkeypatch.setattr("plea.cli.cases._interactive", lambda: True)
+    answers = [
+        "Ivan Petrov",          # name
+        "",                     # native name: skipped
+        "Atlantis",             # nationality: refused, asked again
+        "Russia",
+        "1988-13-01",           # date of birth: refused, asked again
+        "1988-03-02",
+        "USA",                  # where the applicant is now (an alias)
+        "jailed",               # situation: refused, asked again
+        "detained",
+        "Example Processing Center",
+        "Arrested for posts against the war.",
+        "Jane Counsel",
+        "not-an-email",         # representative's email: refused, asked again
+        "jane@example.org",
+        "jane@example.org",     # reply-to
+    ]
+    r = plea("cases", "add", input="\n".join(answers) + "\n")
+    ref = r.stdout.split()[-1]  # (CliRunner echoes the answers to stdout before it)
+    assert ref.startswith("PLEA-")
+    assert "nationality: unknown state 'Atlantis'" in r.stderr
+    assert "birth_date: not a date '1988-13-01'" in r.stderr
+    assert "situation: 'jailed' is not one of detained, at-liberty, in-transit" in r.stderr
+    assert "rep_email: " in r.stderr
+    from tests.dbcheck import rows
+
+    [row] = rows(db_file, 'SELECT name_latin, nationality, birth_date, current_country, situation, facility, '
+                          'rep_email, reply_to, threat_states FROM "case"')
+    assert [str(v) for v in row] == ["Ivan Petrov", "RU", "1988-03-02", "US", "detained",
+                                     "Example Processing Center", "jane@example.org", "jane@example.org", "RU"]
+    assert f"plan for {ref} in US: " in r.stderr and " state(s) held back; see `plea letters plan " in r.stderr

@@ -103,8 +103,61 @@ def _confirm_no_threat(case: Any, values: dict[str, Any], yes: bool) -> None:
         return
     raise InvalidInput(f"--threat none: {warning}; nothing was changed", hint="confirm with --yes if you mean it")
 
-PROMPTED = (("name_latin", "Applicant's name (Latin script)"), ("nationality", "Nationality (ISO code or name)"),
-            ("persecution", "Summary of the persecution"))
+#: what `cases add` asks for in a terminal, in order: (field, question, required); the first letter needs
+#: these to say who the person is, where they are held and who answers for them
+PROMPTED = (
+    ("name_latin", "Applicant's name (Latin script)", True),
+    ("name_native", "Name in native script (e.g. Cyrillic; Enter to skip)", False),
+    ("nationality", "Nationality (ISO code or name)", True),
+    ("birth_date", "Date of birth (YYYY-MM-DD)", True),
+    ("current_country", "Country the applicant is in now", True),
+    ("situation", "Situation: detained, at-liberty or in-transit", True),
+    ("facility", "Detention facility's name", True),  # asked only when detained
+    ("persecution", "Summary of the persecution (one paragraph; edit it later with --persecution-file)", True),
+    ("rep_name", "Representative's name (lawyer, NGO worker; Enter if the applicant writes)", False),
+    ("rep_email", "Representative's email (Enter to skip)", False),
+    ("reply_to", "Email where answers should go", True),
+)
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+def _ask(values: dict[str, Any]) -> None:
+    """Ask for each field the first letter needs that is still missing, checking each answer at once."""
+    from datetime import date
+
+    from plea.cases import normalise
+    from plea.errors import InvalidInput
+
+    for field, question, required in PROMPTED:
+        if values.get(field) or (field == "facility" and values.get("situation") != "detained"):
+            continue
+        while True:
+            answer = typer.prompt(question, default="" if not required else None, show_default=False, err=True)
+            if not answer.strip() and not required:
+                break
+            try:
+                values[field] = normalise({field: answer}, today=date.today())[field] if answer.strip() else ""
+            except InvalidInput as exc:
+                typer.echo("  " + "; ".join(exc.problems or [exc.message]), err=True)
+                continue
+            if values[field] in ("", None) and required:
+                typer.echo("  this is needed for the first letter", err=True)
+                continue
+            break
+
+
+def _plan_line(ref: str, host: str) -> str:
+    """What `letters plan` would say for the new case (who gets a letter, who is held back)."""
+    from plea.letters import plan
+
+    db = open_db()
+    with db.read() as s:
+        _case, _spec, picked = plan(s, ref, letter="humanitarian-visa", to="all", host=host)
+    return (f"plan for {ref} in {host}: {len(picked.found)} letter(s), {len(picked.held_back)} state(s) held back; "
+            f"see `plea letters plan {ref} --host {host}`")
 
 
 @app.command("add")
@@ -126,10 +179,9 @@ def add(
     values = _case_values(name, native_name, nationality, born, title, gender, country, situation, facility, ids,
                           protection, persecution, persecution_file, family, rep_name, rep_org, rep_address,
                           rep_email, rep_phone, reply_to, followup_days)
-    missing = [(f, label) for f, label in PROMPTED if not values.get(f)]
-    if missing and sys.stdin.isatty():
-        for f, label in missing:
-            values[f] = typer.prompt(label)
+    asked = _interactive()
+    if asked:
+        _ask(values)
     elif not values.get("name_latin"):
         raise InvalidInput("--name is required (the applicant's name in Latin script)")
     if threat is not None:
@@ -141,6 +193,8 @@ def add(
         _confirm_no_threat(None, normalise(values, today=date.today()), yes)
         case = create_case(s, values, actor=actor(), today=date.today())
     typer.echo(case.ref)
+    if asked:
+        note(_plan_line(case.ref, case.current_country or "US"))
 
 
 @app.command("edit")
