@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from plea.config import check_mail_setting, server
 from plea.errors import InvalidInput
-from plea.mail.match import _same_domain, domain_of
+from plea.mail.domains import domain_of, is_provider, org_domain, registrable
 from plea.mail.outbox import parse_rate
 from plea.mail.parse import Malformed, html_text, parse
 
@@ -25,6 +25,7 @@ def load(name: str) -> bytes:
         .replace(b"{{REF}}", b"PLEA-2026-0042")
         .replace(b"{{MSGID:KZ}}", b"<kz-letter@legal-aid.example>")
         .replace(b"{{MSGID:FR}}", b"<fr-letter@legal-aid.example>")
+        .replace(b"{{DATE}}", b"Tue, 03 Nov 2026 09:00:00 +0600")
     )
 
 
@@ -110,11 +111,18 @@ def test_any_bytes_give_a_message_or_malformed(raw: bytes) -> None:
 
 
 def test_domains() -> None:
+    """Registrable domains by the public-suffix list; a portal (gov.uk) is nobody's domain;
+    a provider's address says nothing about its domain's owner."""
     assert domain_of("Embassy <Info@Washington.Diplo.Example>") == "washington.diplo.example"
-    assert domain_of("https://www.ambafrance-us.org/page") == "ambafrance-us.org"
-    assert domain_of("ambwashingtondc.esteri.it") == "ambwashingtondc.esteri.it"
-    assert _same_domain("diplo.example", "washington.diplo.example")
-    assert not _same_domain("notdiplo.example", "diplo.example")
+    assert domain_of("no address") == ""
+    assert registrable("washington.diplo.example") == "diplo.example"
+    assert registrable("bern.diplo.de") == "diplo.de"
+    assert registrable("fcdo.gov.uk") == "fcdo.gov.uk" and registrable("gov.uk") == ""
+    assert registrable("mission.mfa.gov.az") == "mfa.gov.az"
+    assert org_domain("info@bern.diplo.de") == "diplo.de"
+    for provider in ("x@bluewin.ch", "x@gmail.com", "x@sites.google.com", "x@yahoo.fr", "x@news.wordpress.com"):
+        assert org_domain(provider) == "", provider
+    assert is_provider("mail.bluewin.ch") and not is_provider("notbluewin.ch")
 
 
 def test_rates() -> None:
