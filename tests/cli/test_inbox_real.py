@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_inbox import reply
 from tests.dbcheck import rows as q
 from tests.mail_peers import EMAIL, SmtpPeer, clear_mail_env, make_case
 

@@ -116,7 +116,8 @@ def list_(
     status: Annotated[
         str,
         typer.Option(
-            "--status", help="unmatched, unclassified, classified, ignored, bounce, notice, malformed, or all."
+            "--status",
+            help="unmatched, unclassified, classified, ignored, bounce, notice, malformed, or all.",
         ),
     ] = "all",
     json_: JsonOpt = False,

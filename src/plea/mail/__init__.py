@@ -3,7 +3,8 @@
 compose.py builds a letter's message; smtp.py talks to the server; outbox.py keeps the states
 (nothing lost, nothing twice); parse.py reads any message; match.py finds its case and state;
 inbox.py stores and logs replies; auto.py tells bounces and notices;
-headers.py reads headers in bounded, linear time; domains.py says whose a mail domain is; imap.py fetches them; sources.py reads mbox, Maildir, .eml.
+headers.py reads headers in bounded, linear time; domains.py says whose a mail domain is;
+imap.py fetches them; sources.py reads mbox, Maildir, .eml.
 """
 
 from __future__ import annotations

@@ -51,7 +51,8 @@ def _bounce(p: Parsed) -> Machine | None:
     if p.delivery:
         hard = any(a == "failed" or s.startswith("5") for a, s in p.delivery)
         first = next(((a, s) for a, s in p.delivery if a == "failed" or s.startswith("5")), p.delivery[0])
-        reason = f"delivery report: {first[0] or 'no action'} {first[1].split(' ')[0] if first[1] else ''}".strip()
+        status = first[1].split(" ")[0] if first[1] else ""
+        reason = f"delivery report: {first[0] or 'no action'} {status}".strip()
     else:
         status = HARD_STATUS.search(p.text)
         hard = status is not None
@@ -70,7 +71,8 @@ def classify(p: Parsed) -> Machine | None:
         return Machine("notice", f"automatic (Auto-Submitted: {auto.split(';')[0].strip()})")
     for name in ("x-autoreply", "x-autorespond"):
         if name in p.fields:
-            return Machine("notice", f"automatic ({'X-Autoreply' if name == 'x-autoreply' else 'X-Autorespond'})")
+            label = "X-Autoreply" if name == "x-autoreply" else "X-Autorespond"
+            return Machine("notice", f"automatic ({label})")
     precedence = p.fields.get("precedence", "").strip().lower()
     if precedence in PRECEDENCE:
         return Machine("notice", f"bulk or automatic (Precedence: {precedence})")

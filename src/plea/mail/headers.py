@@ -41,7 +41,9 @@ def header_block(raw: bytes) -> bytes:
 
 def check_size(raw: bytes, limits: Limits) -> None:
     if len(raw) > limits.message:
-        raise TooLarge(f"message of {_size(len(raw))}, over the {_size(limits.message)} cap (inbox.max_message_mb)")
+        raise TooLarge(
+            f"message of {_size(len(raw))}, over the {_size(limits.message)} cap (inbox.max_message_mb)"
+        )
     head = len(header_block(raw))
     if head > limits.header:
         raise TooLarge(f"header of {_size(head)}, over the {_size(limits.header)} cap (inbox.max_header_kb)")

@@ -20,7 +20,8 @@ from plea.db.models import OUTCOMES, Case, InboundMessage, Letter, LetterEvent, 
 from plea.errors import Conflict, InvalidInput, NotFound
 from plea.fileio import safe_name
 from plea.history import record
-from plea.mail.auto import Machine, classify as classify_machine
+from plea.mail.auto import Machine
+from plea.mail.auto import classify as classify_machine
 from plea.mail.headers import Limits, decode_words, header_block, raw_fields
 from plea.mail.match import Match, match
 from plea.mail.parse import MSGID, Malformed, Parsed, parse, parse_date
@@ -43,8 +44,10 @@ def limits(settings: dict[str, str]) -> Limits:
     header = setting_value(settings, "inbox.max_header_kb")
     message = setting_value(settings, "inbox.max_message_mb")
     default = Limits()
-    return Limits(header=int(header) * 1024 if header else default.header,
-                  message=int(message) * 1024 * 1024 if message else default.message)
+    return Limits(
+        header=int(header) * 1024 if header else default.header,
+        message=int(message) * 1024 * 1024 if message else default.message,
+    )
 
 
 def content_hash(raw: bytes) -> str:
@@ -54,7 +57,10 @@ def content_hash(raw: bytes) -> str:
 
 def _known(session: Session, raw: bytes, sha: str) -> bool:
     hashes = [sha, hashlib.sha256(raw).hexdigest()]  # the raw bytes' hash: messages kept by plea 0.x
-    return session.exec(select(InboundMessage.id).where(col(InboundMessage.sha256).in_(hashes))).first() is not None
+    return (
+        session.exec(select(InboundMessage.id).where(col(InboundMessage.sha256).in_(hashes))).first()
+        is not None
+    )
 
 
 def _key(session: Session, p: Parsed, sha: str) -> str:
@@ -78,8 +84,15 @@ def headers_only(raw: bytes, limits: Limits) -> Parsed:
     from email.utils import parseaddr
 
     sender = parseaddr(field("from"))[1].lower() or sender
-    return Parsed(ids[0] if ids else "", field("subject"), sender, parse_date(field("date")) if field("date") else None,
-                  [], [], "")
+    return Parsed(
+        ids[0] if ids else "",
+        field("subject"),
+        sender,
+        parse_date(field("date")) if field("date") else None,
+        [],
+        [],
+        "",
+    )
 
 
 def _day(p: Parsed, today: date) -> date:
@@ -92,33 +105,48 @@ def _store_attachments(p: Parsed, key: bytes | None) -> list[dict[str, str]]:
     stored = []
     for i, a in enumerate(p.attachments, 1):
         name = safe_name(a.name, fallback=f"attachment-{i}")
-        target, digest = store_bytes(a.data, "attachments", name.rpartition(".")[2] if "." in name else "bin", key)
+        target, digest = store_bytes(
+            a.data, "attachments", name.rpartition(".")[2] if "." in name else "bin", key
+        )
         stored.append({"name": name, "path": str(target), "sha256": digest})
     return stored
 
 
 def _own_copy(session: Session, p: Parsed) -> bool:
-    return bool(p.message_id) and session.exec(
-        select(Outbox.id).where(Outbox.message_id == p.message_id)).first() is not None
+    return (
+        bool(p.message_id)
+        and session.exec(select(Outbox.id).where(Outbox.message_id == p.message_id)).first() is not None
+    )
 
 
 def _bounce(session: Session, machine: Machine, p: Parsed, *, actor: str, today: date) -> Match:
     """The letter a bounce returns (by the enclosed Message-ID); a hard bounce marks it bounced."""
-    row = session.exec(select(Outbox).where(col(Outbox.message_id).in_(machine.returned or [""]))
-                       .order_by(col(Outbox.id).desc())).first()
+    row = session.exec(
+        select(Outbox)
+        .where(col(Outbox.message_id).in_(machine.returned or [""]))
+        .order_by(col(Outbox.id).desc())
+    ).first()
     if row is None:
         return Match()
     letter = session.get(Letter, row.letter_id)
     mission = session.get(Mission, letter.mission_id) if letter else None
     if letter is not None and machine.hard and letter.status == "sent":
         case = session.get(Case, row.case_id)
-        transition(session, case, letter, "bounced", on=_day(p, today), actor=actor,  # type: ignore[arg-type]
-                   event_data={"reason": machine.reason})
+        transition(
+            session,
+            case,
+            letter,
+            "bounced",
+            on=_day(p, today),
+            actor=actor,  # type: ignore[arg-type]
+            event_data={"reason": machine.reason},
+        )
     return Match(row.case_id, mission.sending if mission else "", row.letter_id, "bounce")
 
 
-def ingest(session: Session, raw: bytes, *, source: str, actor: str, today: date,
-           limits: Limits | None = None) -> Ingested:
+def ingest(
+    session: Session, raw: bytes, *, source: str, actor: str, today: date, limits: Limits | None = None
+) -> Ingested:
     """Keep one message (even a malformed one); Ingested(None) if it is already kept."""
     from plea.storage import store_bytes
 
@@ -146,24 +174,56 @@ def ingest(session: Session, raw: bytes, *, source: str, actor: str, today: date
             m = match(session, p)
         status, reason = (machine.kind, machine.reason) if machine else ("unmatched", "")
     msg = InboundMessage(
-        key=_key(session, p, sha), message_id=p.message_id[:255], sha256=sha, path=str(stored), source=source,
-        sender=p.sender, subject=p.subject[:500], sent_at=p.date, received_at=datetime.now(UTC), status=status,
-        matched_by=m.how if m.case_id or m.state else "", case_id=m.case_id, state=m.state, letter_id=m.letter_id,
+        key=_key(session, p, sha),
+        message_id=p.message_id[:255],
+        sha256=sha,
+        path=str(stored),
+        source=source,
+        sender=p.sender,
+        subject=p.subject[:500],
+        sent_at=p.date,
+        received_at=datetime.now(UTC),
+        status=status,
+        matched_by=m.how if m.case_id or m.state else "",
+        case_id=m.case_id,
+        state=m.state,
+        letter_id=m.letter_id,
     )
     attachments = _store_attachments(p, file_key) if not reason or machine is not None else []
     if status == "unmatched" and m.complete:
         response = log_response(
-            session, session.get(Case, m.case_id), m.state, on=_day(p, today),  # type: ignore[arg-type]
-            outcome="unclassified", summary=p.subject, channel="email", attachments=attachments, force=True,
-            actor=actor, today=today,
+            session,
+            session.get(Case, m.case_id),
+            m.state,
+            on=_day(p, today),  # type: ignore[arg-type]
+            outcome="unclassified",
+            summary=p.subject,
+            channel="email",
+            attachments=attachments,
+            force=True,
+            actor=actor,
+            today=today,
         )
         msg.response_id, msg.status = response.id, "unclassified"
     msg.attachments = attachments
     session.add(msg)
     session.flush()
-    record(session, "email.received", actor=actor, case_id=msg.case_id, subject=f"message:{msg.id}",
-           data={"sha256": sha, "source": source, "status": msg.status, "matched_by": msg.matched_by,
-                 "state": msg.state, "response": msg.response_id, "attachments": [a["sha256"] for a in attachments]})
+    record(
+        session,
+        "email.received",
+        actor=actor,
+        case_id=msg.case_id,
+        subject=f"message:{msg.id}",
+        data={
+            "sha256": sha,
+            "source": source,
+            "status": msg.status,
+            "matched_by": msg.matched_by,
+            "state": msg.state,
+            "response": msg.response_id,
+            "attachments": [a["sha256"] for a in attachments],
+        },
+    )
     return Ingested(msg, m, reason)
 
 
@@ -309,15 +369,25 @@ def ignore(session: Session, msg: InboundMessage, *, actor: str) -> None:
 def _restore_sent(session: Session, case: Case, state: str, response_id: int, actor: str) -> None:
     """Letters to state answered only by the removed response go back to "sent", with the date
     and channel of their last sending (so follow-ups fall due as before)."""
-    pairs = [(lt, m) for lt, m in case_letters(session, case) if m.sending == state and lt.status == "answered"]
+    pairs = [
+        (lt, m) for lt, m in case_letters(session, case) if m.sending == state and lt.status == "answered"
+    ]
     events = letter_events(session, [lt.id for lt, _ in pairs if lt.id])
     for lt, _m in pairs:
         sent: list[LetterEvent] = [e for e in events.get(lt.id or 0, []) if e.status == "sent"]
         if not sent:
             continue
         last = max(sent, key=lambda e: (e.on, e.id or 0))
-        transition(session, case, lt, "sent", on=last.on, via=last.via, actor=actor,
-                   event_data={"undone_response": response_id})
+        transition(
+            session,
+            case,
+            lt,
+            "sent",
+            on=last.on,
+            via=last.via,
+            actor=actor,
+            event_data={"undone_response": response_id},
+        )
 
 
 def undo(session: Session, msg: InboundMessage, *, actor: str) -> int:
@@ -325,8 +395,10 @@ def undo(session: Session, msg: InboundMessage, *, actor: str) -> int:
     history), the letter returns to "sent" unless another answer from that state remains, and
     the message is left unmatched for triage. The id of the removed response."""
     if not msg.response_id:
-        raise Conflict(f"message {msg.id} is not logged as an answer: nothing to undo",
-                       hint="decide it with `plea inbox triage --message ID`")
+        raise Conflict(
+            f"message {msg.id} is not logged as an answer: nothing to undo",
+            hint="decide it with `plea inbox triage --message ID`",
+        )
     response = session.get(Response, msg.response_id)
     msg.response_id = None
     msg.case_id, msg.state, msg.letter_id, msg.matched_by, msg.status = None, "", None, "", "unmatched"
@@ -336,17 +408,35 @@ def undo(session: Session, msg: InboundMessage, *, actor: str) -> int:
         return 0
     case = session.get(Case, response.case_id)
     rid = response.id or 0
-    record(session, "response.removed", actor=actor, case_id=response.case_id, subject=f"response:{rid}",
-           data={"state": response.state, "outcome": response.outcome, "on": response.on.isoformat(),
-                 "message": msg.id, "attachments": [a["sha256"] for a in response.attachments]})
+    record(
+        session,
+        "response.removed",
+        actor=actor,
+        case_id=response.case_id,
+        subject=f"response:{rid}",
+        data={
+            "state": response.state,
+            "outcome": response.outcome,
+            "on": response.on.isoformat(),
+            "message": msg.id,
+            "attachments": [a["sha256"] for a in response.attachments],
+        },
+    )
     session.delete(response)
     session.flush()
-    others = session.exec(select(Response.id).where(Response.case_id == response.case_id,
-                                                    Response.state == response.state)).first()
+    others = session.exec(
+        select(Response.id).where(Response.case_id == response.case_id, Response.state == response.state)
+    ).first()
     if case is not None and others is None:
         _restore_sent(session, case, response.state, rid, actor)
-    record(session, "email.undone", actor=actor, case_id=response.case_id, subject=f"message:{msg.id}",
-           data={"response": rid})
+    record(
+        session,
+        "email.undone",
+        actor=actor,
+        case_id=response.case_id,
+        subject=f"message:{msg.id}",
+        data={"response": rid},
+    )
     return rid
 
 

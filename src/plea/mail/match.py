@@ -19,7 +19,7 @@ from email.utils import getaddresses
 from sqlmodel import Session, col, func, or_, select
 
 from plea.db.models import Case, Letter, Mission, Outbox
-from plea.mail.domains import Own, domain_of, org_domain, own_side
+from plea.mail.domains import Own, org_domain, own_side
 from plea.mail.parse import Parsed
 
 CASE_REF = re.compile(r"\b[A-Z][A-Z0-9]{1,15}-\d{4}-\d{4,6}\b", re.I)
@@ -85,7 +85,9 @@ def _missions_at(session: Session, needle: str) -> list[Mission]:
     return list(session.exec(select(Mission).where(func.lower(col(Mission.email)).contains(needle))))
 
 
-def _by_sender(session: Session, senders: list[str], case_id: int | None = None) -> tuple[list[tuple[Letter, Mission]], str]:
+def _by_sender(
+    session: Session, senders: list[str], case_id: int | None = None
+) -> tuple[list[tuple[Letter, Mission]], str]:
     """Letters sent to missions that match a sender: the whole address first, then the
     organisation's domain (the mission's own, or its state's official domains)."""
     for sender in senders:
@@ -97,7 +99,9 @@ def _by_sender(session: Session, senders: list[str], case_id: int | None = None)
         org = org_domain(sender)
         if not org:
             continue
-        at = [m for m in _missions_at(session, org) if any(org_domain(a) == org for a in addresses_of(m.email))]
+        at = [
+            m for m in _missions_at(session, org) if any(org_domain(a) == org for a in addresses_of(m.email))
+        ]
         states = {m.sending for m in at if m.kind in OFFICIAL_KINDS}
         found += _sent_letters(session, missions={m.id for m in at}, states=states, case_id=case_id)
     return found, "domain"

@@ -52,8 +52,10 @@ class Parsed:
     attachments: list[Attachment] = field(default_factory=list)
     fields: dict[str, str] = field(default_factory=dict)  # MACHINE_FIELDS present, lower-case names
     delivery: list[tuple[str, str]] = field(default_factory=list)  # a DSN's (Action, Status) per recipient
-    enclosed_ids: list[str] = field(default_factory=list)  # Message-IDs of enclosed (returned, forwarded) messages
-    forwarded_refs: list[str] = field(default_factory=list)  # In-Reply-To and References of forwarded messages
+    # Message-IDs of enclosed messages (returned by a bounce, or forwarded)
+    enclosed_ids: list[str] = field(default_factory=list)
+    # In-Reply-To and References of forwarded messages
+    forwarded_refs: list[str] = field(default_factory=list)
 
 
 class _Text(HTMLParser):
