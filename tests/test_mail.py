@@ -150,3 +150,52 @@ def test_settings_checks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
     with pytest.raises(InvalidInput, match="not one of"):
         check_mail_setting("imap.security", "none")
     assert check_mail_setting("smtp.from", " Jane <jane@example.org> ") == "Jane <jane@example.org>"
+
+
+def test_raw_8bit_headers_and_encoded_words_decode() -> None:
+    """Raw UTF-8 in a header (many mailers send it), Windows-1252 bytes, and encoded words split
+    inside a character across two adjacent words."""
+    raw = "From: Иван Петров <Ivan@Example.org>\nSubject: Привет\nMessage-ID: <a@b>\n\nТекст\n".encode()
+    p = parse(raw)
+    assert (p.subject, p.sender, p.text) == ("Привет", "ivan@example.org", "Текст")
+    assert parse(b"From: x@example.org\nSubject: caf\xe9\nMessage-ID: <a@b>\n\nb\n").subject == "café"
+    split = b"From: x@example.org\nSubject: =?utf-8?q?h=C3?=\n =?utf-8?q?=A9llo?= world\nMessage-ID: <a@b>\n\nb\n"
+    assert parse(split).subject == "héllo world"
+
+
+def test_size_caps_are_checked_before_parsing() -> None:
+    from plea.mail.headers import Limits, decode_words
+
+    raw = b"From: x@example.org\nSubject: " + b"=?utf-8?q?a?= " * 10000 + b"\nMessage-ID: <a@b>\n\nb\n"
+    with pytest.raises(Malformed) as exc:
+        parse(raw, Limits(header=64 * 1024))
+    assert str(exc.value) == "header of 137 KB, over the 64 KB cap (inbox.max_header_kb)"
+    assert parse(raw, Limits(header=256 * 1024)).subject == "a" * 10000
+    with pytest.raises(Malformed) as exc:
+        parse(raw, Limits(message=100 * 1024))
+    assert str(exc.value) == "message of 137 KB, over the 100 KB cap (inbox.max_message_mb)"
+    assert decode_words("=?x-unknown?q?abc?= =?utf-8?b?0J8?=") == "abcП"
+
+
+def test_bounces_and_notices_are_told_apart() -> None:
+    from plea.mail.auto import classify
+
+    def machine(headers: str, body: str = "Hello.") -> tuple[str, str, bool] | None:
+        m = classify(parse(f"From: a@example.org\nMessage-ID: <m@example.org>\n{headers}\n\n{body}\n".encode()))
+        return (m.kind, m.reason, m.hard) if m else None
+
+    assert machine("Subject: Re: your letter") is None
+    assert machine("Auto-Submitted: no\nSubject: Re") is None
+    assert machine("Auto-Submitted: auto-replied\nSubject: Re") == (
+        "notice", "automatic (Auto-Submitted: auto-replied)", False)
+    assert machine("X-Autoreply: yes\nSubject: Re") == ("notice", "automatic (X-Autoreply)", False)
+    assert machine("Precedence: junk\nSubject: Sale") == ("notice", "bulk or automatic (Precedence: junk)", False)
+    assert machine("List-Id: <news.example.org>\nSubject: News") == ("notice", "mailing list (List-Id)", False)
+    assert machine("Subject: Abwesenheitsnotiz: Ihr Schreiben") == (
+        "notice", "out-of-office reply (its subject)", False)
+    assert machine("Subject: Автоматический ответ: письмо") == ("notice", "out-of-office reply (its subject)", False)
+    daemon = "From: MAILER-DAEMON@mx.example.org\nMessage-ID: <d@example.org>\nSubject: Undeliverable: letter\n\n"
+    m = classify(parse((daemon + "Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound'\n").encode()))
+    assert m is not None and (m.kind, m.reason, m.hard) == ("bounce", "delivery report: failed 5.1.1", True)
+    m = classify(parse((daemon + "Delivery is delayed; still trying.\n").encode()))
+    assert m is not None and (m.kind, m.reason, m.hard) == ("bounce", "delivery report", False)

@@ -249,3 +249,28 @@ def test_no_plaintext_spill_with_an_encrypted_database(plea, empty_db, plea_home
     assert any("mail" in p.parts for p in stored) and any("attachments" in p.parts for p in stored)
     for p in stored:
         assert secret.encode() not in p.read_bytes(), p
+
+
+def test_the_states_official_mail_domain_matches_and_nothing_looser(plea, db_file: Path, tmp_path: Path) -> None:
+    """The German mission written to keeps a webmail address; a reply from another German
+    embassy's domain (diplo.de, used by the embassies in Vienna, Bern, Cairo and Niamey in the
+    shipped directory) is Germany's. An honorary consul's firm domain speaks for nobody, and a
+    case reference from an unknown sender gives the case but not the state."""
+    ref = make_case(plea, tmp_path / "letters", to="DE")
+    plea("embassies", "edit", "Q324833", "--email", "germany.washington@gmail.com")
+    sent_on = (date.today() - timedelta(days=3)).isoformat()
+    plea("letters", "sent", ref, "--to", "all", "--via", "email", "--on", sent_on)
+    rows, _ = import_all(plea, tmp_path, {
+        "a-official": message("Visa <visa@washington.diplo.de>", "Ihr Schreiben", "Wir bestätigen den Eingang."),
+        "b-honorary": message("Konsul <office@hk-diplo.de>", "Termin", "Ein Termin."),
+        "c-webmail": message("Someone <someone@gmail.com>", "Hallo", "Privat."),
+        "d-unknown": message("News <editor@newsletter.example>", f"On {ref}", f"We read about {ref}."),
+    })
+    got = {n: (r["status"], r["case"], r["state"], r["matched_by"]) for n, r in rows.items()}
+    assert got == {
+        "a-official.eml": ("unclassified", ref, "DE", "domain"),
+        "b-honorary.eml": ("unmatched", None, "", ""),
+        "c-webmail.eml": ("unmatched", None, "", ""),
+        "d-unknown.eml": ("unmatched", ref, "", "case-ref"),
+    }
+    assert q(db_file, "SELECT state FROM response") == [("DE",)]

@@ -62,8 +62,13 @@ def _by_message_id(session: Session, p: Parsed) -> Match | None:
     return None
 
 
-def _sent_letters(session: Session, missions: set[str] | None = None, states: set[str] | None = None,
-                  case_id: int | None = None) -> list[tuple[Letter, Mission]]:
+def _sent_letters(
+    session: Session,
+    missions: set[str] | None = None,
+    states: set[str] | None = None,
+    case_id: int | None = None,
+) -> list[tuple[Letter, Mission]]:
+    """Letters (not drafts) to these missions or to any mission of these states; none for neither."""
     q = select(Letter, Mission).join(Mission, col(Mission.id) == Letter.mission_id)
     q = q.where(Letter.status != "drafted")
     if case_id is not None:
@@ -73,10 +78,9 @@ def _sent_letters(session: Session, missions: set[str] | None = None, states: se
         near.append(col(Mission.id).in_(missions))
     if states:
         near.append(col(Mission.sending).in_(states))
-    if not near and case_id is None:
+    if not near:
         return []
-    if near:
-        q = q.where(or_(*near))
+    q = q.where(or_(*near))
     return [(lt, m) for lt, m in session.exec(q.order_by(col(Letter.id)))]
 
 
@@ -92,8 +96,9 @@ def _by_sender(
     organisation's domain (the mission's own, or its state's official domains)."""
     for sender in senders:
         exact = {m.id for m in _missions_at(session, sender) if sender in addresses_of(m.email)}
-        if exact:
-            return _sent_letters(session, missions=exact, case_id=case_id), "sender"
+        letters = _sent_letters(session, missions=exact, case_id=case_id) if exact else []
+        if letters:
+            return letters, "sender"
     found: list[tuple[Letter, Mission]] = []
     for sender in senders:
         org = org_domain(sender)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import message_from_bytes
 from email.message import Message
-from email.policy import compat32
+from email.policy import Compat32
 from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
 
@@ -26,6 +26,28 @@ ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 # header fields that say a message was sent by a machine (read by plea.mail.auto)
 MACHINE_FIELDS = ("auto-submitted", "x-autoreply", "x-autorespond", "precedence", "list-id", "return-path",
                   "x-auto-response-suppress", "content-type")
+
+
+class _RawHeaders(Compat32):
+    """compat32, with header values returned as read: 8-bit bytes (raw UTF-8 in a header, which
+    many mailers send) stay recoverable instead of being replaced; _text decodes them."""
+
+    def header_fetch_parse(self, name: str, value: str) -> str:  # type: ignore[override]
+        return value
+
+
+RAW_HEADERS = _RawHeaders()
+
+
+def _text(value: str) -> str:
+    """A raw header value as text: 8-bit bytes as UTF-8 (else Windows-1252), encoded words decoded."""
+    if not value.isascii():
+        data = value.encode("utf-8", "surrogateescape")
+        try:
+            value = data.decode("utf-8")
+        except UnicodeDecodeError:
+            value = data.decode("cp1252", "replace")
+    return decode_words(value)
 
 
 class Malformed(Exception):
@@ -93,7 +115,7 @@ def html_text(html: str) -> str:
 
 def _header(msg: Message, name: str) -> str:
     value = msg.get(name)
-    return clean(" ".join(decode_words(str(value)).split())) if value is not None else ""
+    return clean(" ".join(_text(str(value)).split())) if value is not None else ""
 
 
 def _ids(value: str) -> list[str]:
@@ -108,7 +130,12 @@ def _decode(part: Message) -> str:
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
         return ""
-    charset = part.get_content_charset() or "us-ascii"
+    charset = part.get_content_charset()
+    if charset is None or charset in ("us-ascii", "ascii"):  # undeclared 8-bit text: UTF-8, else Windows-1252
+        try:
+            return payload.decode("utf-8")
+        except UnicodeDecodeError:
+            return payload.decode("cp1252", errors="replace")
     try:
         return payload.decode(charset, errors="replace")
     except LookupError:  # an unknown charset name: keep what can be read
@@ -135,7 +162,7 @@ def _collect(part: Message, out: Parsed, depth: int, plain: list[str], html: lis
         for sub in payload:
             _collect(sub, out, depth, plain, html)
         return
-    filename = decode_words(part.get_filename() or "")
+    filename = _text(part.get_filename() or "")
     disposition = (part.get_content_disposition() or "").lower()
     if ctype in ("text/plain", "text/html") and not filename and disposition != "attachment":
         (plain if ctype == "text/plain" else html).append(_decode(part))
@@ -178,7 +205,7 @@ def parse(raw: bytes, limits: Limits | None = None) -> Parsed:
     except TooLarge as exc:
         raise Malformed(str(exc)) from None
     try:
-        msg = message_from_bytes(raw, policy=compat32)
+        msg = message_from_bytes(raw, policy=RAW_HEADERS)
         keys = {k.lower() for k in msg.keys()}
         if not keys & {"from", "message-id"}:
             raise Malformed("no From or Message-ID header: not an email message")
