@@ -274,3 +274,44 @@ def test_the_states_official_mail_domain_matches_and_nothing_looser(plea, db_fil
         "d-unknown.eml": ("unmatched", ref, "", "case-ref"),
     }
     assert q(db_file, "SELECT state FROM response") == [("DE",)]
+
+
+@pytest.mark.sqlite_only
+def test_a_killed_import_leaves_nothing_in_clear(plea, empty_db, plea_home: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """kill -9 in the middle of importing a mailbox into an encrypted database: the system temp
+    folder stays empty and every file plea wrote holds no message text in clear."""
+    import mailbox
+    import signal
+    import time
+
+    pytest.importorskip("sqlcipher3")
+    monkeypatch.setenv("PLEA_PASSPHRASE", "correct horse battery staple")
+    plea("init", "--encrypt")
+    secret = "Unrepeatable-Secret-Zarema"
+    box = mailbox.mbox(str(tmp_path / "in.mbox"))
+    for n in range(400):
+        m = EmailMessage()
+        m["From"], m["Subject"], m["Message-ID"] = "x@example.org", f"Re {n}", f"<kill-{n}@example.org>"
+        m.set_content(f"Body {n} {secret}")
+        m.add_attachment(f"Attachment {n} {secret}".encode(), maintype="application", subtype="pdf",
+                         filename=f"{n}.pdf")
+        box.add(m.as_bytes())
+    box.close()
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch), "PLEA_HOME": str(plea_home)}
+    proc = subprocess.Popen([sys.executable, "-m", "plea", "inbox", "import", str(tmp_path / "in.mbox")], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    folder = plea_home / "files" / "attachments"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None and len(list(folder.glob("*"))) < 20:
+        time.sleep(0.02)
+    assert proc.poll() is None, "the import finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert list(scratch.iterdir()) == []
+    written = [p for p in plea_home.rglob("*") if p.is_file()]
+    assert len([p for p in written if "mail" in p.parts]) >= 20
+    for p in written:
+        assert secret.encode() not in p.read_bytes(), p
