@@ -293,6 +293,12 @@ def test_fetch_over_tls_and_again_adds_nothing(plea, db_file: Path, sent, imap: 
     assert "2 message(s) read" in r.stderr  # the new one, and the malformed one (it has no Message-ID)
     assert "1 new message(s)" in r.stderr and "1 already kept" in r.stderr
     assert q(db_file, "SELECT count(*) FROM inbound_message") == [(6,)]
+    # a different message under a Message-ID already kept (its size differs): downloaded and kept
+    imap.append(reply("unrelated.eml", *sent).replace(b"Weekly digest", b"Weekly digest, corrected"))
+    r = plea("inbox", "fetch")
+    assert "2 message(s) read" in r.stderr and "1 new message(s)" in r.stderr
+    subjects = [s for (s,) in q(db_file, "SELECT subject FROM inbound_message WHERE subject LIKE 'Weekly%'")]
+    assert sorted(subjects) == ["Weekly digest", "Weekly digest, corrected"]
     # the folder was only read: nothing marked seen
     conn = imap.client()
     conn.select("INBOX", readonly=True)

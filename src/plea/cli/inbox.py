@@ -89,23 +89,22 @@ def fetch(
     json_: JsonOpt = False,
 ) -> None:
     """Read replies from the IMAP folder (imap.host, imap.user, imap.folder) over TLS."""
-    from sqlmodel import select
-
     from plea.cli.letters import parse_day
     from plea.cli.send import ask_password
     from plea.config import server
-    from plea.db.models import InboundMessage
     from plea.mail import load_settings
     from plea.mail.imap import fetch as imap_fetch
+    from plea.mail.inbox import kept_sizes
 
     day = parse_day(since) if since else None
     db = open_db()
     with db.read() as s:
         srv = server(load_settings(s), "imap")
-        keys = set(s.exec(select(InboundMessage.key)))
+        kept = kept_sizes(s)
     secret = ask_password(srv)
     messages = [
-        ("imap", name, raw) for name, raw in imap_fetch(srv, secret, known=keys.__contains__, since=day)
+        ("imap", name, raw)
+        for name, raw in imap_fetch(srv, secret, known=lambda mid, size: size in kept.get(mid, ()), since=day)
     ]
     note(f"{len(messages)} message(s) read from {srv.label} {srv.folder}")
     _ingest_all(messages, json_=json_)

@@ -227,6 +227,24 @@ def ingest(
     return Ingested(msg, m, reason)
 
 
+def kept_sizes(session: Session) -> dict[str, set[int]]:
+    """Message-ID → sizes of the kept messages that carry it, from the stored files' sizes (an
+    encrypted file is larger by a fixed overhead): what `inbox fetch` need not download again."""
+    import os
+
+    from plea.storage import MAGIC
+
+    overhead = len(MAGIC) + 12 + 16  # magic, nonce, AES-GCM tag
+    out: dict[str, set[int]] = {}
+    for mid, path in session.exec(select(InboundMessage.message_id, InboundMessage.path)):
+        try:
+            size = os.stat(path).st_size
+        except OSError:
+            continue
+        out.setdefault(mid, set()).add(size - overhead if path.endswith(".enc") else size)
+    return out
+
+
 def problem(session: Session, msg: InboundMessage, limits: Limits | None = None) -> str:
     """Why a kept message is a bounce, a notice or malformed ("" for an ordinary one), read
     again from the stored message."""
