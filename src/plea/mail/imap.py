@@ -95,7 +95,8 @@ def fetch(
                     continue
                 uid, size = UID.search(item[0]).group(1), SIZE.search(item[0])  # type: ignore[union-attr]
                 ids = MSGID.findall(item[1])
-                if not ids or size is None or not known(ids[0].decode("utf-8", "replace"), int(size.group(1))):
+                mid = ids[0].decode("utf-8", "replace") if ids else ""
+                if not mid or size is None or not known(mid, int(size.group(1))):
                     wanted.append(uid)
             if not wanted:
                 continue
