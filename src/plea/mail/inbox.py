@@ -79,11 +79,10 @@ def headers_only(raw: bytes, limits: Limits) -> Parsed:
     def field(name: str) -> str:
         return " ".join(decode_words(fields.get(name, "")).split())
 
-    ids = MSGID.findall(field("message-id"))
-    sender = next((a.lower() for a in MSGID.sub("", field("from")).split() if "@" in a), "")
     from email.utils import parseaddr
 
-    sender = parseaddr(field("from"))[1].lower() or sender
+    ids = MSGID.findall(field("message-id"))
+    sender = parseaddr(field("from"))[1].lower()
     return Parsed(
         ids[0] if ids else "",
         field("subject"),
@@ -130,17 +129,10 @@ def _bounce(session: Session, machine: Machine, p: Parsed, *, actor: str, today:
         return Match()
     letter = session.get(Letter, row.letter_id)
     mission = session.get(Mission, letter.mission_id) if letter else None
-    if letter is not None and machine.hard and letter.status == "sent":
-        case = session.get(Case, row.case_id)
-        transition(
-            session,
-            case,
-            letter,
-            "bounced",
-            on=_day(p, today),
-            actor=actor,  # type: ignore[arg-type]
-            event_data={"reason": machine.reason},
-        )
+    case = session.get(Case, row.case_id)
+    if case is not None and letter is not None and machine.hard and letter.status == "sent":
+        why = {"reason": machine.reason}
+        transition(session, case, letter, "bounced", on=_day(p, today), actor=actor, event_data=why)
     return Match(row.case_id, mission.sending if mission else "", row.letter_id, "bounce")
 
 
