@@ -31,7 +31,9 @@ def _no_mail_env(monkeypatch: pytest.MonkeyPatch) -> None:
     clear_mail_env(monkeypatch)
 
 
-def message(sender: str, subject: str, body: str = "Hello.", *, when: datetime = NOW, **headers: str) -> bytes:
+def message(
+    sender: str, subject: str, body: str = "Hello.", *, when: datetime = NOW, **headers: str
+) -> bytes:
     m = EmailMessage()
     m["From"], m["To"], m["Subject"] = sender, "jane@legal-aid.example", subject
     m["Date"] = format_datetime(when)
@@ -43,8 +45,8 @@ def message(sender: str, subject: str, body: str = "Hello.", *, when: datetime =
 
 
 def import_all(plea, tmp_path: Path, messages: dict[str, bytes]) -> tuple[dict[str, dict], str]:
-    folder = tmp_path / "in"
-    folder.mkdir(exist_ok=True)
+    folder = tmp_path / f"in-{len(list(tmp_path.glob('in-*')))}"  # a fresh folder for each import
+    folder.mkdir()
     for name, raw in messages.items():
         (folder / f"{name}.eml").write_bytes(raw)
     r = plea("inbox", "import", str(folder), "--json")
@@ -67,26 +69,57 @@ def posted(plea, db_file: Path, tmp_path: Path) -> str:
     return ref
 
 
-def test_notifications_private_mail_and_own_mail_are_no_answers(plea, db_file: Path, posted: str, tmp_path: Path) -> None:
+def test_notifications_private_mail_and_own_mail_are_no_answers(
+    plea, db_file: Path, posted: str, tmp_path: Path
+) -> None:
     ref = posted
     early = NOW - timedelta(days=30)
-    rows, err = import_all(plea, tmp_path, {
-        "alert": message("Google Alerts <googlealerts-noreply@google.com>", "Google Alert - humanitarian visa",
-                         "News about visas.", List_Unsubscribe="<https://www.google.com/alerts/remove>"),
-        "calendar": message("Google Calendar <calendar-notification@google.com>",
-                            "Invitation: Consultation @ Mon 7 Dec 2026", "You have been invited."),
-        "wordpress": message("WordPress.com <donotreply@wordpress.com>", "New post on Germany Embassy",
-                             "A new post was published."),
-        "govuk": message("GOV.UK <noreply@notifications.service.gov.uk>", "Update: Foreign travel advice",
-                         "Kazakhstan travel advice updated.", Precedence="bulk"),
-        "swiss": message("Hans Muster <hans.muster@bluewin.ch>", "Grüezi", "Private mail from an ISP address."),
-        "colleague": message("Olga Colleague <olga@legal-aid.example>", f"Note on {ref}",
-                             f"Internal: call the client about {ref} tomorrow."),
-        "own": message("Jane Counsel <jane@legal-aid.example>", f"[{ref}] copy", f"My letter about {ref}."),
-        "early": message("Consular Section <visa@washington.diplo.example>", f"About {ref}",
-                         f"Your file {ref}.", when=early),
-        "italy": message("Ambasciata <amb.washington@bluewin.ch>", "Risposta", "La vostra lettera."),
-    })
+    rows, err = import_all(
+        plea,
+        tmp_path,
+        {
+            "alert": message(
+                "Google Alerts <googlealerts-noreply@google.com>",
+                "Google Alert - humanitarian visa",
+                "News about visas.",
+                List_Unsubscribe="<https://www.google.com/alerts/remove>",
+            ),
+            "calendar": message(
+                "Google Calendar <calendar-notification@google.com>",
+                "Invitation: Consultation @ Mon 7 Dec 2026",
+                "You have been invited.",
+            ),
+            "wordpress": message(
+                "WordPress.com <donotreply@wordpress.com>",
+                "New post on Germany Embassy",
+                "A new post was published.",
+            ),
+            "govuk": message(
+                "GOV.UK <noreply@notifications.service.gov.uk>",
+                "Update: Foreign travel advice",
+                "Kazakhstan travel advice updated.",
+                Precedence="bulk",
+            ),
+            "swiss": message(
+                "Hans Muster <hans.muster@bluewin.ch>", "Grüezi", "Private mail from an ISP address."
+            ),
+            "colleague": message(
+                "Olga Colleague <olga@legal-aid.example>",
+                f"Note on {ref}",
+                f"Internal: call the client about {ref} tomorrow.",
+            ),
+            "own": message(
+                "Jane Counsel <jane@legal-aid.example>", f"[{ref}] copy", f"My letter about {ref}."
+            ),
+            "early": message(
+                "Consular Section <visa@washington.diplo.example>",
+                f"About {ref}",
+                f"Your file {ref}.",
+                when=early,
+            ),
+            "italy": message("Ambasciata <amb.washington@bluewin.ch>", "Risposta", "La vostra lettera."),
+        },
+    )
     assert q(db_file, "SELECT state FROM response") == [("IT",)]  # the one from the mission's own address
     assert rows["italy.eml"]["matched_by"] == "sender"
     unanswered = {n: (r["status"], r["state"], r["response"]) for n, r in rows.items() if n != "italy.eml"}
@@ -101,52 +134,83 @@ def test_notifications_private_mail_and_own_mail_are_no_answers(plea, db_file: P
         "early.eml": ("unmatched", "", None),  # its case is known, its date is before the letter
     }
     assert rows["early.eml"]["case"] == ref
-    assert err.endswith("9 new message(s), 1 matched and logged as unclassified answers, "
-                        "7 left for `plea inbox triage`; 0 already kept; 1 automatic notice(s)\n")
-    answered = {s["state"] for s in json.loads(plea("status", ref, "--json").stdout)["states"] if s["answered"]}
+    assert err.endswith(
+        "9 new message(s), 1 matched and logged as unclassified answers, "
+        "7 left for `plea inbox triage`; 0 already kept; 1 automatic notice(s)\n"
+    )
+    answered = {
+        s["state"] for s in json.loads(plea("status", ref, "--json").stdout)["states"] if s["answered"]
+    }
     assert answered == {"IT"}
 
 
 def test_undo_returns_the_letter_to_sent(plea, db_file: Path, posted: str, tmp_path: Path) -> None:
     ref = posted
-    rows, _ = import_all(plea, tmp_path, {"italy": message("Ambasciata <amb.washington@bluewin.ch>", "Risposta")})
+    rows, _ = import_all(
+        plea, tmp_path, {"italy": message("Ambasciata <amb.washington@bluewin.ch>", "Risposta")}
+    )
     mid = rows["italy.eml"]["id"]
-    assert q(db_file, "SELECT l.status FROM letter l JOIN mission m ON m.id = l.mission_id "
-                      "WHERE m.sending = 'IT'") == [("answered",)]
+    assert q(
+        db_file, "SELECT l.status FROM letter l JOIN mission m ON m.id = l.mission_id WHERE m.sending = 'IT'"
+    ) == [("answered",)]
     r = plea("inbox", "triage", "--undo", str(mid))
-    assert r.stdout == f"message {mid}: response {rows['italy.eml']['response']} removed; the message is left for triage\n"
+    assert (
+        r.stdout
+        == f"message {mid}: response {rows['italy.eml']['response']} removed; the message is left for triage\n"
+    )
     assert q(db_file, "SELECT count(*) FROM response") == [(0,)]
-    letter = q(db_file, "SELECT l.status FROM letter l JOIN mission m ON m.id = l.mission_id WHERE m.sending = 'IT'")
+    letter = q(
+        db_file, "SELECT l.status FROM letter l JOIN mission m ON m.id = l.mission_id WHERE m.sending = 'IT'"
+    )
     assert letter == [("sent",)]
     kinds = [k for (k,) in q(db_file, "SELECT kind FROM event ORDER BY id")]
     assert kinds[-3:] == ["response.removed", "letter.sent", "email.undone"]
     status = {s["state"]: s["answered"] for s in json.loads(plea("status", ref, "--json").stdout)["states"]}
     assert status["IT"] is False
     r = plea("inbox", "triage", "--undo", str(mid), code=6)
-    assert r.stderr == (f"plea: error: message {mid} is not logged as an answer: nothing to undo\n"
-                        "  decide it with `plea inbox triage --message ID`\n")
+    assert r.stderr == (
+        f"plea: error: message {mid} is not logged as an answer: nothing to undo\n"
+        "  decide it with `plea inbox triage --message ID`\n"
+    )
     assert plea("inbox", "triage", "--message", str(mid), "--ignore").stdout == f"message {mid}: ignored\n"
 
 
 @pytest.fixture
-def emailed(plea, db_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, dict[str, str]]:
+def emailed(
+    plea, db_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[str, dict[str, str]]:
     ref = make_case(plea, tmp_path / "letters", to="FR,DE,KZ,IT")
     with SmtpPeer(tmp_path / "smtp", "starttls") as smtp:
         smtp.env(monkeypatch)
         plea("send", ref, "--to", "all")
     clear_mail_env(monkeypatch)
-    ids = dict(q(db_file, "SELECT m.sending, o.message_id FROM outbox o JOIN letter l ON l.id = o.letter_id "
-                          "JOIN mission m ON m.id = l.mission_id"))
+    ids = dict(
+        q(
+            db_file,
+            "SELECT m.sending, o.message_id FROM outbox o JOIN letter l ON l.id = o.letter_id "
+            "JOIN mission m ON m.id = l.mission_id",
+        )
+    )
     return ref, ids
 
 
 #: sisimai fixture → the Message-ID of the original it returns (replaced by a letter's)
 BOUNCES = {
-    "lhost-postfix-04.eml": ("FR", "<A8F82EDD-E518-4F5C-8C70-BC4EFF24AB9F@example.ne.jp>", "delivery report: failed 5.1.1"),
-    "lhost-amazonses-01.eml": ("DE", "<000001321defbd2a-788e31c8-2be1-422f-a8d4-cf7765cc9ed7-000000@email.amazonses.com>",
-                               "delivery report: failed 5.0.0"),
-    "lhost-office365-04.eml": ("KZ", "<SLXP216MB0381A8F03A83505296890D11A9950@SLXP216MB0381.KORP216.PROD.OUTLOOK.COM>",
-                               "delivery report: failed 5.1.351"),
+    "lhost-postfix-04.eml": (
+        "FR",
+        "<A8F82EDD-E518-4F5C-8C70-BC4EFF24AB9F@example.ne.jp>",
+        "delivery report: failed 5.1.1",
+    ),
+    "lhost-amazonses-01.eml": (
+        "DE",
+        "<000001321defbd2a-788e31c8-2be1-422f-a8d4-cf7765cc9ed7-000000@email.amazonses.com>",
+        "delivery report: failed 5.0.0",
+    ),
+    "lhost-office365-04.eml": (
+        "KZ",
+        "<SLXP216MB0381A8F03A83505296890D11A9950@SLXP216MB0381.KORP216.PROD.OUTLOOK.COM>",
+        "delivery report: failed 5.1.351",
+    ),
 }
 
 
@@ -154,21 +218,33 @@ def test_real_bounces_and_an_out_of_office_reply(plea, db_file: Path, emailed, t
     ref, ids = emailed
     messages = {}
     for name, (state, original, _reason) in BOUNCES.items():
-        messages[name.removesuffix(".eml")] = (REAL / name).read_bytes().replace(original.encode(), ids[state].encode())
+        messages[name.removesuffix(".eml")] = (
+            (REAL / name).read_bytes().replace(original.encode(), ids[state].encode())
+        )
     # Exchange's out-of-office reply, from the Italian mission's own address, in reply to the letter
     ooo = (REAL / "rfc3834-02.eml").read_bytes().replace(b"nekonyaan@example.org", EMAIL["IT"].encode())
-    messages["rfc3834-02"] = ooo.replace(b"Subject: Automatic reply", f"In-Reply-To: {ids['IT']}\nSubject: Automatic reply".encode())
+    messages["rfc3834-02"] = ooo.replace(
+        b"Subject: Automatic reply", f"In-Reply-To: {ids['IT']}\nSubject: Automatic reply".encode()
+    )
     # plea's own sent copy (Bcc or the Sent folder) mentions the case and carries plea's Message-ID
     own = message("Jane Counsel <jane@legal-aid.example>", f"[{ref}] letter", f"About {ref}.")
     messages["own-copy"] = own.replace(b"Message-ID: <", b"X-Old-ID: <", 1).replace(
-        b"Subject:", f"Message-ID: {ids['FR']}\nSubject:".encode(), 1)
+        b"Subject:", f"Message-ID: {ids['FR']}\nSubject:".encode(), 1
+    )
     rows, err = import_all(plea, tmp_path, messages)
     assert q(db_file, "SELECT count(*) FROM response") == [(0,)]
     for name, (state, _original, reason) in BOUNCES.items():
         row = rows[name]
-        assert (row["status"], row["state"], row["matched_by"], row["response"]) == ("bounce", state, "bounce", None)
+        assert (row["status"], row["state"], row["matched_by"], row["response"]) == (
+            "bounce",
+            state,
+            "bounce",
+            None,
+        )
         assert json.loads(plea("inbox", "show", str(row["id"]), "--json").stdout)["reason"] == reason
-    letters = dict(q(db_file, "SELECT m.sending, l.status FROM letter l JOIN mission m ON m.id = l.mission_id"))
+    letters = dict(
+        q(db_file, "SELECT m.sending, l.status FROM letter l JOIN mission m ON m.id = l.mission_id")
+    )
     assert letters == {"FR": "bounced", "DE": "bounced", "KZ": "bounced", "IT": "sent"}
     oof = rows["rfc3834-02.eml"]
     assert (oof["status"], oof["state"], oof["response"]) == ("notice", "IT", None)
@@ -177,9 +253,12 @@ def test_real_bounces_and_an_out_of_office_reply(plea, db_file: Path, emailed, t
     mine = rows["own-copy.eml"]
     assert (mine["status"], mine["response"]) == ("notice", None)
     assert json.loads(plea("inbox", "show", str(mine["id"]), "--json").stdout)["reason"] == (
-        "plea's own message (its Message-ID is in the outbox)")
-    assert err.endswith("5 new message(s), 0 matched and logged as unclassified answers, 0 left for "
-                        "`plea inbox triage`; 0 already kept; 3 bounce(s); 2 automatic notice(s)\n")
+        "plea's own message (its Message-ID is in the outbox)"
+    )
+    assert err.endswith(
+        "5 new message(s), 0 matched and logged as unclassified answers, 0 left for "
+        "`plea inbox triage`; 0 already kept; 3 bounce(s); 2 automatic notice(s)\n"
+    )
 
 
 def test_distinct_messages_sharing_a_message_id_are_all_kept(plea, db_file: Path, tmp_path: Path) -> None:
@@ -196,9 +275,13 @@ def test_distinct_messages_sharing_a_message_id_are_all_kept(plea, db_file: Path
     assert keys[0].startswith("<") and keys[1].startswith("sha256:")
 
 
-def test_a_long_encoded_header_and_an_oversized_message_are_kept_unparsed(plea, db_file: Path, tmp_path: Path) -> None:
+def test_a_long_encoded_header_and_an_oversized_message_are_kept_unparsed(
+    plea, db_file: Path, tmp_path: Path
+) -> None:
     word = "=?utf-8?B?0J/RgNC40LLQtdGC?="
-    huge = message("a@example.org", "x").replace(b"Subject: x", ("Subject: " + "\n ".join([word] * 12000)).encode())
+    huge = message("a@example.org", "x").replace(
+        b"Subject: x", ("Subject: " + "\n ".join([word] * 12000)).encode()
+    )
     big = message("b@example.org", "big", "x" * (2 * 1024 * 1024))
     folder = tmp_path / "big"
     folder.mkdir()
@@ -214,7 +297,10 @@ def test_a_long_encoded_header_and_an_oversized_message_are_kept_unparsed(plea, 
         "(inbox.max_message_mb)",
     ]
     rows = json.loads(r.stdout)
-    assert [(x["status"], x["from"]) for x in rows] == [("malformed", "a@example.org"), ("malformed", "b@example.org")]
+    assert [(x["status"], x["from"]) for x in rows] == [
+        ("malformed", "a@example.org"),
+        ("malformed", "b@example.org"),
+    ]
     assert rows[1]["subject"] == "big"
     r = plea("config", "set", "inbox.max_header_kb", "lots", code=3)
     assert r.stderr == "plea: error: inbox.max_header_kb: 'lots' is not a whole number from 1 to 100000\n"
@@ -226,8 +312,9 @@ def test_a_long_encoded_header_and_an_oversized_message_are_kept_unparsed(plea, 
 
 
 @pytest.mark.sqlite_only
-def test_no_plaintext_spill_with_an_encrypted_database(plea, empty_db, plea_home: Path, tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_plaintext_spill_with_an_encrypted_database(
+    plea, empty_db, plea_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pytest.importorskip("sqlcipher3")
     monkeypatch.setenv("PLEA_PASSPHRASE", "correct horse battery staple")
     plea("init", "--encrypt")
@@ -241,8 +328,13 @@ def test_no_plaintext_spill_with_an_encrypted_database(plea, empty_db, plea_home
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     env = {**os.environ, "TMPDIR": str(scratch), "PLEA_HOME": str(plea_home)}
-    done = subprocess.run([sys.executable, "-m", "plea", "inbox", "import", str(eml)], env=env,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "plea", "inbox", "import", str(eml)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert list(scratch.iterdir()) == []
     stored = [p for p in plea_home.rglob("*") if p.is_file()]
@@ -251,7 +343,9 @@ def test_no_plaintext_spill_with_an_encrypted_database(plea, empty_db, plea_home
         assert secret.encode() not in p.read_bytes(), p
 
 
-def test_the_states_official_mail_domain_matches_and_nothing_looser(plea, db_file: Path, tmp_path: Path) -> None:
+def test_the_states_official_mail_domain_matches_and_nothing_looser(
+    plea, db_file: Path, tmp_path: Path
+) -> None:
     """The German mission written to keeps a webmail address; a reply from another German
     embassy's domain (diplo.de, used by the embassies in Vienna, Bern, Cairo and Niamey in the
     shipped directory) is Germany's. An honorary consul's firm domain speaks for nobody, and a
@@ -260,12 +354,18 @@ def test_the_states_official_mail_domain_matches_and_nothing_looser(plea, db_fil
     plea("embassies", "edit", "Q324833", "--email", "germany.washington@gmail.com")
     sent_on = (date.today() - timedelta(days=3)).isoformat()
     plea("letters", "sent", ref, "--to", "all", "--via", "email", "--on", sent_on)
-    rows, _ = import_all(plea, tmp_path, {
-        "a-official": message("Visa <visa@washington.diplo.de>", "Ihr Schreiben", "Wir bestätigen den Eingang."),
-        "b-honorary": message("Konsul <office@hk-diplo.de>", "Termin", "Ein Termin."),
-        "c-webmail": message("Someone <someone@gmail.com>", "Hallo", "Privat."),
-        "d-unknown": message("News <editor@newsletter.example>", f"On {ref}", f"We read about {ref}."),
-    })
+    rows, _ = import_all(
+        plea,
+        tmp_path,
+        {
+            "a-official": message(
+                "Visa <visa@washington.diplo.de>", "Ihr Schreiben", "Wir bestätigen den Eingang."
+            ),
+            "b-honorary": message("Konsul <office@hk-diplo.de>", "Termin", "Ein Termin."),
+            "c-webmail": message("Someone <someone@gmail.com>", "Hallo", "Privat."),
+            "d-unknown": message("News <editor@newsletter.example>", f"On {ref}", f"We read about {ref}."),
+        },
+    )
     got = {n: (r["status"], r["case"], r["state"], r["matched_by"]) for n, r in rows.items()}
     assert got == {
         "a-official.eml": ("unclassified", ref, "DE", "domain"),
@@ -277,8 +377,9 @@ def test_the_states_official_mail_domain_matches_and_nothing_looser(plea, db_fil
 
 
 @pytest.mark.sqlite_only
-def test_a_killed_import_leaves_nothing_in_clear(plea, empty_db, plea_home: Path, tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_killed_import_leaves_nothing_in_clear(
+    plea, empty_db, plea_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """kill -9 in the middle of importing a mailbox into an encrypted database: the system temp
     folder stays empty and every file plea wrote holds no message text in clear."""
     import mailbox
@@ -294,15 +395,20 @@ def test_a_killed_import_leaves_nothing_in_clear(plea, empty_db, plea_home: Path
         m = EmailMessage()
         m["From"], m["Subject"], m["Message-ID"] = "x@example.org", f"Re {n}", f"<kill-{n}@example.org>"
         m.set_content(f"Body {n} {secret}")
-        m.add_attachment(f"Attachment {n} {secret}".encode(), maintype="application", subtype="pdf",
-                         filename=f"{n}.pdf")
+        m.add_attachment(
+            f"Attachment {n} {secret}".encode(), maintype="application", subtype="pdf", filename=f"{n}.pdf"
+        )
         box.add(m.as_bytes())
     box.close()
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     env = {**os.environ, "TMPDIR": str(scratch), "PLEA_HOME": str(plea_home)}
-    proc = subprocess.Popen([sys.executable, "-m", "plea", "inbox", "import", str(tmp_path / "in.mbox")], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "plea", "inbox", "import", str(tmp_path / "in.mbox")],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     folder = plea_home / "files" / "attachments"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None and len(list(folder.glob("*"))) < 20:
@@ -315,3 +421,22 @@ def test_a_killed_import_leaves_nothing_in_clear(plea, empty_db, plea_home: Path
     assert len([p for p in written if "mail" in p.parts]) >= 20
     for p in written:
         assert secret.encode() not in p.read_bytes(), p
+
+
+def test_own_domains_setting_keeps_colleagues_replies_out(
+    plea, db_file: Path, emailed, tmp_path: Path
+) -> None:
+    """A reply in the letter's thread from a partner organisation's colleague counts as the
+    embassy's answer until that domain is declared one's own (inbox.own_domains)."""
+    ref, ids = emailed
+    first = message("Olga <olga@partner-ngo.example>", "Re: letter", "Forwarding to the team.")
+    first = first.replace(b"Subject:", f"In-Reply-To: {ids['FR']}\nSubject:".encode(), 1)
+    assert plea("config", "set", "inbox.own_domains", "partner-ngo.example other.example").stdout == (
+        "inbox.own_domains = partner-ngo.example other.example\n"
+    )
+    rows, _ = import_all(plea, tmp_path, {"olga": first})
+    assert (rows["olga.eml"]["status"], rows["olga.eml"]["response"]) == ("unmatched", None)
+    plea("config", "set", "inbox.own_domains", "")
+    second = first.replace(b"Forwarding", b"Now forwarding")
+    rows, _ = import_all(plea, tmp_path, {"olga2": second})
+    assert (rows["olga2.eml"]["status"], rows["olga2.eml"]["state"]) == ("unclassified", "FR")
