@@ -85,8 +85,14 @@ def _sent_letters(
 
 
 def _missions_at(session: Session, needle: str) -> list[Mission]:
-    # domains are case-insensitive; LIKE is on SQLite (for ASCII), not on PostgreSQL
-    return list(session.exec(select(Mission).where(func.lower(col(Mission.email)).contains(needle))))
+    """Missions whose email field contains needle (an address or a domain), looked up once per
+    transaction: importing a mailbox asks for the same domains again and again."""
+    cache = session.info.setdefault("plea_missions_at", {})
+    if needle not in cache:
+        # domains are case-insensitive; LIKE is on SQLite (for ASCII), not on PostgreSQL
+        query = select(Mission).where(func.lower(col(Mission.email)).contains(needle))
+        cache[needle] = list(session.exec(query))
+    return cache[needle]
 
 
 def _by_sender(
