@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from plea.config import check_mail_setting, server
 from plea.errors import InvalidInput
-from plea.mail.match import _same_domain, domain_of
+from plea.mail.domains import domain_of, is_provider, org_domain, registrable
 from plea.mail.outbox import parse_rate
 from plea.mail.parse import Malformed, html_text, parse
 
@@ -25,6 +25,7 @@ def load(name: str) -> bytes:
         .replace(b"{{REF}}", b"PLEA-2026-0042")
         .replace(b"{{MSGID:KZ}}", b"<kz-letter@legal-aid.example>")
         .replace(b"{{MSGID:FR}}", b"<fr-letter@legal-aid.example>")
+        .replace(b"{{DATE}}", b"Tue, 03 Nov 2026 09:00:00 +0600")
     )
 
 
@@ -110,11 +111,18 @@ def test_any_bytes_give_a_message_or_malformed(raw: bytes) -> None:
 
 
 def test_domains() -> None:
+    """Registrable domains by the public-suffix list; a portal (gov.uk) is nobody's domain;
+    a provider's address says nothing about its domain's owner."""
     assert domain_of("Embassy <Info@Washington.Diplo.Example>") == "washington.diplo.example"
-    assert domain_of("https://www.ambafrance-us.org/page") == "ambafrance-us.org"
-    assert domain_of("ambwashingtondc.esteri.it") == "ambwashingtondc.esteri.it"
-    assert _same_domain("diplo.example", "washington.diplo.example")
-    assert not _same_domain("notdiplo.example", "diplo.example")
+    assert domain_of("no address") == ""
+    assert registrable("washington.diplo.example") == "diplo.example"
+    assert registrable("bern.diplo.de") == "diplo.de"
+    assert registrable("fcdo.gov.uk") == "fcdo.gov.uk" and registrable("gov.uk") == ""
+    assert registrable("mission.mfa.gov.az") == "mfa.gov.az"
+    assert org_domain("info@bern.diplo.de") == "diplo.de"
+    for provider in ("x@bluewin.ch", "x@gmail.com", "x@sites.google.com", "x@yahoo.fr", "x@news.wordpress.com"):
+        assert org_domain(provider) == "", provider
+    assert is_provider("mail.bluewin.ch") and not is_provider("notbluewin.ch")
 
 
 def test_rates() -> None:
@@ -142,3 +150,52 @@ def test_settings_checks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
     with pytest.raises(InvalidInput, match="not one of"):
         check_mail_setting("imap.security", "none")
     assert check_mail_setting("smtp.from", " Jane <jane@example.org> ") == "Jane <jane@example.org>"
+
+
+def test_raw_8bit_headers_and_encoded_words_decode() -> None:
+    """Raw UTF-8 in a header (many mailers send it), Windows-1252 bytes, and encoded words split
+    inside a character across two adjacent words."""
+    raw = "From: Иван Петров <Ivan@Example.org>\nSubject: Привет\nMessage-ID: <a@b>\n\nТекст\n".encode()
+    p = parse(raw)
+    assert (p.subject, p.sender, p.text) == ("Привет", "ivan@example.org", "Текст")
+    assert parse(b"From: x@example.org\nSubject: caf\xe9\nMessage-ID: <a@b>\n\nb\n").subject == "café"
+    split = b"From: x@example.org\nSubject: =?utf-8?q?h=C3?=\n =?utf-8?q?=A9llo?= world\nMessage-ID: <a@b>\n\nb\n"
+    assert parse(split).subject == "héllo world"
+
+
+def test_size_caps_are_checked_before_parsing() -> None:
+    from plea.mail.headers import Limits, decode_words
+
+    raw = b"From: x@example.org\nSubject: " + b"=?utf-8?q?a?= " * 10000 + b"\nMessage-ID: <a@b>\n\nb\n"
+    with pytest.raises(Malformed) as exc:
+        parse(raw, Limits(header=64 * 1024))
+    assert str(exc.value) == "header of 137 KB, over the 64 KB cap (inbox.max_header_kb)"
+    assert parse(raw, Limits(header=256 * 1024)).subject == "a" * 10000
+    with pytest.raises(Malformed) as exc:
+        parse(raw, Limits(message=100 * 1024))
+    assert str(exc.value) == "message of 137 KB, over the 100 KB cap (inbox.max_message_mb)"
+    assert decode_words("=?x-unknown?q?abc?= =?utf-8?b?0J8?=") == "abcП"
+
+
+def test_bounces_and_notices_are_told_apart() -> None:
+    from plea.mail.auto import classify
+
+    def machine(headers: str, body: str = "Hello.") -> tuple[str, str, bool] | None:
+        m = classify(parse(f"From: a@example.org\nMessage-ID: <m@example.org>\n{headers}\n\n{body}\n".encode()))
+        return (m.kind, m.reason, m.hard) if m else None
+
+    assert machine("Subject: Re: your letter") is None
+    assert machine("Auto-Submitted: no\nSubject: Re") is None
+    assert machine("Auto-Submitted: auto-replied\nSubject: Re") == (
+        "notice", "automatic (Auto-Submitted: auto-replied)", False)
+    assert machine("X-Autoreply: yes\nSubject: Re") == ("notice", "automatic (X-Autoreply)", False)
+    assert machine("Precedence: junk\nSubject: Sale") == ("notice", "bulk or automatic (Precedence: junk)", False)
+    assert machine("List-Id: <news.example.org>\nSubject: News") == ("notice", "mailing list (List-Id)", False)
+    assert machine("Subject: Abwesenheitsnotiz: Ihr Schreiben") == (
+        "notice", "out-of-office reply (its subject)", False)
+    assert machine("Subject: Автоматический ответ: письмо") == ("notice", "out-of-office reply (its subject)", False)
+    daemon = "From: MAILER-DAEMON@mx.example.org\nMessage-ID: <d@example.org>\nSubject: Undeliverable: letter\n\n"
+    m = classify(parse((daemon + "Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound'\n").encode()))
+    assert m is not None and (m.kind, m.reason, m.hard) == ("bounce", "delivery report: failed 5.1.1", True)
+    m = classify(parse((daemon + "Delivery is delayed; still trying.\n").encode()))
+    assert m is not None and (m.kind, m.reason, m.hard) == ("bounce", "delivery report", False)

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-HEAVY = ("sqlalchemy", "sqlmodel", "docx", "jinja2", "babel", "alembic", "markdown_it", "email_validator")
+HEAVY = ("sqlalchemy", "sqlmodel", "docx", "jinja2", "babel", "alembic", "markdown_it", "email_validator",
+         "publicsuffixlist")
 
 
 def loaded_after(code: str) -> list[str]:

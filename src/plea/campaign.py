@@ -159,7 +159,7 @@ def sent_dates(session: Session, case: Case) -> dict[str, list[date]]:
 
 
 def log_response(session: Session, case: Case, state_text: str, *, on: date, outcome: str, summary: str,
-                 channel: str = "", attachments: list[Path] | None = None, force: bool = False, actor: str,
+                 channel: str = "", attachments: list[Any] | None = None, force: bool = False, actor: str,
                  today: date) -> Response:
     state = states.resolve(state_text, states.user_langs())
     if outcome not in OUTCOMES:
@@ -183,6 +183,9 @@ def log_response(session: Session, case: Case, state_text: str, *, on: date, out
         from plea.storage import store_file
 
         for path in attachments:
+            if isinstance(path, dict):  # already stored (received mail: plea.storage.store_bytes)
+                stored.append(path)
+                continue
             target, digest = store_file(path, "attachments", session.info.get("plea_file_key"))
             stored.append({"name": Path(path).name, "path": str(target), "sha256": digest})
     same = session.exec(select(Response).where(

@@ -28,8 +28,14 @@ MAIL_SETTINGS = {
     "imap.user": "IMAP login; the password comes from PLEA_IMAP_PASSWORD, the keyring or a prompt",
     "imap.folder": "IMAP folder to read (default INBOX)",
     "imap.cafile": "PEM file of certificate authorities to trust for IMAP (env PLEA_IMAP_CAFILE)",
+    "inbox.own_domains": "your organisation's mail domains besides those of smtp.from and the cases' "
+    "emails (space-separated): mail from them is never an embassy's answer",
+    "inbox.max_header_kb": "largest header block of a received message that is parsed (default 256)",
+    "inbox.max_message_mb": "largest received message that is parsed (default 50); larger ones are "
+    "kept for triage",
 }
-MAIL_DEFAULTS = {"smtp.security": "starttls", "imap.security": "tls", "imap.folder": "INBOX"}
+MAIL_DEFAULTS = {"smtp.security": "starttls", "imap.security": "tls", "imap.folder": "INBOX",
+                 "inbox.max_header_kb": "256", "inbox.max_message_mb": "50"}
 DEFAULT_PORTS = {
     ("smtp", "starttls"): 587,
     ("smtp", "tls"): 465,
@@ -67,6 +73,10 @@ def check_mail_setting(key: str, value: str) -> str:
 
         if "@" not in parseaddr(value)[1]:
             raise InvalidInput(f"smtp.from: {value!r} is not an email address")
+    if key in ("inbox.max_header_kb", "inbox.max_message_mb") and value and (
+        not value.isdigit() or not 1 <= int(value) <= 100000
+    ):
+        raise InvalidInput(f"{key}: {value!r} is not a whole number from 1 to 100000")
     if key.endswith(".cafile") and value and not os.path.isfile(os.path.expanduser(value)):
         raise InvalidInput(f"{key}: {value}: no such file")
     return value

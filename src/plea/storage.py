@@ -50,11 +50,18 @@ def store_file(source: Path, kind: str, key: bytes | None = None) -> tuple[Path,
         data = source.read_bytes()
     except OSError as exc:
         raise InvalidInput(f"{source}: cannot be read ({exc.strerror})") from None
+    return store_bytes(data, kind, source.suffix.lstrip("."), key)
+
+
+def store_bytes(data: bytes, kind: str, suffix: str, key: bytes | None = None) -> tuple[Path, str]:
+    """Keep data (held in memory) in the data folder: (stored path, sha256 of data). With a key
+    the data is encrypted before it touches the disk: nothing goes through a temporary file in
+    clear (received mail is written this way)."""
     digest = hashlib.sha256(data).hexdigest()
     folder = ensure_home() / "files" / kind
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(folder, 0o700)
-    suffix = safe_name(source.suffix.lstrip("."), fallback="bin")[:16]
+    suffix = safe_name(suffix, fallback="bin")[:16]
     target = folder / (f"{digest}.{suffix}" + (".enc" if key else ""))
     if not target.exists():
         atomic_write_bytes(target, encrypt(data, key) if key else data)

@@ -54,7 +54,10 @@ def sent(plea, db_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
 
 def reply(name: str, ref: str, ids: dict[str, str]) -> bytes:
-    raw = (DATA / name).read_bytes().replace(b"{{REF}}", ref.encode())
+    """A fixture with the case's reference, the letters' Message-IDs and (where it has {{DATE}})
+    the current time, so the reply is dated after the letters it answers."""
+    now = format_datetime(datetime.now(UTC)).encode()
+    raw = (DATA / name).read_bytes().replace(b"{{REF}}", ref.encode()).replace(b"{{DATE}}", now)
     for state, msgid in ids.items():
         raw = raw.replace(f"{{{{MSGID:{state}}}}}".encode(), msgid.encode())
     return raw
@@ -78,9 +81,19 @@ def test_import_matches_each_kind_of_reply(
     ref, _ids = sent
     folder = folder_of(tmp_path, sent, [*REPLIES, "malformed.eml"])
     r = plea("inbox", "import", str(folder), "--json")
-    assert f"warning: skipped {folder / 'malformed.eml'}: malformed message" in r.stderr
+    assert r.stderr == (
+        f"warning: {folder / 'malformed.eml'}: kept for triage, not parsed: "
+        "no From or Message-ID header: not an email message\n"
+        "7 new message(s), 5 matched and logged as unclassified answers, 2 left for `plea inbox triage`; "
+        "0 already kept; 1 malformed\n"
+    )
     rows = by_subject(json.loads(r.stdout))
-    assert len(rows) == 6
+    assert len(rows) == 7
+    # malformed: kept (encrypted when the database is) for a person to look at, with the reason
+    bad = rows[""]
+    assert (bad["status"], bad["case"], bad["response"]) == ("malformed", None, None)
+    shown = json.loads(plea("inbox", "show", str(bad["id"]), "--json").stdout)
+    assert shown["reason"] == "no From or Message-ID header: not an email message" and shown["text"] == ""
     # koi8-r, base64, RFC 2047 (B) subject: answers the Kazakh letter by In-Reply-To
     kz = rows["Ответ на ваше обращение"]
     assert (kz["case"], kz["state"], kz["matched_by"], kz["status"]) == (
@@ -134,7 +147,7 @@ def test_import_matches_each_kind_of_reply(
     kinds = [
         k for (k,) in q(db_file, "SELECT kind FROM event WHERE kind IN ('email.received', 'response.logged')")
     ]
-    assert kinds.count("email.received") == 6 and kinds.count("response.logged") == 5
+    assert kinds.count("email.received") == 7 and kinds.count("response.logged") == 5
     # the decoded text is readable
     shown = plea("inbox", "show", str(kz["id"])).stdout
     assert "Посольство получило ваше письмо" in shown and "Matched: " + ref in shown
@@ -171,11 +184,14 @@ def test_same_mailbox_twice_adds_nothing_mbox_and_maildir(plea, db_file: Path, s
         )
 
     r = plea("inbox", "import", str(tmp_path / "replies.mbox"))
-    assert "6 new message(s), 5 matched" in r.stderr
-    assert f"warning: skipped {tmp_path / 'replies.mbox'}: message 7: malformed message" in r.stderr
+    assert "7 new message(s), 5 matched" in r.stderr
+    assert (
+        f"warning: {tmp_path / 'replies.mbox'}: message 7: kept for triage, not parsed: "
+        "no From or Message-ID header: not an email message\n"
+    ) in r.stderr
     after_first = counts()
     r = plea("inbox", "import", str(tmp_path / "replies.mbox"))
-    assert "0 new message(s)" in r.stderr and "6 already kept" in r.stderr
+    assert "0 new message(s)" in r.stderr and "7 already kept" in r.stderr
     r = plea("inbox", "import", str(tmp_path / "Maildir"))
     assert "0 new message(s)" in r.stderr and "6 already kept" in r.stderr
     assert counts() == after_first
@@ -234,10 +250,13 @@ def test_triage_with_options(plea, db_file: Path, sent, tmp_path: Path) -> None:
         ("IT", "referred"),
     ]
     assert q(db_file, "SELECT matched_by FROM inbound_message WHERE id = ?", int(de)) == [("manual",)]
-    r = plea("inbox", "triage", "--message", de, "--ignore", code=6)
-    assert "already logged as response" in r.stderr
     rows = json.loads(plea("inbox", "list", "--status", "classified", "--json").stdout)
     assert {(x["state"], x["outcome"]) for x in rows} == {("FR", "positive"), ("IT", "referred")}
+    # ignoring a message already logged undoes its answer first
+    r = plea("inbox", "triage", "--message", de, "--ignore")
+    assert r.stdout == f"message {de}: ignored\n"
+    assert sorted(q(db_file, "SELECT state, outcome FROM response")) == [("FR", "positive")]
+    assert q(db_file, "SELECT status, response_id FROM inbound_message WHERE id = ?", int(de)) == [("ignored", None)]
     plea("inbox", "show", "999", code=4)
 
 
@@ -260,7 +279,10 @@ def test_fetch_over_tls_and_again_adds_nothing(plea, db_file: Path, sent, imap: 
     imap.append(b"Subject-less garbage without any header colon\r\n\r\nbody\r\n")
     r = plea("inbox", "fetch", "--json")
     assert "5 message(s) read from IMAP 127.0.0.1" in r.stderr
-    assert "warning: skipped imap 127.0.0.1/INBOX UID 5: malformed message" in r.stderr
+    assert (
+        "warning: imap 127.0.0.1/INBOX UID 5: kept for triage, not parsed: "
+        "no From or Message-ID header: not an email message\n"
+    ) in r.stderr
     rows = by_subject(json.loads(r.stdout))
     assert rows["Ответ на ваше обращение"]["state"] == "KZ"
     assert rows["Fwd: Réponse du consulat"]["state"] == "FR"
@@ -269,8 +291,14 @@ def test_fetch_over_tls_and_again_adds_nothing(plea, db_file: Path, sent, imap: 
     imap.append(reply("reply_html_only.eml", *sent))
     r = plea("inbox", "fetch")
     assert "2 message(s) read" in r.stderr  # the new one, and the malformed one (it has no Message-ID)
-    assert "1 new message(s)" in r.stderr
-    assert q(db_file, "SELECT count(*) FROM inbound_message") == [(5,)]
+    assert "1 new message(s)" in r.stderr and "1 already kept" in r.stderr
+    assert q(db_file, "SELECT count(*) FROM inbound_message") == [(6,)]
+    # a different message under a Message-ID already kept (its size differs): downloaded and kept
+    imap.append(reply("unrelated.eml", *sent).replace(b"Weekly digest", b"Weekly digest, corrected"))
+    r = plea("inbox", "fetch")
+    assert "2 message(s) read" in r.stderr and "1 new message(s)" in r.stderr
+    subjects = [s for (s,) in q(db_file, "SELECT subject FROM inbound_message WHERE subject LIKE 'Weekly%'")]
+    assert sorted(subjects) == ["Weekly digest", "Weekly digest, corrected"]
     # the folder was only read: nothing marked seen
     conn = imap.client()
     conn.select("INBOX", readonly=True)

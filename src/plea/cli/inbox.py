@@ -18,36 +18,40 @@ SNIPPET = 800
 
 
 def _ingest_all(messages: Any, *, json_: bool) -> None:
-    """Keep every message in one transaction; a malformed one is skipped with a warning."""
+    """Keep every message in one transaction: answers logged, bounces and notices kept as such,
+    malformed or oversized ones kept unparsed for triage."""
+    from collections import Counter
     from datetime import date
 
-    from plea.mail.inbox import ingest, message_dict
-    from plea.mail.parse import Malformed
+    from plea.mail import load_settings
+    from plea.mail.inbox import ingest, limits, message_dict
 
     db = open_db()
     who = actor()
-    added, known, skipped = [], 0, 0
+    added, known = [], 0
     with db.transaction() as s:
+        caps = limits(load_settings(s))
         for source, name, raw in messages:
-            try:
-                got = ingest(s, raw, source=source, actor=who, today=date.today())
-            except Malformed as exc:
-                note(f"warning: skipped {name}: malformed message ({exc})")
-                skipped += 1
-                continue
+            got = ingest(s, raw, source=source, actor=who, today=date.today(), limits=caps)
             if got.message is None:
                 known += 1
-            else:
-                added.append(message_dict(s, got.message))
+                continue
+            if got.message.status == "malformed":
+                note(f"warning: {name}: kept for triage, not parsed: {got.reason}")
+            added.append(message_dict(s, got.message))
     if json_:
         print_json(added)
     else:
         _table(added)
+    kinds = Counter(m["status"] for m in added)
     matched = sum(1 for m in added if m["response"])
+    left = kinds["unmatched"] + kinds["malformed"]
     note(
         f"{len(added)} new message(s), {matched} matched and logged as unclassified answers, "
-        f"{len(added) - matched} left for `plea inbox triage`; {known} already kept"
-        + (f"; {skipped} malformed skipped" if skipped else "")
+        f"{left} left for `plea inbox triage`; {known} already kept"
+        + (f"; {kinds['bounce']} bounce(s)" if kinds["bounce"] else "")
+        + (f"; {kinds['notice']} automatic notice(s)" if kinds["notice"] else "")
+        + (f"; {kinds['malformed']} malformed" if kinds["malformed"] else "")
     )
 
 
@@ -85,23 +89,22 @@ def fetch(
     json_: JsonOpt = False,
 ) -> None:
     """Read replies from the IMAP folder (imap.host, imap.user, imap.folder) over TLS."""
-    from sqlmodel import select
-
     from plea.cli.letters import parse_day
     from plea.cli.send import ask_password
     from plea.config import server
-    from plea.db.models import InboundMessage
     from plea.mail import load_settings
     from plea.mail.imap import fetch as imap_fetch
+    from plea.mail.inbox import kept_sizes
 
     day = parse_day(since) if since else None
     db = open_db()
     with db.read() as s:
         srv = server(load_settings(s), "imap")
-        keys = set(s.exec(select(InboundMessage.key)))
+        kept = kept_sizes(s)
     secret = ask_password(srv)
     messages = [
-        ("imap", name, raw) for name, raw in imap_fetch(srv, secret, known=keys.__contains__, since=day)
+        ("imap", name, raw)
+        for name, raw in imap_fetch(srv, secret, known=lambda mid, size: size in kept.get(mid, ()), since=day)
     ]
     note(f"{len(messages)} message(s) read from {srv.label} {srv.folder}")
     _ingest_all(messages, json_=json_)
@@ -110,7 +113,11 @@ def fetch(
 @app.command("list")
 def list_(
     status: Annotated[
-        str, typer.Option("--status", help="unmatched, unclassified, classified, ignored, or all.")
+        str,
+        typer.Option(
+            "--status",
+            help="unmatched, unclassified, classified, ignored, bounce, notice, malformed, or all.",
+        ),
     ] = "all",
     json_: JsonOpt = False,
 ) -> None:
@@ -131,12 +138,19 @@ def show(
     message: Annotated[int, typer.Argument(help="Message id.", metavar="ID")], json_: JsonOpt = False
 ) -> None:
     """A received message: its headers, match and text."""
-    from plea.mail.inbox import get_message, message_dict, read_message
+    from plea.mail import load_settings
+    from plea.mail.inbox import get_message, limits, message_dict, problem, read_message
+    from plea.mail.parse import Malformed
 
     db = open_db()
     with db.read() as s:
         msg = get_message(s, message)
-        data = {**message_dict(s, msg), "text": read_message(s, msg).text}
+        caps = limits(load_settings(s))
+        data = {**message_dict(s, msg), "reason": problem(s, msg, caps)}
+        try:
+            data["text"] = read_message(s, msg, caps).text
+        except Malformed:
+            data["text"] = ""
     if json_:
         print_json(data)
         return
@@ -155,6 +169,8 @@ def _describe(d: dict[str, Any]) -> str:
             f"Matched: {d['case'] or '?'} · {d['state'] or '?'}{how}"
             + (f" · response {d['response']}: {d['outcome']}" if d["response"] else "")
         )
+    if d.get("reason"):
+        lines.append(f"Why: {d['reason']}")
     if d["attachments"]:
         lines.append("Attachments: " + ", ".join(d["attachments"]))
     return "\n".join(lines)
@@ -204,14 +220,33 @@ def triage(
         str | None,
         typer.Option("--outcome", help="positive, negative, acknowledged, info-requested, referred, other."),
     ] = None,
-    ignore_: Annotated[bool, typer.Option("--ignore", help="Not an answer: keep it out of the log.")] = False,
+    ignore_: Annotated[
+        bool, typer.Option("--ignore", help="Not an answer: keep it out of the log (undoing its logging).")
+    ] = False,
+    undo: Annotated[
+        int | None,
+        typer.Option("--undo", help="Reverse a wrong match: remove the answer logged from it.", metavar="ID"),
+    ] = None,
 ) -> None:
-    """Walk the unmatched and unclassified replies and say what each one is: case, state and
-    outcome (or ignore it). With --message ID it decides one without asking."""
+    """Walk the unmatched, unclassified and malformed messages and say what each one is: case,
+    state and outcome (or ignore it). With --message ID it decides one without asking; with
+    --undo ID it reverses the answer logged from a message (the letter returns to "sent")."""
+    if undo is not None:
+        typer.echo(_undo(undo))
+        return
     if message is not None:
         typer.echo(_decide(message, case, state, outcome, ignore_))
         return
     _interactive()
+
+
+def _undo(message: int) -> str:
+    from plea.mail.inbox import get_message, undo
+
+    db = open_db()
+    with db.transaction() as s:
+        response = undo(s, get_message(s, message), actor=actor())
+    return f"message {message}: response {response} removed; the message is left for triage"
 
 
 def _ask(label: str, default: str, check: Any) -> str:
@@ -255,17 +290,20 @@ def _check_outcome(answer: str) -> str:
 
 def _interactive() -> None:
     from plea.db.models import OUTCOMES
-    from plea.mail.inbox import message_dict, pending, read_message
+    from plea.mail import load_settings
+    from plea.mail.inbox import limits, message_dict, pending, read_message
+    from plea.mail.parse import Malformed
 
     db = open_db()
     with db.read() as s:
+        caps = limits(load_settings(s))
         items = []
         for m in pending(s):
             d = message_dict(s, m)
             try:
-                d["text"] = read_message(s, m).text
-            except Exception:  # a stored file that no longer parses: still triage its headers
-                d["text"] = ""
+                d["text"] = read_message(s, m, caps).text
+            except Malformed as exc:  # kept unparsed: triage it by its headers and the reason
+                d["text"], d["reason"] = "", str(exc)
             items.append(d)
     if not items:
         note("nothing to triage")

@@ -1,6 +1,7 @@
 """Fetching replies from an IMAP folder over TLS (implicit, or STARTTLS), read-only: messages
-are not marked seen, moved or deleted. Only the Message-ID headers are read first, so
-messages already kept are not downloaded again."""
+are not marked seen, moved or deleted. Only the Message-ID header and the size are read first,
+so messages already kept are not downloaded again (a message that shares a Message-ID with a
+kept one but differs in size is downloaded: distinct messages are all kept)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from plea.config import Server
 from plea.errors import ExternalProblem
 
 UID = re.compile(rb"UID (\d+)")
+SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
 MSGID = re.compile(rb"<[^<>\s]+>")
 CHUNK = 200
 
@@ -67,11 +69,12 @@ def fetch(
     srv: Server,
     password: str | None,
     *,
-    known: Callable[[str], bool],
+    known: Callable[[str, int], bool],
     since: date | None = None,
     timeout: float = 60,
 ) -> Iterator[tuple[str, bytes]]:
-    """(name, raw bytes) of each message in the folder not already known by its Message-ID."""
+    """(name, raw bytes) of each message in the folder not already known by its Message-ID and
+    size (known(message_id, size))."""
     conn = _connect(srv, password, timeout)
     try:
         typ, data = conn.select(_quote(srv.folder), readonly=True)
@@ -85,11 +88,15 @@ def fetch(
         uids = (data[0] or b"").split() if typ == "OK" else []
         for start in range(0, len(uids), CHUNK):
             chunk = b",".join(uids[start : start + CHUNK]).decode()
-            typ, data = conn.uid("FETCH", chunk, "(BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
+            typ, data = conn.uid("FETCH", chunk, "(RFC822.SIZE BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
             wanted = []
-            for uid, header in _pairs(data if typ == "OK" else []):
-                ids = MSGID.findall(header)
-                if not ids or not known(ids[0].decode("utf-8", "replace")):
+            for item in data if typ == "OK" else []:
+                if not (isinstance(item, tuple) and len(item) == 2 and UID.search(item[0])):
+                    continue
+                uid, size = UID.search(item[0]).group(1), SIZE.search(item[0])  # type: ignore[union-attr]
+                ids = MSGID.findall(item[1])
+                mid = ids[0].decode("utf-8", "replace") if ids else ""
+                if not mid or size is None or not known(mid, int(size.group(1))):
                     wanted.append(uid)
             if not wanted:
                 continue

@@ -15,7 +15,6 @@ takes the Database rather than a session.
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -181,12 +180,10 @@ def plan(
 
 
 def _store_eml(data: bytes, key: bytes | None) -> tuple[Path, str]:
-    from plea.storage import store_file
+    """Stored from memory: with a key, the letter never touches the disk in clear."""
+    from plea.storage import store_bytes
 
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "message.eml"
-        path.write_bytes(data)
-        return store_file(path, "outbox", key)
+    return store_bytes(data, "outbox", "eml", key)
 
 
 def queue(session: Session, p: Plan, *, actor: str) -> list[int]:
