@@ -144,6 +144,10 @@ def test_to_grammar_errors_write_nothing(plea, db_file: Path, case: str, tmp_pat
     # aliases people type resolve once, for every command
     data = plan(plea, case, "--to", "UK,UAE,DRC")
     assert [r["state"] for r in data["recipients"]] == ["GB", "AE"] and data["no_mission"] == ["CD"]
+    r = plea("letters", "plan", case, "--host", "USA", "--to", "Ivory Coast,Czech Republic", "--json")
+    assert [x["state"] for x in json.loads(r.stdout)["recipients"]] == ["CI", "CZ"]
+    r = plea("letters", "plan", case, "--host", "UK", "--to", "FR", "--json")
+    assert {x["mission"] for x in json.loads(r.stdout)["recipients"]} and json.loads(r.stdout)["recipients"][0]["state"] == "FR"
 
 
 def test_threat_states_on_the_case(plea, db_file: Path, case: str, tmp_path: Path) -> None:
