@@ -229,9 +229,15 @@ def case_status(session: Session, case: Case, today: date) -> list[StateStatus]:
 def followups(session: Session, case: Case, today: date, to: str = "all") -> list[StateStatus]:
     """Letters due for a follow-up, among the states --to picks by the one recipient rule (a letter on record
     to a threat or cautioned state is followed up only when named)."""
+    return [s for s in scheduled(session, case, today, to) if s.overdue(today)]
+
+
+def scheduled(session: Session, case: Case, today: date, to: str = "all") -> list[StateStatus]:
+    """Letters with a follow-up date, overdue or upcoming (sent, unanswered, not closed or bounced), among
+    the states --to picks by the one recipient rule."""
     from plea.recipients import for_case
 
-    due = [s for s in case_status(session, case, today) if s.overdue(today)]
+    due = [s for s in case_status(session, case, today) if s.due_on is not None]
     if not due:
         return []
     res = for_case(session, case, to, universe={s.state for s in due}, records=True, empty_ok=True)

@@ -177,3 +177,4 @@ def test_threat_states_on_the_case(plea, db_file: Path, case: str, tmp_path: Pat
     assert "leave a client without any threat state" in r.stderr
     plea("cases", "import", str(out), "--yes")
     assert q(db_file, 'SELECT threat_states FROM "case"') == [("",)]
+

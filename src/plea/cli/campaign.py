@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -78,6 +79,9 @@ def status(ref: CaseOpt = None, json_: JsonOpt = False) -> None:
 
 def followups(ref: CaseOpt = None,
               to: Annotated[str, typer.Option("--to", help="all, states, groups, exclusions (as for letters).")] = "all",
+              ics: Annotated[Path | None, typer.Option(
+                  "--ics", help="Also write every follow-up date, due or upcoming, to this iCalendar file "
+                                "(case reference and state only; the same events again on every export).")] = None,
               json_: JsonOpt = False) -> None:
     """Letters due for a follow-up (sent, unanswered, older than the follow-up interval)."""
     from datetime import date
@@ -89,12 +93,17 @@ def followups(ref: CaseOpt = None,
     today = date.today()
     db = open_db()
     rows = []
+    entries: list = []  # type: ignore[type-arg]
     with db.read() as s:
         cases = [get_case(s, ref)] if ref else list_cases(s)
         for case in cases:
             days = followup_days(s, case)
             for st in due(s, case, today, to=to):
                 rows.append({"case": case.ref, "interval_days": days, **status_dict(st, today)})
+            if ics is not None:
+                entries += _calendar_entries(s, case, today, to)
+    if ics is not None:
+        _write_ics(ics, entries)
     if json_:
         print_json(rows)
         return
@@ -104,6 +113,28 @@ def followups(ref: CaseOpt = None,
     out().print(t)
     note(f"{len(rows)} letter(s) due for a follow-up"
          + (f"; render them with `plea letters render {ref} --letter follow-up --due`" if ref and rows else ""))
+
+
+def _calendar_entries(session, case, today, to):  # type: ignore[no-untyped-def]
+    from plea import states
+    from plea.calendar import Entry
+    from plea.campaign import FIRST_LETTER, scheduled
+
+    return [Entry(case.ref, st.state, states.name(st.state), FIRST_LETTER, st.last_sent, st.due_on)
+            for st in scheduled(session, case, today, to=to) if st.due_on is not None]
+
+
+def _write_ics(path: Path, entries: list) -> None:  # type: ignore[type-arg]
+    from plea.calendar import followups_ics, is_plea_calendar
+    from plea.errors import Conflict, InvalidInput
+    from plea.fileio import atomic_write_bytes
+
+    if path.is_dir():
+        raise InvalidInput(f"--ics: {path} is a folder; name a file such as followups.ics")
+    if path.exists() and not is_plea_calendar(path.read_bytes()):
+        raise Conflict(f"--ics: {path} exists and is not a calendar plea wrote", hint="choose another file name")
+    atomic_write_bytes(path, followups_ics(entries))
+    note(f"{len(entries)} follow-up date(s) written to {path}")
 
 
 def history(ref: Annotated[str, typer.Argument(help="Case reference.", metavar="CASE")], json_: JsonOpt = False) -> None:
