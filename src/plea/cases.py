@@ -22,7 +22,7 @@ STATUSES = ("open", "archived")
 FIELDS = (
     "name_latin", "name_native", "nationality", "threat_states", "birth_date", "title", "gender", "current_country", "situation",
     "facility", "authority_ids", "protection", "persecution", "family", "rep_name", "rep_organisation",
-    "rep_address", "rep_email", "rep_phone", "reply_to", "followup_days",
+    "rep_address", "rep_email", "rep_phone", "reply_to", "followup_days", "acting", "acting_relation",
 )
 MULTILINE = {"persecution", "rep_address", "reply_to"}
 REF_PREFIX = "PLEA"
@@ -111,6 +111,10 @@ def normalise(values: dict[str, Any], *, today: date) -> dict[str, Any]:
             out[field] = _choice(field, clean_line(str(value or "")), PROTECTIONS, problems)
         elif field == "gender":
             out[field] = _choice(field, clean_line(str(value or "")), GENDERS, problems)
+        elif field == "acting":
+            from plea.consent import ACTING
+
+            out[field] = _choice(field, clean_line(str(value or "")).lower(), ACTING, problems)
         elif field == "followup_days":
             if value in (None, ""):
                 out[field] = None

@@ -57,6 +57,8 @@ PERSONAL: dict[str, dict[str, str]] = {
     "event": {"actor": "person", "subject": "subject", "data": "json"},
     "mission": {"verified_by": "person", "notes": "text"},
     "caution": {"added_by": "person"},
+    "document": {"title": "text", "filename": "path", "path": "path", "added_by": "person"},
+    "consent": {"recorded_by": "person"},
     "setting": {"value": "setting"},
     "outbox": {"sender": "email", "eml_path": "path", "server_reply": "text", "error": "text"},
     "inbound_message": {
@@ -83,6 +85,8 @@ SAFE: dict[str, set[str]] = {
         "rep_organisation",
         "followup_days",
         "threat_states",
+        "acting",
+        "acting_relation",
         "created_at",
         "updated_at",
     },
@@ -92,6 +96,11 @@ SAFE: dict[str, set[str]] = {
     "response": {"id", "case_id", "state", "on", "outcome", "channel", "unsolicited", "recorded_at"},
     "event": {"id", "at", "kind", "case_id", "prev_hash", "hash"},
     "setting": {"key"},
+    # documents: what kind, how big, which language; never the title or the file
+    "document": {"id", "case_id", "lang", "media_type", "sha256", "size", "translation_of", "certified", "added_at"},
+    # consent scope is kept (which states, channels, dates)
+    "consent": {"id", "case_id", "given_on", "expires_on", "states", "channels", "share_story", "document_id",
+                "recorded_at"},
     # the user's cautions: states and public sources, no person
     "caution": {"id", "threat_state", "state", "action", "reason", "kind", "source_url", "source_title", "retrieved",
                 "added_at"},

@@ -54,11 +54,12 @@ def parse_formats(text: str) -> list[str]:
 
 
 def plan(session: Session, ref: str, *, letter: str, to: str, host: str, lang: str | None = None,
-         unsafe: bool = False) -> tuple[Case, LetterSpec, Recipients]:
+         unsafe: bool = False, without_consent: bool = False) -> tuple[Case, LetterSpec, Recipients]:
     """The case, its letter and its recipients for one host, by the one recipient rule (plea.recipients)."""
     case = get_case(session, ref)
     spec = get_letter(letter)
-    return case, spec, recipients(session, spec, case, host=host, to=to, lang=lang, unsafe=unsafe)
+    return case, spec, recipients(session, spec, case, host=host, to=to, lang=lang, unsafe=unsafe,
+                                  without_consent=without_consent)
 
 
 def with_context(session: Session, case: Case, spec: LetterSpec, found: list[Recipient], *, to: str,

@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from plea import states
-from plea.errors import InvalidInput, NotFound
+from plea.errors import Conflict, InvalidInput, NotFound
 
 if TYPE_CHECKING:
     from plea.cautions import Caution
+    from plea.consent import Rule as ConsentRule
     from plea.db.models import Mission
     from plea.render.catalog import LetterSpec
 
@@ -173,12 +174,15 @@ def _candidates(spec: ToSpec, universe: Iterable[str], host: str | None) -> tupl
 
 def resolve(spec: ToSpec | str, *, universe: Iterable[str], threats: Iterable[str] = (),
             cautions: Mapping[str, Caution] | None = None, unsafe: bool = False, records: bool = False,
-            host: str | None = None, case_ref: str = "", empty_ok: bool = False) -> Resolution:
+            host: str | None = None, case_ref: str = "", empty_ok: bool = False,
+            consent: ConsentRule | None = None) -> Resolution:
     """The states to write to, from --to and the states `all` stands for (`universe`).
 
     `records`: the command only records what happened to letters already on record, so a threat state
     named explicitly is allowed without the flag. `unsafe`: the user gave --unsafe-write-to-threat-state.
-    `empty_ok`: a list that ends up empty is an answer (a listing), not an error (exit 3)."""
+    `empty_ok`: a list that ends up empty is an answer (a listing), not an error (exit 3).
+    `consent`: the applicant's consent in force (plea.consent): states outside it are held back from `all`
+    and groups, and named explicitly they stop the command (exit 6)."""
     spec = parse_to(spec) if isinstance(spec, str) else spec
     threat, named, cautions = set(threats), set(spec.named), cautions or {}
     out: list[str] = []
@@ -211,6 +215,16 @@ def resolve(spec: ToSpec | str, *, universe: Iterable[str], threats: Iterable[st
                 held.append(Held(code, caution.reason, caution.source_url, caution.source_title, "caution"))
             continue
         out.append(code)
+    if consent is not None and not records and not refused:
+        outside = [c for c in out if c not in consent.states]
+        named_outside = [f"{states.name(c)} ({c})" for c in outside if c in named]
+        if named_outside:
+            from plea.consent import OVERRIDE_FLAG
+
+            raise Conflict(f"--to: {', '.join(named_outside)} {'is' if len(named_outside) == 1 else 'are'} outside "
+                           f"{consent.label}", hint=f"record a new consent, or override with {OVERRIDE_FLAG}")
+        held += [Held(c, f"outside {consent.label}", kind="consent") for c in outside]
+        out = [c for c in out if c in consent.states]
     if refused:
         raise InvalidInput(
             f"--to: {', '.join(refused)} {'is a threat state' if len(refused) == 1 else 'are threat states'} of "
@@ -230,14 +244,29 @@ def case_threats(case: Any) -> list[str]:
 
 
 def for_case(session: Any, case: Any, spec: ToSpec | str, *, universe: Iterable[str], unsafe: bool = False,
-             records: bool = False, host: str | None = None, empty_ok: bool = False) -> Resolution:
-    """resolve() with the case's threat states and the cautions in force for them."""
+             records: bool = False, host: str | None = None, empty_ok: bool = False,
+             without_consent: bool = False, channel: str | None = None) -> Resolution:
+    """resolve() with the case's threat states, the cautions in force for them and (unless the command only
+    records, or --without-consent was given) the applicant's consent: an expired one, or one that does not
+    cover `channel`, stops the command (exit 6)."""
     from plea.cautions import for_threats
 
     conn = session.connection() if hasattr(session, "connection") else session
     threats = case_threats(case)
     return resolve(spec, universe=universe, threats=threats, cautions=for_threats(conn, threats), unsafe=unsafe,
-                   records=records, host=host, case_ref=case.ref, empty_ok=empty_ok)
+                   records=records, host=host, case_ref=case.ref, empty_ok=empty_ok,
+                   consent=None if records or without_consent else consent_rule(conn, case, channel=channel))
+
+
+def consent_rule(conn: Any, case: Any, *, channel: str | None = None) -> ConsentRule | None:
+    """The consent in force for the case, checked for expiry and channel (Conflict, exit 6)."""
+    from datetime import date
+
+    from plea.consent import current, enforce
+
+    rule = current(conn, case)
+    enforce(rule, today=date.today(), channel=channel)
+    return rule
 
 
 def choose_language(spec: LetterSpec, mission: Mission, lang: str | None) -> tuple[str, str]:
@@ -260,12 +289,14 @@ def choose_language(spec: LetterSpec, mission: Mission, lang: str | None) -> tup
 
 
 def recipients(session: Any, spec: LetterSpec, case: Any, *, host: str, to: ToSpec | str, lang: str | None,
-               unsafe: bool = False, picked: dict[str, tuple[Mission, str]] | None = None) -> Recipients:
+               unsafe: bool = False, picked: dict[str, tuple[Mission, str]] | None = None,
+               without_consent: bool = False) -> Recipients:
     """A case's recipients for one host (`picked`: the host's missions, when the caller has them)."""
     from plea.embassies import pick_missions
 
     picked = pick_missions(session, host) if picked is None else picked
-    res = for_case(session, case, to, universe=sorted(picked, key=states.name), unsafe=unsafe, host=host)
+    res = for_case(session, case, to, universe=sorted(picked, key=states.name), unsafe=unsafe, host=host,
+                   without_consent=without_consent)
     found: list[Recipient] = []
     missing: list[str] = []
     for code in res.states:

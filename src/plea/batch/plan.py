@@ -148,20 +148,24 @@ class _Recipients:
         self.spec, self.hosts, self.lang = spec, hosts, lang
         self.picked = {host: pick_missions(session, host) for host in hosts}
         self.universe = sorted({code for picked in self.picked.values() for code in picked}, key=states.name)
-        self.cautions = effective(session.connection())
+        self.conn = session.connection()
+        self.cautions = effective(self.conn)
         self._recipients: dict[str, Recipient] = {}
         self.warnings: list[str] = []
         self._contexts: dict[str, tuple[dict[str, Any], str]] = {}
 
-    def of(self, case: Case, to: Any, *, unsafe: bool) -> tuple[list[Recipient], list[str], list[Held]]:
+    def of(self, case: Case, to: Any, *, unsafe: bool,
+           without_consent: bool = False) -> tuple[list[Recipient], list[str], list[Held]]:
         """(recipients, named states without a mission, held back) for one client; the rule's warnings
         are collected in self.warnings."""
         from plea.cautions import by_threats
-        from plea.recipients import case_threats
+        from plea.recipients import case_threats, consent_rule
 
         threats = case_threats(case)
+        consent = None if without_consent else consent_rule(self.conn, case)
         res = resolve(to, universe=self.universe, threats=threats, cautions=by_threats(self.cautions, threats),
-                      unsafe=unsafe, host=self.hosts[0] if len(self.hosts) == 1 else None, case_ref=case.ref)
+                      unsafe=unsafe, host=self.hosts[0] if len(self.hosts) == 1 else None, case_ref=case.ref,
+                      consent=consent)
         self.warnings.extend(w for w in res.warnings if w not in self.warnings)
         mine: dict[str, Recipient] = {}
         for host, picked in self.picked.items():  # host by host, as each host's letters are listed
@@ -234,6 +238,7 @@ def make_plan(
     today: Any,
     due: bool = False,
     unsafe: bool = False,
+    without_consent: bool = False,
 ) -> Plan:
     from plea.letters import with_context
     from plea.render.docx import paper_for_host
@@ -255,7 +260,7 @@ def make_plan(
         if gaps := missing_fields(case, spec.requires):
             lacking.append(f"{case.ref}: {', '.join(gaps)}")
             continue
-        mine, missing, held_back = per_case.of(case, to_spec, unsafe=unsafe)
+        mine, missing, held_back = per_case.of(case, to_spec, unsafe=unsafe, without_consent=without_consent)
         named_missing.update(missing)
         if held_back:
             held[case.ref] = held_back

@@ -33,6 +33,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "embassies": ("embassies", "app"),
     "cautions": ("cautions", "app"),
     "cases": ("cases", "app"),
+    "docs": ("docs", "app"),
+    "consent": ("consent", "app"),
     "letters": ("letters", "app"),
     "responses": ("responses", "app"),
     "templates": ("templates", "app"),

@@ -108,6 +108,8 @@ def batch(
     unsafe: Annotated[bool, typer.Option(
         "--unsafe-write-to-threat-state",
         help="DANGER: allow writing to a state named in --to that persecutes a client (a threat state).")] = False,
+    without_consent: Annotated[bool, typer.Option(
+        "--without-consent", help="Write outside clients' recorded consent (recorded in each case's history).")] = False,
     json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Render a letter for many clients to many missions: resumable (run it again to finish),
@@ -153,6 +155,7 @@ def batch(
                 today=today,
                 due=due,
                 unsafe=unsafe,
+                without_consent=without_consent,
             )
         if not plan.items:
             raise NotFound(
@@ -185,6 +188,12 @@ def batch(
                 print_json({**summary, "dry_run": True})
             note("dry run: nothing was written")
             return
+        if without_consent:
+            from plea.consent import note_override
+
+            with db.transaction() as s:
+                for case in plan.cases:
+                    note_override(s, case, command="batch", actor=actor())
         result = execute(
             db, plan, jobs=jobs, actor=actor(), today=today, force=force, zip_=zip_, progress=_Bar(),
             workers=workers,

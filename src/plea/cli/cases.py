@@ -87,6 +87,10 @@ FollowupOpt = Annotated[int | None, _opt("--followup-days", help="Days before a 
 ThreatOpt = Annotated[str | None, _opt(
     "--threat", help="States that persecute the applicant (RU,BY; default: the nationality): never written to "
                      "unless named with --unsafe-write-to-threat-state. `none` empties it (asks to confirm).")]
+ActingOpt = Annotated[str | None, _opt(
+    "--acting", help="Who writes: lawyer, ngo, relative, supporter or applicant (default: lawyer with a "
+                     "representative, else the applicant).")]
+ActingRelationOpt = Annotated[str | None, _opt("--acting-relation", help="A relative's relation, e.g. brother.")]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Confirm leaving the case without a threat state.")]
 
 
@@ -168,7 +172,8 @@ def add(
     persecution: PersecutionOpt = None, persecution_file: PersecutionFileOpt = None, family: FamilyOpt = None,
     rep_name: RepNameOpt = None, rep_org: RepOrgOpt = None, rep_address: RepAddressOpt = None,
     rep_email: RepEmailOpt = None, rep_phone: RepPhoneOpt = None, reply_to: ReplyToOpt = None,
-    followup_days: FollowupOpt = None, threat: ThreatOpt = None, yes: YesOpt = False,
+    followup_days: FollowupOpt = None, threat: ThreatOpt = None, acting: ActingOpt = None,
+    acting_relation: ActingRelationOpt = None, yes: YesOpt = False,
 ) -> None:
     """Record a new case; prints its reference. In a terminal, asks for what is missing."""
     from datetime import date
@@ -186,6 +191,7 @@ def add(
         raise InvalidInput("--name is required (the applicant's name in Latin script)")
     if threat is not None:
         values["threat_states"] = threat
+    values.update({k: v for k, v in (("acting", acting), ("acting_relation", acting_relation)) if v is not None})
     db = open_db()
     with db.transaction() as s:
         from plea.cases import normalise
@@ -206,7 +212,8 @@ def edit(
     persecution: PersecutionOpt = None, persecution_file: PersecutionFileOpt = None, family: FamilyOpt = None,
     rep_name: RepNameOpt = None, rep_org: RepOrgOpt = None, rep_address: RepAddressOpt = None,
     rep_email: RepEmailOpt = None, rep_phone: RepPhoneOpt = None, reply_to: ReplyToOpt = None,
-    followup_days: FollowupOpt = None, threat: ThreatOpt = None, yes: YesOpt = False,
+    followup_days: FollowupOpt = None, threat: ThreatOpt = None, acting: ActingOpt = None,
+    acting_relation: ActingRelationOpt = None, yes: YesOpt = False,
 ) -> None:
     """Change fields of a case (give only what changes)."""
     from datetime import date
@@ -218,6 +225,7 @@ def edit(
                           rep_email, rep_phone, reply_to, followup_days)
     if threat is not None:
         values["threat_states"] = threat
+    values.update({k: v for k, v in (("acting", acting), ("acting_relation", acting_relation)) if v is not None})
     db = open_db()
     with db.transaction() as s:
         _confirm_no_threat(get_case(s, ref), normalise(values, today=date.today()), yes)

@@ -12,6 +12,7 @@ from plea.config import MAIL_DEFAULTS, MAIL_SETTINGS
 
 app = typer.Typer(help="Settings kept in the database.", no_args_is_help=True)
 SETTINGS = {"followup_days": "days after sending before a follow-up is due (default 21)", **MAIL_SETTINGS}
+SETTINGS["docs.max_mb"] = "largest case document `plea docs add` keeps, in MB (default 25)"
 SETTINGS["contact_max_age_days"] = ("days after which a mission's contact details count as unchecked "
                                     "(default 365): `plea letters plan` warns about older ones")
 
@@ -30,6 +31,12 @@ def config_set(key: Annotated[str, typer.Argument(help=", ".join(SETTINGS))], va
         raise InvalidInput(f"unknown setting {key!r}; settings: {', '.join(SETTINGS)}")
     if key == "followup_days" and (not value.isdigit() or not 1 <= int(value) <= 365):
         raise InvalidInput(f"followup_days: {value!r} is not a number of days from 1 to 365")
+    if key == "docs.max_mb":
+        try:
+            if not 0 < float(value) <= 1000:
+                raise ValueError
+        except ValueError:
+            raise InvalidInput(f"docs.max_mb: {value!r} is not a size in MB from 0 to 1000") from None
     if key == "contact_max_age_days" and (not value.isdigit() or not 1 <= int(value) <= 36500):
         raise InvalidInput(f"contact_max_age_days: {value!r} is not a number of days (at least 1)")
     db = open_db()
@@ -46,6 +53,7 @@ def config_get(key: Annotated[str | None, typer.Argument(help="A setting (defaul
     db = open_db()
     defaults = {"followup_days": str(DEFAULT_FOLLOWUP_DAYS), **MAIL_DEFAULTS}
     defaults["contact_max_age_days"] = "365"
+    defaults["docs.max_mb"] = "25"
     with db.read() as s:
         for k in [key] if key else list(SETTINGS):
             typer.echo(f"{k} = {get_setting(s, k) or defaults.get(k, '')}")

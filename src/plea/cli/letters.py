@@ -19,6 +19,8 @@ ToOpt = Annotated[str, typer.Option(
 HostOpt = Annotated[str, typer.Option("--host", help="State where letters are delivered, e.g. US.")]
 LangOpt = Annotated[str | None, typer.Option("--lang", help="Write every letter in this language.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+WithoutConsentOpt = Annotated[bool, typer.Option(
+    "--without-consent", help="Write outside the applicant's recorded consent (recorded in the history).")]
 UnsafeOpt = Annotated[bool, typer.Option(
     "--unsafe-write-to-threat-state",
     help="DANGER: allow writing to a state named in --to that persecutes the person (a threat state of the case).")]
@@ -32,23 +34,31 @@ def _host(value: str) -> str:
 
 @app.command("plan")
 def plan(ref: RefArg, letter: LetterOpt = "humanitarian-visa", to: ToOpt = "all", host: HostOpt = "US",
-         lang: LangOpt = None, unsafe: UnsafeOpt = False, json_: JsonOpt = False) -> None:
+         lang: LangOpt = None, unsafe: UnsafeOpt = False, without_consent: WithoutConsentOpt = False,
+         json_: JsonOpt = False) -> None:
     """Show, per recipient, the mission and the language chosen and why, and who is held back. Writes nothing."""
     from plea import states
     from plea.letters import plan as make_plan
 
     db = open_db()
     with db.read() as s:
-        case, spec, picked = make_plan(s, ref, letter=letter, to=to, host=_host(host), lang=lang, unsafe=unsafe)
+        case, spec, picked = make_plan(s, ref, letter=letter, to=to, host=_host(host), lang=lang, unsafe=unsafe,
+                                       without_consent=without_consent)
+        from plea.consent import current
         from plea.provenance import stale_report
 
         stale, max_age = stale_report(s, [r.mission for r in picked.found])
+        consent = current(s.connection(), case)
     rows = [{"state": r.state, "name": states.name(r.state), "mission": r.mission.id, "city": r.mission.city,
              "how": r.how, "lang": r.lang, "why": r.why} for r in picked.found]
     if json_:
         print_json({"case": case.ref, "letter": spec.name, "recipients": rows, "no_mission": picked.missing,
                     "stale_contacts": stale, "contact_max_age_days": max_age,
-                    "held_back": [h.as_dict() for h in picked.held_back]})
+                    "held_back": [h.as_dict() for h in picked.held_back],
+                    "consent": None if consent is None else {
+                        "given_on": consent.given_on.isoformat(), "states": consent.expression,
+                        "expires_on": consent.expires_on.isoformat() if consent.expires_on else None,
+                        "channels": sorted(consent.channels), "share_story": consent.share_story}})
         return
     t = table("state", "mission", "where", "language", "why")
     for row in rows:
@@ -60,6 +70,11 @@ def plan(ref: RefArg, letter: LetterOpt = "humanitarian-visa", to: ToOpt = "all"
         note(line)
     if picked.missing:
         note(f"no mission found for: {', '.join(picked.missing)}")
+    note("consent: none recorded (nothing is restricted); record it with `plea consent add`" if consent is None
+         else f"consent: {consent.label}" + (f", until {consent.expires_on.isoformat()}" if consent.expires_on else "")
+         + (f", by {', '.join(sorted(consent.channels))}" if consent.channels else "")
+         + ("" if consent.share_story else ", the story may not be shared")
+         + (" (overridden with --without-consent)" if without_consent else ""))
     if stale:
         from plea.provenance import stale_warning
 
@@ -93,6 +108,7 @@ def render(
     force: Annotated[bool, typer.Option("--force", help="Replace files in --out that plea did not write.")] = False,
     due: Annotated[bool, typer.Option("--due", help="With --letter follow-up: only letters due for a follow-up.")] = False,
     unsafe: UnsafeOpt = False,
+    without_consent: WithoutConsentOpt = False,
     json_: JsonOpt = False,
 ) -> None:
     """Render the letter for each recipient, each in its language, and record them."""
@@ -110,7 +126,12 @@ def render(
     db = open_db()
     who = actor()
     with db.transaction() as s:
-        case, spec, picked = make_plan(s, ref, letter=letter, to=to, host=_host(host), lang=lang, unsafe=unsafe)
+        case, spec, picked = make_plan(s, ref, letter=letter, to=to, host=_host(host), lang=lang, unsafe=unsafe,
+                                       without_consent=without_consent)
+        if without_consent:
+            from plea.consent import note_override
+
+            note_override(s, case, command="letters render", actor=who)
         for line in picked.warnings:
             note(line)
         if not picked.found:

@@ -55,6 +55,8 @@ def send(
     unsafe: Annotated[bool, typer.Option(
         "--unsafe-write-to-threat-state",
         help="DANGER: allow emailing a state named in --to that persecutes the person (a threat state).")] = False,
+    without_consent: Annotated[bool, typer.Option(
+        "--without-consent", help="Send outside the applicant's recorded consent (recorded in the history).")] = False,
     letter: Annotated[str, typer.Option("--letter", help="Which letter.")] = "humanitarian-visa",
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Write .eml files instead of sending.")] = False,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for --dry-run's .eml files.")] = Path(
@@ -90,7 +92,8 @@ def send(
         settings = load_settings(s)
         case = get_case(s, ref) if ref else None
         sender = setting_value(settings, "smtp.from")
-        p = plan(s, case, to=to, letter=letter, retry=retry, configured_sender=sender, unsafe=unsafe)
+        p = plan(s, case, to=to, letter=letter, retry=retry, configured_sender=sender, unsafe=unsafe,
+                 without_consent=without_consent)
         if dry_run:
             files = write_drafts(p, out_dir, session=s)
     _skips(p)
@@ -114,8 +117,13 @@ def send(
     try:
         with db.transaction() as s:
             ids = queue(
-                s, plan(s, case, to=to, letter=letter, retry=retry, configured_sender=sender), actor=who
+                s, plan(s, case, to=to, letter=letter, retry=retry, configured_sender=sender, unsafe=unsafe,
+                        without_consent=without_consent), actor=who
             )
+            if without_consent and case is not None:
+                from plea.consent import note_override
+
+                note_override(s, case, command="send", actor=who)
         results = deliver(
             db,
             ids,

@@ -77,6 +77,41 @@ class Caution(SQLModel, table=True):
     added_at: datetime
 
 
+class Document(SQLModel, table=True):
+    """Evidence kept for a case (a summons, a court decision, a certified translation): the file is in
+    plea's store (encrypted with the database's key when it is encrypted), its sha256 in the history."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    title: str
+    lang: str = Field(default="", max_length=16)
+    media_type: str = Field(max_length=64)  # application/pdf image/jpeg image/png application/vnd…docx
+    filename: str = ""  # the name it had (shown to the user, never used as a path)
+    path: str = ""  # where plea stores it
+    sha256: str = Field(max_length=64)
+    size: int = 0
+    translation_of: int | None = Field(default=None, foreign_key="document.id")
+    certified: bool = False
+    added_at: datetime
+    added_by: str = ""
+
+
+class Consent(SQLModel, table=True):
+    """What the applicant agreed to: which states (a --to expression), which channels, whether the story
+    may be shared, until when; the signed consent may be kept as a case document."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    given_on: date
+    expires_on: date | None = None
+    states: str = "all"  # a --to expression: all, @eu, FR,DE, all,-@cis …
+    channels: str = ""  # space-separated: email post fax hand web-form ("" = any)
+    share_story: bool = True
+    document_id: int | None = Field(default=None, foreign_key="document.id")
+    recorded_at: datetime
+    recorded_by: str = ""
+
+
 class Setting(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=64)
     value: str = ""
@@ -111,6 +146,10 @@ class Case(SQLModel, table=True):
     # states that persecute the applicant, space-separated alpha-2 codes (default: the nationality):
     # never written to unless named with --unsafe-write-to-threat-state (plea.recipients)
     threat_states: str = ""
+    # who acts for the applicant: lawyer | ngo | relative | supporter | applicant ("" = lawyer when there is
+    # a representative, else the applicant); acting_relation: the relative's relation, e.g. "brother"
+    acting: str = Field(default="", max_length=16)
+    acting_relation: str = ""
     created_at: datetime
     updated_at: datetime
 

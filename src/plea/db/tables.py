@@ -66,7 +66,8 @@ case = Table(
     _s("current_country", 2), _s("situation"), _s("facility"), Column("authority_ids", JSON, nullable=False),
     _s("protection"), _s("persecution"), Column("family", JSON, nullable=False), _s("rep_name"),
     _s("rep_organisation"), _s("rep_address"), _s("rep_email"), _s("rep_phone"), _s("reply_to"),
-    Column("followup_days", Integer), _s("threat_states"), Column("created_at", UTCDateTime(), nullable=False),
+    Column("followup_days", Integer), _s("threat_states"), _s("acting", 16), _s("acting_relation"),
+    Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
 )
 

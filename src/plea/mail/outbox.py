@@ -84,7 +84,7 @@ def _rows(session: Session, status: str, case: Case | None) -> list[tuple[Outbox
 
 
 def _permitted(session: Session, rows: list[tuple[Outbox, str]], to: str, *, unsafe: bool,
-               skipped: list[str]) -> list[Outbox]:
+               skipped: list[str], without_consent: bool = False) -> list[Outbox]:
     """The rows whose state --to picks for their case by the one recipient rule (plea.recipients);
     a row held back is said in `skipped` and never sent."""
     from plea.recipients import for_case
@@ -95,7 +95,8 @@ def _permitted(session: Session, rows: list[tuple[Outbox, str]], to: str, *, uns
     keep: set[int] = set()
     for case_id, pairs in by_case.items():
         case = session.get(Case, case_id)
-        res = for_case(session, case, to, universe={st for _, st in pairs}, unsafe=unsafe, empty_ok=True)
+        res = for_case(session, case, to, universe={st for _, st in pairs}, unsafe=unsafe, empty_ok=True,
+                       without_consent=without_consent, channel="email")
         allowed = set(res.states)
         keep.update(row.id for row, st in pairs if st in allowed and row.id is not None)
         skipped.extend(f"{case.ref} → {states.name(h.state)} ({h.state}): held back, {h.reason}"  # type: ignore[union-attr]
@@ -105,7 +106,7 @@ def _permitted(session: Session, rows: list[tuple[Outbox, str]], to: str, *, uns
 
 def plan(
     session: Session, case: Case | None, *, to: str | None, letter: str, retry: bool, configured_sender: str,
-    unsafe: bool = False,
+    unsafe: bool = False, without_consent: bool = False,
 ) -> Plan:
     """What `plea send` will do. Every message, queued earlier or new, goes only to states that --to
     picks by the one recipient rule: `all` never reaches a case's threat or cautioned states."""
@@ -114,10 +115,12 @@ def plan(
     to = to or "all"
     parse_to(to)  # a bad --to fails before anything is read
     p = Plan()
-    p.queued = _permitted(session, _rows(session, "queued", case), to, unsafe=unsafe, skipped=p.skipped)
+    p.queued = _permitted(session, _rows(session, "queued", case), to, unsafe=unsafe, skipped=p.skipped,
+                          without_consent=without_consent)
     p.uncertain = [row for row, _ in _rows(session, "sending", case)]
     if retry:
-        for row in _permitted(session, _rows(session, "failed", case), to, unsafe=unsafe, skipped=p.skipped):
+        for row in _permitted(session, _rows(session, "failed", case), to, unsafe=unsafe, skipped=p.skipped,
+                              without_consent=without_consent):
             lt, m = session.exec(
                 select(Letter, Mission)
                 .join(Mission, col(Mission.id) == Letter.mission_id)
@@ -149,7 +152,8 @@ def plan(
         )
     from plea.recipients import for_case
 
-    res = for_case(session, case, to, universe={m.sending for _, m in pairs}, unsafe=unsafe)
+    res = for_case(session, case, to, universe={m.sending for _, m in pairs}, unsafe=unsafe,
+                   without_consent=without_consent, channel="email")
     wanted = set(res.states)
     found = {m.sending for _, m in pairs}
     for code in res.states:
