@@ -1,7 +1,8 @@
 """Clients from a spreadsheet and back: `plea cases import FILE` and `plea cases export`.
 
-Import reads CSV as Excel and LibreOffice save it (plea.csvio: BOM, UTF-16, cp1252, `,` `;`
-or tab) and is all or nothing: every problem of every row is listed as
+Import reads CSV as Excel and LibreOffice save it (plea.csvio: UTF-8, UTF-16 or a code page
+such as cp1251 told apart by what the names look like; `,` `;` or tab; dates such as 30.11.1985
+where day and month are plain) and is all or nothing: every problem of every row is listed as
 `FILE:LINE: column: problem`, and then nothing is imported.
 
 - A row with a `ref` of an existing case updates that case; with a new ref (PLEA-YYYY-NNNN),
@@ -28,7 +29,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from plea.cases import FIELDS, STATUSES, case_dict, edit_case, list_cases, next_ref, normalise, set_status
-from plea.csvio import read_sheet, write_csv
+from plea.csvio import SheetOptions, iso_date, read_sheet, write_csv
 from plea.db.models import Case
 from plea.errors import InvalidInput
 from plea.history import record
@@ -121,13 +122,18 @@ def format_family(family: list[dict[str, str]]) -> str:
 # -- import ------------------------------------------------------------------------------------------------
 
 
+def _column(heading: str) -> str | None:
+    key = heading.strip().lower().replace(" ", "_").replace("-", "_")
+    return key if key in COLUMNS else ALIASES.get(key)
+
+
 def _header(path: Path, header: list[str]) -> dict[str, str]:
     """Heading in the file → column; InvalidInput naming every unknown or repeated heading."""
     mapping: dict[str, str] = {}
     problems = []
     for h in header:
         key = h.strip().lower().replace(" ", "_").replace("-", "_")
-        column = key if key in COLUMNS else ALIASES.get(key)
+        column = _column(h)
         if column is None:
             close = get_close_matches(key, COLUMNS, n=1)
             problems.append(
@@ -157,8 +163,27 @@ class _Row:
     case: Case | None = None
 
 
-def _read(session: Session, path: Path, today: date) -> list[_Row]:
-    sheet = read_sheet(path)
+def _dates(values: dict[str, Any], order: str | None) -> list[str]:
+    """Dates as Excel rewrites them (30.11.1985, 11/30/1985) → ISO, in place; the problems."""
+    problems = []
+    try:
+        if values.get("birth_date"):
+            values["birth_date"] = iso_date(values["birth_date"], order)
+    except ValueError as exc:
+        problems.append(f"birth_date: {exc}")
+        values.pop("birth_date")
+    for member in values.get("family") or []:
+        try:
+            if member.get("birth_date"):
+                member["birth_date"] = iso_date(member["birth_date"], order)
+        except ValueError as exc:
+            problems.append(f"family: birth date {exc}")
+            member["birth_date"] = ""
+    return problems
+
+
+def _read(session: Session, path: Path, today: date, options: SheetOptions) -> list[_Row]:
+    sheet = read_sheet(path, encoding=options.encoding, latin=lambda h: _column(h) == "name_latin")
     mapping = _header(path, sheet.header)
     problems: list[str] = []
     rows: list[_Row] = []
@@ -189,6 +214,7 @@ def _read(session: Session, path: Path, today: date) -> list[_Row]:
                 except ValueError as exc:
                     problems.append(f"{where}: {column}: {exc}")
                     values.pop(column)
+        problems += [f"{where}: {p}" for p in _dates(values, options.date_order)]
         try:
             clean = normalise(values, today=today)
         except InvalidInput as exc:
@@ -223,11 +249,12 @@ def _read(session: Session, path: Path, today: date) -> list[_Row]:
 
 
 def import_cases(
-    session: Session, path: Path, *, actor: str, today: date, dry_run: bool = False
+    session: Session, path: Path, *, actor: str, today: date, dry_run: bool = False,
+    options: SheetOptions | None = None,
 ) -> ImportResult:
     """Validate the whole file, then create and update the cases (each change with its history
     event), all in the caller's one transaction. With dry_run, only say what would happen."""
-    rows = _read(session, path, today)
+    rows = _read(session, path, today, options or SheetOptions())
     result = ImportResult()
     for row in rows:
         if row.case is None:

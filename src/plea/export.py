@@ -12,7 +12,6 @@ Secrets (the stored files' key, the pseudonym key, passwords) are never exported
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
 import io
@@ -26,6 +25,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from plea.csvio import SafeWriter
 from plea.errors import Conflict, InvalidInput
 
 FORMATS = ("csv", "json")
@@ -383,7 +383,7 @@ def _writer(
         raw = _Hashing(fh)
         text = io.TextIOWrapper(io.BufferedWriter(raw), encoding="utf-8", newline="")
         if fmt == "csv":
-            w = csv.writer(text, lineterminator="\n")
+            w = SafeWriter(text)
             w.writerow(columns)
             for rec in rows:
                 w.writerow([_csv_cell(rec.get(c)) for c in columns])
