@@ -28,11 +28,21 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from plea.cases import FIELDS, STATUSES, case_dict, edit_case, list_cases, next_ref, normalise, set_status
+from plea.cases import (
+    FIELDS,
+    REF_PREFIX,
+    STATUSES,
+    case_dict,
+    edit_case,
+    list_cases,
+    next_ref,
+    normalise,
+    set_status,
+)
 from plea.csvio import SheetOptions, iso_date, read_sheet, write_csv
 from plea.db.models import Case
 from plea.errors import InvalidInput
-from plea.history import record
+from plea.history import record_many
 
 #: the columns of `plea cases export --csv` and `plea cases import`
 COLUMNS = ["ref", "status", *FIELDS]
@@ -256,15 +266,17 @@ def import_cases(
     event), all in the caller's one transaction. With dry_run, only say what would happen."""
     rows = _read(session, path, today, options or SheetOptions())
     result = ImportResult()
-    for row in rows:
-        if row.case is None:
-            if dry_run:
-                result.created.append(row.ref or f"(new, line {row.line})")
-                continue
-            case = _create(session, row.values, ref=row.ref or None, actor=actor, today=today)
+    new = [row for row in rows if row.case is None]
+    if dry_run:
+        result.created += [row.ref or f"(new, line {row.line})" for row in new]
+    else:
+        refs = _NewRefs(session, today.year, taken={row.ref for row in new if row.ref})
+        for row, case in zip(new, _create(session, new, refs, actor=actor), strict=True):
             if row.status == "archived":
                 set_status(session, case.ref, "archived", actor=actor)
             result.created.append(case.ref)
+    for row in rows:
+        if row.case is None:
             continue
         case = row.case
         changed = [k for k, v in row.values.items() if getattr(case, k) != v]
@@ -280,20 +292,37 @@ def import_cases(
     return result
 
 
-def _create(session: Session, values: dict[str, Any], *, ref: str | None, actor: str, today: date) -> Case:
+class _NewRefs:
+    """References for new cases: the database's next one is asked once, then counted on here
+    (asking per case scanned every reference of the year each time: 6,000 rows took 10 s in
+    it). A reference the sheet itself gives a new case is skipped."""
+
+    def __init__(self, session: Session, year: int, *, taken: set[str]) -> None:
+        self.prefix = f"{REF_PREFIX}-{year}-"
+        self.n = int(next_ref(session, year).rsplit("-", 1)[1])
+        self.taken = taken
+
+    def next(self) -> str:
+        while (ref := f"{self.prefix}{self.n:04d}") in self.taken:
+            self.n += 1
+        self.n += 1
+        return ref
+
+
+def _create(session: Session, rows: list[_Row], refs: _NewRefs, *, actor: str) -> list[Case]:
+    """The new cases, in one flush, and their case.created events, in one more (a flush per case
+    made a 24,000-row import take 16× as long as 2,400 rows)."""
     now = datetime.now(UTC)
-    case = Case(ref=ref or next_ref(session, today.year), created_at=now, updated_at=now, **values)
-    session.add(case)
+    cases = [Case(ref=row.ref or refs.next(), created_at=now, updated_at=now, **row.values) for row in rows]
+    session.add_all(cases)
     session.flush()
-    record(
-        session,
-        "case.created",
-        actor=actor,
-        case_id=case.id,
-        subject=f"case:{case.ref}",
-        data={"fields": sorted(k for k, v in values.items() if v not in (None, "", [])), "via": "import"},
-    )
-    return case
+    record_many(session, [
+        {"kind": "case.created", "actor": actor, "case_id": case.id, "subject": f"case:{case.ref}",
+         "data": {"fields": sorted(k for k, v in row.values.items() if v not in (None, "", [])),
+                  "via": "import"}}
+        for row, case in zip(rows, cases, strict=True)
+    ])
+    return cases
 
 
 # -- export ------------------------------------------------------------------------------------------------

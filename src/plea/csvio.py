@@ -24,6 +24,7 @@ from typing import IO, Any
 
 from plea.charsets import decode_as, detect, detect_wide
 from plea.errors import InvalidInput, NotFound
+from plea.text import clean
 
 
 @dataclass
@@ -167,7 +168,7 @@ def _rows(path: Path, reader: Any) -> tuple[list[str], list[tuple[int, dict[str,
                                 f"{path}:{line}: a value in column {len(header) + 1}, which has no heading")
                 continue
             record = record[: len(header)] + [""] * (len(header) - len(record))
-            rows.append((line, {h: restore(v.strip()) for h, v in zip(header, record, strict=True)}))
+            rows.append((line, {h: restore(clean(v).strip()) for h, v in zip(header, record, strict=True)}))
     except csv.Error as exc:
         raise InvalidInput(f"{path}:{reader.line_num}: unreadable CSV: {exc}") from None
     if problems:

@@ -415,7 +415,10 @@ def gaps(session: Session, host: str, need: list[str] | None = None) -> dict[str
 
 def edit_mission(session: Session, mission_id: str, changes: dict[str, str], *, verified: bool,
                  actor: str, today: date) -> Mission:
+    from plea.text import clean
+
     mission = get_mission(session, mission_id)
+    changes = {k: clean(v).strip() for k, v in changes.items()}
     problems = [f"--{c.replace('_', '-')}: {p}" for c, p in validate_fields(changes)]
     if problems:
         raise InvalidInput("nothing was changed:", problems=problems)

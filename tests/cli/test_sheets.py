@@ -171,3 +171,21 @@ def test_at_most_twenty_problems_are_listed(plea, db_file: Path, tmp_path: Path)
     assert lines[0] == f"plea: error: {sheet}: the header is wrong; nothing was imported"
     assert lines[21] == "… and 9980 more problem(s)"
     assert len(lines) == 22
+
+
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+
+
+def test_bidi_controls_are_stripped_from_names(plea, db_file: Path, tmp_path: Path) -> None:
+    sheet = tmp_path / "bidi.csv"
+    sheet.write_text(f"name_latin,name_native,persecution\nIvan\u202e vorteP,\u2067Иван\u2069,A{BIDI}B\n",
+                     encoding="utf-8")
+    plea("cases", "import", str(sheet))
+    plea("cases", "add", "--name", "Olga\u202eavonavI", "--persecution", "x\u200fy")
+    assert rows(db_file, 'SELECT name_latin, name_native, persecution FROM "case" ORDER BY ref') == [
+        ("Ivan vorteP", "Иван", "AB"), ("OlgaavonavI", "", "xy")]
+    mission = rows(db_file, "SELECT id FROM mission WHERE host = 'LT' ORDER BY id LIMIT 1")[0][0]
+    plea("embassies", "edit", mission, "--notes", "call\u202e first")
+    assert rows(db_file, "SELECT notes FROM mission WHERE id = ?", mission) == [("call first",)]
+    out = plea("cases", "list").stdout + plea("cases", "export").stdout
+    assert not any(c in out for c in BIDI)
