@@ -22,12 +22,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
 from plea.errors import TemplateProblem
 from plea.render import locale as loc
+from plea.render.confine import ConfinedLoader
 
 MAX_OUTPUT_CHARS = 200_000
 MAX_OPERAND = 10_000
@@ -124,7 +125,7 @@ class LetterEnvironment(SandboxedEnvironment):
 
 def make_environment(root: Path, lang: str) -> LetterEnvironment:
     env = LetterEnvironment(
-        loader=FileSystemLoader(str(root)),
+        loader=ConfinedLoader(root),
         undefined=StrictUndefined,
         autoescape=True,
         finalize=_finalize,
