@@ -411,7 +411,7 @@ def export(db: Any, folder: Path, *, fmt: str, redact: bool, force: bool, actor:
 
     from plea.audit import current_head
     from plea.db import models  # noqa: F401  (registers the tables)
-    from plea.fileio import atomic_write, atomic_write_text, inside
+    from plea.fileio import atomic_write, atomic_write_text, inside, output_folder
     from plea.history import record
 
     if fmt not in FORMATS:
@@ -427,8 +427,8 @@ def export(db: Any, folder: Path, *, fmt: str, redact: bool, force: bool, actor:
             f"{folder} already holds {', '.join(existing[:4])}{' …' if len(existing) > 4 else ''}",
             hint="choose an empty folder, or pass --force to replace those files",
         )
+    output_folder(folder, "DIR", mode=0o700)
     key = ensure_key(db, actor=actor) if redact else None
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     result = ExportResult(
         folder,
         fmt,

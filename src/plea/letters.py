@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from plea.cases import get_case, missing_fields
 from plea.db.models import Case, Letter, LetterEvent, Rendition
 from plea.errors import Conflict, InvalidInput, TemplateProblem
-from plea.fileio import atomic_write_bytes, inside, safe_name, sha256_file
+from plea.fileio import atomic_write_bytes, inside, output_folder, safe_name, sha256_file
 from plea.history import record
 from plea.recipients import Recipient, recipients
 from plea.render.catalog import LetterSpec, get_letter, letters_root
@@ -158,10 +158,7 @@ def write_letters(
 ) -> list[Written]:
     from plea.render.docx import build_docx, paper_for_host
 
-    out_dir = out_dir.expanduser()
-    if out_dir.exists() and not out_dir.is_dir():
-        raise InvalidInput(f"--out: {out_dir} is a file, not a folder")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = output_folder(out_dir, "--out")
     letterhead_bytes = letterhead.read_bytes() if letterhead else None
     known_paths = set(session.exec(select(Rendition.path)))
     def content(r: RenderedLetter, fmt: str, chosen_paper: str) -> bytes:
