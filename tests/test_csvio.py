@@ -3,12 +3,14 @@ encoding a sheet was saved in told apart even on small files (or refused, naming
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from plea.charsets import detect
-from plea.csvio import _plain_number, defuse, iso_date, restore
+from plea.csvio import _plain_number, defuse, iso_date, read_sheet, restore
 from plea.errors import InvalidInput
 
 FORMULA_CHARS = ("=", "+", "-", "@", "\t", "\r")
@@ -89,3 +91,28 @@ def test_an_ambiguous_date_is_refused_with_both_readings() -> None:
         iso_date("03/04/1985")
     assert str(err.value) == ("'03/04/1985' could be 1985-04-03 (day first) or 1985-03-04 (month first): "
                               "write it as YYYY-MM-DD, or pass --date-format DMY or MDY")
+
+
+CSVKIT = Path(__file__).parent / "data" / "sheets" / "csvkit"
+
+
+@pytest.mark.parametrize(("name", "header", "last"), [
+    ("test_latin1.csv", ["a", "b", "c"], {"a": "4", "b": "5", "c": "©"}),
+    ("test_utf16_little.csv", ["a", "b", "c"], {"a": "4", "b": "5", "c": "ʤ"}),
+    ("test_utf16_big.csv", ["a", "b", "c"], {"a": "4", "b": "5", "c": "ʤ"}),
+    ("test_utf8_bom.csv", ["foo", "bar", "baz"], {"foo": "4", "bar": "5", "baz": "ʤ"}),
+    ("test_empty_columns.csv", ["a", "b", "c"], {"a": "", "b": "", "c": "c"}),
+    ("mac_newlines.csv", ["a", "b", "c"], {"a": "Once upon\na time", "b": "5", "c": "6"}),
+])
+def test_csvkit_files(name: str, header: list[str], last: dict[str, str]) -> None:
+    # real files from csvkit's own tests (MIT; tests/data/sheets/csvkit/README.md)
+    sheet = read_sheet(CSVKIT / name)
+    assert sheet.header == header and sheet.rows[-1][1] == last
+
+
+def test_every_csv_writer_goes_through_safe_writer() -> None:
+    # a new csv.writer elsewhere would write formulas raw: CSV is written with csvio.SafeWriter only
+    src = Path(__file__).resolve().parent.parent / "src" / "plea"
+    raw = [str(p.relative_to(src)) for p in src.rglob("*.py")
+           if p.name != "csvio.py" and any(w in p.read_text(encoding="utf-8") for w in ("csv.writer", "DictWriter"))]
+    assert raw == []

@@ -23,7 +23,7 @@ from plea.errors import InvalidInput
 #: the single-byte code pages tried when a file is not UTF-8, in the order they are named
 CANDIDATES = ("cp1251", "cp1252", "koi8_r", "mac_cyrillic", "mac_roman")
 #: non-letters that people type beside words (quotes, dashes, currency, numero)
-_USUAL = set("«»„“”‘’‚–—…№°§·•€£×\u00a0\u2009\u202f")
+_USUAL = set("«»„“”‘’‚–—…№°§·•€£©®™×\u00a0\u2009\u202f")
 _INSIDE_OK = set("’‘")  # apostrophes inside a name: O’Brien
 _NOT_BEFORE_LETTERS = set("…°·•×¤")
 #: Serbian and Macedonian letters: what cp1251 capitals become when read as Mac Cyrillic ("њривет")
