@@ -12,6 +12,15 @@ _XML_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff"
                       r"\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 
 
+_BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+
+
+def no_bidi(value: str) -> str:
+    """Without bidirectional controls: for text stored before clean() removed them, where it is
+    shown (tables) or written (letters)."""
+    return _BIDI.sub("", value)
+
+
 def clean(value: str) -> str:
     value = value.replace("\r\n", "\n").replace("\r", "\n")
     return _XML_BAD.sub("", value)

@@ -189,3 +189,15 @@ def test_bidi_controls_are_stripped_from_names(plea, db_file: Path, tmp_path: Pa
     assert rows(db_file, "SELECT notes FROM mission WHERE id = ?", mission) == [("call first",)]
     out = plea("cases", "list").stdout + plea("cases", "export").stdout
     assert not any(c in out for c in BIDI)
+
+
+def test_bidi_controls_stored_earlier_reach_no_table_or_letter(plea, db_file: Path, tmp_path: Path) -> None:
+    from tests.dbcheck import execute
+
+    ref = plea("cases", "add", "--name", "Ivan Petrov", "--nationality", "RU", "--persecution", "x").stdout.strip()
+    execute(db_file, ('UPDATE "case" SET name_latin = ? WHERE ref = ?', ("Ivan\u202e vorteP", ref)))  # an old row
+    assert "\u202e" not in plea("cases", "list").stdout
+    plea("letters", "render", ref, "--to", "FR", "--format", "txt", "--out", str(tmp_path / "out"))
+    (letter,) = (tmp_path / "out").iterdir()
+    text = letter.read_text(encoding="utf-8")
+    assert "Ivan vorteP" in text and not any(c in text for c in BIDI)

@@ -29,6 +29,7 @@ from markupsafe import Markup
 from plea.errors import TemplateProblem
 from plea.render import locale as loc
 from plea.render.confine import ConfinedLoader
+from plea.text import no_bidi
 
 MAX_OUTPUT_CHARS = 200_000
 MAX_OPERAND = 10_000
@@ -50,7 +51,7 @@ def _finalize(value: Any) -> Any:
         return ""
     if hasattr(value, "__html__"):  # macro output and explicit Markup: already Markdown
         return value
-    return Markup(md_escape(str(value)))
+    return Markup(md_escape(no_bidi(str(value))))  # no_bidi: values stored before plea.text.clean did it
 
 
 def _join(values: Any, sep: str = "") -> Markup:
