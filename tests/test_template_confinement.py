@@ -94,6 +94,14 @@ def test_a_template_or_letter_toml_that_is_itself_a_link_to_outside_is_refused(
     assert r.stderr.startswith(f"plea: error: {toml}: leads outside the template folder")
 
 
+@pytest.mark.parametrize("include", ["{% include '/etc/passwd' %}", "{% include '../../../../../../etc/passwd' %}",
+                                     "{% include 'SECRET_ABS' %}"])
+def test_absolute_and_dotdot_includes_read_nothing(plea, theirs: Path, tmp_path: Path, include: str) -> None:
+    _append(_letter(theirs), include.replace("SECRET_ABS", str(tmp_path / "secret.txt")))
+    r = plea("templates", "preview", "humanitarian-visa", "en", code=7)
+    assert SECRET not in r.stdout + r.stderr and "root:" not in r.stdout + r.stderr
+
+
 @pytest.mark.parametrize("command", [("templates", "preview", "humanitarian-visa", "en"), ("templates", "check")])
 def test_a_loop_template_is_stopped_in_preview_and_check(plea, theirs: Path, command: tuple[str, ...]) -> None:
     _append(_letter(theirs), LOOP)

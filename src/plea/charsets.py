@@ -28,7 +28,8 @@ _INSIDE_OK = set("’‘")  # apostrophes inside a name: O’Brien
 _NOT_BEFORE_LETTERS = set("…°·•×¤")
 #: Serbian and Macedonian letters: what cp1251 capitals become when read as Mac Cyrillic ("њривет")
 _SOUTH_SLAVIC = set("ђјљњћџѓќѕЂЈЉЊЋЏЃЌЅ")
-_TOKEN = re.compile(r"\S*[^\x00-\x7f]\S*")
+_TOKEN = re.compile(r"[^ \t\r\n]*[^\x00-\x7f][^ \t\r\n]*")  # split at ASCII spaces: a no-break space stays in
+_SPACES = set("\u00a0\u2009\u202f")
 #: a winner may have a few odd words (a typo, a symbol) but no more than this share of them
 _ODD_SHARE = 0.1
 
@@ -67,6 +68,10 @@ def _odd_token(token: str) -> bool:
             return True  # box drawing, math, control characters
         before = token[i - 1].isalpha() if i else False
         after = token[i + 1].isalpha() if i + 1 < len(token) else False
+        if ch in _SPACES:
+            if after and token[i + 1].islower() and not (i and token[i - 1].isalnum()):
+                return True  # ";\u00a0онсульский": cp1251 "К" read as Mac Cyrillic
+            continue
         if before and after and ch not in _INSIDE_OK:
             return True  # "мо¤", "ц‚в"
         if (ch == "»" and after and not before) or (ch == "«" and before and not after):

@@ -201,3 +201,18 @@ def test_bidi_controls_stored_earlier_reach_no_table_or_letter(plea, db_file: Pa
     (letter,) = (tmp_path / "out").iterdir()
     text = letter.read_text(encoding="utf-8")
     assert "Ivan vorteP" in text and not any(c in text for c in BIDI)
+
+
+def test_embassies_import_reads_a_cp1251_sheet_and_takes_encoding(plea, db_file: Path, tmp_path: Path) -> None:
+    table = list(csv.reader(io.StringIO(plea("embassies", "export", "--host", "LT").stdout)))
+    notes = table[0].index("notes")
+    table[1][notes] = "Консульский отдел: звонить утром"
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=";", lineterminator="\r\n").writerows(table)
+    sheet = tmp_path / "lt.csv"
+    sheet.write_bytes(buf.getvalue().encode("cp1251"))
+    assert "1 updated" in plea("embassies", "import", str(sheet)).stdout
+    assert rows(db_file, "SELECT notes FROM mission WHERE id = ?", table[1][0]) == [
+        ("Консульский отдел: звонить утром",)]
+    r = plea("embassies", "import", str(sheet), "--encoding", "utf-8", code=3)
+    assert r.stderr.startswith(f"plea: error: {sheet}: not valid utf-8 (line 2, byte ")
