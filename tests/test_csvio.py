@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from plea.charsets import detect
-from plea.csvio import _plain_number, defuse, iso_date, read_sheet, restore
+from plea.csvio import _name_cells, _plain_number, defuse, iso_date, read_sheet, restore
 from plea.errors import InvalidInput
 
 FORMULA_CHARS = ("=", "+", "-", "@", "\t", "\r")
@@ -74,7 +74,7 @@ def test_unsure_names_the_candidates() -> None:
 def test_name_latin_must_stay_latin() -> None:
     # "Josй" (cp1251) and "JosИ" (KOI8-R) are refused for a name_latin cell even without other clues
     data = "name_latin\nJosé\n".encode("cp1252")
-    assert detect(data, "f", latin=lambda text: [text.split("\n")[1]]).encoding == "cp1252"
+    assert detect(data, "f", names=lambda text: [("latin", text.split("\n")[1])]).encoding == "cp1252"
 
 
 @pytest.mark.parametrize(("cell", "order", "iso"), [
@@ -116,3 +116,13 @@ def test_every_csv_writer_goes_through_safe_writer() -> None:
     raw = [str(p.relative_to(src)) for p in src.rglob("*.py")
            if p.name != "csvio.py" and any(w in p.read_text(encoding="utf-8") for w in ("csv.writer", "DictWriter"))]
     assert raw == []
+
+
+def test_names_start_with_a_capital() -> None:
+    # as Mac Cyrillic, cp1251 "Фёдор Щербаков" is "‘ёдор ўербаков": every letter plausible, no capital
+    data = "name_latin;native_name\nFedor Shcherbakov;Фёдор Щербаков\n".encode("cp1251")
+    with pytest.raises(InvalidInput):
+        detect(data, "f")
+    roles = {"name_latin": "latin", "native_name": "name"}
+    decoded = detect(data, "f", names=_name_cells(lambda h: roles.get(h)))
+    assert decoded.encoding == "cp1251" and "Фёдор Щербаков" in decoded.text

@@ -59,6 +59,8 @@ ALIASES = {
     "story": "persecution",
     "reference": "ref",
 }
+#: columns holding names, for telling code pages apart (plea.csvio.Roles)
+_NAME_ROLES = {"name_latin": "latin", "name_native": "name", "rep_name": "name"}
 _REF = re.compile(r"^PLEA-\d{4}-\d{4,}$")
 LIST_SEP = "|"
 
@@ -193,7 +195,7 @@ def _dates(values: dict[str, Any], order: str | None) -> list[str]:
 
 
 def _read(session: Session, path: Path, today: date, options: SheetOptions) -> list[_Row]:
-    sheet = read_sheet(path, encoding=options.encoding, latin=lambda h: _column(h) == "name_latin")
+    sheet = read_sheet(path, encoding=options.encoding, roles=lambda h: _NAME_ROLES.get(_column(h) or ""))
     mapping = _header(path, sheet.header)
     problems: list[str] = []
     rows: list[_Row] = []

@@ -87,9 +87,16 @@ def oddness(text: str) -> tuple[int, int]:
     return sum(1 for t in tokens if _odd_token(t)), len(tokens)
 
 
-def _latin_problem(text: str, latin_cells: Iterable[str]) -> bool:
-    """A cell that must be in Latin script (name_latin) decoded to other letters."""
-    return any(_script(c) != "latin" for cell in latin_cells for c in cell if c.isalpha() and not c.isascii())
+def _column_oddness(cells: Iterable[tuple[str, str]]) -> tuple[bool, int]:
+    """(a cell that must be in Latin script holds other letters, name words without a capital):
+    cells come as (role, text), role "latin" (name_latin: a name in Latin script) or "name"."""
+    not_latin, small = False, 0
+    for role, cell in cells:
+        if role == "latin" and any(_script(c) != "latin" for c in cell if c.isalpha() and not c.isascii()):
+            not_latin = True
+        # a name's words start with a capital: "‘ёдор ўербаков" is cp1251 "Фёдор Щербаков" as Mac Cyrillic
+        small += sum(1 for w in re.findall(r"[^\W\d_]+", cell) if not w.isascii() and not w[0].isupper())
+    return not_latin, small
 
 
 def detect_wide(data: bytes) -> str | None:
@@ -125,13 +132,14 @@ def decode_as(data: bytes, encoding: str, path: Path | str) -> Decoded:
                            hint="name the encoding the file was saved in with --encoding") from None
 
 
-#: the decoded text → the cells in it that must be in Latin script (name_latin)
-LatinCells = Callable[[str], Iterable[str]]
+#: a candidate's decoded text → its cells that hold names, as (role, text): role "latin" for a
+#: name in Latin script (name_latin), "name" for a name in any script
+NameCells = Callable[[str], Iterable[tuple[str, str]]]
 
 
-def detect(data: bytes, path: Path | str, *, latin: LatinCells | None = None) -> Decoded:
-    """Decode the bytes of a CSV file. `latin` picks the cells that must be in Latin script out of
-    a candidate's text, to judge it. InvalidInput when no candidate is clearly right, naming them."""
+def detect(data: bytes, path: Path | str, *, names: NameCells | None = None) -> Decoded:
+    """Decode the bytes of a CSV file. `names` picks the cells that hold names out of a candidate's
+    text, to judge it. InvalidInput when no candidate is clearly right, naming the candidates."""
     for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
                       (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
@@ -148,10 +156,10 @@ def detect(data: bytes, path: Path | str, *, latin: LatinCells | None = None) ->
         return Decoded(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
         pass
-    return _single_byte(data, path, latin or (lambda text: ()))
+    return _single_byte(data, path, names or (lambda text: ()))
 
 
-def _single_byte(data: bytes, path: Path | str, latin_cells: LatinCells) -> Decoded:
+def _single_byte(data: bytes, path: Path | str, name_cells: NameCells) -> Decoded:
     scored: list[tuple[int, str, str]] = []
     for name in CANDIDATES:
         try:
@@ -159,8 +167,8 @@ def _single_byte(data: bytes, path: Path | str, latin_cells: LatinCells) -> Deco
         except UnicodeDecodeError:
             continue
         odd, total = oddness(text)
-        if _latin_problem(text, latin_cells(text)):
-            odd += total + 1  # worse than any candidate that keeps name_latin in Latin script
+        not_latin, small = _column_oddness(name_cells(text))
+        odd += small + (total + 1 if not_latin else 0)  # not Latin: worse than any that keeps it Latin
         scored.append((odd, name, text))
     scored.sort(key=lambda s: s[0])
     best = scored[0][0]

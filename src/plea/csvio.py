@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from plea.charsets import decode_as, detect, detect_wide
+from plea.charsets import NameCells, decode_as, detect, detect_wide
 from plea.errors import InvalidInput, NotFound
 from plea.text import clean
 
@@ -88,9 +88,9 @@ class SafeWriter:
 
 
 def decode(data: bytes, path: Path | str = "file", *, encoding: str | None = None,
-           latin: Callable[[str], Iterable[str]] | None = None) -> tuple[str, str]:
+           names: NameCells | None = None) -> tuple[str, str]:
     """(text, encoding name) of a CSV file's bytes; see plea.charsets."""
-    decoded = decode_as(data, encoding, path) if encoding else detect(data, path, latin=latin)
+    decoded = decode_as(data, encoding, path) if encoding else detect(data, path, names=names)
     return decoded.text, decoded.encoding
 
 
@@ -100,28 +100,31 @@ def _delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
-def _latin_cells(delimiter_of: Callable[[str], str], is_latin: Callable[[str], bool]) \
-        -> Callable[[str], Iterable[str]]:
-    """For plea.charsets: the cells of a candidate text under the headings that must be Latin."""
+#: a heading → "latin" (names in Latin script), "name" (names in any script) or None
+Roles = Callable[[str], str | None]
 
-    def cells(text: str) -> Iterable[str]:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter_of(text.split("\n", 1)[0]))
+
+def _name_cells(roles: Roles) -> NameCells:
+    """For plea.charsets: the (role, cell) of a candidate text's cells under name headings."""
+
+    def cells(text: str) -> Iterable[tuple[str, str]]:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text.split("\n", 1)[0]))
         try:
             header = next(reader, [])
-            wanted = [i for i, h in enumerate(header) if is_latin(h.strip())]
+            wanted = [(i, role) for i, h in enumerate(header) if (role := roles(h.strip()))]
             for n, record in enumerate(reader):
                 if n >= 5000:
                     break
-                yield from (record[i] for i in wanted if i < len(record))
+                yield from ((role, record[i]) for i, role in wanted if i < len(record))
         except csv.Error:
             return
 
     return cells
 
 
-def read_sheet(path: Path, *, encoding: str | None = None, latin: Callable[[str], bool] | None = None) -> Sheet:
-    """The header and rows of a CSV file. `encoding` overrides detection; `latin(heading)` says
-    which columns hold Latin script only, which helps tell code pages apart."""
+def read_sheet(path: Path, *, encoding: str | None = None, roles: Roles | None = None) -> Sheet:
+    """The header and rows of a CSV file. `encoding` overrides detection; `roles(heading)` says
+    which columns hold names (see Roles), which helps tell code pages apart."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -139,7 +142,7 @@ def read_sheet(path: Path, *, encoding: str | None = None, latin: Callable[[str]
         raise InvalidInput(f"{path}: not a text CSV file (it contains NUL bytes)",
                            hint="save it from your spreadsheet as 'CSV (comma or semicolon separated)'")
     text, used = decode(data, path, encoding=encoding,
-                        latin=_latin_cells(_delimiter, latin) if latin else None)
+                        names=_name_cells(roles) if roles else None)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise InvalidInput(f"{path}:1: the file is empty")
@@ -163,9 +166,10 @@ def _rows(path: Path, reader: Any) -> tuple[list[str], list[tuple[int, dict[str,
             if not any(cell.strip() for cell in record):
                 continue
             if any(cell.strip() for cell in record[len(header):]):
-                problems.append(f"{path}:{line}: row has {len(record)} fields but the header has {len(header)}"
-                                if len(record) > len(full) else
-                                f"{path}:{line}: a value in column {len(header) + 1}, which has no heading")
+                problems.append(
+                    f"{path}:{line}: row has {len(record)} fields but the header has {len(header)}"
+                    if len(record) > len(full)
+                    else f"{path}:{line}: a value in column {len(header) + 1}, which has no heading")
                 continue
             record = record[: len(header)] + [""] * (len(header) - len(record))
             rows.append((line, {h: restore(clean(v).strip()) for h, v in zip(header, record, strict=True)}))
