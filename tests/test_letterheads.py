@@ -130,3 +130,19 @@ def test_a_zip_bomb_letterhead_is_refused_quickly(plea, case: str, tmp_path: Pat
                         "not a letterhead plea will use\nsave the letterhead again from Word or LibreOffice as "
                         ".docx\n")
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.docx"))
+
+
+def test_a_real_word_document_with_comments_leaves_them_behind(plea, case: str, tmp_path: Path) -> None:
+    # python-docx's own test file (MIT; tests/data/docx/README.md): comments by "Steve Canny", an
+    # external link in the comments' relationships, commentsExtended and commentsIds parts
+    real = Path(__file__).parent / "data" / "docx" / "comments-rich-para.docx"
+    with zipfile.ZipFile(real) as z:
+        assert b"Steve Canny" in z.read("word/comments.xml")
+    _render(plea, case, real, tmp_path / "out")
+    (letter,) = (tmp_path / "out").rglob("*.docx")
+    with zipfile.ZipFile(letter) as z:
+        names = z.namelist()
+        everything = b"".join(z.read(n) for n in names)
+    assert not [n for n in names if "comments" in n.lower()]
+    assert b"Steve Canny" not in everything and b"google.com" not in everything
+    assert b'TargetMode="External"' not in everything
