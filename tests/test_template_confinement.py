@@ -139,3 +139,14 @@ def test_a_nested_or_huge_letter_toml_is_refused(plea, theirs: Path, body: str, 
         else toml.write_text(body, encoding="utf-8")
     r = plea("templates", "list", code=7)
     assert r.stderr.startswith(f"plea: error: {toml}: {message}")
+
+
+def test_batch_reads_no_template_through_a_link(plea, theirs: Path, case: str, tmp_path: Path) -> None:
+    blocks = theirs / "letters" / "_blocks" / "fr.md.j2"
+    blocks.unlink()
+    blocks.symlink_to("/dev/zero" if Path("/dev/zero").exists() else tmp_path / "secret.txt")
+    started = time.monotonic()
+    r = plea("batch", "--cases", "all", "--to", "FR", "--host", "US", "--out", str(tmp_path / "out"), code=7)
+    assert time.monotonic() - started < 30
+    assert r.stderr.splitlines()[-1].startswith(f"plea: error: {blocks}: leads outside the template folder")
+    assert not list((tmp_path / "out").rglob("*.docx"))

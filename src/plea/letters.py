@@ -95,10 +95,12 @@ def file_stem(case: Case, r: Recipient, spec: LetterSpec) -> str:
 def inputs_hash(spec: LetterSpec, lang: str, case: Case, mission: Any, *, today: date, fmt: str, paper: str,
                 letterhead: bytes | None, extra: dict[str, Any]) -> str:
     """What a file depends on: template texts, case and mission data, date, format, paper, letterhead."""
+    from plea.render.confine import read_bytes
+
     root = letters_root()
     h = hashlib.sha256()
     for path in (spec.folder / f"{lang}.md.j2", root / "_blocks" / f"{lang}.md.j2", spec.folder / "letter.toml"):
-        h.update(path.read_bytes() if path.exists() else b"")
+        h.update(read_bytes(path, root) if path.exists() else b"")  # inside the folder, bounded
     payload = {"case": case_context(case), "mission": mission_context(mission), "today": today, "fmt": fmt,
                "paper": paper, "extra": extra}
     h.update(json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False).encode())

@@ -26,12 +26,20 @@ def inside(path: Path, root: Path) -> Path:
     return real
 
 
-def read_text(path: Path, root: Path, limit: int = MAX_TEMPLATE_BYTES) -> str:
+def read_bytes(path: Path, root: Path, limit: int = MAX_TEMPLATE_BYTES) -> bytes:
+    """A template file's bytes: inside root, a regular file, at most limit bytes."""
     real = inside(path, root)
+    if not real.is_file():
+        raise TemplateProblem(f"{path}: not a regular file")
     with open(real, "rb") as fh:
         data = fh.read(limit + 1)
     if len(data) > limit:
         raise TemplateProblem(f"{path}: larger than {limit:,} bytes; a template file is a few KB")
+    return data
+
+
+def read_text(path: Path, root: Path, limit: int = MAX_TEMPLATE_BYTES) -> str:
+    data = read_bytes(path, root, limit)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
