@@ -84,9 +84,9 @@ def _hostile(tmp_path: Path) -> Path:
     _add_rel(parts, "word/_rels/document.xml.rels", '<Relationship Id="rIdV" Type="http://schemas.microsoft.com/'
                                                     'office/2006/relationships/vbaProject" Target="vbaProject.bin"/>')
     types = parts["[Content_Types].xml"].replace(b"</Types>", (
-        '<Override PartName="/word/comments.xml" ContentType="application/vnd.openxmlformats-officedocument.'
-        'wordprocessingml.comments+xml"/><Default Extension="bin" ContentType="application/vnd.ms-office.'
-        'vbaProject"/></Types>').encode())
+        b'<Override PartName="/word/comments.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+        b'wordprocessingml.comments+xml"/><Default Extension="bin" ContentType="application/vnd.ms-office.'
+        b'vbaProject"/></Types>'))
     parts["[Content_Types].xml"] = types
     return _write(tmp_path / "hostile.docx", parts)
 
