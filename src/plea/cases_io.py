@@ -1,7 +1,8 @@
 """Clients from a spreadsheet and back: `plea cases import FILE` and `plea cases export`.
 
-Import reads CSV as Excel and LibreOffice save it (plea.csvio: BOM, UTF-16, cp1252, `,` `;`
-or tab) and is all or nothing: every problem of every row is listed as
+Import reads CSV as Excel and LibreOffice save it (plea.csvio: UTF-8, UTF-16 or a code page
+such as cp1251 told apart by what the names look like; `,` `;` or tab; dates such as 30.11.1985
+where day and month are plain) and is all or nothing: every problem of every row is listed as
 `FILE:LINE: column: problem`, and then nothing is imported.
 
 - A row with a `ref` of an existing case updates that case; with a new ref (PLEA-YYYY-NNNN),
@@ -27,11 +28,21 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from plea.cases import FIELDS, STATUSES, case_dict, edit_case, list_cases, next_ref, normalise, set_status
-from plea.csvio import read_sheet, write_csv
+from plea.cases import (
+    FIELDS,
+    REF_PREFIX,
+    STATUSES,
+    case_dict,
+    edit_case,
+    list_cases,
+    next_ref,
+    normalise,
+    set_status,
+)
+from plea.csvio import SheetOptions, iso_date, read_sheet, write_csv
 from plea.db.models import Case
 from plea.errors import InvalidInput
-from plea.history import record
+from plea.history import record_many
 
 #: the columns of `plea cases export --csv` and `plea cases import`
 COLUMNS = ["ref", "status", *FIELDS]
@@ -48,6 +59,8 @@ ALIASES = {
     "story": "persecution",
     "reference": "ref",
 }
+#: columns holding names, for telling code pages apart (plea.csvio.Roles)
+_NAME_ROLES = {"name_latin": "latin", "name_native": "name", "rep_name": "name"}
 _REF = re.compile(r"^PLEA-\d{4}-\d{4,}$")
 LIST_SEP = "|"
 
@@ -121,13 +134,18 @@ def format_family(family: list[dict[str, str]]) -> str:
 # -- import ------------------------------------------------------------------------------------------------
 
 
+def _column(heading: str) -> str | None:
+    key = heading.strip().lower().replace(" ", "_").replace("-", "_")
+    return key if key in COLUMNS else ALIASES.get(key)
+
+
 def _header(path: Path, header: list[str]) -> dict[str, str]:
     """Heading in the file → column; InvalidInput naming every unknown or repeated heading."""
     mapping: dict[str, str] = {}
     problems = []
     for h in header:
         key = h.strip().lower().replace(" ", "_").replace("-", "_")
-        column = key if key in COLUMNS else ALIASES.get(key)
+        column = _column(h)
         if column is None:
             close = get_close_matches(key, COLUMNS, n=1)
             problems.append(
@@ -157,8 +175,27 @@ class _Row:
     case: Case | None = None
 
 
-def _read(session: Session, path: Path, today: date) -> list[_Row]:
-    sheet = read_sheet(path)
+def _dates(values: dict[str, Any], order: str | None) -> list[str]:
+    """Dates as Excel rewrites them (30.11.1985, 11/30/1985) → ISO, in place; the problems."""
+    problems = []
+    try:
+        if values.get("birth_date"):
+            values["birth_date"] = iso_date(values["birth_date"], order)
+    except ValueError as exc:
+        problems.append(f"birth_date: {exc}")
+        values.pop("birth_date")
+    for member in values.get("family") or []:
+        try:
+            if member.get("birth_date"):
+                member["birth_date"] = iso_date(member["birth_date"], order)
+        except ValueError as exc:
+            problems.append(f"family: birth date {exc}")
+            member["birth_date"] = ""
+    return problems
+
+
+def _read(session: Session, path: Path, today: date, options: SheetOptions) -> list[_Row]:
+    sheet = read_sheet(path, encoding=options.encoding, roles=lambda h: _NAME_ROLES.get(_column(h) or ""))
     mapping = _header(path, sheet.header)
     problems: list[str] = []
     rows: list[_Row] = []
@@ -191,6 +228,7 @@ def _read(session: Session, path: Path, today: date) -> list[_Row]:
                 except ValueError as exc:
                     problems.append(f"{where}: {column}: {exc}")
                     values.pop(column)
+        problems += [f"{where}: {p}" for p in _dates(values, options.date_order)]
         try:
             clean = normalise(values, today=today)
         except InvalidInput as exc:
@@ -225,14 +263,15 @@ def _read(session: Session, path: Path, today: date) -> list[_Row]:
 
 
 def import_cases(
-    session: Session, path: Path, *, actor: str, today: date, dry_run: bool = False, no_threat_ok: bool = False
+    session: Session, path: Path, *, actor: str, today: date, dry_run: bool = False,
+    options: SheetOptions | None = None, no_threat_ok: bool = False,
 ) -> ImportResult:
     """Validate the whole file, then create and update the cases (each change with its history
     event), all in the caller's one transaction. With dry_run, only say what would happen.
     A row whose threat_states is `none` needs `no_threat_ok` (the user's confirmation)."""
     from plea.cases import threats_emptied
 
-    rows = _read(session, path, today)
+    rows = _read(session, path, today, options or SheetOptions())
     emptied = [f"{path}:{r.line}: threat_states: none" for r in rows if threats_emptied(r.case, r.values)]
     if emptied and not no_threat_ok:
         raise InvalidInput(
@@ -240,15 +279,17 @@ def import_cases(
             "the state that persecutes them; nothing was imported", problems=emptied,
             hint="if that is what you mean, import again with --yes")
     result = ImportResult()
-    for row in rows:
-        if row.case is None:
-            if dry_run:
-                result.created.append(row.ref or f"(new, line {row.line})")
-                continue
-            case = _create(session, row.values, ref=row.ref or None, actor=actor, today=today)
+    new = [row for row in rows if row.case is None]
+    if dry_run:
+        result.created += [row.ref or f"(new, line {row.line})" for row in new]
+    else:
+        refs = _NewRefs(session, today.year, taken={row.ref for row in new if row.ref})
+        for row, case in zip(new, _create(session, new, refs, actor=actor), strict=True):
             if row.status == "archived":
                 set_status(session, case.ref, "archived", actor=actor)
             result.created.append(case.ref)
+    for row in rows:
+        if row.case is None:
             continue
         case = row.case
         changed = [k for k, v in row.values.items() if getattr(case, k) != v]
@@ -264,23 +305,40 @@ def import_cases(
     return result
 
 
-def _create(session: Session, values: dict[str, Any], *, ref: str | None, actor: str, today: date) -> Case:
+class _NewRefs:
+    """References for new cases: the database's next one is asked once, then counted on here
+    (asking per case scanned every reference of the year each time: 6,000 rows took 10 s in
+    it). A reference the sheet itself gives a new case is skipped."""
+
+    def __init__(self, session: Session, year: int, *, taken: set[str]) -> None:
+        self.prefix = f"{REF_PREFIX}-{year}-"
+        self.n = int(next_ref(session, year).rsplit("-", 1)[1])
+        self.taken = taken
+
+    def next(self) -> str:
+        while (ref := f"{self.prefix}{self.n:04d}") in self.taken:
+            self.n += 1
+        self.n += 1
+        return ref
+
+
+def _create(session: Session, rows: list[_Row], refs: _NewRefs, *, actor: str) -> list[Case]:
+    """The new cases, in one flush, and their case.created events, in one more (a flush per case
+    made a 24,000-row import take 16× as long as 2,400 rows)."""
     now = datetime.now(UTC)
     from plea.cases import with_threat_default
 
-    values = with_threat_default(dict(values))
-    case = Case(ref=ref or next_ref(session, today.year), created_at=now, updated_at=now, **values)
-    session.add(case)
+    cases = [Case(ref=row.ref or refs.next(), created_at=now, updated_at=now,
+                  **with_threat_default(dict(row.values))) for row in rows]
+    session.add_all(cases)
     session.flush()
-    record(
-        session,
-        "case.created",
-        actor=actor,
-        case_id=case.id,
-        subject=f"case:{case.ref}",
-        data={"fields": sorted(k for k, v in values.items() if v not in (None, "", [])), "via": "import"},
-    )
-    return case
+    record_many(session, [
+        {"kind": "case.created", "actor": actor, "case_id": case.id, "subject": f"case:{case.ref}",
+         "data": {"fields": sorted(k for k, v in row.values.items() if v not in (None, "", [])),
+                  "via": "import"}}
+        for row, case in zip(rows, cases, strict=True)
+    ])
+    return cases
 
 
 # -- export ------------------------------------------------------------------------------------------------

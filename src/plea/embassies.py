@@ -173,9 +173,9 @@ def _normalise(row: dict[str, str]) -> dict[str, Any]:
     return values
 
 
-def parse_file(path: Path) -> list[tuple[int, dict[str, Any]]]:
+def parse_file(path: Path, *, encoding: str | None = None) -> list[tuple[int, dict[str, Any]]]:
     """Read and validate a whole file; InvalidInput listing every problem, or the rows."""
-    sheet = read_sheet(path)
+    sheet = read_sheet(path, encoding=encoding)
     problems: list[str] = []
     unknown = [h for h in sheet.header if h not in COLUMNS and h != EDITED]
     missing = [c for c in REQUIRED if c not in sheet.header]
@@ -272,10 +272,10 @@ def _older(values: dict[str, Any], current: Mission) -> bool:
 
 
 def import_file(session: Session, path: Path, *, actor: str, dry_run: bool = False,
-                event: str = "embassies.imported") -> ImportResult:
+                event: str = "embassies.imported", encoding: str | None = None) -> ImportResult:
     """Import a CSV file. A file written by `export --verified-only` (it has an edited_fields
     column) is merged instead: see plea.pooling."""
-    rows = parse_file(path)
+    rows = parse_file(path, encoding=encoding)
     if rows and EDITED in rows[0][1]:
         raise InvalidInput(f"{path}: a file of verified corrections (it has an edited_fields column)",
                            hint="merge it with plea.pooling.merge_file, as `plea embassies import` does")
@@ -415,7 +415,10 @@ def gaps(session: Session, host: str, need: list[str] | None = None) -> dict[str
 
 def edit_mission(session: Session, mission_id: str, changes: dict[str, str], *, verified: bool,
                  actor: str, today: date) -> Mission:
+    from plea.text import clean
+
     mission = get_mission(session, mission_id)
+    changes = {k: clean(v).strip() for k, v in changes.items()}
     problems = [f"--{c.replace('_', '-')}: {p}" for c, p in validate_fields(changes)]
     if problems:
         raise InvalidInput("nothing was changed:", problems=problems)

@@ -42,8 +42,13 @@ class InvalidInput(PleaError):
         super().__init__(message, hint=hint)
         self.problems = problems or []
 
+    #: problems printed at most; the rest are counted (a 10,000-column header is one mistake)
+    SHOWN = 20
+
     def __str__(self) -> str:
-        lines = [self.message, *self.problems]
+        lines = [self.message, *self.problems[: self.SHOWN]]
+        if len(self.problems) > self.SHOWN:
+            lines.append(f"… and {len(self.problems) - self.SHOWN} more problem(s)")
         if self.hint:
             lines.append(self.hint)
         return "\n".join(lines)

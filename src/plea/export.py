@@ -12,7 +12,6 @@ Secrets (the stored files' key, the pseudonym key, passwords) are never exported
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
 import io
@@ -26,6 +25,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from plea.csvio import SafeWriter
 from plea.errors import Conflict, InvalidInput
 
 FORMATS = ("csv", "json")
@@ -397,7 +397,7 @@ def _writer(
         raw = _Hashing(fh)
         text = io.TextIOWrapper(io.BufferedWriter(raw), encoding="utf-8", newline="")
         if fmt == "csv":
-            w = csv.writer(text, lineterminator="\n")
+            w = SafeWriter(text)
             w.writerow(columns)
             for rec in rows:
                 w.writerow([_csv_cell(rec.get(c)) for c in columns])
@@ -425,7 +425,7 @@ def export(db: Any, folder: Path, *, fmt: str, redact: bool, force: bool, actor:
 
     from plea.audit import current_head
     from plea.db import models  # noqa: F401  (registers the tables)
-    from plea.fileio import atomic_write, atomic_write_text, inside
+    from plea.fileio import atomic_write, atomic_write_text, inside, output_folder
     from plea.history import record
 
     if fmt not in FORMATS:
@@ -441,8 +441,8 @@ def export(db: Any, folder: Path, *, fmt: str, redact: bool, force: bool, actor:
             f"{folder} already holds {', '.join(existing[:4])}{' …' if len(existing) > 4 else ''}",
             hint="choose an empty folder, or pass --force to replace those files",
         )
+    output_folder(folder, "DIR", mode=0o700)
     key = ensure_key(db, actor=actor) if redact else None
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     result = ExportResult(
         folder,
         fmt,

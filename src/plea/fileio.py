@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -45,6 +46,40 @@ def inside(folder: Path, name: str) -> Path:
     return target
 
 
+def location_problem(exc: OSError, target: Path, what: str = "") -> InvalidInput:
+    """A place the user named that cannot be written (a file where a folder should be, /proc, a
+    read-only or full disk): one line naming it and why, exit 3."""
+    target = Path(target)
+    blocker = next((p for p in target.parents if os.path.lexists(p) and not p.is_dir()), None)
+    folder = target if target.is_dir() else target.parent
+    if blocker is not None:
+        reason = f"{blocker} is a file, not a folder"
+    elif exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        reason = "the disk is full"
+    elif exc.errno == errno.ENOENT and folder.is_dir():
+        reason = "files cannot be created in that folder"  # /proc/self and the like
+    else:
+        reason = (exc.strerror or exc.__class__.__name__).lower()
+    prefix = f"{what}: " if what else ""
+    return InvalidInput(f"{prefix}cannot write to {target}: {reason}; nothing was written")
+
+
+def output_folder(folder: Path, what: str = "--out", *, mode: int = 0o777) -> Path:
+    """Create folder (and its parents) if needed and check a file can be made in it, before any
+    work is done; InvalidInput (exit 3) naming what is wrong."""
+    folder = Path(folder).expanduser()
+    if os.path.lexists(folder) and not folder.is_dir():
+        raise InvalidInput(f"{what}: {folder} is a file, not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=mode)
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".plea-probe.")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise location_problem(exc, folder, what) from None
+    return folder
+
+
 def fsync_path(path: Path | str) -> None:
     """Flush a file or a folder (its entries) to disk; quietly nothing where that cannot be done."""
     try:
@@ -62,8 +97,11 @@ def fsync_path(path: Path | str) -> None:
 def atomic_write(path: Path, write: Callable[[IO[bytes]], None], *, mode: int = 0o600) -> None:
     """Write through `write(fileobj)` to a temp file beside path, then rename over path.
     A crash at any moment leaves either the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:40]}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:40]}.", suffix=".tmp")
+    except OSError as exc:  # where the user asked for it cannot be written: their mistake, not a bug
+        raise location_problem(exc, path) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)

@@ -67,6 +67,15 @@ def record(
     at: datetime | None = None,
 ) -> Event:
     """Append one event to the chain, inside the caller's transaction."""
+    return record_many(session, [{"kind": kind, "actor": actor, "case_id": case_id, "subject": subject,
+                                  "data": data, "at": at}])[0]
+
+
+def record_many(session: Session, events: list[dict[str, Any]]) -> list[Event]:
+    """Append events in the order given (each a dict of record()'s arguments), reading the head
+    once and writing them in one flush: an import of thousands of cases, in linear time."""
+    if not events:
+        return []
     if session.get_bind().dialect.name == "postgresql":
         # appends queue here until the holder commits; the head read below is then the newest one
         from sqlalchemy import text
@@ -74,20 +83,23 @@ def record(
         session.execute(text(f"SELECT pg_advisory_xact_lock({PG_LOCK})"))
     last = session.exec(select(Event.hash).order_by(col(Event.id).desc()).limit(1)).first()
     prev = last or GENESIS
-    event = Event(
-        at=(at or datetime.now(UTC)).replace(microsecond=0),
-        actor=actor,
-        kind=kind,
-        case_id=case_id,
-        subject=subject,
-        data=data or {},
-        prev_hash=prev,
-        hash="",
-    )
-    event.hash = chain_hash(prev, event_body(event))
-    session.add(event)
+    out = []
+    for e in events:
+        event = Event(
+            at=(e.get("at") or datetime.now(UTC)).replace(microsecond=0),
+            actor=e["actor"],
+            kind=e["kind"],
+            case_id=e.get("case_id"),
+            subject=e.get("subject", ""),
+            data=e.get("data") or {},
+            prev_hash=prev,
+            hash="",
+        )
+        event.hash = prev = chain_hash(prev, event_body(event))
+        out.append(event)
+    session.add_all(out)
     session.flush()
-    return event
+    return out
 
 
 @dataclass

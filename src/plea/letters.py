@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from plea.cases import get_case, missing_fields
 from plea.db.models import Case, Letter, LetterEvent, Rendition
 from plea.errors import Conflict, InvalidInput, TemplateProblem
-from plea.fileio import atomic_write_bytes, inside, safe_name, sha256_file
+from plea.fileio import atomic_write_bytes, inside, output_folder, safe_name, sha256_file
 from plea.history import record
 from plea.recipients import Recipient, Recipients, recipients
 from plea.render.catalog import LetterSpec, get_letter, letters_root
@@ -98,10 +98,12 @@ def file_stem(case: Case, r: Recipient, spec: LetterSpec) -> str:
 def inputs_hash(spec: LetterSpec, lang: str, case: Case, mission: Any, *, today: date, fmt: str, paper: str,
                 letterhead: bytes | None, extra: dict[str, Any]) -> str:
     """What a file depends on: template texts, case and mission data, date, format, paper, letterhead."""
+    from plea.render.confine import read_bytes
+
     root = letters_root()
     h = hashlib.sha256()
     for path in (spec.folder / f"{lang}.md.j2", root / "_blocks" / f"{lang}.md.j2", spec.folder / "letter.toml"):
-        h.update(path.read_bytes() if path.exists() else b"")
+        h.update(read_bytes(path, root) if path.exists() else b"")  # inside the folder, bounded
     payload = {"case": case_context(case), "mission": mission_context(mission), "today": today, "fmt": fmt,
                "paper": paper, "extra": extra}
     h.update(json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False).encode())
@@ -161,10 +163,7 @@ def write_letters(
 ) -> list[Written]:
     from plea.render.docx import build_docx, paper_for_host
 
-    out_dir = out_dir.expanduser()
-    if out_dir.exists() and not out_dir.is_dir():
-        raise InvalidInput(f"--out: {out_dir} is a file, not a folder")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = output_folder(out_dir, "--out")
     letterhead_bytes = letterhead.read_bytes() if letterhead else None
     known_paths = set(session.exec(select(Rendition.path)))
     def content(r: RenderedLetter, fmt: str, chosen_paper: str) -> bytes:

@@ -28,10 +28,11 @@ from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from plea import states
+from plea.csvio import for_excel
 from plea.db.models import Mission
 from plea.embassies import COLUMNS, EDITED, export_csv, list_missions, parse_file, person_fields
 from plea.errors import Conflict
-from plea.fileio import atomic_write_text
+from plea.fileio import atomic_write_bytes
 from plea.history import record
 
 PREFER = ("theirs", "ours", "newer")
@@ -117,7 +118,7 @@ def export_verified(session: Session, path: Path, *, host: str | None = None, fo
     if path.is_dir():
         raise Conflict(f"{path} is a folder", hint="give a file name, e.g. verified-embassies.csv")
     missions = list_missions(session, host=host, verified_only=True)
-    atomic_write_text(path, export_csv(missions, verified=True))
+    atomic_write_bytes(path, for_excel(export_csv(missions, verified=True)))
     return len(missions)
 
 
@@ -193,14 +194,14 @@ def merge_rows(session: Session, rows: list[dict[str, Any]], *, prefer: str | No
 
 
 def merge_file(session: Session, path: Path, *, actor: str, prefer: str | None = None,
-               dry_run: bool = False) -> MergeResult:
+               dry_run: bool = False, encoding: str | None = None) -> MergeResult:
     """Merge a file written by `export --verified-only`; MergeConflict (exit 6) lists the
     conflicts and changes nothing."""
     if prefer is not None and prefer not in PREFER:
         from plea.errors import InvalidInput
 
         raise InvalidInput(f"--prefer: {prefer!r} is not one of {', '.join(PREFER)}")
-    rows = [r for _, r in parse_file(path)]
+    rows = [r for _, r in parse_file(path, encoding=encoding)]
     result, inserts, updates = merge_rows(session, rows, prefer=prefer)
     if result.conflicts:
         raise MergeConflict(path, result)
@@ -227,8 +228,8 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def is_verified_file(path: Path) -> bool:
+def is_verified_file(path: Path, *, encoding: str | None = None) -> bool:
     """Whether a CSV was written by `export --verified-only` (its header has edited_fields)."""
     from plea.csvio import read_sheet
 
-    return EDITED in read_sheet(path).header
+    return EDITED in read_sheet(path, encoding=encoding).header

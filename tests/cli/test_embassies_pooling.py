@@ -50,7 +50,7 @@ def test_export_verified_only_writes_edited_and_verified_rows(plea, db_file: Pat
     out = tmp_path / "mine.csv"
     r = plea("embassies", "export", "--verified-only", str(out))
     assert r.stdout.strip() == str(out) and "2 mission(s) with your edits or verifications" in r.stderr
-    rows = {row["id"]: row for row in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8")))}
+    rows = {row["id"]: row for row in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig")))}
     assert sorted(rows) == sorted([DE, FR])
     assert (rows[FR]["verified_on"], rows[FR]["verified_by"]) == (TODAY, "tester")
     assert rows[FR]["email"] == "visa@ambafrance.example"
@@ -76,7 +76,8 @@ def test_export_verified_only_needs_a_file(plea, db_file: Path, tmp_path: Path) 
 def test_export_to_a_file_and_host_filter(plea, db_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "lt.csv"
     plea("embassies", "export", str(out), "--host", "LT")
-    assert out.read_text(encoding="utf-8") == plea("embassies", "export", "--host", "LT").stdout
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # a BOM: Excel then reads it as UTF-8
+    assert out.read_text(encoding="utf-8-sig") == plea("embassies", "export", "--host", "LT").stdout
     plea("embassies", "export", str(out), "--host", "LT", code=6)
 
 
@@ -165,7 +166,7 @@ def test_prefer_newer_takes_the_more_recent_verification(plea, db_file: Path, th
     plea("embassies", "edit", FR, "--email", "ours@ambafrance.example", "--verified")
     as_them(plea, theirs, "embassies", "edit", FR, "--email", "theirs@ambafrance.example", "--verified")
     exported = export_theirs(plea, theirs, tmp_path)
-    older = exported.read_text(encoding="utf-8").replace(f",{TODAY},ana,", ",2024-01-02,ana,")
+    older = exported.read_text(encoding="utf-8-sig").replace(f",{TODAY},ana,", ",2024-01-02,ana,")
     exported.write_text(older, encoding="utf-8")
     plea("embassies", "import", str(exported), "--prefer", "newer")
     assert get(db_file, FR, "email", "verified_on") == ("ours@ambafrance.example", TODAY)

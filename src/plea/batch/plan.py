@@ -203,13 +203,16 @@ def _sha(data: Any) -> str:
 
 def template_hash(spec: LetterSpec, lang: str) -> str:
     """The texts a letter in one language is made from: its template, the shared blocks, letter.toml."""
+    from plea.render.confine import read_bytes
+
     h = hashlib.sha256()
+    root = letters_root()
     for path in (
         spec.folder / f"{lang}.md.j2",
-        letters_root() / "_blocks" / f"{lang}.md.j2",
+        root / "_blocks" / f"{lang}.md.j2",
         spec.folder / "letter.toml",
     ):
-        h.update(path.read_bytes() if path.exists() else b"-")
+        h.update(read_bytes(path, root) if path.exists() else b"-")  # inside the folder, bounded
         h.update(b"\0")
     return h.hexdigest()
 

@@ -85,6 +85,18 @@ def open_output(out: Path) -> Any:
     return lock
 
 
+def _refuse_links(out: Path, folders: list[str]) -> None:
+    """A client's folder that is a link (or leads) outside --out is refused, as `letters render`
+    refuses a file name that resolves outside its folder: nothing is written through it."""
+    root = out.resolve()
+    for folder in folders:
+        path = out / folder
+        if path.is_symlink() or path.resolve().parent != root:
+            raise InvalidInput(f"--out: refusing to write outside {root}: {path} is a link to "
+                               f"{path.resolve()}; nothing was written",
+                               hint="remove the link, or choose another --out folder")
+
+
 def prepare_output(plan: Plan, recorded: set[str], *, force: bool, workdir: str) -> None:
     """Create the clients' folders and clean what a killed run left: temp files, its private
     work folder, files it wrote but did not record (unless this run writes them again).
@@ -95,6 +107,7 @@ def prepare_output(plan: Plan, recorded: set[str], *, force: bool, workdir: str)
             (out / folder).mkdir(exist_ok=True, mode=0o700)
     except OSError as exc:
         raise _os_problem(exc, out) from None
+    _refuse_links(out, sorted({i.folder for i in plan.items}))
     for folder in [out, out / STATE, *sorted({out / i.folder for i in plan.items})]:
         clean_stale(folder)
     for stale in (out / STATE).glob("work-*"):

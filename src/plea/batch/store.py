@@ -4,7 +4,6 @@ per-client zip archives."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import zipfile
@@ -19,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from plea.batch.plan import Plan
 from plea.batch.work import Done
+from plea.csvio import SafeWriter
 from plea.db.models import Case, Event, Letter, LetterEvent, Rendition
 from plea.fileio import atomic_write, atomic_write_text
 from plea.history import GENESIS, chain_hash, event_body, record
@@ -335,9 +335,9 @@ def manifest_rows(session: Session, out_dir: Path) -> list[dict[str, str]]:
 
 def manifest_text(rows: list[dict[str, str]]) -> str:
     buf = io.StringIO(newline="")
-    writer = csv.DictWriter(buf, fieldnames=MANIFEST_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
+    writer = SafeWriter(buf)
+    writer.writerow(MANIFEST_COLUMNS)
+    writer.writerows([row.get(c) for c in MANIFEST_COLUMNS] for row in rows)
     return buf.getvalue()
 
 

@@ -301,6 +301,10 @@ def import_(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check the file and say what would change; "
                                                             "change nothing.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Confirm rows whose threat_states is `none`.")] = False,
+    encoding: Annotated[str | None, typer.Option("--encoding", help="The file's encoding (e.g. cp1251, "
+                                                 "utf-8), when plea cannot tell it.")] = None,
+    date_format: Annotated[str | None, typer.Option("--date-format", help="Order of dates such as 03/04/1985: "
+                                                    "DMY (day first) or MDY (month first).")] = None,
     json_: JsonOpt = False,
 ) -> None:
     """Create or update many cases from a spreadsheet. All or nothing: every problem is listed as
@@ -308,10 +312,13 @@ def import_(
     from datetime import date
 
     from plea.cases_io import import_cases
+    from plea.csvio import SheetOptions, date_order
 
+    options = SheetOptions(encoding, date_order(date_format) if date_format else None)
     db = open_db()
     with db.transaction(write=not dry_run) as s:
-        result = import_cases(s, file, actor=actor(), today=date.today(), dry_run=dry_run, no_threat_ok=yes)
+        result = import_cases(s, file, actor=actor(), today=date.today(), dry_run=dry_run, options=options,
+                              no_threat_ok=yes)
     if json_:
         print_json({**result.as_dict(), "dry_run": dry_run})
     else:
@@ -348,8 +355,9 @@ def export(
         return
     if file.exists() and not force:
         raise Conflict(f"{file} exists", hint="pass --force to replace it, or choose another name")
-    from plea.fileio import atomic_write_text
+    from plea.csvio import for_excel
+    from plea.fileio import atomic_write_bytes
 
-    atomic_write_text(file, text)
+    atomic_write_bytes(file, text.encode("utf-8") if json_ else for_excel(text))
     note(f"cases written to {file} (it holds personal data: keep it private)")
     typer.echo(str(file))

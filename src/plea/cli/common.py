@@ -113,7 +113,9 @@ class Table:
         self.show_edge = True  # Rich's outer border
 
     def add_row(self, *cells: Any) -> None:
-        self.rows.append(["" if c is None else str(c) for c in cells])
+        from plea.text import no_bidi
+
+        self.rows.append(["" if c is None else no_bidi(str(c)) for c in cells])
 
     def plain(self) -> str:
         rows = [self.columns, *([" ".join(c.split()) if c else "" for c in r] for r in self.rows)]

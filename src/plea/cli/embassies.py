@@ -106,8 +106,11 @@ def show(
 
 @app.command("import")
 def import_(
-    file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or cp1252; `,` or `;`), with an id column.")],
+    file: Annotated[Path, typer.Argument(help="CSV (UTF-8, UTF-16 or a code page such as cp1251 or cp1252; "
+                                         "`,` or `;`), with an id column.")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and count; change nothing.")] = False,
+    encoding: Annotated[str | None, typer.Option("--encoding", help="The file's encoding (e.g. cp1251, "
+                                                 "utf-8), when plea cannot tell it.")] = None,
     prefer: Annotated[str | None, typer.Option(
         "--prefer", help="For a file of verified corrections: settle conflicts with theirs, ours or newer "
                          "(the more recent verification).", metavar="theirs|ours|newer")] = None,
@@ -124,15 +127,15 @@ def import_(
     from plea.pooling import MergeConflict, is_verified_file, merge_file
 
     db = open_db()
-    verified = is_verified_file(file)
+    verified = is_verified_file(file, encoding=encoding)
     if prefer is not None and not verified:
         raise InvalidInput("--prefer goes with a file of verified corrections (`export --verified-only`)")
     try:
         with db.transaction() as s:
             if verified:
-                result = merge_file(s, file, actor=actor(), prefer=prefer, dry_run=dry_run)
+                result = merge_file(s, file, actor=actor(), prefer=prefer, dry_run=dry_run, encoding=encoding)
             else:
-                result = import_file(s, file, actor=actor(), dry_run=dry_run)  # type: ignore[assignment]
+                result = import_file(s, file, actor=actor(), dry_run=dry_run, encoding=encoding)  # type: ignore[assignment]
     except MergeConflict as exc:
         if json_:
             print_json({"file": str(file), "dry_run": dry_run, **exc.result.as_dict()})
@@ -189,9 +192,10 @@ def export(
         return
     if file.exists() and not force:
         raise Conflict(f"{file} exists", hint="pass --force to replace it, or choose another name")
-    from plea.fileio import atomic_write_text
+    from plea.csvio import for_excel
+    from plea.fileio import atomic_write_bytes
 
-    atomic_write_text(file, text)
+    atomic_write_bytes(file, text.encode("utf-8") if json_ else for_excel(text))
     note(f"{len(missions)} mission(s)")
     typer.echo(str(file))
 

@@ -112,14 +112,14 @@ def report(
 
 
 def _csv(data: dict, which: str) -> str:
-    import csv
     import io
 
+    from plea.csvio import SafeWriter
     from plea.report import table_rows
 
     columns, rows = table_rows(data, which)
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = SafeWriter(buf)
     w.writerow(columns)
     w.writerows(rows)
     return buf.getvalue()

@@ -33,9 +33,9 @@ def list_(json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = F
 def check() -> None:
     """Lint every template in every language (syntax, fields, languages, quotes, sample render)."""
     from plea.errors import TemplateProblem
-    from plea.render.check import check_templates
+    from plea.render.check import check_templates_confined
 
-    findings = check_templates()
+    findings = check_templates_confined()
     if findings:
         raise TemplateProblem(f"{len(findings)} problem(s) in the templates:\n" + "\n".join(map(str, findings)))
     note("all templates are fine")
@@ -50,7 +50,7 @@ def preview(
     markdown: Annotated[bool, typer.Option("--markdown", help="Print the Markdown, not plain text.")] = False,
 ) -> None:
     """Print a letter for the fictional sample case."""
-    from plea.render.letter import preview as render_preview
+    from plea.render.letter import preview_confined
 
-    r = render_preview(letter, lang, sending.upper())
+    r = preview_confined(letter, lang, sending.upper())
     typer.echo(r.markdown if markdown else r.text, nl=False)

@@ -42,8 +42,13 @@ def backup(db: Database, target: Path, *, force: bool = False) -> Path:
         raise Conflict(f"{target} exists", hint="choose another name, or pass --force to replace it")
     if target.resolve() == db.path.resolve():
         raise InvalidInput("the backup cannot be the database itself")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as exc:
+        from plea.fileio import location_problem
+
+        raise location_problem(exc, target) from None
     os.close(fd)
     try:
         if db.encrypted:

@@ -6,12 +6,12 @@ letter requires. Shared blocks live in templates/letters/_blocks/<lang>.md.j2.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from plea.errors import NotFound, TemplateProblem
+from plea.render.confine import read_toml
 from plea.resources import templates_dir
 
 BLOCKS = "_blocks"
@@ -54,10 +54,7 @@ def _load_catalog(base: Path) -> dict[str, LetterSpec]:
         meta_path = folder / "letter.toml"
         if not meta_path.exists():
             raise TemplateProblem(f"{meta_path}: missing (every letter needs its letter.toml)")
-        try:
-            meta = tomllib.loads(meta_path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise TemplateProblem(f"{meta_path}: {exc}") from None
+        meta = read_toml(meta_path, base)
         langs = tuple(sorted(p.name[: -len(SUFFIX)] for p in folder.glob(f"*{SUFFIX}")))
         specs[folder.name] = LetterSpec(
             name=folder.name,

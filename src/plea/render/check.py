@@ -17,6 +17,7 @@ from jinja2 import TemplateSyntaxError, nodes
 
 from plea.errors import PleaError
 from plea.render.catalog import BLOCKS, REQUIRED_LANGS, SUFFIX, block_langs, letters_root, load_catalog
+from plea.render.confine import read_text
 from plea.render.context import CONTEXT_FIELDS, REPRESENTATIVE_FIELDS
 from plea.render.jinja import make_environment
 
@@ -99,7 +100,11 @@ def check_templates(root: Path | None = None) -> list[Finding]:
     for path in files:
         rel = relative(path)
         lang = path.name[: -len(SUFFIX)]
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = read_text(path, base)
+        except PleaError as exc:
+            findings.append(Finding(rel, 1, str(exc)))
+            continue
         findings += _smart_quotes(path, text, rel)
         env = make_environment(base, lang)
         try:
@@ -139,3 +144,15 @@ def check_templates(root: Path | None = None) -> list[Finding]:
                                             f"fails to render: {exc}"))
                     break
     return findings
+
+
+def check_templates_confined() -> list[Finding]:
+    """check_templates() of the templates in use, in the confined child (plea.render.isolate) when
+    they are not plea's own: the sample render of a hostile template is stopped like a letter's."""
+    from plea.resources import templates_are_shipped
+
+    if templates_are_shipped():
+        return check_templates()
+    from plea.render.isolate import check_findings
+
+    return [Finding(path, line, message) for path, line, message in check_findings()]

@@ -110,8 +110,11 @@ def _open_base(letterhead: Path | None) -> Any:
             if style.get(qn("w:default")) != "1":
                 styles.remove(style)
         return doc
+    from plea.render.letterhead import clean_letterhead
+
+    package = clean_letterhead(letterhead)  # only the parts a letterhead needs; bounded reads
     try:
-        doc = Document(str(letterhead))
+        doc = Document(io.BytesIO(package))
     except Exception as exc:  # python-docx raises several types for a bad package
         raise InvalidInput(f"{letterhead}: not a readable DOCX letterhead ({exc.__class__.__name__})",
                            hint="save the letterhead from Word or LibreOffice as .docx") from None

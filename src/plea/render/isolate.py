@@ -1,4 +1,6 @@
-"""Rendering templates that did not ship with plea in a confined child process.
+"""Rendering templates that did not ship with plea in a confined child process: letters
+(`letters render`, `batch`), the sample letter (`templates preview`) and the checks (`templates
+check`, `doctor`) alike.
 
 The Jinja sandbox stops attribute tricks but not resource exhaustion: a template can loop
 for hours without writing a byte. So templates from elsewhere render in a spawned child
@@ -56,17 +58,64 @@ def plain(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
     return {f: getattr(obj, f, None) for f in fields}
 
 
+def _preview_in_child(letter: str, lang: str, sending: str) -> list[tuple[str, str]]:
+    from plea.errors import PleaError
+    from plea.render.letter import preview
+
+    try:
+        r = preview(letter, lang, sending)
+    except PleaError as exc:
+        return [("error", str(exc))]
+    except MemoryError:
+        return [("error", "the template used more memory than allowed")]
+    return [("ok", r.markdown)]
+
+
+def _check_in_child() -> list[tuple[str, int, str]]:
+    from plea.render.check import check_templates
+
+    try:
+        return [(f.path, f.line, f.message) for f in check_templates()]
+    except MemoryError:
+        return [("templates", 1, "the templates used more memory than allowed")]
+
+
+def preview_markdown(letter: str, lang: str, sending: str) -> str:
+    """`templates preview` of templates from elsewhere: the sample letter's Markdown, rendered in
+    the confined child, as `letters render` renders them."""
+    (kind, md), = run_confined(_preview_in_child, letter, lang, sending)
+    if kind == "error":
+        raise TemplateProblem(md)
+    return md
+
+
+def check_findings() -> list[tuple[str, int, str]]:
+    """`templates check` and `doctor` on templates from elsewhere: the findings, from the confined
+    child (a hostile template stops it: TemplateProblem)."""
+    return run_confined(_check_in_child)
+
+
 def render_many(letter: str, root: Path, jobs: list[dict[str, Any]]) -> list[str]:
     """Markdown for each job, rendered in a confined child; TemplateProblem on any failure."""
+    results = run_confined(_render_in_child, letter, str(root), jobs)
+    errors = [msg for kind, msg in results if kind == "error"]
+    if errors:
+        raise TemplateProblem(errors[0])
+    return [md for _, md in results]
+
+
+def run_confined(func: Any, *args: Any) -> Any:
+    """func(*args) in a spawned child (no inherited database connection) under RLIMIT_AS and
+    RLIMIT_CPU, killed after the wall-clock timeout; TemplateProblem if it is stopped."""
     import multiprocessing as mp
 
     limit = timeout_seconds()
     executor = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"),
                                    initializer=_limits, initargs=(max(1, int(limit)),))
     try:
-        future = executor.submit(_render_in_child, letter, str(root), jobs)
+        future = executor.submit(func, *args)
         try:
-            results = future.result(timeout=limit)
+            return future.result(timeout=limit)
         except FutureTimeout:
             raise TemplateProblem(f"the template took longer than {limit:g} s to render and was stopped",
                                   hint="a template from elsewhere may be hostile; nothing was written") from None
@@ -77,10 +126,6 @@ def render_many(letter: str, root: Path, jobs: list[dict[str, Any]]) -> list[str
         for proc in list(getattr(executor, "_processes", {}).values()):
             proc.kill()
         executor.shutdown(wait=True, cancel_futures=True)
-    errors = [msg for kind, msg in results if kind == "error"]
-    if errors:
-        raise TemplateProblem(errors[0])
-    return [md for _, md in results]
 
 
 __all__ = ["render_many", "plain", "date"]

@@ -22,12 +22,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
 from plea.errors import TemplateProblem
 from plea.render import locale as loc
+from plea.render.confine import ConfinedLoader
+from plea.text import no_bidi
 
 MAX_OUTPUT_CHARS = 200_000
 MAX_OPERAND = 10_000
@@ -49,7 +51,7 @@ def _finalize(value: Any) -> Any:
         return ""
     if hasattr(value, "__html__"):  # macro output and explicit Markup: already Markdown
         return value
-    return Markup(md_escape(str(value)))
+    return Markup(md_escape(no_bidi(str(value))))  # no_bidi: values stored before plea.text.clean did it
 
 
 def _join(values: Any, sep: str = "") -> Markup:
@@ -124,7 +126,7 @@ class LetterEnvironment(SandboxedEnvironment):
 
 def make_environment(root: Path, lang: str) -> LetterEnvironment:
     env = LetterEnvironment(
-        loader=FileSystemLoader(str(root)),
+        loader=ConfinedLoader(root),
         undefined=StrictUndefined,
         autoescape=True,
         finalize=_finalize,

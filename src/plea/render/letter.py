@@ -81,6 +81,20 @@ def preview(letter: str, lang: str, sending: str = "FR", host: str = "US") -> Re
     )
 
 
+def preview_confined(letter: str, lang: str, sending: str = "FR") -> RenderedLetter:
+    """preview(), rendered in the confined child (plea.render.isolate) when the templates are not
+    plea's own, as `letters render` renders them."""
+    from plea.resources import templates_are_shipped
+
+    if templates_are_shipped():
+        return preview(letter, lang, sending)
+    from plea.render.isolate import preview_markdown
+
+    spec = get_letter(letter)
+    md = preview_markdown(letter, lang, sending)
+    return RenderedLetter(spec.name, lang, spec.subject(lang), md, parse(md))
+
+
 if __name__ == "__main__":  # python -m plea.render.letter LETTER LANG [SENDING] [--md]
     import sys
 
