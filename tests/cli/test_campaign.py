@@ -85,8 +85,27 @@ def test_sent_rejects_future_date_unknown_via_and_unrendered_state(plea, db_file
     r = plea("letters", "sent", case, "--to", "FR,BR", "--via", "post", code=4)
     assert "Brazil (BR)" in r.stderr and "render them first" in r.stderr
     r = plea("letters", "sent", case, "--to", "FR", "--via", "post", "--on", "2026-02-30", code=3)
-    assert "not a date" in r.stderr
+    assert r.stderr == ("plea: error: --on: not a date '2026-02-30' "
+                        "(use YYYY-MM-DD, today, yesterday or -Nd (N days ago))\n")
     assert q(db_file, "SELECT count(*) FROM letter_event") == before
+
+
+def test_date_options_take_today_yesterday_and_days_ago(plea, db_file: Path, case: str) -> None:
+    plea("letters", "sent", case, "--to", "FR", "--on", "-10d", "--via", "post")
+    plea("letters", "sent", case, "--to", "DE", "--on", "yesterday", "--via", "post")
+    plea("letters", "sent", case, "--to", "IT", "--on", "today", "--via", "post")
+    plea("responses", "log", case, "France", "--outcome", "positive", "--on", "yesterday")
+    plea("responses", "log", case, "Germany", "--outcome", "acknowledged")  # --on left out: today
+    sent = q(db_file, "SELECT m.sending, e.\"on\" FROM letter_event e JOIN letter l ON l.id=e.letter_id "
+                      "JOIN mission m ON m.id=l.mission_id WHERE e.status='sent' ORDER BY m.sending")
+    assert [(s, str(d)[:10]) for s, d in sent] == [("DE", day(1)), ("FR", day(10)), ("IT", day(0))]
+    answers = q(db_file, "SELECT state, \"on\" FROM response ORDER BY state")
+    assert [(s, str(d)[:10]) for s, d in answers] == [("DE", day(0)), ("FR", day(1))]
+    r = plea("audit", "log", "--since", "-1d", "--json")
+    assert r.exit_code == 0
+    r = plea("report", "--since", "-3x", code=3)
+    assert r.stderr == ("plea: error: --since: not a date '-3x' "
+                        "(use YYYY-MM-DD, today, yesterday or -Nd (N days ago))\n")
 
 
 def test_responses_log_by_name_in_english_or_user_language(plea, db_file: Path, case: str, monkeypatch) -> None:

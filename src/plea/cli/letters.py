@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from plea.cli.common import actor, note, open_db, out, print_json, table
+from plea.dates import parse_day
 
 app = typer.Typer(help="Letters: plan who gets which language, and render them.", no_args_is_help=True)
 
@@ -140,21 +141,8 @@ class _progress:
 
 
 ViaOpt = Annotated[str, typer.Option("--via", help="email, post, fax, hand, web-form.")]
-OnOpt = Annotated[str | None, typer.Option("--on", help="Date, YYYY-MM-DD (default: today).")]
+OnOpt = Annotated[str | None, typer.Option("--on", metavar="DATE", help="YYYY-MM-DD, today, yesterday or -Nd (default: today).")]
 SentToOpt = Annotated[str, typer.Option("--to", help="all, or states (FR,DE) / groups (@eu).")]
-
-
-def parse_day(value: str | None, option: str = "--on"):  # type: ignore[no-untyped-def]
-    from datetime import date
-
-    from plea.errors import InvalidInput
-
-    if value is None:
-        return date.today()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{option}: not a date {value!r} (use YYYY-MM-DD)") from None
 
 
 @app.command("sent")
