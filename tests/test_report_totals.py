@@ -244,7 +244,7 @@ def test_every_kind_of_write_keeps_the_totals(plea, db: Database, tmp_path: Path
     a, b, c = written[ref][:3]
     day = (TODAY - timedelta(days=2)).isoformat()
 
-    plea("letters", "sent", ref, "--to", f"{a},{b},{c}", "--via", "post", "--on", day)
+    plea("letters", "sent", "--force", ref, "--to", f"{a},{b},{c}", "--via", "post", "--on", day)
     assert_counted(db)
     plea("letters", "sent", ref, "--to", a, "--via", "email", "--on", TODAY.isoformat())  # sent again
     assert_counted(db)
@@ -313,7 +313,7 @@ def test_every_kind_of_write_keeps_the_totals(plea, db: Database, tmp_path: Path
     ).stdout.strip()
     plea("batch", "--out", str(tmp_path / "batch"), "--cases", new, "--to", "FR,DE,IT", "--format", "md")
     assert_counted(db)
-    plea("letters", "sent", new, "--to", "FR,DE,IT", "--via", "post", "--on", day)
+    plea("letters", "sent", "--force", new, "--to", "FR,DE,IT", "--via", "post", "--on", day)
     plea("responses", "log", new, "FR", "--outcome", "referred", "--on", TODAY.isoformat())
     assert_counted(db)
 

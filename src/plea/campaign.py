@@ -109,7 +109,8 @@ def transition(session: Session, case: Case, letter: Letter, status: str, *, on:
 
 
 def mark_sent(session: Session, case: Case, *, to: str, on: date, via: str, letter: str = FIRST_LETTER,
-              proof: Path | None = None, actor: str, today: date) -> list[tuple[Letter, Mission]]:
+              proof: Path | None = None, actor: str, today: date, force: bool = False) -> list[tuple[Letter, Mission]]:
+    """Record the chosen letters as sent on `on`; a day before a letter was rendered needs `force`."""
     if via not in CHANNELS:
         raise InvalidInput(f"--via: {via!r} is not one of {', '.join(CHANNELS)}")
     _check_day(on, today, "a sending")
@@ -117,12 +118,14 @@ def mark_sent(session: Session, case: Case, *, to: str, on: date, via: str, lett
     if not pairs:
         raise NotFound(f"{case.ref} has no {letter!r} letters yet", hint="render them first with `plea letters render`")
     chosen = _select_states(pairs, to)
+    events = letter_events(session, [lt.id for lt, _ in chosen if lt.id])
+    if not force:
+        _check_rendered_before(chosen, events, on)
     stored = None
     if proof is not None:
         from plea.storage import store_file
 
         stored = store_file(proof, "proofs", session.info.get("plea_file_key"))
-    events = letter_events(session, [lt.id for lt, _ in chosen if lt.id])
     marked = []
     for lt, m in chosen:
         last = max(events.get(lt.id or 0, []), key=lambda e: e.id or 0, default=None)  # the latest recorded
@@ -131,6 +134,26 @@ def mark_sent(session: Session, case: Case, *, to: str, on: date, via: str, lett
         transition(session, case, lt, "sent", on=on, via=via, proof=stored, actor=actor)
         marked.append((lt, m))
     return marked
+
+
+def rendered_on(letter: Letter, events: list[LetterEvent]) -> date:
+    """The day a letter was first rendered (the date it carries): its first 'drafted' event."""
+    drafted = [e.on for e in events if e.status == "drafted"]
+    return min(drafted) if drafted else letter.created_at.date()
+
+
+def _check_rendered_before(chosen: list[tuple[Letter, Mission]], events: dict[int, list[LetterEvent]],
+                           on: date) -> None:
+    early = [(m, rendered_on(lt, events.get(lt.id or 0, []))) for lt, m in chosen]
+    early = [(m, day) for m, day in early if day > on]
+    if not early:
+        return
+    named = ", ".join(f"{states.name(m.sending)} ({m.sending}) on {day.isoformat()}" for m, day in early[:3])
+    raise InvalidInput(
+        f"--on: {on.isoformat()} is before the letter was rendered: {named}"
+        + (f" and {len(early) - 3} more" if len(early) > 3 else ""),
+        hint="a letter is sent after it is written: check --on, or pass --force if it was sent earlier "
+             "(a letter written outside plea)")
 
 
 def mark_status(session: Session, case: Case, status: str, *, to: str, on: date, actor: str, today: date,

@@ -33,7 +33,7 @@ def test_sent_records_transition_with_date_via_and_proof(plea, db_file: Path, ca
                                                         plea_home: Path) -> None:
     proof = tmp_path / "receipt.txt"
     proof.write_text("USPS tracking 9400 0000 0000")
-    r = plea("letters", "sent", case, "--to", "FR,Germany", "--on", day(3), "--via", "post", "--proof", str(proof))
+    r = plea("letters", "sent", "--force", case, "--to", "FR,Germany", "--on", day(3), "--via", "post", "--proof", str(proof))
     assert r.stdout.split() == ["FR", "DE"]
     rows = q(db_file, "SELECT m.sending, l.status FROM letter l JOIN mission m ON m.id=l.mission_id ORDER BY m.sending")
     assert dict(rows) == {"DE": "sent", "ES": "drafted", "FR": "sent", "IT": "drafted", "JP": "drafted", "PL": "drafted"}
@@ -49,9 +49,9 @@ def test_sent_records_transition_with_date_via_and_proof(plea, db_file: Path, ca
 
 
 def test_sent_again_and_bounced(plea, db_file: Path, case: str) -> None:
-    plea("letters", "sent", case, "--to", "FR", "--on", day(10), "--via", "email")
+    plea("letters", "sent", "--force", case, "--to", "FR", "--on", day(10), "--via", "email")
     plea("letters", "bounced", case, "--to", "FR", "--on", day(9))
-    plea("letters", "sent", case, "--to", "FR", "--on", day(8), "--via", "post")
+    plea("letters", "sent", "--force", case, "--to", "FR", "--on", day(8), "--via", "post")
     assert [r[0] for r in q(db_file, "SELECT e.status FROM letter_event e JOIN letter l ON l.id=e.letter_id "
                                      "JOIN mission m ON m.id=l.mission_id WHERE m.sending='FR' ORDER BY e.id")] == \
         ["drafted", "sent", "bounced", "sent"]
@@ -64,10 +64,10 @@ def test_letters_to_all_come_in_one_order_after_updates(plea, db_file: Path, cas
     database did to its rows (PostgreSQL moves a row when it is updated)."""
     written = [s for (s,) in q(db_file, "SELECT m.sending FROM letter l JOIN mission m ON m.id=l.mission_id "
                                         "ORDER BY l.id")]
-    r = plea("letters", "sent", case, "--to", "IT,FR", "--on", day(10), "--via", "email")
+    r = plea("letters", "sent", "--force", case, "--to", "IT,FR", "--on", day(10), "--via", "email")
     assert r.stdout.split() == ["IT", "FR"]
     plea("letters", "bounced", case, "--to", "FR", "--on", day(9))
-    r = plea("letters", "sent", case, "--to", "all", "--on", day(8), "--via", "post")
+    r = plea("letters", "sent", "--force", case, "--to", "all", "--on", day(8), "--via", "post")
     assert r.stdout.split() == written
     assert plea("letters", "close", case, "--to", "all", "--on", day(1)).stdout.split() == written
     sent = [json.loads(d)["mission"] for (d,) in q(db_file, "SELECT data FROM event WHERE kind='letter.sent' "
@@ -91,8 +91,8 @@ def test_sent_rejects_future_date_unknown_via_and_unrendered_state(plea, db_file
 
 
 def test_date_options_take_today_yesterday_and_days_ago(plea, db_file: Path, case: str) -> None:
-    plea("letters", "sent", case, "--to", "FR", "--on", "-10d", "--via", "post")
-    plea("letters", "sent", case, "--to", "DE", "--on", "yesterday", "--via", "post")
+    plea("letters", "sent", case, "--to", "FR", "--on", "-10d", "--via", "post", "--force")
+    plea("letters", "sent", case, "--to", "DE", "--on", "yesterday", "--via", "post", "--force")
     plea("letters", "sent", case, "--to", "IT", "--on", "today", "--via", "post")
     plea("responses", "log", case, "France", "--outcome", "positive", "--on", "yesterday")
     plea("responses", "log", case, "Germany", "--outcome", "acknowledged")  # --on left out: today
@@ -109,7 +109,7 @@ def test_date_options_take_today_yesterday_and_days_ago(plea, db_file: Path, cas
 
 
 def test_responses_log_by_name_in_english_or_user_language(plea, db_file: Path, case: str, monkeypatch) -> None:
-    plea("letters", "sent", case, "--to", "all", "--on", day(30), "--via", "post")
+    plea("letters", "sent", "--force", case, "--to", "all", "--on", day(30), "--via", "post")
     plea("responses", "log", case, "France", "--outcome", "positive", "--on", day(5), "--summary", "Come in")
     monkeypatch.setenv("PLEA_LANG", "ru")
     plea("responses", "log", case, "Германия", "--outcome", "acknowledged", "--on", day(4))
@@ -120,7 +120,7 @@ def test_responses_log_by_name_in_english_or_user_language(plea, db_file: Path, 
 
 
 def test_responses_bad_input_changes_nothing(plea, db_file: Path, case: str, tmp_path: Path) -> None:
-    plea("letters", "sent", case, "--to", "FR", "--on", day(10), "--via", "post")
+    plea("letters", "sent", "--force", case, "--to", "FR", "--on", day(10), "--via", "post")
     r = plea("responses", "log", case, "Frnace", "--outcome", "positive", code=4)
     assert "FR (France)" in r.stderr
     r = plea("responses", "log", case, "FR", "--outcome", "positiv", code=3)
@@ -142,8 +142,8 @@ def test_responses_bad_input_changes_nothing(plea, db_file: Path, case: str, tmp
 
 
 def test_status_table_json_and_headline(plea, db_file: Path, case: str) -> None:
-    plea("letters", "sent", case, "--to", "all", "--on", day(30), "--via", "post")
-    plea("letters", "sent", case, "--to", "JP", "--on", day(2), "--via", "email")  # sent again recently
+    plea("letters", "sent", "--force", case, "--to", "all", "--on", day(30), "--via", "post")
+    plea("letters", "sent", "--force", case, "--to", "JP", "--on", day(2), "--via", "email")  # sent again recently
     plea("responses", "log", case, "FR", "--outcome", "positive", "--on", day(10))
     plea("responses", "log", case, "DE", "--outcome", "negative", "--on", day(9))
     data = json.loads(plea("status", case, "--json").stdout)
@@ -162,7 +162,7 @@ def test_status_table_json_and_headline(plea, db_file: Path, case: str) -> None:
 
 
 def test_followups_interval_global_and_per_case(plea, db_file: Path, case: str) -> None:
-    plea("letters", "sent", case, "--to", "FR,DE", "--on", day(15), "--via", "post")
+    plea("letters", "sent", "--force", case, "--to", "FR,DE", "--on", day(15), "--via", "post")
     assert json.loads(plea("followups", case, "--json").stdout) == []
     plea("config", "set", "followup_days", "14")
     assert [r["state"] for r in json.loads(plea("followups", case, "--json").stdout)] == ["FR", "DE"]
@@ -174,8 +174,8 @@ def test_followups_interval_global_and_per_case(plea, db_file: Path, case: str) 
 def test_follow_up_render_due_cites_first_letter(plea, db_file: Path, case: str, tmp_path: Path) -> None:
     from babel.dates import format_date
 
-    plea("letters", "sent", case, "--to", "FR,DE", "--on", day(40), "--via", "post")
-    plea("letters", "sent", case, "--to", "IT", "--on", day(3), "--via", "post")
+    plea("letters", "sent", "--force", case, "--to", "FR,DE", "--on", day(40), "--via", "post")
+    plea("letters", "sent", "--force", case, "--to", "IT", "--on", day(3), "--via", "post")
     plea("responses", "log", case, "DE", "--outcome", "acknowledged", "--on", day(1))
     out = tmp_path / "fu"
     r = plea("letters", "render", case, "--letter", "follow-up", "--due", "--host", "US", "--to", "all",
@@ -188,7 +188,7 @@ def test_follow_up_render_due_cites_first_letter(plea, db_file: Path, case: str,
 
 
 def test_thanks_needs_an_answer(plea, db_file: Path, case: str, tmp_path: Path) -> None:
-    plea("letters", "sent", case, "--to", "FR,DE", "--on", day(10), "--via", "post")
+    plea("letters", "sent", "--force", case, "--to", "FR,DE", "--on", day(10), "--via", "post")
     plea("responses", "log", case, "FR", "--outcome", "positive", "--on", day(2))
     r = plea("letters", "render", case, "--letter", "thanks", "--to", "DE", "--format", "txt", "--out", str(tmp_path / "t"), code=3)
     assert "no answer is logged" in r.stderr
@@ -198,7 +198,7 @@ def test_thanks_needs_an_answer(plea, db_file: Path, case: str, tmp_path: Path) 
 
 def test_history_shows_timeline_with_actor(plea, db_file: Path, case: str, monkeypatch) -> None:
     plea("cases", "edit", case, "--situation", "detained", "--facility", "Somewhere")
-    plea("letters", "sent", case, "--to", "FR", "--on", day(3), "--via", "post")
+    plea("letters", "sent", "--force", case, "--to", "FR", "--on", day(3), "--via", "post")
     monkeypatch.setenv("PLEA_ACTOR", "caseworker-2")
     plea("responses", "log", case, "FR", "--outcome", "positive", "--on", day(1))
     plea("--actor", "lawyer-1", "cases", "archive", case)
@@ -217,7 +217,7 @@ def test_history_shows_timeline_with_actor(plea, db_file: Path, case: str, monke
 
 def test_every_change_has_its_event(plea, db_file: Path, case: str) -> None:
     """Letter transitions and history events are written together."""
-    plea("letters", "sent", case, "--to", "all", "--on", day(3), "--via", "post")
+    plea("letters", "sent", "--force", case, "--to", "all", "--on", day(3), "--via", "post")
     plea("responses", "log", case, "IT", "--outcome", "referred", "--on", day(1))
     transitions = q(db_file, "SELECT count(*) FROM letter_event WHERE status != 'drafted'")[0][0]
     events = q(db_file, "SELECT count(*) FROM event WHERE kind IN ('letter.sent','letter.answered','letter.bounced','letter.closed')")[0][0]
@@ -238,8 +238,8 @@ def test_demo_runs_the_whole_path(plea, tmp_path: Path) -> None:
 
 
 def test_repeating_sent_or_log_adds_nothing(plea, db_file: Path, case: str) -> None:
-    plea("letters", "sent", case, "--to", "FR,DE", "--on", day(5), "--via", "post")
-    again = plea("letters", "sent", case, "--to", "FR,DE", "--on", day(5), "--via", "post")
+    plea("letters", "sent", "--force", case, "--to", "FR,DE", "--on", day(5), "--via", "post")
+    again = plea("letters", "sent", "--force", case, "--to", "FR,DE", "--on", day(5), "--via", "post")
     assert again.stdout == "" and "already marked sent" in again.stderr
     assert q(db_file, "SELECT count(*) FROM letter_event WHERE status='sent'") == [(2,)]
     plea("responses", "log", case, "FR", "--outcome", "positive", "--on", day(2), "--summary", "yes")

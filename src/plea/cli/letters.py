@@ -78,13 +78,15 @@ def render(
     from datetime import date
 
     from plea.errors import InvalidInput, NotFound
+    from plea.fileio import input_file, out_folder
     from plea.letters import parse_formats, plan as make_plan, render_all, with_context, write_letters
 
     fmts = parse_formats(formats)
     if paper is not None and paper not in ("a4", "letter"):
         raise InvalidInput(f"--paper: {paper!r} is not a4 or letter")
-    if letterhead is not None and not letterhead.is_file():
-        raise NotFound(f"--letterhead: no such file {letterhead}")
+    out_folder(out_dir, "the letters", "letters")
+    if letterhead is not None:
+        input_file(letterhead, "--letterhead")
     today = date.today()
     db = open_db()
     who = actor()
@@ -153,6 +155,7 @@ def sent(
     on: OnOpt = None,
     letter: LetterOpt = "humanitarian-visa",
     proof: Annotated[Path | None, typer.Option("--proof", help="Receipt, tracking note or screenshot to keep.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Accept a date before the letter was rendered.")] = False,
 ) -> None:
     """Mark letters sent (again, if they were sent before). A proof is kept with its sha256."""
     from datetime import date
@@ -162,11 +165,16 @@ def sent(
     from plea.cases import get_case
 
     day = parse_day(on)
+    if proof is not None:
+        from plea.fileio import input_file
+
+        input_file(proof, "--proof")
     db = open_db()
     who = actor()
     with db.transaction() as s:
         case = get_case(s, ref)
-        chosen = mark_sent(s, case, to=to, on=day, via=via, letter=letter, proof=proof, actor=who, today=date.today())
+        chosen = mark_sent(s, case, to=to, on=day, via=via, letter=letter, proof=proof, actor=who, today=date.today(),
+                           force=force)
     for _lt, m in chosen:
         typer.echo(m.sending)
     if not chosen:

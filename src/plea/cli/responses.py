@@ -34,6 +34,10 @@ def log(
     from datetime import UTC, datetime
 
     day = parse_day(on)
+    from plea.fileio import input_file
+
+    for path in attach or []:
+        input_file(path, "--attach")
     db = open_db()
     who = actor()
     started = datetime.now(UTC)
