@@ -248,6 +248,29 @@ def followups(session: Session, case: Case, today: date) -> list[StateStatus]:
     return [s for s in case_status(session, case, today) if s.overdue(today)]
 
 
+def next_followup(session: Session, cases: list[Case], today: date) -> tuple[date, list[str]] | None:
+    """When the next follow-up falls due among these cases (none due yet): the day, and the
+    states (with the case's reference when there are several cases) that fall due on it."""
+    by_case = statuses(session, cases, today)
+    waiting = [(st.due_on, case.ref, st.state) for case in cases for st in by_case.get(case.id or 0, [])
+               if st.due_on is not None and st.due_on > today]
+    if not waiting:
+        return None
+    day = min(d for d, _, _ in waiting)
+    named = [f"{states.name(s)} ({s})" + (f" for {ref}" if len(cases) > 1 else "")
+             for d, ref, s in sorted(waiting, key=lambda w: (w[1], states.name(w[2]))) if d == day]
+    return day, named
+
+
+def next_followup_text(found: tuple[date, list[str]] | None) -> str:
+    """'the next follow-up falls due on DAY: STATES', or why none will."""
+    if found is None:
+        return "no sent letter is waiting for an answer, so no follow-up will fall due"
+    day, named = found
+    shown = ", ".join(named[:5]) + (f" and {len(named) - 5} more" if len(named) > 5 else "")
+    return f"the next follow-up falls due on {day.isoformat()}: {shown}"
+
+
 def first_letter_info(session: Session, case: Case) -> dict[str, dict[str, Any]]:
     """State → the first letter's date and reference, for follow-ups."""
     info: dict[str, dict[str, Any]] = {}

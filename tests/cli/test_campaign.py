@@ -250,3 +250,30 @@ def test_repeating_sent_or_log_adds_nothing(plea, db_file: Path, case: str) -> N
     # a different answer on another day is a new response
     plea("responses", "log", case, "FR", "--outcome", "info-requested", "--on", day(1))
     assert q(db_file, "SELECT count(*) FROM response") == [(2,)]
+
+
+def test_followups_say_when_the_next_one_falls_due(plea, db_file: Path, case: str, tmp_path: Path) -> None:
+    r = plea("followups", case)
+    assert r.stderr == ("0 letter(s) due for a follow-up; no sent letter is waiting for an answer, "
+                        "so no follow-up will fall due\n")
+    plea("letters", "sent", case, "--to", "FR,DE", "--via", "post")
+    plea("letters", "sent", case, "--to", "IT", "--via", "post", "--on", day(1), "--force")
+    plea("responses", "log", case, "IT", "--outcome", "acknowledged")
+    due_on = (TODAY + timedelta(days=21)).isoformat()
+    r = plea("followups", case)
+    assert r.stderr == f"0 letter(s) due for a follow-up; the next follow-up falls due on {due_on}: France (FR), Germany (DE)\n"
+    assert json.loads(plea("followups", case, "--json").stdout) == []
+    out = tmp_path / "fu"
+    r = plea("letters", "render", case, "--letter", "follow-up", "--due", "--out", str(out))
+    assert r.stderr == ("nothing to render: no letter is due; the next follow-up falls due on "
+                        f"{due_on}: France (FR), Germany (DE)\n")
+    assert not out.exists()
+    # across cases, each state is named with its case
+    other = plea("cases", "add", "--name", "Second Person", "--nationality", "RU", "--persecution", "Story.",
+                 "--country", "US", "--situation", "at-liberty").stdout.strip()
+    plea("letters", "render", other, "--to", "ES", "--format", "md", "--out", str(tmp_path / "o2"))
+    plea("letters", "sent", other, "--to", "ES", "--via", "post")
+    plea("cases", "edit", other, "--followup-days", "7")
+    r = plea("followups")
+    soon = (TODAY + timedelta(days=7)).isoformat()
+    assert r.stderr == f"0 letter(s) due for a follow-up; the next follow-up falls due on {soon}: Spain (ES) for {other}\n"

@@ -70,7 +70,7 @@ def followups(ref: CaseOpt = None, json_: JsonOpt = False) -> None:
     """Letters due for a follow-up (sent, unanswered, older than the follow-up interval)."""
     from datetime import date
 
-    from plea.campaign import followup_days, status_dict
+    from plea.campaign import followup_days, next_followup, next_followup_text, status_dict
     from plea.campaign import followups as due
     from plea.cases import get_case, list_cases
 
@@ -83,6 +83,7 @@ def followups(ref: CaseOpt = None, json_: JsonOpt = False) -> None:
             days = followup_days(s, case)
             for st in due(s, case, today):
                 rows.append({"case": case.ref, "interval_days": days, **status_dict(st, today)})
+        upcoming = None if rows else next_followup_text(next_followup(s, cases, today))
     if json_:
         print_json(rows)
         return
@@ -91,7 +92,8 @@ def followups(ref: CaseOpt = None, json_: JsonOpt = False) -> None:
         t.add_row(r["case"], f"{r['name']} ({r['state']})", r["last_sent"], f"{r['days_waiting']} d", r["due_on"])
     out().print(t)
     note(f"{len(rows)} letter(s) due for a follow-up"
-         + (f"; render them with `plea letters render {ref} --letter follow-up --due`" if ref and rows else ""))
+         + (f"; render them with `plea letters render {ref} --letter follow-up --due`" if ref and rows else "")
+         + (f"; {upcoming}" if upcoming else ""))
 
 
 def history(ref: Annotated[str, typer.Argument(help="Case reference.", metavar="CASE")], json_: JsonOpt = False) -> None:

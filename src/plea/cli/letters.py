@@ -97,7 +97,12 @@ def render(
                            hint="see `plea letters plan` and `plea embassies coverage --host …`")
         planned = with_context(s, case, spec, found, to=to, due=due, today=today)
         if not planned:
-            note("nothing to render: no letter is due" if due else "nothing to render")
+            if due:
+                from plea.campaign import next_followup, next_followup_text
+
+                note(f"nothing to render: no letter is due; {next_followup_text(next_followup(s, [case], today))}")
+            else:
+                note("nothing to render")
             return
         rendered = render_all(case, spec, planned, today=today)
         with _progress(len(rendered) * len(fmts), "writing letters") as step:
