@@ -202,14 +202,14 @@ def test_history_shows_timeline_with_actor(plea, db_file: Path, case: str, monke
     monkeypatch.setenv("PLEA_ACTOR", "caseworker-2")
     plea("responses", "log", case, "FR", "--outcome", "positive", "--on", day(1))
     plea("--actor", "lawyer-1", "cases", "archive", case)
-    data = json.loads(plea("history", case, "--json").stdout)
+    data = json.loads(plea("history", case, "--all", "--json").stdout)
     kinds = [e["kind"] for e in data["events"]]
     assert kinds[0] == "case.created" and kinds.count("letter.rendered") == 6
     assert kinds[-4:] == ["letter.sent", "response.logged", "letter.answered", "case.archived"]
     assert [e["actor"] for e in data["events"]][-3:] == ["caseworker-2", "caseworker-2", "lawyer-1"]
     assert "edited: facility, situation" in [e["what"] for e in data["events"]]
     assert any(e["what"].startswith("humanitarian-visa to France (FR) sent on") for e in data["events"])
-    text = plea("history", case).stdout
+    text = plea("history", case, "--all").stdout
     assert "caseworker-2" in text and "History of " + case in text
     # events carry no personal data
     assert not [r for r in q(db_file, "SELECT data FROM event") if "Test Person" in r[0] or "Somewhere" in r[0]]
@@ -277,3 +277,44 @@ def test_followups_say_when_the_next_one_falls_due(plea, db_file: Path, case: st
     r = plea("followups")
     soon = (TODAY + timedelta(days=7)).isoformat()
     assert r.stderr == f"0 letter(s) due for a follow-up; the next follow-up falls due on {soon}: Spain (ES) for {other}\n"
+
+
+def test_history_sums_up_by_kind_and_day_and_filters(plea, db_file: Path, case: str, tmp_path: Path) -> None:
+    """`plea history` gives one line per kind of event and day by default; --all every event."""
+    plea("letters", "render", case, "--to", "FR,DE,IT,ES,JP,PL", "--format", "txt", "--out", str(tmp_path / "t"))
+    plea("letters", "sent", case, "--to", "all", "--via", "post")
+    plea("responses", "log", case, "FR", "--outcome", "positive")
+    plea("responses", "log", case, "DE", "--outcome", "acknowledged")
+    today = TODAY.isoformat()  # events are dated in UTC: the test does not run across midnight
+    lines = plea("history", case).stdout.splitlines()
+    assert lines[0] == f"History of {case}" and lines[1].split() == ["day", "(UTC)", "events", "what", "who"]
+    rows = [line.split(None, 2) for line in lines[2:]]
+    assert [(r[1], r[2].rsplit("  ", 1)[0].strip()) for r in rows] == [
+        ("1", "case created"),
+        ("12", "humanitarian-visa rendered: 12 file(s) (md, txt) for 6 states"),
+        ("6", "humanitarian-visa sent: 6 states via post"),
+        ("2", "answer(s) from France (FR), Germany (DE): 1 positive, 1 acknowledged"),
+        ("2", "humanitarian-visa answered: France (FR), Germany (DE)"),
+    ]
+    assert all(r[0] == today and r[2].endswith("tester") for r in rows)
+    summary = json.loads(plea("history", case, "--json").stdout)
+    assert summary["total"] == 23 and summary["filters"] == {"kind": None, "since": None, "state": None}
+    assert [(g["kind"], g["count"], g["day"]) for g in summary["summary"]] == [
+        ("case.created", 1, today), ("letter.rendered", 12, today), ("letter.sent", 6, today),
+        ("response.logged", 2, today), ("letter.answered", 2, today)]
+    assert summary["summary"][2]["states"] == ["DE", "ES", "FR", "IT", "JP", "PL"]
+    assert summary["summary"][2]["actors"] == ["tester"]
+    every = json.loads(plea("history", case, "--all", "--json").stdout)
+    assert set(every) == {"case", "events"} and len(every["events"]) == 23
+    # filters: a kind prefix, a state (code or name), a day
+    fr = json.loads(plea("history", case, "--state", "France", "--kind", "letter.", "--all", "--json").stdout)
+    assert [e["kind"] for e in fr["events"]] == ["letter.rendered", "letter.rendered", "letter.sent", "letter.answered"]
+    assert all("France (FR)" in e["what"] for e in fr["events"])
+    answered = json.loads(plea("history", case, "--kind", "response", "--state", "DE", "--json").stdout)
+    assert [(g["kind"], g["count"], g["what"]) for g in answered["summary"]] == [
+        ("response.logged", 1, "answer(s) from Germany (DE): 1 acknowledged")]
+    assert json.loads(plea("history", case, "--since", "-1d", "--json").stdout)["total"] == 23
+    later = json.loads(plea("history", case, "--since", (TODAY + timedelta(days=1)).isoformat(), "--json").stdout)
+    assert later["total"] == 0 and later["summary"] == []
+    r = plea("history", case, "--state", "Atlantis", code=4)
+    assert r.stderr.startswith("plea: error: ")
