@@ -100,8 +100,8 @@ class Walk:
         shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m plea "$@"\n')
         shim.chmod(0o755)
         self.env = db.env(tmp / "fresh-home")
-        self.env.update(PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}", PLEA_ACTOR="readme",
-                        PYTHONPATH=os.pathsep.join(filter(None, [str(REPO / "src"), os.environ.get("PYTHONPATH")])))
+        path = os.pathsep.join(filter(None, [str(REPO / "src"), os.environ.get("PYTHONPATH")]))
+        self.env.update(PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}", PLEA_ACTOR="readme", PYTHONPATH=path)
         self.ref: str | None = None
         self.skipped: list[str] = []
         self.adapted: list[str] = []

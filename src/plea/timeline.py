@@ -23,7 +23,8 @@ class Filters:
     state: str | None = None
 
     def as_dict(self) -> dict[str, str | None]:
-        return {"kind": self.kind, "since": self.since.isoformat() if self.since else None, "state": self.state}
+        since = self.since.isoformat() if self.since else None
+        return {"kind": self.kind, "since": since, "state": self.state}
 
 
 def state_of(event: Event, missions: dict[str, Mission]) -> str | None:

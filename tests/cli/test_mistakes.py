@@ -45,8 +45,8 @@ def test_out_naming_an_existing_file_is_refused_for_every_folder_option(plea, ca
     assert r.stderr == "plea: error: --out: notes is a file, not a folder\n" + FOLDER_HINT.format(
         "the batch's files", "batch")
     r = plea("batch", "--cases", case, "--to", "FR", "--out", "batch.zip", code=3)
-    assert r.stderr == "plea: error: --out: batch.zip looks like a file name, not a folder\n" + FOLDER_HINT.format(
-        "the batch's files", "batch")
+    assert r.stderr == ("plea: error: --out: batch.zip looks like a file name, not a folder\n"
+                        + FOLDER_HINT.format("the batch's files", "batch"))
     r = plea("send", case, "--to", "all", "--dry-run", "--out", "notes", code=3)
     assert r.stderr == "plea: error: --out: notes is a file, not a folder\n" + FOLDER_HINT.format(
         "the .eml files", "outbox")

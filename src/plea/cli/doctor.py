@@ -13,7 +13,14 @@ def doctor(json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = 
     """Check the installation, LibreOffice and fonts for PDF, database, file permissions, encryption and
     templates; say what to fix."""
     from plea.db.location import database_url, home, sqlite_path
-    from plea.doctor import Check, check_database, check_files, check_installation, check_pdf, check_templates_all
+    from plea.doctor import (
+        Check,
+        check_database,
+        check_files,
+        check_installation,
+        check_pdf,
+        check_templates_all,
+    )
     from plea.errors import ExitStatus, PleaError
 
     checks = check_installation()

@@ -87,9 +87,9 @@ def fetch(
     """Read replies from the IMAP folder (imap.host, imap.user, imap.folder) over TLS."""
     from sqlmodel import select
 
-    from plea.dates import parse_day
     from plea.cli.send import ask_password
     from plea.config import server
+    from plea.dates import parse_day
     from plea.db.models import InboundMessage
     from plea.mail import load_settings
     from plea.mail.imap import fetch as imap_fetch
