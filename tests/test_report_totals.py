@@ -389,5 +389,17 @@ def test_the_migration_counts_an_existing_database(tmp_path: Path) -> None:
     conn.commit()
     conn.close()
     migrated = open_database(f"sqlite:///{path}")  # applies 0006, which counts every case
-    assert migrated.schema_version() == "0006"
+    from plea.db import HEAD
+
+    assert migrated.schema_version() == HEAD
     assert_counted(migrated)
+    migrated.close()
+    # a 0006 database kept answers in the month they came: 0010 counts every case again
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE report_total SET n = n + 5 WHERE dim = 'month' AND sub = 'answers'")
+    conn.execute("UPDATE alembic_version SET version_num = '0006'")
+    conn.commit()
+    conn.close()
+    again = open_database(f"sqlite:///{path}")
+    assert again.schema_version() == HEAD
+    assert_counted(again)
