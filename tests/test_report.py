@@ -176,3 +176,21 @@ def test_months_count_answers_in_the_month_of_the_letter_they_answer(plea, db_fi
     since = (date.today() - timedelta(days=365)).isoformat()
     assert _report(plea, "--since", since)["months"] == expected  # counted from the letters
     assert _report(plea, "--case", ref)["months"] == expected
+
+
+def test_chart_shows_the_states_that_answered_then_one_bar_for_the_silent(plea, campaign: dict,
+                                                                           tmp_path: Path) -> None:
+    import re
+
+    page = tmp_path / "report.html"
+    plea("report", "--format", "html", "--out", str(page))
+    html = page.read_text(encoding="utf-8")
+    chart = html[html.index('<svg class="chart"'):]
+    chart = chart[:chart.index("</svg>")]
+    labels = re.findall(r'<text x="[\d.]+" y="[\d.]+" text-anchor="end">([^<]+)</text>', chart)
+    figures = re.findall(r'<text x="[\d.]+" y="[\d.]+" fill="#444">([^<]+)</text>', chart)
+    # France (2 of 2) and Germany (1 of 2) answered; Italy, Spain and Brazil (bounced) did not
+    assert labels == ["France", "Germany", "3 state(s) not answering"]
+    assert figures == ["2/2 (100%)", "1/2 (50%)", "0/3 (0%): no answer yet"]
+    (silent,) = re.findall(r"<title>([^<]+): 0/3 \(0%\): no answer yet</title>", chart)
+    assert sorted(silent.split(", ")) == ["Brazil", "Italy", "Spain"]  # named in the bar's tooltip
