@@ -100,8 +100,9 @@ class Walk:
         shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m plea "$@"\n')
         shim.chmod(0o755)
         self.env = db.env(tmp / "fresh-home")
-        path = os.pathsep.join(filter(None, [str(REPO / "src"), os.environ.get("PYTHONPATH")]))
-        self.env.update(PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}", PLEA_ACTOR="readme", PYTHONPATH=path)
+        source = os.pathsep.join(filter(None, [str(REPO / "src"), os.environ.get("PYTHONPATH")]))
+        path = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
+        self.env.update(PATH=path, PLEA_ACTOR="readme", PYTHONPATH=source)
         self.ref: str | None = None
         self.skipped: list[str] = []
         self.adapted: list[str] = []

@@ -160,12 +160,14 @@ def test_median_from_counts_equals_the_median_of_the_values() -> None:
     assert _hist_median({}) is None
 
 
-def test_months_count_answers_in_the_month_of_the_letter_they_answer(plea, db_file: Path, tmp_path: Path) -> None:
+def test_months_count_answers_in_the_month_of_the_letter_they_answer(plea, db_file: Path,
+                                                                    tmp_path: Path) -> None:
     """Letters sent in one month, answered 40 days later (always another month): the answers
     count in the letters' month, on both the kept totals and the recount from the letters."""
     from datetime import date
 
-    ref = plea("cases", "add", "--name", "Month Person", "--nationality", "RU", "--persecution", "x").stdout.strip()
+    ref = plea("cases", "add", "--name", "Month Person", "--nationality", "RU",
+               "--persecution", "x").stdout.strip()
     plea("letters", "render", ref, "--to", "FR,DE,IT", "--format", "md", "--out", str(tmp_path / "l"))
     plea("letters", "sent", ref, "--to", "all", "--via", "post", "--on", "-60d", "--force")
     plea("responses", "log", ref, "FR", "--outcome", "positive", "--on", "-20d")

@@ -9,7 +9,6 @@ Revises: 0006
 """
 from alembic import op
 
-
 revision = '0010'
 down_revision = '0006'
 branch_labels = None
