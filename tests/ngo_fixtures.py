@@ -150,6 +150,7 @@ def make_campaign(plea: Any, tmp_path: Path) -> dict[str, Any]:
         *who,
         "letters",
         "sent",
+        "--force",
         ref_a,
         "--to",
         "all",
@@ -160,7 +161,7 @@ def make_campaign(plea: Any, tmp_path: Path) -> dict[str, Any]:
         "--proof",
         str(proof),
     )
-    plea(*who, "letters", "sent", ref_b, "--to", "all", "--via", "email", "--on", SENT_B.isoformat())
+    plea(*who, "letters", "sent", "--force", ref_b, "--to", "all", "--via", "email", "--on", SENT_B.isoformat())
     plea(*who, "letters", "bounced", ref_b, "--to", "BR", "--on", (SENT_B + timedelta(days=1)).isoformat())
     attachment = tmp_path / f"answer for {p['name']}.txt"
     attachment.write_text("visa appointment", encoding="utf-8")

@@ -184,6 +184,8 @@ def test_log_filters_by_case_actor_and_date(plea, history: PleaDB) -> None:
     assert [r["kind"] for r in last_two] == ["case.created", "case.edited"]
     table = plea("audit", "log", "--case", ref).stdout
     assert "case created" in table and "worker2" in table
-    bad = plea("audit", "log", "--since", "yesterday", code=3)
-    assert bad.stderr.startswith("plea: error: --since: not a date")
+    assert len(json.loads(plea("audit", "log", "--since", "yesterday", "--json").stdout)) == len(rows)
+    bad = plea("audit", "log", "--since", "last week", code=3)
+    assert bad.stderr == ("plea: error: --since: not a date 'last week' "
+                          "(use YYYY-MM-DD, today, yesterday or -Nd (N days ago))\n")
     assert "no case" in plea("audit", "log", "--case", "PLEA-1999-0001", code=4).stderr

@@ -43,7 +43,7 @@ def run_writers(plea, db_file: PleaDB, plea_home: Path, tmp_path: Path, rounds: 
     ref = plea("cases", "add", "--name", "Concurrent Person", "--nationality", "RU", "--persecution", "x").stdout.strip()
     plea("letters", "render", ref, "--host", "US", "--to", "FR,DE,IT,ES,PL,PT,NL,BE", "--format", "md",
          "--out", str(tmp_path / "first"))
-    plea("letters", "sent", ref, "--to", "all", "--via", "post", "--on", (date.today() - timedelta(days=3)).isoformat())
+    plea("letters", "sent", "--force", ref, "--to", "all", "--via", "post", "--on", (date.today() - timedelta(days=3)).isoformat())
     with mp.get_context("spawn").Pool(WORKERS) as pool:
         results = pool.map(_worker, [(str(plea_home), n, ref, str(tmp_path), rounds) for n in range(WORKERS)])
     failures = [(code, err) for rs in results for code, err in rs if code != 0]

@@ -144,7 +144,7 @@ def prep_render(home: Path, tmp: Path) -> None:
 def prep_response(home: Path, tmp: Path) -> None:
     ref = _case(home)
     assert run(home, "letters", "render", ref, "--to", "FR,DE", "--format", "md", "--out", str(tmp / "first")).returncode == 0
-    assert run(home, "letters", "sent", ref, "--to", "all", "--via", "post", "--on", DAY).returncode == 0
+    assert run(home, "letters", "sent", "--force", ref, "--to", "all", "--via", "post", "--on", DAY).returncode == 0
     (tmp / "answer.txt").write_text("Réponse de l'ambassade", encoding="utf-8")
 
 

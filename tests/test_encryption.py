@@ -28,7 +28,7 @@ def encrypted(plea, empty_db, plea_home: Path, monkeypatch: pytest.MonkeyPatch, 
     proof = tmp_path / "proof.txt"
     proof.write_text(f"receipt for {SECRETS[0]}")
     sent_on = (date.today() - timedelta(days=2)).isoformat()
-    plea("letters", "sent", ref, "--to", "FR", "--via", "post", "--on", sent_on, "--proof", str(proof))
+    plea("letters", "sent", "--force", ref, "--to", "FR", "--via", "post", "--on", sent_on, "--proof", str(proof))
     reply = tmp_path / "reply.txt"
     reply.write_text(f"Answer about {SECRETS[2]}")
     plea("responses", "log", ref, "FR", "--outcome", "positive", "--attach", str(reply))

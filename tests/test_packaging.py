@@ -37,10 +37,26 @@ def test_wheel_contains_templates_data_and_migrations(wheel: Path) -> None:
     assert not any("__pycache__" in n or n.startswith("tests/") for n in names)
 
 
-def test_installed_plea_finds_its_files(wheel: Path, tmp_path: Path) -> None:
-    env_dir = tmp_path / "venv"
+def sees_these_packages(env_dir: Path) -> Path:
+    """A new virtualenv that sees the packages of the Python running the tests, wherever they are.
+    `system_site_packages` alone shows the base interpreter's, which inside a virtualenv (where
+    contributors install plea's dependencies) lacks them; a .pth file in the new environment lists
+    this interpreter's site-packages folders too. Its own site-packages still comes first, so the
+    wheel installed there is the plea it runs."""
+    import site
+
     venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
     py = env_dir / "bin" / "python"
+    purelib = subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             check=True, capture_output=True, text=True).stdout.strip()
+    outer = [*site.getsitepackages(), *([site.getusersitepackages()] if site.ENABLE_USER_SITE else [])]
+    (Path(purelib) / "outer-site-packages.pth").write_text("".join(f"{d}\n" for d in outer))
+    return py
+
+
+def test_installed_plea_finds_its_files(wheel: Path, tmp_path: Path) -> None:
+    env_dir = tmp_path / "venv"
+    py = sees_these_packages(env_dir)
     subprocess.run([str(py), "-m", "pip", "install", "--no-deps", "--no-index", "--quiet", str(wheel)],
                    check=True, capture_output=True, text=True)
     env = {**os.environ, "PLEA_HOME": str(tmp_path / "home"), "PLEA_ACTOR": "test"}

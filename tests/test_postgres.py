@@ -40,7 +40,7 @@ def test_campaign_flow(plea, db_file: PleaDB, tmp_path: Path) -> None:
     assert manifest["tables"]["response"]["rows"] == 4
     assert PERSONAL["name"] not in "".join(p.read_text(encoding="utf-8") for p in out.iterdir())
     plea("export", "--format", "csv", str(tmp_path / "plain"))
-    history = json.loads(plea("history", c["a"], "--json").stdout)
+    history = json.loads(plea("history", c["a"], "--all", "--json").stdout)
     assert history["events"][-1]["kind"] == "case.edited"
     plea("audit", "verify")
 

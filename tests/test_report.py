@@ -165,3 +165,41 @@ def test_median_from_counts_equals_the_median_of_the_values() -> None:
         values = [rnd.randint(0, 30) for _ in range(rnd.randint(1, 12))]
         assert _hist_median(Counter(values)) == float(statistics.median(values))
     assert _hist_median({}) is None
+
+
+def test_months_count_answers_in_the_month_of_the_letter_they_answer(plea, db_file: Path,
+                                                                    tmp_path: Path) -> None:
+    """Letters sent in one month, answered 40 days later (always another month): the answers
+    count in the letters' month, on both the kept totals and the recount from the letters."""
+    from datetime import date
+
+    ref = plea("cases", "add", "--name", "Month Person", "--nationality", "RU",
+               "--persecution", "x").stdout.strip()
+    plea("letters", "render", ref, "--to", "FR,DE,IT", "--format", "md", "--out", str(tmp_path / "l"))
+    plea("letters", "sent", ref, "--to", "all", "--via", "post", "--on", "-60d", "--force")
+    plea("responses", "log", ref, "FR", "--outcome", "positive", "--on", "-20d")
+    plea("responses", "log", ref, "DE", "--outcome", "acknowledged", "--on", "-19d")
+    sent_month = (date.today() - timedelta(days=60)).isoformat()[:7]
+    expected = [{"month": sent_month, "appeals": 3, "letters": 3, "answers": 2, "positive": 1}]
+    assert _report(plea)["months"] == expected  # the kept totals
+    since = (date.today() - timedelta(days=365)).isoformat()
+    assert _report(plea, "--since", since)["months"] == expected  # counted from the letters
+    assert _report(plea, "--case", ref)["months"] == expected
+
+
+def test_chart_shows_the_states_that_answered_then_one_bar_for_the_silent(plea, campaign: dict,
+                                                                           tmp_path: Path) -> None:
+    import re
+
+    page = tmp_path / "report.html"
+    plea("report", "--format", "html", "--out", str(page))
+    html = page.read_text(encoding="utf-8")
+    chart = html[html.index('<svg class="chart"'):]
+    chart = chart[:chart.index("</svg>")]
+    labels = re.findall(r'<text x="[\d.]+" y="[\d.]+" text-anchor="end">([^<]+)</text>', chart)
+    figures = re.findall(r'<text x="[\d.]+" y="[\d.]+" fill="#444">([^<]+)</text>', chart)
+    # France (2 of 2) and Germany (1 of 2) answered; Italy, Spain and Brazil (bounced) did not
+    assert labels == ["France", "Germany", "3 state(s) not answering"]
+    assert figures == ["2/2 (100%)", "1/2 (50%)", "0/3 (0%): no answer yet"]
+    (silent,) = re.findall(r"<title>([^<]+): 0/3 \(0%\): no answer yet</title>", chart)
+    assert sorted(silent.split(", ")) == ["Brazil", "Italy", "Spain"]  # named in the bar's tooltip

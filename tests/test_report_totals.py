@@ -245,7 +245,7 @@ def test_every_kind_of_write_keeps_the_totals(plea, db: Database, tmp_path: Path
     a, b, c = written[ref][:3]
     day = (TODAY - timedelta(days=2)).isoformat()
 
-    plea("letters", "sent", ref, "--to", f"{a},{b},{c}", "--via", "post", "--on", day)
+    plea("letters", "sent", "--force", ref, "--to", f"{a},{b},{c}", "--via", "post", "--on", day)
     assert_counted(db)
     plea("letters", "sent", ref, "--to", a, "--via", "email", "--on", TODAY.isoformat())  # sent again
     assert_counted(db)
@@ -314,7 +314,7 @@ def test_every_kind_of_write_keeps_the_totals(plea, db: Database, tmp_path: Path
     ).stdout.strip()
     plea("batch", "--out", str(tmp_path / "batch"), "--cases", new, "--to", "FR,DE,IT", "--format", "md")
     assert_counted(db)
-    plea("letters", "sent", new, "--to", "FR,DE,IT", "--via", "post", "--on", day)
+    plea("letters", "sent", "--force", new, "--to", "FR,DE,IT", "--via", "post", "--on", day)
     plea("responses", "log", new, "FR", "--outcome", "referred", "--on", TODAY.isoformat())
     assert_counted(db)
 
@@ -391,9 +391,21 @@ def test_the_migration_counts_an_existing_database(tmp_path: Path) -> None:
     conn.execute("UPDATE alembic_version SET version_num = '0005'")
     conn.commit()
     conn.close()
-    migrated = open_database(f"sqlite:///{path}")  # applies 0006, which counts every case, and 0007
-    assert migrated.schema_version() == "0007"
+    migrated = open_database(f"sqlite:///{path}")  # applies 0006, which counts every case, and the rest
+    from plea.db import HEAD
+
+    assert migrated.schema_version() == HEAD
     assert_counted(migrated)
     with migrated.read_rows() as c:  # 0007: an existing case is protected from its own state
         rows = list(c.execute(sa.text('SELECT nationality, threat_states FROM "case"')))
     assert rows and all(threats == nationality for nationality, threats in rows)
+    migrated.close()
+    # a database before 0010 kept answers in the month they came: 0010 counts every case again
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE report_total SET n = n + 5 WHERE dim = 'month' AND sub = 'answers'")
+    conn.execute("UPDATE alembic_version SET version_num = '0009'")
+    conn.commit()
+    conn.close()
+    again = open_database(f"sqlite:///{path}")
+    assert again.schema_version() == HEAD
+    assert_counted(again)

@@ -71,7 +71,7 @@ def campaign(plea, db_file: Path, tmp_path: Path) -> str:
                "--country", "US", "--situation", "at-liberty").stdout.strip()
     plea("letters", "render", ref, "--host", "US", "--to", "FR,DE", "--format", "md",
          "--out", str(tmp_path / "out"))
-    plea("letters", "sent", ref, "--to", "FR,DE", "--on", "2025-01-02", "--via", "post")
+    plea("letters", "sent", "--force", ref, "--to", "FR,DE", "--on", "2025-01-02", "--via", "post")
     plea("responses", "log", ref, "FR", "--outcome", "positive", "--on", "2025-02-03")
     plea("config", "set", "followup_days", "30")
     plea("cautions", "add", "RU", "TR", "--reason", "a test caution", "--source-url", "https://example.org/c")

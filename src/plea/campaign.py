@@ -113,9 +113,10 @@ def transition(session: Session, case: Case, letter: Letter, status: str, *, on:
 
 
 def mark_sent(session: Session, case: Case, *, to: str, on: date, via: str, letter: str = FIRST_LETTER,
-              proof: Path | None = None, actor: str, today: date,
+              proof: Path | None = None, actor: str, today: date, force: bool = False,
               tracking: dict[str, str] | None = None) -> list[tuple[Letter, Mission]]:
-    """Mark letters sent; `tracking`: state code or mission id → the post's tracking number."""
+    """Record the chosen letters as sent on `on`; a day before a letter was rendered needs `force`.
+    `tracking`: state code or mission id → the post's tracking number."""
     if via not in CHANNELS:
         raise InvalidInput(f"--via: {via!r} is not one of {', '.join(CHANNELS)}")
     _check_day(on, today, "a sending")
@@ -123,6 +124,9 @@ def mark_sent(session: Session, case: Case, *, to: str, on: date, via: str, lett
     if not pairs:
         raise NotFound(f"{case.ref} has no {letter!r} letters yet", hint="render them first with `plea letters render`")
     chosen = _select_states(session, case, pairs, to)
+    events = letter_events(session, [lt.id for lt, _ in chosen if lt.id])
+    if not force:
+        _check_rendered_before(chosen, events, on)
     stored = None
     if proof is not None:
         from plea.storage import store_file
@@ -132,7 +136,6 @@ def mark_sent(session: Session, case: Case, *, to: str, on: date, via: str, lett
     from plea.tracking import refuse_reuse
 
     refuse_reuse(session, numbers)
-    events = letter_events(session, [lt.id for lt, _ in chosen if lt.id])
     marked = []
     for lt, m in chosen:
         last = max(events.get(lt.id or 0, []), key=lambda e: e.id or 0, default=None)  # the latest recorded
@@ -161,6 +164,26 @@ def _tracking_for(chosen: list[tuple[Letter, Mission]], tracking: dict[str, str]
         raise InvalidInput(f"tracking numbers given for {', '.join(stray)}, which --to does not mark sent",
                            hint="nothing was recorded")
     return out
+
+
+def rendered_on(letter: Letter, events: list[LetterEvent]) -> date:
+    """The day a letter was first rendered (the date it carries): its first 'drafted' event."""
+    drafted = [e.on for e in events if e.status == "drafted"]
+    return min(drafted) if drafted else letter.created_at.date()
+
+
+def _check_rendered_before(chosen: list[tuple[Letter, Mission]], events: dict[int, list[LetterEvent]],
+                           on: date) -> None:
+    early = [(m, rendered_on(lt, events.get(lt.id or 0, []))) for lt, m in chosen]
+    early = [(m, day) for m, day in early if day > on]
+    if not early:
+        return
+    named = ", ".join(f"{states.name(m.sending)} ({m.sending}) on {day.isoformat()}" for m, day in early[:3])
+    raise InvalidInput(
+        f"--on: {on.isoformat()} is before the letter was rendered: {named}"
+        + (f" and {len(early) - 3} more" if len(early) > 3 else ""),
+        hint="a letter is sent after it is written: check --on, or pass --force if it was sent earlier "
+             "(a letter written outside plea)")
 
 
 def mark_status(session: Session, case: Case, status: str, *, to: str, on: date, actor: str, today: date,
@@ -270,6 +293,29 @@ def scheduled(session: Session, case: Case, today: date, to: str = "all") -> lis
         return []
     res = for_case(session, case, to, universe={s.state for s in due}, records=True, empty_ok=True)
     return [s for s in due if s.state in set(res.states)]
+
+
+def next_followup(session: Session, cases: list[Case], today: date) -> tuple[date, list[str]] | None:
+    """When the next follow-up falls due among these cases (none due yet): the day, and the
+    states (with the case's reference when there are several cases) that fall due on it."""
+    by_case = statuses(session, cases, today)
+    waiting = [(st.due_on, case.ref, st.state) for case in cases for st in by_case.get(case.id or 0, [])
+               if st.due_on is not None and st.due_on > today]
+    if not waiting:
+        return None
+    day = min(d for d, _, _ in waiting)
+    named = [f"{states.name(s)} ({s})" + (f" for {ref}" if len(cases) > 1 else "")
+             for d, ref, s in sorted(waiting, key=lambda w: (w[1], states.name(w[2]))) if d == day]
+    return day, named
+
+
+def next_followup_text(found: tuple[date, list[str]] | None) -> str:
+    """'the next follow-up falls due on DAY: STATES', or why none will."""
+    if found is None:
+        return "no sent letter is waiting for an answer, so no follow-up will fall due"
+    day, named = found
+    shown = ", ".join(named[:5]) + (f" and {len(named) - 5} more" if len(named) > 5 else "")
+    return f"the next follow-up falls due on {day.isoformat()}: {shown}"
 
 
 def first_letter_info(session: Session, case: Case) -> dict[str, dict[str, Any]]:

@@ -3,6 +3,7 @@ templates, and say what to fix."""
 
 from __future__ import annotations
 
+import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,7 +75,8 @@ def check_database(db: object) -> list[Check]:
     if db.path is not None:  # type: ignore[attr-defined]
         out.append(Check("ok", "database is encrypted (SQLCipher)") if db.encrypted else  # type: ignore[attr-defined]
                    Check("warn", "database is not encrypted: a lost or seized laptop exposes every case",
-                         "create an encrypted one with `plea --db NEW init --encrypt` and move your cases to it"))
+                         "keep plea's folder on an encrypted disk (FileVault, BitLocker, LUKS); a new database "
+                         "can be encrypted from the start with `plea --db NEW init --encrypt`"))
     problems, checked = check(db)  # type: ignore[arg-type]
     out += [Check("fail", p, "restore a backup") for p in problems] or [Check("ok", "; ".join(checked))]
     with db.read() as s:  # type: ignore[attr-defined]
@@ -111,3 +113,59 @@ def check_templates_all() -> list[Check]:
     if not findings:
         return [Check("ok", "every letter template renders in every language")]
     return [Check("fail", str(f), "fix the template") for f in findings]
+
+
+#: what PDF letters need, and where Debian/Ubuntu ship it: package contents as listed by
+#: https://packages.debian.org/bookworm/all/fonts-noto-core/filelist (NotoSans, NotoSerif,
+#: NotoNaskhArabic, NotoSansArabic) and https://packages.debian.org/bookworm/all/fonts-noto-cjk/filelist
+#: (NotoSansCJK, NotoSerifCJK), checked with `dpkg -S` on Debian on 2026-12-04
+PDF_PACKAGES = "libreoffice-writer fonts-noto-core fonts-noto-cjk"
+#: (what for, font families (a family ending in "*" is a prefix: Noto Sans CJK JP, … SC), package)
+FONTS = (
+    ("Latin, Cyrillic and Greek letters", ("Noto Sans", "Noto Serif"), "fonts-noto-core"),
+    ("Chinese and Japanese letters", ("Noto Sans CJK*", "Noto Serif CJK*"), "fonts-noto-cjk"),
+    ("Arabic letters", ("Noto Sans Arabic", "Noto Naskh Arabic", "Noto Kufi Arabic"), "fonts-noto-core"),
+)
+
+
+def check_pdf() -> list[Check]:
+    """LibreOffice (which turns letters into PDF) and the fonts it needs for every language."""
+    from plea.batch.work import find_soffice
+    from plea.errors import ExternalProblem
+
+    out = []
+    try:
+        out.append(Check("ok", f"LibreOffice for PDF letters: {find_soffice()}"))
+    except ExternalProblem as exc:
+        if os.environ.get("PLEA_SOFFICE"):
+            out.append(Check("warn", f"{exc.message}: --format pdf will not work", exc.hint or ""))
+        else:
+            out.append(Check("warn", "LibreOffice (soffice) not found: --format pdf will not work",
+                             f"sudo apt-get install {PDF_PACKAGES} (macOS: brew install --cask libreoffice), "
+                             "or set PLEA_SOFFICE to soffice's path"))
+    return out + check_fonts()
+
+
+def check_fonts() -> list[Check]:
+    import shutil
+    import subprocess
+
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return [Check("warn", "fonts not checked: fc-list (fontconfig) is not installed",
+                      "sudo apt-get install fontconfig, then run plea doctor again")]
+    try:
+        listed = subprocess.run([fc_list, ":", "family"], capture_output=True, text=True, timeout=60).stdout
+    except (OSError, subprocess.SubprocessError) as exc:
+        return [Check("warn", f"fonts not checked: fc-list failed ({exc})", "")]
+    families = {name.strip() for line in listed.splitlines() for name in line.split(",")}
+    out = []
+    for purpose, wanted, package in FONTS:
+        found = sorted(f for f in families for w in wanted
+                       if f == w or (w.endswith("*") and f.startswith(w[:-1])))
+        names = ", ".join(w.rstrip("*") for w in wanted)
+        shown = ", ".join(found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
+        out.append(Check("ok", f"fonts for {purpose}: {shown}") if found else
+                   Check("warn", f"no font for {purpose} (looked for {names}): PDF letters would show "
+                         "empty boxes", f"sudo apt-get install {package}"))
+    return out

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-from plea.errors import InvalidInput
+from plea.errors import InvalidInput, NotFound
 
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", *(f"COM{i}" for i in range(1, 10)),
                      *(f"LPT{i}" for i in range(1, 10))}
@@ -132,3 +132,39 @@ def sha256_file(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 16), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+#: endings of a file name: an --out that names a folder refuses them (`--out letter.docx` is a mistake)
+DOCUMENT_SUFFIXES = (".docx", ".pdf", ".txt", ".md", ".zip", ".odt")
+
+
+def input_file(path: Path, option: str) -> Path:
+    """The file an option names, checked before anything is written: missing is NotFound (exit 4)."""
+    if path.is_dir():
+        raise InvalidInput(f"{option}: {path} is a folder, not a file")
+    if not path.is_file():
+        raise NotFound(f"{option}: no such file {path}")
+    return path
+
+
+def read_text_file(path: Path, option: str) -> str:
+    """The UTF-8 text of the file an option names, or one plain error line."""
+    input_file(path, option)
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{option}: {path} is not UTF-8 text",
+                           hint="save it as UTF-8 text (in most editors: Save as, encoding UTF-8)") from None
+    except OSError as exc:
+        raise InvalidInput(f"{option}: cannot read {path} ({exc.strerror})") from None
+
+
+def out_folder(path: Path, holds: str, example: str, option: str = "--out") -> Path:
+    """An --out that names a folder: refused when it is an existing file or a new name that looks
+    like a file's (`letter-fr.docx`), which would otherwise become a folder of that name."""
+    hint = f"{option} is the folder {holds} go in: give one, e.g. {option} {example}/ (plea names each file)"
+    if path.exists() and not path.is_dir():
+        raise InvalidInput(f"{option}: {path} is a file, not a folder", hint=hint)
+    if not path.exists() and path.suffix.lower() in DOCUMENT_SUFFIXES:
+        raise InvalidInput(f"{option}: {path} looks like a file name, not a folder", hint=hint)
+    return path

@@ -110,6 +110,17 @@ class MergeConflict(Conflict):
 
 # -- export ------------------------------------------------------------------------------------
 
+#: the setting naming who vouches for shared corrections (their verified_by column)
+ORGANISATION = "organisation"
+
+def organisation_name(session: Session) -> str:
+    """The organisation that vouches for shared corrections (a setting), or ""."""
+    from plea.db.models import Setting
+
+    row = session.get(Setting, ORGANISATION)
+    return (row.value or "").strip() if row else ""
+
+
 def export_verified(session: Session, path: Path, *, host: str | None = None, force: bool = False) -> int:
     """Write the rows a person edited or verified to `path` (atomically); the number of rows."""
     path = Path(path)
@@ -118,7 +129,8 @@ def export_verified(session: Session, path: Path, *, host: str | None = None, fo
     if path.is_dir():
         raise Conflict(f"{path} is a folder", hint="give a file name, e.g. verified-embassies.csv")
     missions = list_missions(session, host=host, verified_only=True)
-    atomic_write_bytes(path, for_excel(export_csv(missions, verified=True)))
+    organisation = organisation_name(session)
+    atomic_write_bytes(path, for_excel(export_csv(missions, verified=True, organisation=organisation)))
     return len(missions)
 
 

@@ -54,10 +54,16 @@ def _retrieved(m: Mission) -> date | None:
         return None
 
 
-def _last_edits(session: Session, missions: list[Mission]) -> dict[tuple[str, str], tuple[date, str, str]]:
-    """(mission id, field) → (day, actor, how) of the last edit by a person, from the history."""
+#: (mission id, field) → (day, actor, how): a person's last edit, or (with how "verified") the
+#: last verification of that field in `plea embassies edit`
+Edits = dict[tuple[str, str], tuple[date, str, str]]
+
+
+def _last_edits(session: Session, missions: list[Mission]) -> Edits:
+    """(mission id, field) → (day, actor, how) of the last edit by a person, from the history;
+    (mission id, "verified:" + field) → the last time `embassies edit` verified that field."""
     wanted = {m.id for m in missions if person_fields(m)}
-    out: dict[tuple[str, str], tuple[date, str, str]] = {}
+    out: Edits = {}
     if not wanted:
         return out
     subjects = [f"mission:{i}" for i in wanted]
@@ -70,6 +76,9 @@ def _last_edits(session: Session, missions: list[Mission]) -> dict[tuple[str, st
             mid = e.subject.removeprefix("mission:")
             for name in e.data.get("fields", []):
                 out[(mid, name)] = (day, e.actor, "edited")
+                out.pop((mid, "verified:" + name), None)  # a later edit undoes an earlier check
+            for name in e.data.get("verified_fields", []):
+                out[(mid, "verified:" + name)] = out[(mid, "verified:+")] = (day, e.actor, "verified")
         else:
             source = e.subject.removeprefix("file:")
             for mid, info in (e.data.get("missions") or {}).items():
@@ -93,9 +102,10 @@ def facts(session: Session, m: Mission, *, edits: dict[tuple[str, str], tuple[da
             continue
         if name in person:
             edit = edits.get((m.id, name))
-            if m.verified_on and (edit is None or m.verified_on >= edit[0]):
-                out.append(Fact(name, value, "person", f"verified by {m.verified_by or 'a person'}",
-                                m.verified_on, m.verified_by, True))
+            check = _verification(m, name, edits)
+            if check and (edit is None or check[0] >= edit[0]):
+                out.append(Fact(name, value, "person", f"verified by {check[1] or 'a person'}", check[0],
+                                check[1], True))
             elif edit:
                 day, who, how = edit
                 out.append(Fact(name, value, "person", f"{how} by {who}, not verified since", day, who))
@@ -105,6 +115,20 @@ def facts(session: Session, m: Mission, *, edits: dict[tuple[str, str], tuple[da
             out.append(Fact(name, value, "source", source + (f" ({m.source_ref})" if m.source_ref else ""),
                             checked))
     return out
+
+
+def _verification(m: Mission, name: str, edits: Edits) -> tuple[date, str] | None:
+    """When and by whom a person field was last verified. `embassies edit` records which fields it
+    verified; a verification that came without that list (a merged file of verified corrections,
+    an import's verified_on column, or an edit from before fields were listed) covers the mission's
+    fields, as the mission's verified_on says."""
+    own = edits.get((m.id, "verified:" + name))
+    if own:
+        return own[0], own[1]
+    listed = edits.get((m.id, "verified:+"))  # the last verification that named its fields
+    if m.verified_on and (listed is None or m.verified_on > listed[0]):
+        return m.verified_on, m.verified_by
+    return None
 
 
 def max_age_days(session: Session) -> int:

@@ -33,7 +33,7 @@ def test_sent_records_transition_with_date_via_and_proof(plea, db_file: Path, ca
                                                         plea_home: Path) -> None:
     proof = tmp_path / "receipt.txt"
     proof.write_text("USPS tracking 9400 0000 0000")
-    r = plea("letters", "sent", case, "--to", "FR,Germany", "--on", day(3), "--via", "post", "--proof", str(proof))
+    r = plea("letters", "sent", "--force", case, "--to", "FR,Germany", "--on", day(3), "--via", "post", "--proof", str(proof))
     assert r.stdout.split() == ["FR", "DE"]
     rows = q(db_file, "SELECT m.sending, l.status FROM letter l JOIN mission m ON m.id=l.mission_id ORDER BY m.sending")
     assert dict(rows) == {"DE": "sent", "ES": "drafted", "FR": "sent", "IT": "drafted", "JP": "drafted", "PL": "drafted"}
@@ -49,9 +49,9 @@ def test_sent_records_transition_with_date_via_and_proof(plea, db_file: Path, ca
 
 
 def test_sent_again_and_bounced(plea, db_file: Path, case: str) -> None:
-    plea("letters", "sent", case, "--to", "FR", "--on", day(10), "--via", "email")
+    plea("letters", "sent", "--force", case, "--to", "FR", "--on", day(10), "--via", "email")
     plea("letters", "bounced", case, "--to", "FR", "--on", day(9))
-    plea("letters", "sent", case, "--to", "FR", "--on", day(8), "--via", "post")
+    plea("letters", "sent", "--force", case, "--to", "FR", "--on", day(8), "--via", "post")
     assert [r[0] for r in q(db_file, "SELECT e.status FROM letter_event e JOIN letter l ON l.id=e.letter_id "
                                      "JOIN mission m ON m.id=l.mission_id WHERE m.sending='FR' ORDER BY e.id")] == \
         ["drafted", "sent", "bounced", "sent"]
@@ -64,10 +64,10 @@ def test_letters_to_all_come_in_one_order_after_updates(plea, db_file: Path, cas
     database did to its rows (PostgreSQL moves a row when it is updated)."""
     written = [s for (s,) in q(db_file, "SELECT m.sending FROM letter l JOIN mission m ON m.id=l.mission_id "
                                         "ORDER BY l.id")]
-    r = plea("letters", "sent", case, "--to", "IT,FR", "--on", day(10), "--via", "email")
+    r = plea("letters", "sent", "--force", case, "--to", "IT,FR", "--on", day(10), "--via", "email")
     assert r.stdout.split() == ["IT", "FR"]
     plea("letters", "bounced", case, "--to", "FR", "--on", day(9))
-    r = plea("letters", "sent", case, "--to", "all", "--on", day(8), "--via", "post")
+    r = plea("letters", "sent", "--force", case, "--to", "all", "--on", day(8), "--via", "post")
     assert r.stdout.split() == written
     assert plea("letters", "close", case, "--to", "all", "--on", day(1)).stdout.split() == written
     sent = [json.loads(d)["mission"] for (d,) in q(db_file, "SELECT data FROM event WHERE kind='letter.sent' "
@@ -85,12 +85,31 @@ def test_sent_rejects_future_date_unknown_via_and_unrendered_state(plea, db_file
     r = plea("letters", "sent", case, "--to", "FR,BR", "--via", "post", code=4)
     assert "Brazil (BR)" in r.stderr and "render them first" in r.stderr
     r = plea("letters", "sent", case, "--to", "FR", "--via", "post", "--on", "2026-02-30", code=3)
-    assert "not a date" in r.stderr
+    assert r.stderr == ("plea: error: --on: not a date '2026-02-30' "
+                        "(use YYYY-MM-DD, today, yesterday or -Nd (N days ago))\n")
     assert q(db_file, "SELECT count(*) FROM letter_event") == before
 
 
+def test_date_options_take_today_yesterday_and_days_ago(plea, db_file: Path, case: str) -> None:
+    plea("letters", "sent", case, "--to", "FR", "--on", "-10d", "--via", "post", "--force")
+    plea("letters", "sent", case, "--to", "DE", "--on", "yesterday", "--via", "post", "--force")
+    plea("letters", "sent", case, "--to", "IT", "--on", "today", "--via", "post")
+    plea("responses", "log", case, "France", "--outcome", "positive", "--on", "yesterday")
+    plea("responses", "log", case, "Germany", "--outcome", "acknowledged")  # --on left out: today
+    sent = q(db_file, "SELECT m.sending, e.\"on\" FROM letter_event e JOIN letter l ON l.id=e.letter_id "
+                      "JOIN mission m ON m.id=l.mission_id WHERE e.status='sent' ORDER BY m.sending")
+    assert [(s, str(d)[:10]) for s, d in sent] == [("DE", day(1)), ("FR", day(10)), ("IT", day(0))]
+    answers = q(db_file, "SELECT state, \"on\" FROM response ORDER BY state")
+    assert [(s, str(d)[:10]) for s, d in answers] == [("DE", day(0)), ("FR", day(1))]
+    r = plea("audit", "log", "--since", "-1d", "--json")
+    assert r.exit_code == 0
+    r = plea("report", "--since", "-3x", code=3)
+    assert r.stderr == ("plea: error: --since: not a date '-3x' "
+                        "(use YYYY-MM-DD, today, yesterday or -Nd (N days ago))\n")
+
+
 def test_responses_log_by_name_in_english_or_user_language(plea, db_file: Path, case: str, monkeypatch) -> None:
-    plea("letters", "sent", case, "--to", "all", "--on", day(30), "--via", "post")
+    plea("letters", "sent", "--force", case, "--to", "all", "--on", day(30), "--via", "post")
     plea("responses", "log", case, "France", "--outcome", "positive", "--on", day(5), "--summary", "Come in")
     monkeypatch.setenv("PLEA_LANG", "ru")
     plea("responses", "log", case, "Германия", "--outcome", "acknowledged", "--on", day(4))
@@ -101,7 +120,7 @@ def test_responses_log_by_name_in_english_or_user_language(plea, db_file: Path, 
 
 
 def test_responses_bad_input_changes_nothing(plea, db_file: Path, case: str, tmp_path: Path) -> None:
-    plea("letters", "sent", case, "--to", "FR", "--on", day(10), "--via", "post")
+    plea("letters", "sent", "--force", case, "--to", "FR", "--on", day(10), "--via", "post")
     r = plea("responses", "log", case, "Frnace", "--outcome", "positive", code=4)
     assert "FR (France)" in r.stderr
     r = plea("responses", "log", case, "FR", "--outcome", "positiv", code=3)
@@ -123,8 +142,8 @@ def test_responses_bad_input_changes_nothing(plea, db_file: Path, case: str, tmp
 
 
 def test_status_table_json_and_headline(plea, db_file: Path, case: str) -> None:
-    plea("letters", "sent", case, "--to", "all", "--on", day(30), "--via", "post")
-    plea("letters", "sent", case, "--to", "JP", "--on", day(2), "--via", "email")  # sent again recently
+    plea("letters", "sent", "--force", case, "--to", "all", "--on", day(30), "--via", "post")
+    plea("letters", "sent", "--force", case, "--to", "JP", "--on", day(2), "--via", "email")  # sent again recently
     plea("responses", "log", case, "FR", "--outcome", "positive", "--on", day(10))
     plea("responses", "log", case, "DE", "--outcome", "negative", "--on", day(9))
     data = json.loads(plea("status", case, "--json").stdout)
@@ -143,7 +162,7 @@ def test_status_table_json_and_headline(plea, db_file: Path, case: str) -> None:
 
 
 def test_followups_interval_global_and_per_case(plea, db_file: Path, case: str) -> None:
-    plea("letters", "sent", case, "--to", "FR,DE", "--on", day(15), "--via", "post")
+    plea("letters", "sent", "--force", case, "--to", "FR,DE", "--on", day(15), "--via", "post")
     assert json.loads(plea("followups", case, "--json").stdout) == []
     plea("config", "set", "followup_days", "14")
     assert [r["state"] for r in json.loads(plea("followups", case, "--json").stdout)] == ["FR", "DE"]
@@ -155,8 +174,8 @@ def test_followups_interval_global_and_per_case(plea, db_file: Path, case: str) 
 def test_follow_up_render_due_cites_first_letter(plea, db_file: Path, case: str, tmp_path: Path) -> None:
     from babel.dates import format_date
 
-    plea("letters", "sent", case, "--to", "FR,DE", "--on", day(40), "--via", "post")
-    plea("letters", "sent", case, "--to", "IT", "--on", day(3), "--via", "post")
+    plea("letters", "sent", "--force", case, "--to", "FR,DE", "--on", day(40), "--via", "post")
+    plea("letters", "sent", "--force", case, "--to", "IT", "--on", day(3), "--via", "post")
     plea("responses", "log", case, "DE", "--outcome", "acknowledged", "--on", day(1))
     out = tmp_path / "fu"
     r = plea("letters", "render", case, "--letter", "follow-up", "--due", "--host", "US", "--to", "all",
@@ -169,7 +188,7 @@ def test_follow_up_render_due_cites_first_letter(plea, db_file: Path, case: str,
 
 
 def test_thanks_needs_an_answer(plea, db_file: Path, case: str, tmp_path: Path) -> None:
-    plea("letters", "sent", case, "--to", "FR,DE", "--on", day(10), "--via", "post")
+    plea("letters", "sent", "--force", case, "--to", "FR,DE", "--on", day(10), "--via", "post")
     plea("responses", "log", case, "FR", "--outcome", "positive", "--on", day(2))
     r = plea("letters", "render", case, "--letter", "thanks", "--to", "DE", "--format", "txt", "--out", str(tmp_path / "t"), code=3)
     assert "no answer is logged" in r.stderr
@@ -179,18 +198,18 @@ def test_thanks_needs_an_answer(plea, db_file: Path, case: str, tmp_path: Path) 
 
 def test_history_shows_timeline_with_actor(plea, db_file: Path, case: str, monkeypatch) -> None:
     plea("cases", "edit", case, "--situation", "detained", "--facility", "Somewhere")
-    plea("letters", "sent", case, "--to", "FR", "--on", day(3), "--via", "post")
+    plea("letters", "sent", "--force", case, "--to", "FR", "--on", day(3), "--via", "post")
     monkeypatch.setenv("PLEA_ACTOR", "caseworker-2")
     plea("responses", "log", case, "FR", "--outcome", "positive", "--on", day(1))
     plea("--actor", "lawyer-1", "cases", "archive", case)
-    data = json.loads(plea("history", case, "--json").stdout)
+    data = json.loads(plea("history", case, "--all", "--json").stdout)
     kinds = [e["kind"] for e in data["events"]]
     assert kinds[0] == "case.created" and kinds.count("letter.rendered") == 6
     assert kinds[-4:] == ["letter.sent", "response.logged", "letter.answered", "case.archived"]
     assert [e["actor"] for e in data["events"]][-3:] == ["caseworker-2", "caseworker-2", "lawyer-1"]
     assert "edited: facility, situation" in [e["what"] for e in data["events"]]
     assert any(e["what"].startswith("humanitarian-visa to France (FR) sent on") for e in data["events"])
-    text = plea("history", case).stdout
+    text = plea("history", case, "--all").stdout
     assert "caseworker-2" in text and "History of " + case in text
     # events carry no personal data
     assert not [r for r in q(db_file, "SELECT data FROM event") if "Test Person" in r[0] or "Somewhere" in r[0]]
@@ -198,7 +217,7 @@ def test_history_shows_timeline_with_actor(plea, db_file: Path, case: str, monke
 
 def test_every_change_has_its_event(plea, db_file: Path, case: str) -> None:
     """Letter transitions and history events are written together."""
-    plea("letters", "sent", case, "--to", "all", "--on", day(3), "--via", "post")
+    plea("letters", "sent", "--force", case, "--to", "all", "--on", day(3), "--via", "post")
     plea("responses", "log", case, "IT", "--outcome", "referred", "--on", day(1))
     transitions = q(db_file, "SELECT count(*) FROM letter_event WHERE status != 'drafted'")[0][0]
     events = q(db_file, "SELECT count(*) FROM event WHERE kind IN ('letter.sent','letter.answered','letter.bounced','letter.closed')")[0][0]
@@ -232,8 +251,8 @@ def test_demo_runs_the_whole_path(plea, tmp_path: Path, monkeypatch) -> None:
 
 
 def test_repeating_sent_or_log_adds_nothing(plea, db_file: Path, case: str) -> None:
-    plea("letters", "sent", case, "--to", "FR,DE", "--on", day(5), "--via", "post")
-    again = plea("letters", "sent", case, "--to", "FR,DE", "--on", day(5), "--via", "post")
+    plea("letters", "sent", "--force", case, "--to", "FR,DE", "--on", day(5), "--via", "post")
+    again = plea("letters", "sent", "--force", case, "--to", "FR,DE", "--on", day(5), "--via", "post")
     assert again.stdout == "" and "already marked sent" in again.stderr
     assert q(db_file, "SELECT count(*) FROM letter_event WHERE status='sent'") == [(2,)]
     plea("responses", "log", case, "FR", "--outcome", "positive", "--on", day(2), "--summary", "yes")
@@ -244,3 +263,71 @@ def test_repeating_sent_or_log_adds_nothing(plea, db_file: Path, case: str) -> N
     # a different answer on another day is a new response
     plea("responses", "log", case, "FR", "--outcome", "info-requested", "--on", day(1))
     assert q(db_file, "SELECT count(*) FROM response") == [(2,)]
+
+
+def test_followups_say_when_the_next_one_falls_due(plea, db_file: Path, case: str, tmp_path: Path) -> None:
+    r = plea("followups", case)
+    assert r.stderr == ("0 letter(s) due for a follow-up; no sent letter is waiting for an answer, "
+                        "so no follow-up will fall due\n")
+    plea("letters", "sent", case, "--to", "FR,DE", "--via", "post")
+    plea("letters", "sent", case, "--to", "IT", "--via", "post", "--on", day(1), "--force")
+    plea("responses", "log", case, "IT", "--outcome", "acknowledged")
+    due_on = (TODAY + timedelta(days=21)).isoformat()
+    r = plea("followups", case)
+    assert r.stderr == f"0 letter(s) due for a follow-up; the next follow-up falls due on {due_on}: France (FR), Germany (DE)\n"
+    assert json.loads(plea("followups", case, "--json").stdout) == []
+    out = tmp_path / "fu"
+    r = plea("letters", "render", case, "--letter", "follow-up", "--due", "--out", str(out))
+    assert r.stderr == ("nothing to render: no letter is due; the next follow-up falls due on "
+                        f"{due_on}: France (FR), Germany (DE)\n")
+    assert not out.exists()
+    # across cases, each state is named with its case
+    other = plea("cases", "add", "--name", "Second Person", "--nationality", "RU", "--persecution", "Story.",
+                 "--country", "US", "--situation", "at-liberty").stdout.strip()
+    plea("letters", "render", other, "--to", "ES", "--format", "md", "--out", str(tmp_path / "o2"))
+    plea("letters", "sent", other, "--to", "ES", "--via", "post")
+    plea("cases", "edit", other, "--followup-days", "7")
+    r = plea("followups")
+    soon = (TODAY + timedelta(days=7)).isoformat()
+    assert r.stderr == f"0 letter(s) due for a follow-up; the next follow-up falls due on {soon}: Spain (ES) for {other}\n"
+
+
+def test_history_sums_up_by_kind_and_day_and_filters(plea, db_file: Path, case: str, tmp_path: Path) -> None:
+    """`plea history` gives one line per kind of event and day by default; --all every event."""
+    plea("letters", "render", case, "--to", "FR,DE,IT,ES,JP,PL", "--format", "txt", "--out", str(tmp_path / "t"))
+    plea("letters", "sent", case, "--to", "all", "--via", "post")
+    plea("responses", "log", case, "FR", "--outcome", "positive")
+    plea("responses", "log", case, "DE", "--outcome", "acknowledged")
+    today = TODAY.isoformat()  # events are dated in UTC: the test does not run across midnight
+    lines = plea("history", case).stdout.splitlines()
+    assert lines[0] == f"History of {case}" and lines[1].split() == ["day", "(UTC)", "events", "what", "who"]
+    rows = [line.split(None, 2) for line in lines[2:]]
+    assert [(r[1], r[2].rsplit("  ", 1)[0].strip()) for r in rows] == [
+        ("1", "case created"),
+        ("12", "humanitarian-visa rendered: 12 file(s) (md, txt) for 6 states"),
+        ("6", "humanitarian-visa sent: 6 states via post"),
+        ("2", "answer(s) from France (FR), Germany (DE): 1 positive, 1 acknowledged"),
+        ("2", "humanitarian-visa answered: France (FR), Germany (DE)"),
+    ]
+    assert all(r[0] == today and r[2].endswith("tester") for r in rows)
+    summary = json.loads(plea("history", case, "--json").stdout)
+    assert summary["total"] == 23 and summary["filters"] == {"kind": None, "since": None, "state": None}
+    assert [(g["kind"], g["count"], g["day"]) for g in summary["summary"]] == [
+        ("case.created", 1, today), ("letter.rendered", 12, today), ("letter.sent", 6, today),
+        ("response.logged", 2, today), ("letter.answered", 2, today)]
+    assert summary["summary"][2]["states"] == ["DE", "ES", "FR", "IT", "JP", "PL"]
+    assert summary["summary"][2]["actors"] == ["tester"]
+    every = json.loads(plea("history", case, "--all", "--json").stdout)
+    assert set(every) == {"case", "events"} and len(every["events"]) == 23
+    # filters: a kind prefix, a state (code or name), a day
+    fr = json.loads(plea("history", case, "--state", "France", "--kind", "letter.", "--all", "--json").stdout)
+    assert [e["kind"] for e in fr["events"]] == ["letter.rendered", "letter.rendered", "letter.sent", "letter.answered"]
+    assert all("France (FR)" in e["what"] for e in fr["events"])
+    answered = json.loads(plea("history", case, "--kind", "response", "--state", "DE", "--json").stdout)
+    assert [(g["kind"], g["count"], g["what"]) for g in answered["summary"]] == [
+        ("response.logged", 1, "answer(s) from Germany (DE): 1 acknowledged")]
+    assert json.loads(plea("history", case, "--since", "-1d", "--json").stdout)["total"] == 23
+    later = json.loads(plea("history", case, "--since", (TODAY + timedelta(days=1)).isoformat(), "--json").stdout)
+    assert later["total"] == 0 and later["summary"] == []
+    r = plea("history", case, "--state", "Atlantis", code=4)
+    assert r.stderr.startswith("plea: error: ")

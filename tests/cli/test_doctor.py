@@ -40,3 +40,49 @@ def test_doctor_finds_loose_permissions_and_a_tampered_history(
 def test_doctor_without_database_says_run_init(plea) -> None:
     r = plea("doctor", code=1)
     assert "plea init" in r.stdout
+
+
+def _path_with(tmp_path: Path, monkeypatch, fc_list: str | None) -> None:
+    """PATH holding only a fake fc-list printing these families (no soffice, no real fonts)."""
+    import stat
+    import sys
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    if fc_list is not None:
+        script = bin_dir / "fc-list"
+        script.write_text(f"#!{sys.executable}\nprint({fc_list!r}, end='')\n")
+        script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    monkeypatch.delenv("PLEA_SOFFICE", raising=False)
+
+
+def test_doctor_reports_a_missing_soffice_and_missing_fonts(plea, db_file: PleaDB, tmp_path: Path,
+                                                            monkeypatch) -> None:
+    _path_with(tmp_path, monkeypatch, "Noto Sans,Noto Sans Regular\nDejaVu Sans\nNoto Sans Arabic\n")
+    checks = {c["what"]: c for c in json.loads(plea("doctor", "--json").stdout)}
+    soffice = checks["LibreOffice (soffice) not found: --format pdf will not work"]
+    assert soffice["level"] == "warn"
+    assert soffice["fix"] == ("sudo apt-get install libreoffice-writer fonts-noto-core fonts-noto-cjk "
+                              "(macOS: brew install --cask libreoffice), or set PLEA_SOFFICE to soffice's path")
+    assert checks["fonts for Latin, Cyrillic and Greek letters: Noto Sans"]["level"] == "ok"
+    assert checks["fonts for Arabic letters: Noto Sans Arabic"]["level"] == "ok"
+    cjk = checks["no font for Chinese and Japanese letters (looked for Noto Sans CJK, Noto Serif CJK): "
+                 "PDF letters would show empty boxes"]
+    assert (cjk["level"], cjk["fix"]) == ("warn", "sudo apt-get install fonts-noto-cjk")
+    text = plea("doctor").stdout
+    assert ("WARN  LibreOffice (soffice) not found: --format pdf will not work\n"
+            "      → sudo apt-get install libreoffice-writer fonts-noto-core fonts-noto-cjk") in text
+
+
+def test_doctor_finds_fonts_by_family_and_says_when_it_cannot_look(plea, db_file: PleaDB, tmp_path: Path,
+                                                                   monkeypatch) -> None:
+    _path_with(tmp_path, monkeypatch, "Noto Serif\nNoto Sans CJK JP,Noto Sans CJK JP Regular\n")
+    checks = {c["what"]: c["level"] for c in json.loads(plea("doctor", "--json").stdout)}
+    assert checks["fonts for Latin, Cyrillic and Greek letters: Noto Serif"] == "ok"
+    assert checks["fonts for Chinese and Japanese letters: Noto Sans CJK JP, Noto Sans CJK JP Regular"] == "ok"
+    assert checks["no font for Arabic letters (looked for Noto Sans Arabic, Noto Naskh Arabic, Noto Kufi Arabic): "
+                  "PDF letters would show empty boxes"] == "warn"
+    (tmp_path / "bin" / "fc-list").unlink()
+    checks = {c["what"]: c for c in json.loads(plea("doctor", "--json").stdout)}
+    assert checks["fonts not checked: fc-list (fontconfig) is not installed"]["level"] == "warn"

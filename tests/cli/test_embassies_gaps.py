@@ -56,7 +56,7 @@ def written(plea, db_file: Path, tmp_path: Path) -> str:
     plea("letters", "render", ref, "--host", "US", "--to", "FR,DE,IT", "--format", "md",
          "--out", str(tmp_path / "o"))
     two_days_ago = (date.today() - timedelta(days=2)).isoformat()
-    plea("letters", "sent", ref, "--to", "DE,IT", "--via", "post", "--on", two_days_ago)
+    plea("letters", "sent", "--force", ref, "--to", "DE,IT", "--via", "post", "--on", two_days_ago)
     return ref
 
 

@@ -39,6 +39,7 @@ def as_them(plea, theirs: Path, *args: str, code: int = 0):
 
 def export_theirs(plea, theirs: Path, tmp_path: Path, name: str = "verified.csv") -> Path:
     out = tmp_path / name
+    as_them(plea, theirs, "config", "set", "organisation", "Ana's NGO")  # who vouches, in a shared file
     r = as_them(plea, theirs, "embassies", "export", "--verified-only", str(out))
     assert r.stdout.strip() == str(out)
     return out
@@ -52,10 +53,19 @@ def test_export_verified_only_writes_edited_and_verified_rows(plea, db_file: Pat
     assert r.stdout.strip() == str(out) and "2 mission(s) with your edits or verifications" in r.stderr
     rows = {row["id"]: row for row in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig")))}
     assert sorted(rows) == sorted([DE, FR])
-    assert (rows[FR]["verified_on"], rows[FR]["verified_by"]) == (TODAY, "tester")
+    # the login never goes into a shared file: verified_by is the organisation, once it is set
+    assert (rows[FR]["verified_on"], rows[FR]["verified_by"]) == (TODAY, "")
+    assert r.stderr.endswith("verified_by is left empty (plea never writes your login into a shared file): name "
+                             'your organisation with `plea config set organisation "Legal Aid Paris"`\n')
     assert rows[FR]["email"] == "visa@ambafrance.example"
-    assert rows[FR]["edited_fields"] == "city email kind phone website"  # all it vouched for when verifying
+    assert rows[FR]["edited_fields"] == "email"  # what it edited and verified, not the mission's other fields
     assert (rows[DE]["verified_on"], rows[DE]["verified_by"], rows[DE]["edited_fields"]) == ("", "", "phone")
+    plea("config", "set", "organisation", "Legal Aid Paris")
+    r = plea("embassies", "export", "--verified-only", "--force", str(out))
+    assert "verified_by" not in r.stderr
+    rows = {row["id"]: row for row in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8")))}
+    assert (rows[FR]["verified_by"], rows[DE]["verified_by"]) == ("Legal Aid Paris", "")
+    assert "tester" not in out.read_text(encoding="utf-8")
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     assert not list(tmp_path.glob(".*.tmp"))
     # never overwrites without --force
@@ -99,10 +109,9 @@ def test_their_corrections_fill_what_you_never_edited(plea, db_file: Path, their
     r = plea("embassies", "import", str(exported))
     assert r.stdout.strip() == "merged verified corrections: 1 added, 1 updated, 0 unchanged"
     fr = get(db_file, FR, "email", "street_address", "verified_on", "verified_by", "user_fields")
-    assert fr == ("visa@ambafrance.example", "4101 Reservoir Rd NW", TODAY, "ana",
-                  "city email kind phone street_address website")
+    assert fr == ("visa@ambafrance.example", "4101 Reservoir Rd NW", TODAY, "Ana's NGO", "email street_address")
     ngo = get(db_file, "NGO-1", "sending", "phone", "verified_by", "user_fields")
-    assert ngo == ("UA", "+1 202 349 2920", "ana", "city email kind phone")
+    assert ngo == ("UA", "+1 202 349 2920", "Ana's NGO", "phone")
     (event,) = q(db_file, "SELECT kind, subject, actor, data FROM event WHERE id > ?", events)
     data = json.loads(event[3])
     assert event[:3] == ("embassies.merged", "file:verified.csv", "tester")
@@ -122,7 +131,7 @@ def test_verified_wins_over_unverified_on_both_sides(plea, db_file: Path, theirs
     r = plea("embassies", "import", str(export_theirs(plea, theirs, tmp_path)), "--json")
     data = json.loads(r.stdout)
     assert (data["merged"], data["updated"], data["kept_ours"], data["conflicts"]) == (True, 1, 1, 0)
-    assert get(db_file, FR, "phone", "verified_by") == ("+1 202 944 6000", "ana")
+    assert get(db_file, FR, "phone", "verified_by") == ("+1 202 944 6000", "Ana's NGO")
     assert get(db_file, DE, "email", "verified_by") == ("ours@diplo.example", "tester")
 
 
@@ -139,7 +148,7 @@ def test_two_verified_values_conflict_until_you_choose(plea, db_file: Path, thei
     assert (f"plea: error: {exported}: 1 conflict(s) between your values and theirs; "
             "nothing was imported") in r.stderr
     assert (f"{FR} France (FR) in US, email: yours 'ours@ambafrance.example' (verified {TODAY} by tester), "
-            f"theirs 'theirs@ambafrance.example' (verified {TODAY} by ana)") in r.stderr
+            f"theirs 'theirs@ambafrance.example' (verified {TODAY} by Ana's NGO)") in r.stderr
     assert "--prefer theirs, --prefer ours or --prefer newer" in r.stderr
     assert q(db_file, "SELECT * FROM mission ORDER BY id") == before  # not even Italy's was taken
     assert q(db_file, "SELECT count(*) FROM event") == events
@@ -166,7 +175,7 @@ def test_prefer_newer_takes_the_more_recent_verification(plea, db_file: Path, th
     plea("embassies", "edit", FR, "--email", "ours@ambafrance.example", "--verified")
     as_them(plea, theirs, "embassies", "edit", FR, "--email", "theirs@ambafrance.example", "--verified")
     exported = export_theirs(plea, theirs, tmp_path)
-    older = exported.read_text(encoding="utf-8-sig").replace(f",{TODAY},ana,", ",2024-01-02,ana,")
+    older = exported.read_text(encoding="utf-8-sig").replace(f",{TODAY},Ana's NGO,", ",2024-01-02,Ana's NGO,")
     exported.write_text(older, encoding="utf-8")
     plea("embassies", "import", str(exported), "--prefer", "newer")
     assert get(db_file, FR, "email", "verified_on") == ("ours@ambafrance.example", TODAY)
@@ -174,7 +183,7 @@ def test_prefer_newer_takes_the_more_recent_verification(plea, db_file: Path, th
     execute(db_file, ("UPDATE mission SET verified_on='2023-05-06' WHERE id=?", (FR,)))
     plea("embassies", "import", str(exported), "--prefer", "newer")
     got = get(db_file, FR, "email", "verified_on", "verified_by")
-    assert got == ("theirs@ambafrance.example", "2024-01-02", "ana")
+    assert got == ("theirs@ambafrance.example", "2024-01-02", "Ana's NGO")
 
 
 def test_prefer_only_for_files_of_verified_corrections(plea, db_file: Path, tmp_path: Path) -> None:

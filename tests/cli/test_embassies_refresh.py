@@ -124,15 +124,15 @@ def test_a_value_a_person_verified_is_never_overwritten(plea, db_file: Path, ser
     assert (f"= {DE}  Germany (DE)  email: yours kept consular@washington.diplo.de; "
             "Wikidata has info@washington.diplo.de") in r.stdout
     assert f"= {FR}  France (FR)  phone: yours kept +1 202 944 6000 (visa)" in r.stdout
-    assert "3 of your values kept" in r.stderr  # DE email and website (verified), FR phone
+    assert "2 of your values kept" in r.stderr  # DE email (edited and verified), FR phone (edited)
     de = mission(db_file, DE)
     assert de["email"] == "consular@washington.diplo.de"
-    assert de["website"] == "http://www.germany.info/Vertretung/usa/en/01__Embassy/Washington/__Home.html"
+    assert de["website"] == "https://www.germany.info/us-en"  # not the field verified: Wikidata's is taken
     assert de["phone"] == "+1 202-298-4000"  # empty when verified: Wikidata's is taken
     assert (de["verified_by"], de["verified_on"]) == ("tester", TODAY)
     assert mission(db_file, FR)["phone"] == "+1 202 944 6000 (visa)"
     data = json.loads(q(db_file, "SELECT data FROM event WHERE kind='embassies.refreshed'")[0][0])
-    assert data["kept_fields"] == {DE: ["email", "website"], FR: ["phone"]}
+    assert data["kept_fields"] == {DE: ["email"], FR: ["phone"]}
 
 
 def test_refresh_then_reimport_of_shipped_csv_keeps_every_verified_value(plea, db_file: Path, serve) -> None:
@@ -244,7 +244,7 @@ def test_closing_keeps_a_persons_edits(plea, db_file: Path, serve) -> None:
     plea("embassies", "refresh", "--host", "US")
     ao = mission(db_file, AO)
     assert ao["email"] == "info@angola.example"
-    assert ao["user_fields"].split() == ["city", "closed:2023-05-01", "email", "kind", "website"]
+    assert ao["user_fields"].split() == ["closed:2023-05-01", "email"]
     plea("init")
     assert mission(db_file, AO)["user_fields"] == ao["user_fields"]
 

@@ -41,13 +41,35 @@ def test_edits_and_verification_are_attributed(plea, db_file: Path) -> None:
     email = sources["email"]
     assert (email["checked"], email["by"], email["verified"]) == (TODAY, "ana", False)
     assert sources["phone"]["origin"] == "source"
-    plea("--actor", "bo", "embassies", "edit", FR, "--verified")
+    # --verified with no edit would not say what was checked: the fields are named
+    r = plea("--actor", "bo", "embassies", "edit", FR, "--verified", code=3)
+    assert r.stderr == ("plea: error: --verified marks the fields this command edits, and it edits none\n"
+                        "name the fields you checked: --verified-fields email,address\n")
+    plea("--actor", "bo", "embassies", "edit", FR, "--verified-fields", "email,phone")
     sources = show(plea, FR)["sources"]
-    for name in ("email", "phone", "website", "city"):
+    for name in ("email", "phone"):
         assert sources[name]["source"] == "verified by bo" and sources[name]["checked"] == TODAY, name
         assert sources[name]["verified"] is True
+    for name in ("website", "city", "kind"):  # not checked: still the snapshot's
+        assert (sources[name]["origin"], sources[name]["verified"]) == ("source", False), name
     assert sources["latitude"]["origin"] == "source"  # coordinates are not something a person verifies
     assert f"  {'email':<12}  {TODAY}  verified by bo" in plea("embassies", "show", FR).stdout
+    # an edit with --verified verifies what it edits, and no more
+    plea("--actor", "cy", "embassies", "edit", FR, "--website", "https://fr.example/", "--verified")
+    sources = show(plea, FR)["sources"]
+    assert (sources["website"]["source"], sources["website"]["verified"]) == ("verified by cy", True)
+    assert sources["email"]["source"] == "verified by bo" and sources["city"]["origin"] == "source"
+    # an edit without it leaves that field unverified, the others as they were
+    plea("--actor", "di", "embassies", "edit", FR, "--phone", "+1 202 944 6001")
+    sources = show(plea, FR)["sources"]
+    assert (sources["phone"]["source"], sources["phone"]["verified"]) == ("edited by di, not verified since", False)
+    assert sources["email"]["source"] == "verified by bo" and sources["website"]["source"] == "verified by cy"
+    r = plea("embassies", "edit", FR, "--verified-fields", "email,colour", code=3)
+    assert r.stderr == ("plea: error: --verified-fields: 'colour' is not a field of a mission; name some of: "
+                        "email, phone, address, postcode, city, website, languages, kind\n")
+    r = plea("embassies", "edit", FR, "--verified-fields", "postcode", code=3)
+    assert r.stderr == (f"plea: error: --verified-fields: {FR} has no postcode to verify\n"
+                        "give the value with its option (e.g. --email …) and --verified\n")
 
 
 def test_merged_and_refreshed_facts(plea, db_file: Path, tmp_path: Path, monkeypatch) -> None:
@@ -85,7 +107,7 @@ def test_letters_plan_warns_about_old_contact_details(plea, db_file: Path, case:
             "(oldest: 2022-11-16): France (phone, website)") in r.stderr
     assert "plea embassies refresh --host US" in r.stderr
     # what a person checked today is not old
-    plea("embassies", "edit", FR, "--verified")
+    plea("embassies", "edit", FR, "--verified-fields", "phone,website")
     data = json.loads(plea("letters", "plan", case, "--to", "FR,DE,IT", "--json").stdout)
     assert sorted(s["sending"] for s in data["stale_contacts"]) == ["DE", "IT"]
     # the limit is a setting

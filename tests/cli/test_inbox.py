@@ -163,7 +163,7 @@ def test_domain_match_ignores_the_case_of_the_mission_address(
     ref = make_case(plea, tmp_path / "letters", to="DE,FR")
     plea("embassies", "edit", "Q324833", "--email", "Info@Washington.DIPLO.example")
     sent_on = (date.today() - timedelta(days=3)).isoformat()
-    plea("letters", "sent", ref, "--to", "all", "--via", "email", "--on", sent_on)
+    plea("letters", "sent", "--force", ref, "--to", "all", "--via", "email", "--on", sent_on)
     folder = folder_of(tmp_path, (ref, {}), ["reply_html_only.eml"])
     (row,) = json.loads(plea("inbox", "import", str(folder), "--json").stdout)
     assert (row["case"], row["state"], row["matched_by"]) == (ref, "DE", "domain")

@@ -14,6 +14,7 @@ from typer.core import TyperGroup
 
 from plea import __version__
 from plea.cli.common import OPTIONS, close_all
+from plea.entry import quiet_stdout
 
 #: plea's commands, in the order --help lists them: name -> (module in plea.cli, attribute), a
 #: command function or a Typer sub-app. Each is imported and built only when it is used, so
@@ -104,6 +105,13 @@ class PleaGroup(TyperGroup):
     def list_commands(self, ctx: Any) -> list[str]:
         return list(self.commands)
 
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:  # --help and --version print while the context is made, before invoke
+            return super().make_context(*args, **kwargs)
+        except BrokenPipeError:
+            quiet_stdout()
+            raise typer.Exit(0) from None
+
     def invoke(self, ctx: Any) -> Any:
         from plea.errors import ExitStatus, PleaError
 
@@ -119,6 +127,9 @@ class PleaGroup(TyperGroup):
             raise typer.Exit(130) from None
         except (typer.Exit, typer.Abort):
             raise
+        except BrokenPipeError:  # stdout's reader left (`| head`, a pager quit): that is not an error
+            quiet_stdout()
+            raise typer.Exit(0) from None
         except Exception as exc:
             # click's own errors (usage, unknown command) print themselves; Typer carries its own
             # copy of click (typer._click), so both module names are matched
@@ -165,9 +176,24 @@ def root(
 
 
 def main() -> None:
+    """Run the command. When stdout's reader goes away (`plea … | head -1`), plea stops quietly
+    with exit 0: what was written is what the reader wanted."""
     import sys
 
-    if sys.argv[1:] == ["--version"]:  # answer before Typer builds every command (start-up speed)
-        print(f"plea {__version__}")
-        return
-    app()
+    try:
+        if sys.argv[1:] == ["--version"]:  # answer before Typer builds every command (start-up speed)
+            print(f"plea {__version__}")
+        else:
+            app()
+        code: Any = 0
+    except SystemExit as exc:
+        code = exc.code
+    except BrokenPipeError:
+        code = 0
+        quiet_stdout()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        quiet_stdout()
+        code = 0
+    sys.exit(code)

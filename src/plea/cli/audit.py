@@ -23,7 +23,7 @@ HeadOpt = Annotated[
     ),
 ]
 CaseOpt = Annotated[str | None, typer.Option("--case", metavar="REF", help="Only this case's events.")]
-SinceOpt = Annotated[str | None, typer.Option("--since", metavar="DATE", help="From this day (YYYY-MM-DD).")]
+SinceOpt = Annotated[str | None, typer.Option("--since", metavar="DATE", help="From this day (YYYY-MM-DD, today, yesterday, -Nd).")]
 UntilOpt = Annotated[str | None, typer.Option("--until", metavar="DATE", help="Up to this day, included.")]
 ActorOpt = Annotated[str | None, typer.Option("--actor", metavar="NAME", help="Only what this person did.")]
 KindOpt = Annotated[
@@ -88,7 +88,7 @@ def log(
     """The history, oldest first: when, who, which case, what."""
     from plea.audit import log as read_log
     from plea.cases import get_case
-    from plea.cli.letters import parse_day
+    from plea.dates import parse_day
 
     since_day = parse_day(since, "--since") if since else None
     until_day = parse_day(until, "--until") if until else None

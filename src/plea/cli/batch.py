@@ -120,12 +120,14 @@ def batch(
     from plea.batch.plan import make_plan, parse_formats
     from plea.batch.run import early_workers, execute
     from plea.errors import InvalidInput, NotFound
+    from plea.fileio import input_file, out_folder
 
     fmts = parse_formats(formats)
     if paper is not None and paper not in ("a4", "letter"):
         raise InvalidInput(f"--paper: {paper!r} is not a4 or letter")
-    if letterhead is not None and not letterhead.is_file():
-        raise NotFound(f"--letterhead: no such file {letterhead}")
+    out_folder(out_dir, "the batch's files", "batch")
+    if letterhead is not None:
+        input_file(letterhead, "--letterhead")
     hosts = _hosts(host)
     today = date.today()
     # the workers load while this process plans (forked before any database is open, so they

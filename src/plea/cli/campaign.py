@@ -89,7 +89,7 @@ def followups(ref: CaseOpt = None,
     """Letters due for a follow-up (sent, unanswered, older than the follow-up interval)."""
     from datetime import date
 
-    from plea.campaign import followup_days, status_dict
+    from plea.campaign import followup_days, next_followup, next_followup_text, status_dict
     from plea.campaign import followups as due
     from plea.cases import get_case, list_cases
 
@@ -105,6 +105,7 @@ def followups(ref: CaseOpt = None,
                 rows.append({"case": case.ref, "interval_days": days, **status_dict(st, today)})
             if ics is not None:
                 entries += _calendar_entries(s, case, today, to)
+        upcoming = None if rows else next_followup_text(next_followup(s, cases, today))
     if ics is not None:
         _write_ics(ics, entries)
     if json_:
@@ -115,7 +116,8 @@ def followups(ref: CaseOpt = None,
         t.add_row(r["case"], f"{r['name']} ({r['state']})", r["last_sent"], f"{r['days_waiting']} d", r["due_on"])
     out().print(t)
     note(f"{len(rows)} letter(s) due for a follow-up"
-         + (f"; render them with `plea letters render {ref} --letter follow-up --due`" if ref and rows else ""))
+         + (f"; render them with `plea letters render {ref} --letter follow-up --due`" if ref and rows else "")
+         + (f"; {upcoming}" if upcoming else ""))
 
 
 def _calendar_entries(session, case, today, to):  # type: ignore[no-untyped-def]
@@ -140,26 +142,49 @@ def _write_ics(path: Path, entries: list) -> None:  # type: ignore[type-arg]
     note(f"{len(entries)} follow-up date(s) written to {path}")
 
 
-def history(ref: Annotated[str, typer.Argument(help="Case reference.", metavar="CASE")], json_: JsonOpt = False) -> None:
-    """The case's timeline: created, rendered, sent, answered, edited — and who did it."""
+def history(
+    ref: Annotated[str, typer.Argument(help="Case reference.", metavar="CASE")],
+    kind: Annotated[str | None, typer.Option("--kind", metavar="KIND", help="Only events of this kind (a prefix: letter., response.logged).")] = None,
+    since: Annotated[str | None, typer.Option("--since", metavar="DATE", help="From this day (YYYY-MM-DD, today, yesterday, -Nd).")] = None,
+    state: Annotated[str | None, typer.Option("--state", help="Only events about this state (its letters, its answers).")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every event, one a line (default: one line per kind and day).")] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """The case's timeline: created, rendered, sent, answered, edited — and who did it. By default
+    one line per kind of event and day, with counts; --all lists every event."""
     from sqlmodel import select
 
+    from plea import states
     from plea.campaign import case_history, describe
     from plea.cases import get_case
+    from plea.dates import parse_day
     from plea.db.models import Mission
+    from plea.timeline import Filters, keep, summarise
 
+    f = Filters(kind=kind, since=parse_day(since, "--since") if since else None,
+                state=states.resolve(state, states.user_langs()) if state else None)
     db = open_db()
     with db.read() as s:
         case = get_case(s, ref)
         events = case_history(s, case)
         mission_ids = {e.data.get("mission") for e in events if e.data.get("mission")}
         missions = {m.id: m for m in s.exec(select(Mission).where(Mission.id.in_(mission_ids)))} if mission_ids else {}  # type: ignore[attr-defined]
+        events = keep(events, missions, f)
         rows = [{"at": e.at.isoformat(), "actor": e.actor, "kind": e.kind, "what": describe(e, missions),
-                 "data": e.data} for e in events]
+                 "data": e.data} for e in events] if all_ else []
+        groups = [g.as_dict(missions) for g in summarise(events)] if not all_ else []
     if json_:
-        print_json({"case": case.ref, "events": rows})
+        print_json({"case": case.ref, "events": rows} if all_ else
+                   {"case": case.ref, "filters": f.as_dict(), "total": len(events), "summary": groups})
         return
-    t = table("when (UTC)", "who", "what", title=f"History of {case.ref}")
-    for r in rows:
-        t.add_row(r["at"][:19].replace("T", " "), r["actor"], r["what"])
+    if all_:
+        t = table("when (UTC)", "who", "what", title=f"History of {case.ref}")
+        for r in rows:
+            t.add_row(r["at"][:19].replace("T", " "), r["actor"], r["what"])
+    else:
+        t = table("day (UTC)", "events", "what", "who", title=f"History of {case.ref}")
+        for g in groups:
+            t.add_row(g["day"], str(g["count"]), g["what"], ", ".join(g["actors"]))
     out().print(t)
+    if not all_:
+        note(f"{len(events)} event(s) in {len(groups)} line(s); every event: plea history {case.ref} --all")

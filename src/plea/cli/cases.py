@@ -38,10 +38,9 @@ def _case_values(
     }
     values = {k: v for k, v in values.items() if v is not None}
     if persecution_file is not None:
-        try:
-            values["persecution"] = persecution_file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InvalidInput(f"--persecution-file: cannot read {persecution_file}: {exc}") from None
+        from plea.fileio import read_text_file
+
+        values["persecution"] = read_text_file(persecution_file, "--persecution-file")
     if ids:
         parsed = []
         for item in ids:

@@ -94,7 +94,16 @@ def note(message: str) -> None:
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    write_out(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def write_out(text: str, chunk: int = 1 << 16) -> None:
+    """Print a result to stdout in pieces. One large write to a pipe whose reader has gone
+    (`| head -1`) can be cut short without an error; the next piece then raises BrokenPipeError,
+    which the root command turns into a quiet exit 0 (plea.cli.PleaGroup)."""
+    for start in range(0, len(text), chunk):
+        sys.stdout.write(text[start:start + chunk])
+    sys.stdout.flush()
 
 
 def table(*columns: str, title: str | None = None) -> Table:
@@ -158,5 +167,5 @@ class Output:
 
             Console(soft_wrap=False).print(table.rich())
         else:
-            typer.echo(table.plain())
+            write_out(table.plain() + "\n")
 

@@ -13,6 +13,8 @@ from plea.config import MAIL_DEFAULTS, MAIL_SETTINGS
 app = typer.Typer(help="Settings kept in the database.", no_args_is_help=True)
 SETTINGS = {"followup_days": "days after sending before a follow-up is due (default 21)", **MAIL_SETTINGS}
 SETTINGS["docs.max_mb"] = "largest case document `plea docs add` keeps, in MB (default 25)"
+SETTINGS["organisation"] = ("your organisation's name, written as verified_by in shared corrections "
+                            "(`embassies export --verified-only`) instead of anyone's login")
 SETTINGS["contact_max_age_days"] = ("days after which a mission's contact details count as unchecked "
                                     "(default 365): `plea letters plan` warns about older ones")
 

@@ -10,12 +10,21 @@ from plea.cli.common import OPTIONS, open_db, print_json
 
 
 def doctor(json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
-    """Check the installation, database, file permissions, encryption and templates; say what to fix."""
+    """Check the installation, LibreOffice and fonts for PDF, database, file permissions, encryption and
+    templates; say what to fix."""
     from plea.db.location import database_url, home, sqlite_path
-    from plea.doctor import Check, check_database, check_files, check_installation, check_templates_all
+    from plea.doctor import (
+        Check,
+        check_database,
+        check_files,
+        check_installation,
+        check_pdf,
+        check_templates_all,
+    )
     from plea.errors import ExitStatus, PleaError
 
     checks = check_installation()
+    checks += check_pdf()
     url = database_url(OPTIONS.db)
     path = sqlite_path(url)
     try:

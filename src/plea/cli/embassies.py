@@ -170,12 +170,16 @@ def export(
     db = open_db()
     code = _code(host, "host state")
     if verified_only:
-        from plea.pooling import export_verified
+        from plea.pooling import export_verified, organisation_name
 
         assert file is not None
         with db.read() as s:
             n = export_verified(s, file, host=code, force=force)
+            organisation = organisation_name(s)
         note(f"{n} mission(s) with your edits or verifications")
+        if not organisation:
+            note('verified_by is left empty (plea never writes your login into a shared file): name your '
+                 'organisation with `plea config set organisation "Legal Aid Paris"`')
         typer.echo(str(file))
         return
     with db.read() as s:
@@ -213,12 +217,17 @@ def edit(
         "--languages", help="Languages of correspondence, e.g. fr,en.")] = None,
     notes: Annotated[str | None, typer.Option("--notes")] = None,
     verified: Annotated[bool, typer.Option(
-        "--verified", help="You checked this mission's contacts today.")] = False,
+        "--verified", help="You checked the values this command gives, today.")] = False,
+    verified_fields: Annotated[str | None, typer.Option(
+        "--verified-fields", metavar="FIELDS",
+        help="You checked these fields today (email,address,phone,…), changed or not.")] = None,
 ) -> None:
-    """Correct a mission. Your corrections survive later imports of the shipped data."""
+    """Correct a mission. Your corrections survive later imports of the shipped data. Only the
+    fields you edit (--verified) or name (--verified-fields) count as verified."""
     from datetime import date
 
     from plea.embassies import edit_mission
+    from plea.embassies import verified_fields as parse_fields
 
     changes = {k: v for k, v in {
         "email": email, "phone": phone, "street_address": address, "postcode": postcode, "city": city,
@@ -226,7 +235,8 @@ def edit(
     db = open_db()
     who = actor()
     with db.transaction() as s:
-        mission = edit_mission(s, mission_id, changes, verified=verified, actor=who, today=date.today())
+        checked: bool | list[str] = parse_fields(verified_fields) if verified_fields is not None else verified
+        mission = edit_mission(s, mission_id, changes, verified=checked, actor=who, today=date.today())
     typer.echo(mission.id)
 
 

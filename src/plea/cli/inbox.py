@@ -85,18 +85,21 @@ def import_(
 
 @app.command("fetch")
 def fetch(
-    since: Annotated[str | None, typer.Option("--since", help="Only messages since YYYY-MM-DD.")] = None,
+    since: Annotated[str | None, typer.Option("--since", metavar="DATE", help="Only messages since this day (YYYY-MM-DD, yesterday, -7d).")] = None,
     json_: JsonOpt = False,
 ) -> None:
     """Read replies from the IMAP folder (imap.host, imap.user, imap.folder) over TLS."""
-    from plea.cli.letters import parse_day
+    from sqlmodel import select
+
     from plea.cli.send import ask_password
     from plea.config import server
+    from plea.dates import parse_day
+    from plea.db.models import InboundMessage
     from plea.mail import load_settings
     from plea.mail.imap import fetch as imap_fetch
     from plea.mail.inbox import kept_sizes
 
-    day = parse_day(since) if since else None
+    day = parse_day(since, "--since") if since else None
     db = open_db()
     with db.read() as s:
         srv = server(load_settings(s), "imap")

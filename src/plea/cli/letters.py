@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from plea.cli.common import actor, note, open_db, out, print_json, table
+from plea.dates import parse_day
 
 app = typer.Typer(help="Letters: plan who gets which language, and render them.", no_args_is_help=True)
 
@@ -115,13 +116,15 @@ def render(
     from datetime import date
 
     from plea.errors import InvalidInput, NotFound
+    from plea.fileio import input_file, out_folder
     from plea.letters import parse_formats, plan as make_plan, render_all, with_context, write_letters
 
     fmts = parse_formats(formats)
     if paper is not None and paper not in ("a4", "letter"):
         raise InvalidInput(f"--paper: {paper!r} is not a4 or letter")
-    if letterhead is not None and not letterhead.is_file():
-        raise NotFound(f"--letterhead: no such file {letterhead}")
+    out_folder(out_dir, "the letters", "letters")
+    if letterhead is not None:
+        input_file(letterhead, "--letterhead")
     today = date.today()
     db = open_db()
     who = actor()
@@ -139,7 +142,12 @@ def render(
                            hint="see `plea letters plan` and `plea embassies coverage --host …`")
         planned = with_context(s, case, spec, picked.found, to=to, due=due, today=today)
         if not planned:
-            note("nothing to render: no letter is due" if due else "nothing to render")
+            if due:
+                from plea.campaign import next_followup, next_followup_text
+
+                note(f"nothing to render: no letter is due; {next_followup_text(next_followup(s, [case], today))}")
+            else:
+                note("nothing to render")
             return
         rendered = render_all(case, spec, planned, today=today)
         with _progress(len(rendered) * len(fmts), "writing letters") as step:
@@ -188,21 +196,8 @@ class _progress:
 
 
 ViaOpt = Annotated[str, typer.Option("--via", help="email, post, fax, hand, web-form.")]
-OnOpt = Annotated[str | None, typer.Option("--on", help="Date, YYYY-MM-DD (default: today).")]
+OnOpt = Annotated[str | None, typer.Option("--on", metavar="DATE", help="YYYY-MM-DD, today, yesterday or -Nd (default: today).")]
 SentToOpt = Annotated[str, typer.Option("--to", help="all, or states (FR,DE) / groups (@eu).")]
-
-
-def parse_day(value: str | None, option: str = "--on"):  # type: ignore[no-untyped-def]
-    from datetime import date
-
-    from plea.errors import InvalidInput
-
-    if value is None:
-        return date.today()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{option}: not a date {value!r} (use YYYY-MM-DD)") from None
 
 
 @app.command("sent")
@@ -218,6 +213,7 @@ def sent(
         "--tracking", help="The post's tracking or article number, for the one state in --to.")] = None,
     tracking_file: Annotated[Path | None, typer.Option(
         "--tracking-file", help="CSV with columns state (or mission) and tracking: one number per letter.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Accept a date before the letter was rendered.")] = False,
 ) -> None:
     """Mark letters sent (again, if they were sent before). A proof is kept with its sha256; tracking
     numbers are recorded with the sending."""
@@ -234,12 +230,16 @@ def sent(
             raise InvalidInput("--to: name the states (FR,DE), a group (@eu) or all")
         to = ",".join(numbers)
     day = parse_day(on)
+    if proof is not None:
+        from plea.fileio import input_file
+
+        input_file(proof, "--proof")
     db = open_db()
     who = actor()
     with db.transaction() as s:
         case = get_case(s, ref)
         chosen = mark_sent(s, case, to=to, on=day, via=via, letter=letter, proof=proof, actor=who, today=date.today(),
-                           tracking=numbers)
+                           tracking=numbers, force=force)
     for _lt, m in chosen:
         typer.echo(m.sending)
     if not chosen:

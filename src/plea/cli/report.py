@@ -57,7 +57,7 @@ def report(
         raise InvalidInput("--format html writes a file: give it with --out FILE")
     if out_file is not None and out_file.exists() and not force:
         raise Conflict(f"{out_file} exists", hint="choose another name, or pass --force to replace it")
-    from plea.cli.letters import parse_day
+    from plea.dates import parse_day
 
     since_day = parse_day(since, "--since") if since else None
     until_day = parse_day(until, "--until") if until else None

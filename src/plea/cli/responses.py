@@ -17,7 +17,7 @@ def log(
     ref: Annotated[str, typer.Argument(help="Case reference.", metavar="CASE")],
     state: Annotated[str, typer.Argument(help="The state that answered: ISO code or name (English or yours).")],
     outcome: Annotated[str, typer.Option("--outcome", help="positive, negative, acknowledged, info-requested, referred, other.")],
-    on: Annotated[str | None, typer.Option("--on", help="Date of the answer, YYYY-MM-DD (default: today).")] = None,
+    on: Annotated[str | None, typer.Option("--on", metavar="DATE", help="Date of the answer: YYYY-MM-DD, today, yesterday or -Nd (default: today).")] = None,
     summary: Annotated[str, typer.Option("--summary", help="What they said.")] = "",
     attach: Annotated[list[Path] | None, typer.Option("--attach", help="A file of the answer (repeatable).")] = None,
     channel: Annotated[str, typer.Option("--channel", help="email, post, fax, hand, web-form, phone, other.")] = "",
@@ -29,11 +29,15 @@ def log(
     from plea import states
     from plea.campaign import log_response
     from plea.cases import get_case
-    from plea.cli.letters import parse_day
+    from plea.dates import parse_day
 
     from datetime import UTC, datetime
 
     day = parse_day(on)
+    from plea.fileio import input_file
+
+    for path in attach or []:
+        input_file(path, "--attach")
     db = open_db()
     who = actor()
     started = datetime.now(UTC)

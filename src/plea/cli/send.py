@@ -87,6 +87,10 @@ def send(
         raise InvalidInput("name the case whose letters to send (or use --retry)")
     if not retry and not to:
         raise InvalidInput("--to: name the states (FR,DE), a group (@eu, @un) or all")
+    if dry_run:
+        from plea.fileio import out_folder
+
+        out_folder(out_dir, "the .eml files", "outbox")
     db = open_db()
     with db.read() as s:
         settings = load_settings(s)

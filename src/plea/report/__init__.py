@@ -230,10 +230,15 @@ def _answers(conn: Any, params: dict[str, Any], until: date | None) -> dict[str,
         )
     ):
         out["cases"][cid]["median"].append(int(d))
+    # by the day of the first letter each answer answers (the months table counts them there)
     out["by_day"] = [
         (_day(d), int(n), int(pos or 0))
         for d, n, pos in q(
-            text(f"SELECT first_on, COUNT(*), {positive} FROM plea_report_answer GROUP BY first_on")
+            text(
+                f"SELECT a.first_sent, COUNT(*), {positive.replace('outcome', 'x.outcome')} "
+                "FROM plea_report_answer x JOIN plea_report_appeal a ON a.case_id = x.case_id "
+                "AND a.state = x.state GROUP BY a.first_sent"
+            )
         )
     ]
     return out

@@ -119,12 +119,23 @@ def world_map(report: dict[str, Any]) -> str:
 
 
 def rate_chart(report: dict[str, Any], limit: int = 40) -> str:
-    rows = [r for r in report["states"] if r["cases"]][:limit]
-    if not rows:
+    """Bars for the states that answered (highest response rate first), then one bar for all the
+    states written to that have not answered yet."""
+    written = [r for r in report["states"] if r["cases"]]
+    if not written:
         return "<p>No letters sent in this report's scope.</p>"
+    answered = [r for r in written if r["answered"]]
+    silent = [r for r in written if not r["answered"]]
+    bars = [(r["name"], r["response_rate"] or 0, COLOURS[category(r)], escape(r["name"]),
+             f"{r['answered']}/{r['cases']} ({_pct(r['response_rate'])})") for r in answered[:limit]]
+    if silent:
+        names = ", ".join(r["name"] for r in silent[:30]) + (" …" if len(silent) > 30 else "")
+        appeals = sum(r["cases"] for r in silent)
+        bars.append((f"{len(silent)} state(s) not answering", 0, COLOURS["silent"], escape(names),
+                     f"0/{appeals} (0%): no answer yet"))
     bar_h, label_w, width = 18, 190, 760
-    scale = width - label_w - 120
-    height = bar_h * len(rows) + 24
+    scale = width - label_w - 140
+    height = bar_h * len(bars) + 24
     out = [
         f'<svg class="chart" role="img" aria-label="Response rate by state" '
         f'width="{width}" height="{height}" '
@@ -136,22 +147,19 @@ def rate_chart(report: dict[str, Any], limit: int = 40) -> str:
             f'<line x1="{gx:g}" y1="0" x2="{gx:g}" y2="{height - 18}" stroke="#e3e3e3"/>'
             f'<text x="{gx:g}" y="{height - 4}" text-anchor="middle" fill="#666">{x * 100:.0f}%</text>'
         )
-    for i, r in enumerate(rows):
+    for i, (label, rate, colour, tip, figures) in enumerate(bars):
         y = i * bar_h
-        rate = r["response_rate"] or 0
-        colour = COLOURS[category(r)]
         out.append(
-            f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end">{escape(r["name"])}</text>'
+            f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end">{escape(label)}</text>'
             f'<rect x="{label_w}" y="{y + 3}" width="{max(rate * scale, 1.5):.1f}" height="{bar_h - 6}" '
-            f'fill="{colour}"><title>{escape(r["name"])}: {_pct(r["response_rate"])}</title></rect>'
-            f'<text x="{label_w + rate * scale + 6:.1f}" y="{y + 13}" fill="#444">'
-            f"{r['answered']}/{r['cases']} ({_pct(r['response_rate'])})</text>"
+            f'fill="{colour}"><title>{tip}: {figures}</title></rect>'
+            f'<text x="{label_w + rate * scale + 6:.1f}" y="{y + 13}" fill="#444">{escape(figures)}</text>'
         )
     out.append("</svg>")
     note = (
-        f"<p class='meta'>The {limit} states with the highest response rate of "
-        f"{len([r for r in report['states'] if r['cases']])}; all are in the table below.</p>"
-        if len(report["states"]) > limit
+        f"<p class='meta'>The {limit} states with the highest response rate of the {len(answered)} that "
+        "answered; all are in the table below.</p>"
+        if len(answered) > limit
         else ""
     )
     return "\n".join(out) + note

@@ -84,14 +84,15 @@ def _count(out: dict[Key, int], s: str, state: str, a: Appeal, sign: int) -> Non
         k = (s, "state", state, "bounced")
         out[k] = out.get(k, 0) + sign
     if a.answered_on is not None:
-        answered = str(a.answered_on)[:7]
+        # an answer counts in the month of the first letter it answers (the month's appeals and
+        # its answers are then the same appeals), not in the month it came
         keys = [
             (s, "outcome", state, a.outcome or ""),
             (s, "days", state, str(a.days)),
-            (s, "month", answered, "answers"),
+            (s, "month", month, "answers"),
         ]
         if a.outcome == "positive":
-            keys.append((s, "month", answered, "positive"))
+            keys.append((s, "month", month, "positive"))
         for k in keys:
             out[k] = out.get(k, 0) + sign
 
