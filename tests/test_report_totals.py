@@ -282,7 +282,7 @@ def test_every_kind_of_write_keeps_the_totals(plea, db: Database, tmp_path: Path
         )
     exported = tmp_path / "missions.csv"
     plea("embassies", "export", str(exported))
-    with exported.open(encoding="utf-8", newline="") as f:
+    with exported.open(encoding="utf-8-sig", newline="") as f:
         rows = [r for r in csv.DictReader(f) if r["id"] == mid]
     moved = next(st for st in ("IS", "LI", "MC", "SM") if st != rows[0]["sending"])
     rows[0]["sending"] = moved
