@@ -386,7 +386,14 @@ def test_the_migration_counts_an_existing_database(tmp_path: Path) -> None:
     for table in ("report_dirty", "report_appeal", "report_case", "report_total"):
         conn.execute(f"DROP TABLE {table}")
     conn.execute("DROP INDEX ix_response_unsolicited")
-    conn.execute("DROP TABLE caution")  # and 0007's
+    # and what 0007 and later add (the newest first)
+    conn.execute("DROP INDEX ix_letter_event_tracking")
+    conn.execute("ALTER TABLE letter_event DROP COLUMN tracking")
+    conn.execute("DROP TABLE consent")
+    conn.execute("DROP TABLE document")
+    conn.execute('ALTER TABLE "case" DROP COLUMN acting_relation')
+    conn.execute('ALTER TABLE "case" DROP COLUMN acting')
+    conn.execute("DROP TABLE caution")
     conn.execute('ALTER TABLE "case" DROP COLUMN threat_states')
     conn.execute("UPDATE alembic_version SET version_num = '0005'")
     conn.commit()
