@@ -57,6 +57,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     """--fast sets the options it stands for (in each xdist worker too: they get the same options).
     It runs before xdist's own pytest_configure (trylast), which starts the workers."""
+    xdist = config.getoption("fast") or getattr(config.option, "numprocesses", None)
+    if (xdist or hasattr(config, "workerinput")) and hasattr(config.option, "benchmark_disable"):
+        config.option.benchmark_disable = True  # pytest-benchmark, if installed, warns under xdist
     if not config.getoption("fast"):
         return
     config.option.backend = "sqlite"
@@ -64,8 +67,6 @@ def pytest_configure(config: pytest.Config) -> None:
     if FAST_MARKS not in marks:
         config.option.markexpr = f"({marks}) and {FAST_MARKS}" if marks else FAST_MARKS
     settings.load_profile("fast")
-    if hasattr(config.option, "benchmark_disable"):  # pytest-benchmark, if installed, warns under xdist
-        config.option.benchmark_disable = True
     if hasattr(config, "workerinput") or not config.pluginmanager.hasplugin("xdist"):
         return
     if config.option.numprocesses is None:  # -n not given: the tier's workers

@@ -22,15 +22,13 @@ def status(ref: CaseOpt = None, json_: JsonOpt = False) -> None:
     from datetime import date
 
     from plea import states
-    from plea.status import headline, headline_text, open_cases, status_dict, statuses
+    from plea.status import headline, headline_text, open_headlines, status_dict, statuses
 
     today = date.today()
     db = open_db()
-    if ref is None:  # every open case: plain rows, no ORM (start-up speed)
+    if ref is None:  # every open case: the figures kept for reports; plain rows, no ORM (start-up speed)
         with db.read_rows() as conn:
-            cases = open_cases(conn)
-            per_case = statuses(conn, cases, today)
-            summary = [{"case": c.ref, "name": c.name_latin, **headline(per_case[c.id or 0], today)} for c in cases]
+            summary = open_headlines(conn, today)
         if json_:
             print_json(summary)
             return
