@@ -145,7 +145,7 @@ SAFE: dict[str, set[str]] = {
                       "outcome", "last_sent", "replied", "replied_positive", "closed", "returned"},
     "report_case": {"case_id", "status", "appeals", "letters", "answered", "positive", "median_days",
                     "replied", "replied_positive", "silent", "returned", "waiting", "waiting_first",
-                    "waiting_last"},
+                    "waiting_last", "un_members"},
     "report_total": {"scope", "dim", "key", "sub", "n"},
 }
 # keys of history event data that hold ids, codes, dates and hashes (any other string is replaced)

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import false, func, select
+from sqlalchemy import false, select
 
 from plea import states
 from plea.db import tables as T
@@ -121,12 +121,12 @@ def open_headlines(conn: Any, today: date) -> list[dict[str, Any]]:
     rc = T.report_case.c
     kept = {r.case_id: r for r in conn.execute(
         select(rc.case_id, rc.appeals, rc.replied, rc.replied_positive, rc.silent, rc.returned, rc.waiting,
-               rc.waiting_first, rc.waiting_last)
+               rc.waiting_first, rc.waiting_last, rc.un_members)
         .select_from(T.report_case.join(T.case, T.case.c.id == rc.case_id)).where(T.case.c.status == "open"))}
     noted = {cid for (cid,) in conn.execute(select(T.report_dirty.c.case_id))}
     recount = [c for c in cases if c.id in noted or (c.id in kept and kept[c.id].replied is None)]
     counted = statuses(conn, recount, today)
-    interval, outside, un = _interval(conn), _outside_un(conn), len(states.un_members())
+    interval, un = _interval(conn), len(states.un_members())
     cutoff = {c.id: today - interval(c) for c in cases}
     due = _due(conn, kept, cutoff)
     out = []
@@ -137,24 +137,11 @@ def open_headlines(conn: Any, today: date) -> list[dict[str, Any]]:
         elif row is None:  # nothing sent yet
             h = headline([], today)
         else:
-            h = {"wrote_to": row.appeals, "un_members_written": row.appeals - outside.get(c.id, 0),
+            h = {"wrote_to": row.appeals, "un_members_written": row.un_members,
                  "un_members": un, "answered": row.replied, "positive": row.replied_positive,
                  "silent": row.silent, "bounced": row.returned, "due": due.get(c.id, 0), "unsolicited": 0}
         out.append({"case": c.ref, "name": c.name_latin, **h})
     return out
-
-
-def _outside_un(conn: Any) -> dict[int, int]:
-    """case id → its appeals to states outside the UN (few: Kosovo, Taiwan, the Holy See …),
-    found through the states report_total counts appeals to."""
-    t, a = T.report_total.c, T.report_appeal.c
-    written = {k for (k,) in conn.execute(select(t.key).where(t.scope == "open", t.dim == "state",
-                                                               t.sub == "appeals"))}
-    outside = sorted(written - set(states.un_members()))
-    if not outside:
-        return {}
-    per_case = select(a.case_id, func.count()).where(a.state.in_(outside)).group_by(a.case_id)
-    return dict(conn.execute(per_case).all())
 
 
 def _due(conn: Any, kept: dict[int, Any], cutoff: dict[int, date]) -> dict[int, int]:

@@ -266,6 +266,7 @@ report_case = Table(
     Column("waiting", Integer),  # silent and not returned: these fall due for a follow-up
     Column("waiting_first", Date),  # the earliest last sending among them
     Column("waiting_last", Date),  # the latest
+    Column("un_members", Integer),  # appeals to UN member states (a new list needs a recount)
 )
 """One case's report row (and its `plea status` row)."""
 

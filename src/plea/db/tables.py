@@ -107,7 +107,7 @@ report_case = Table(
     Column("answered", Integer, nullable=False), Column("positive", Integer, nullable=False),
     Column("median_days", Float), Column("replied", Integer), Column("replied_positive", Integer),
     Column("silent", Integer), Column("returned", Integer), Column("waiting", Integer),
-    Column("waiting_first", Date), Column("waiting_last", Date),
+    Column("waiting_first", Date), Column("waiting_last", Date), Column("un_members", Integer),
 )
 
 report_total = Table(

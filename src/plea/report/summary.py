@@ -25,6 +25,7 @@ from plea.db.models import report_appeal as APPEAL
 from plea.db.models import report_case as CASE
 from plea.db.models import report_dirty as DIRTY
 from plea.db.models import report_total as TOTAL
+from plea.states import un_members
 
 CHUNK = 500  # cases recounted at a time
 Key = tuple[str, str, str, str]  # report_total's (scope, dim, key, sub)
@@ -79,6 +80,7 @@ class Counted:
             "waiting": len(waiting),
             "waiting_first": min(waiting) if waiting else None,  # type: ignore[type-var]
             "waiting_last": max(waiting) if waiting else None,  # type: ignore[type-var]
+            "un_members": sum(1 for state in self.appeals if state in un_members()),
         }
 
     def totals(self) -> Counter[Key]:

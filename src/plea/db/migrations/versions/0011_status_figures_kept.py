@@ -1,6 +1,7 @@
 """`plea status` figures kept with the report's: per appeal its last sending, whether the state
 replied (on any date; positively), whether its letters are all closed or came back; per case
-those counted, and the first and last sending among the appeals still waiting. A trigger notes
+those counted, the first and last sending among the appeals still waiting, and the appeals to
+UN member states. A trigger notes
 the case when a letter's status changes (closed, bounced). Every case is recounted once.
 
 Revision ID: 0011
@@ -19,7 +20,7 @@ APPEAL = [("last_sent", sa.Date()), ("replied", sa.Boolean()), ("replied_positiv
           ("closed", sa.Boolean()), ("returned", sa.Boolean())]
 CASE = [("replied", sa.Integer()), ("replied_positive", sa.Integer()), ("silent", sa.Integer()),
         ("returned", sa.Integer()), ("waiting", sa.Integer()), ("waiting_first", sa.Date()),
-        ("waiting_last", sa.Date())]
+        ("waiting_last", sa.Date()), ("un_members", sa.Integer())]
 
 SQLITE_TRIGGER = """CREATE TRIGGER report_dirty_letter_status
     AFTER UPDATE OF status ON letter WHEN OLD.status IS NOT NEW.status BEGIN
