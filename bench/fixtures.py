@@ -6,12 +6,13 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 
-def build_campaign_db(path: Path, *, cases: int, letters_per_case: int, host: str = "US",
-                      per_state: bool = False, varied: bool = False) -> None:
+def build_campaign_db(path: Path | None, *, cases: int, letters_per_case: int, host: str = "US",
+                      per_state: bool = False, varied: bool = False, url: str | None = None) -> None:
     """A database with the shipped embassies, `cases` cases and letters_per_case letters each
     (sent, some answered), to time commands on. per_state: one mission per sending state (the
     one in `host` if there is one), so letters_per_case states; varied: sending dates spread over
-    a year, about one answer in six with mixed outcomes after 5 to 90 days, like a real campaign."""
+    a year, about one answer in six with mixed outcomes after 5 to 90 days, like a real campaign.
+    The SQLite file `path` (replaced), or the empty database at `url` (PostgreSQL)."""
     import os
     import random
 
@@ -22,10 +23,13 @@ def build_campaign_db(path: Path, *, cases: int, letters_per_case: int, host: st
     from plea.embassies import load_shipped
     from plea.history import record
 
-    if path.exists():
-        path.unlink()
+    if url is None:
+        assert path is not None
+        if path.exists():
+            path.unlink()
+        url = f"sqlite:///{path}"
     os.environ.setdefault("PLEA_ACTOR", "bench")
-    db = open_database(f"sqlite:///{path}", create=True)
+    db = open_database(url, create=True)
     now = datetime.now(UTC)
     today = date.today()
     with db.transaction() as s:

@@ -9,7 +9,11 @@ each backend in turn (the `backend` fixture: `test_x[sqlite]`, `test_x[postgresq
 - `empty_db`: the same, with nothing in it (for tests that run `plea init` themselves).
 - `@pytest.mark.sqlite_only`: a test about SQLite itself (the file, SQLCipher, …) runs on SQLite only.
 - `--backend sqlite|postgresql` runs one backend only; without PostgreSQL's binaries the
-  postgresql variants are skipped with the reason."""
+  postgresql variants are skipped with the reason.
+- `--fast`: the everyday tier (CONTRIBUTING.md "Tests"): SQLite only, without the tests marked
+  `heavy` (kill -9 trials, LibreOffice, Chromium, wheel builds, concurrency stress) or `slow`, with
+  the small Hypothesis profile `fast`, on 2 pytest-xdist workers. It lists the tests that took over
+  FAST_LIMIT seconds, to be marked heavy so that the tier stays under three minutes."""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from typer.testing import CliRunner
 
 from plea.cli import app
@@ -25,6 +30,13 @@ from tests.dbcheck import PleaDB
 
 REPO = Path(__file__).resolve().parent.parent
 BACKENDS = ("sqlite", "postgresql")
+FAST_MARKS = "not slow and not heavy and not soffice"  # what --fast leaves out
+FAST_WORKERS = 2
+FAST_LIMIT = 5.0  # seconds: a fast-tier test slower than this is listed at the end of --fast
+
+# Hypothesis: "fast" for --fast (tests that set max_examples take tests.tiers.examples(n));
+# the full run keeps Hypothesis's defaults and each test's own count
+settings.register_profile("fast", max_examples=10, deadline=None)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -34,6 +46,48 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="both",
         help="run the database tests on this backend only (default: both)",
     )
+    parser.addoption(
+        "--fast",
+        action="store_true",
+        help=f"the fast tier: --backend sqlite, -m '{FAST_MARKS}', the 'fast' Hypothesis profile, "
+        f"-n {FAST_WORKERS} (pytest-xdist) unless -n is given",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """--fast sets the options it stands for (in each xdist worker too: they get the same options).
+    It runs before xdist's own pytest_configure (trylast), which starts the workers."""
+    xdist = config.getoption("fast") or getattr(config.option, "numprocesses", None)
+    if (xdist or hasattr(config, "workerinput")) and hasattr(config.option, "benchmark_disable"):
+        config.option.benchmark_disable = True  # pytest-benchmark, if installed, warns under xdist
+    if not config.getoption("fast"):
+        return
+    config.option.backend = "sqlite"
+    marks = config.option.markexpr
+    if FAST_MARKS not in marks:
+        config.option.markexpr = f"({marks}) and {FAST_MARKS}" if marks else FAST_MARKS
+    settings.load_profile("fast")
+    if hasattr(config, "workerinput") or not config.pluginmanager.hasplugin("xdist"):
+        return
+    if config.option.numprocesses is None:  # -n not given: the tier's workers
+        config.option.numprocesses = FAST_WORKERS
+        config.option.dist = "load" if config.option.dist == "no" else config.option.dist
+        config.option.tx = ["popen"] * FAST_WORKERS
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    """--fast: name the tests slower than FAST_LIMIT (informative: timings vary with the load)."""
+    if not config.getoption("fast") or hasattr(config, "workerinput"):
+        return
+    slow = sorted(
+        ((r.duration, r.nodeid) for r in terminalreporter.getreports("passed") if r.when == "call"),
+        reverse=True,
+    )
+    slow = [(d, n) for d, n in slow if d > FAST_LIMIT]
+    if slow:
+        terminalreporter.write_sep("-", f"fast tier: tests over {FAST_LIMIT:.0f} s (mark them heavy?)")
+        for d, n in slow:
+            terminalreporter.write_line(f"{d:6.1f} s  {n}")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -12,7 +12,11 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.dbcheck import PleaDB
+
+pytestmark = pytest.mark.heavy  # eight writing processes: left out of the fast tier
 
 WORKERS = 8
 EACH = 100

@@ -26,6 +26,7 @@ from plea.render.context import case_context
 from plea.render.docx import body_xml, docx_bytes, skeleton_for
 from plea.render.letter import render_markdown_for
 from plea.sample import SAMPLE_CASE, sample_case, sample_mission
+from tests.tiers import examples
 
 DAY = date(2026, 11, 23)
 FIRST = {"date": date(2026, 10, 1), "ref": "PLEA-2026-0001", "subject": "Request"}
@@ -218,7 +219,7 @@ def _compare(root: Path) -> FastRenderer:
     return renderer
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=5), st.booleans())
 def test_three_stages_equal_whole_letters(tmp_path_factory, fragments: list[str], sets: bool) -> None:
     body = (SETS if sets or "{{ s }}" in "".join(fragments) else "") + "\n\n".join(fragments) + "\n"
@@ -351,7 +352,7 @@ LINES = [
 ]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(st.sampled_from(LINES), max_size=30))
 def test_segments_parse_as_the_whole(lines: list[str]) -> None:
     markdown = "\n".join(lines)

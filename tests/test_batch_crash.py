@@ -23,6 +23,8 @@ import pytest
 
 from tests.dbcheck import PleaDB, rows, scalar
 
+pytestmark = pytest.mark.heavy  # kill -9 trials: left out of the fast tier
+
 FEW, MANY = 3, 40
 ARGS = ["--to", "all", "--host", "US", "--format", "docx,txt"]
 

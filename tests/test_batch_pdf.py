@@ -17,6 +17,7 @@ from tests.test_soffice import pdf_text
 
 pytestmark = [
     pytest.mark.soffice,
+    pytest.mark.heavy,
     pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not on PATH"),
     pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not on PATH"),
 ]

@@ -12,6 +12,8 @@ import pytest
 
 from tests.dbcheck import PleaDB, rows, scalar
 
+pytestmark = pytest.mark.heavy  # eight writing processes: left out of the fast tier
+
 WORKERS = 8
 
 

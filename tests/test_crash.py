@@ -25,6 +25,8 @@ import pytest
 
 from tests.dbcheck import PleaDB, dicts, rows, tables
 
+pytestmark = pytest.mark.heavy  # kill -9 trials: left out of the fast tier
+
 FEW, MANY = 2, 50
 DAY = (date.today() - timedelta(days=2)).isoformat()
 

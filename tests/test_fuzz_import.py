@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 
 from plea.embassies import COLUMNS, parse_file
 from plea.errors import PleaError
+from tests.tiers import examples
 
-FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FAST = settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 LONG = settings(max_examples=10_000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 header_line = st.sampled_from([",".join(COLUMNS), ";".join(COLUMNS), "id,sending,host", "id;sending;host;email",

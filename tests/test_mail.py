@@ -14,6 +14,7 @@ from plea.errors import InvalidInput
 from plea.mail.domains import domain_of, is_provider, org_domain, registrable
 from plea.mail.outbox import parse_rate
 from plea.mail.parse import Malformed, html_text, parse
+from tests.tiers import examples
 
 DATA = Path(__file__).resolve().parent / "data" / "mail"
 
@@ -94,7 +95,7 @@ def test_not_a_message_is_malformed(raw: bytes) -> None:
         parse(raw)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     st.binary(max_size=600)
     | st.text(max_size=400).map(

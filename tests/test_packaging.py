@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.heavy  # builds a wheel and a venv: left out of the fast tier
+
 REPO = Path(__file__).resolve().parent.parent
 
 

@@ -30,6 +30,7 @@ from plea.fileio import MAX_NAME_BYTES, inside, safe_name
 from plea.render.docx import build_docx
 from plea.render.jinja import make_environment, md_escape, render_template
 from plea.render.letter import preview
+from tests.tiers import examples
 
 GOLDEN = Path(__file__).parent / "golden"
 LETTERS = ("humanitarian-visa", "follow-up", "thanks")
@@ -361,7 +362,7 @@ def _fuzz(db, name: str, story: str, facility: str, lang: str) -> None:
     create_and_render(db, name, story, facility, lang)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     name=fuzz_text, story=fuzz_text, facility=fuzz_text, lang=st.sampled_from(["en", "ar", "zh", "ru", "fr"])
 )
@@ -485,7 +486,7 @@ def test_inside_refuses_a_symlink_out(tmp_path: Path) -> None:
         inside(tmp_path, "link")
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(raw=st.text(max_size=300) | fuzz_text)
 def test_safe_name_property(tmp_path: Path, raw: str) -> None:
     name = safe_name(raw)

@@ -83,6 +83,7 @@ def map_colour_counts(png: Path) -> dict[str, int]:
     return counts
 
 
+@pytest.mark.heavy  # a headless Chromium per test
 @needs_chromium
 def test_console_probe_catches_errors(tmp_path: Path) -> None:
     page = tmp_path / "probe.html"
@@ -99,6 +100,7 @@ def test_console_probe_catches_errors(tmp_path: Path) -> None:
     assert any("Content Security Policy" in m for m in messages)
 
 
+@pytest.mark.heavy  # a headless Chromium per test
 @needs_chromium
 def test_report_renders_its_map_in_chromium(plea, db_file: Path, tmp_path: Path) -> None:
     make_campaign(plea, tmp_path)

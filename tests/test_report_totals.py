@@ -8,6 +8,7 @@ any filtered report still uses)."""
 from __future__ import annotations
 
 import csv
+import json
 import random
 import sqlite3
 from collections import Counter
@@ -18,13 +19,15 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import insert, text
+from sqlalchemy import insert, select, text, update
 
 from plea import report
 from plea.audit import current_head
+from plea.db import HEAD
 from plea.db.engine import Database, open_database
-from plea.db.models import OUTCOMES, Case, Letter, LetterEvent, Response
+from plea.db.models import OUTCOMES, Case, Letter, LetterEvent, Response, report_case
 from plea.report import summary
+from tests.dbcheck import execute
 
 TODAY = date.today()
 
@@ -73,11 +76,11 @@ def _fill(db: Database, *, seed: int, cases: int = 14) -> list[str]:
                     "rep_email": "",
                     "rep_phone": "",
                     "reply_to": "",
-                    "followup_days": None,
+                    "followup_days": (None, None, 7, 60)[i % 4],
                     "created_at": now,
                     "updated_at": now,
                 }
-                for ref in refs
+                for i, ref in enumerate(refs)
             ],
         )
         ids = dict(conn.execute(text('SELECT ref, id FROM "case"')).all())
@@ -88,6 +91,7 @@ def _fill(db: Database, *, seed: int, cases: int = 14) -> list[str]:
             day0 = TODAY - timedelta(days=rnd.randint(40, 400))
             states = rnd.sample(pool, rnd.randint(1, 10))
             events, responses = [], []
+            now_status: dict[int, str] = {}  # the letter's status after its events
             for st in states:
                 mids = by_state[st][: rnd.choice((1, 1, 2))]
                 kinds = ["humanitarian-visa"] + (["follow-up"] if rnd.random() < 0.2 else [])
@@ -107,6 +111,7 @@ def _fill(db: Database, *, seed: int, cases: int = 14) -> list[str]:
                         events.append((lid, "drafted", day0 - timedelta(days=1)))
                         if rnd.random() < 0.12:
                             continue  # rendered, never sent
+                        now_status[lid] = "sent"
                         sent = day0 + timedelta(days=rnd.randint(0, 45))
                         events.append((lid, "sent", sent))
                         if rnd.random() < 0.15:
@@ -114,8 +119,10 @@ def _fill(db: Database, *, seed: int, cases: int = 14) -> list[str]:
                         r = rnd.random()
                         if r < 0.1:
                             events.append((lid, "bounced", sent + timedelta(days=3)))
+                            now_status[lid] = "bounced"
                         elif r < 0.15:
                             events.append((lid, "closed", sent + timedelta(days=60)))
+                            now_status[lid] = "closed"
                 for _ in range(rnd.choice((0, 0, 1, 1, 2, 3))):
                     on = day0 + timedelta(days=rnd.randint(-5, 120))
                     responses.append((st, min(on, TODAY), rnd.choice(OUTCOMES), False))
@@ -140,6 +147,8 @@ def _fill(db: Database, *, seed: int, cases: int = 14) -> list[str]:
                         for lid, status, on in events
                     ],
                 )
+            for lid, status in now_status.items():
+                conn.execute(update(Letter).where(Letter.id == lid).values(status=status))  # type: ignore[arg-type]
             if responses:
                 conn.execute(
                     insert(Response),
@@ -166,6 +175,20 @@ def _plain(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if k != "generated_at"}
 
 
+def assert_status_reads_what_it_counts(conn: Any) -> None:
+    """`plea status` over every open case, read from the kept figures (plea.status.open_headlines),
+    equals the headlines counted from the letters (statuses), today and on days when some, all
+    or none of the waiting appeals are due."""
+    from plea.status import headline, open_cases, open_headlines, statuses
+
+    cases = open_cases(conn)
+    for day in (TODAY, TODAY - timedelta(days=200), TODAY - timedelta(days=330), TODAY + timedelta(days=90)):
+        counted = statuses(conn, cases, day)
+        assert open_headlines(conn, day) == [
+            {"case": c.ref, "name": c.name_latin, **headline(counted[c.id], day)} for c in cases
+        ], day
+
+
 def assert_counted(db: Database) -> None:
     """The kept rows equal a recount, and the report read from them equals the counted one."""
     with db.read() as s:
@@ -174,10 +197,9 @@ def assert_counted(db: Database) -> None:
         ids = [cid for (cid,) in conn.execute(text('SELECT id FROM "case"'))]
         fresh = {cid: c for cid, c in summary.recount(conn, ids).items() if c.appeals}
         assert summary.stored(conn, ids) == fresh
-        kept_cases = {
-            row.case_id: dict(row._mapping) for row in conn.execute(text("SELECT * FROM report_case"))
-        }
+        kept_cases = {row.case_id: dict(row._mapping) for row in conn.execute(select(report_case))}
         assert kept_cases == {cid: c.row(cid) for cid, c in fresh.items()}
+        assert_status_reads_what_it_counts(conn)
         totals: Counter[Any] = Counter()
         for c in fresh.values():
             totals.update(c.totals())
@@ -407,12 +429,45 @@ def test_the_migration_counts_an_existing_database(tmp_path: Path) -> None:
         rows = list(c.execute(sa.text('SELECT nationality, threat_states FROM "case"')))
     assert rows and all(threats == nationality for nationality, threats in rows)
     migrated.close()
-    # a database before 0010 kept answers in the month they came: 0010 counts every case again
-    conn = sqlite3.connect(path)
-    conn.execute("UPDATE report_total SET n = n + 5 WHERE dim = 'month' AND sub = 'answers'")
-    conn.execute("UPDATE alembic_version SET version_num = '0009'")
-    conn.commit()
-    conn.close()
-    again = open_database(f"sqlite:///{path}")
-    assert again.schema_version() == HEAD
-    assert_counted(again)
+
+
+def test_status_over_every_case_prints_what_the_letters_count(  # type: ignore[no-untyped-def]
+    plea, db: Database, db_file
+) -> None:
+    """`plea status` (every open case), the whole command, reads the kept figures and prints what
+    counting the letters gives (statuses: the path `plea status CASE` takes), in JSON and as a
+    table: letters drafted, sent, sent twice, bounced, closed and answered, answers before the
+    first letter and unsolicited ones, the cases' own follow-up intervals and the setting. A case
+    that a write from outside plea noted for recounting is counted from its letters."""
+    from plea.status import headline, open_cases, statuses
+
+    _fill(db, seed=11, cases=20)
+    plea("config", "set", "followup_days", "30")
+    with db.read() as s:
+        kinds = {k for (k,) in s.connection().execute(text("SELECT DISTINCT status FROM letter"))}
+    assert kinds == {"drafted", "sent", "bounced", "closed"}
+    first_sent = "(SELECT min(id) FROM letter WHERE status = 'sent')"
+    execute(db_file, f"UPDATE letter SET status = 'closed' WHERE id = {first_sent}")  # outside plea: noted
+    with db.read() as s:
+        conn = s.connection()
+        assert len(summary.dirty(conn)) == 1
+        cases = open_cases(conn)
+        counted = statuses(conn, cases, TODAY)
+        from plea.cautions import by_threats, effective
+
+        cautions = effective(conn)
+
+        def held(c) -> int:  # type: ignore[no-untyped-def]  # threat and cautioned states not written to
+            threats = (c.threat_states or "").split()
+            return len((set(threats) | set(by_threats(cautions, threats))) - {r.state for r in counted[c.id]})
+
+        expected = [{"case": c.ref, "name": c.name_latin, **headline(counted[c.id], TODAY), "held_back": held(c)}
+                    for c in cases]
+    assert json.loads(plea("status", "--json").stdout) == expected
+    assert {h["due"] for h in expected} - {0} and {h["bounced"] for h in expected} - {0}
+    lines = plea("status").stdout.splitlines()
+    assert [line.split() for line in lines[1:]] == [
+        [h["case"], "Test", h["case"], *(str(h[k]) for k in ("wrote_to", "answered", "positive", "silent"))]
+        + [str(h["due"]), str(h["held_back"])]
+        for h in expected
+    ]

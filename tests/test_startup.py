@@ -123,11 +123,12 @@ def test_core_tables_read_what_the_models_read(campaign: str) -> None:
 
     by_table = {m.__tablename__: m for m in (models.Mission, models.Setting, models.Case, models.Letter,
                                              models.LetterEvent, models.Response, models.Caution)}
-    assert set(by_table) == set(tables.metadata.tables)
+    # the tables with model classes (the report_* tables are Core tables in the models too)
+    assert set(by_table) == {n for n in tables.metadata.tables if not n.startswith("report_")}
     db = open_database(database_url(None))
     try:
-        for name, table in tables.metadata.tables.items():
-            model, key = by_table[name], [c.name for c in table.primary_key]
+        for name, model in by_table.items():
+            table, key = tables.metadata.tables[name], [c.name for c in tables.metadata.tables[name].primary_key]
             with db.read_rows() as conn:
                 rows = [tuple(r) for r in conn.execute(sa.select(table).order_by(*table.primary_key))]
             with Session(db.engine) as s:

@@ -16,6 +16,7 @@ from plea import wikidata
 from plea.errors import ExitStatus, ExternalProblem, InvalidInput
 from plea.wikidata_labels import real_city
 from tests.sparql_server import RECORDED, SparqlServer, closed_port
+from tests.tiers import examples
 
 
 def recorded(name: str) -> bytes:
@@ -209,7 +210,7 @@ def _answer(rows: list) -> bytes:
     return json.dumps({"head": {"vars": []}, "results": {"bindings": rows}}).encode()
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.one_of(st.binary(max_size=200), _json.map(lambda d: json.dumps(d).encode()), _rows.map(_answer)))
 def test_any_answer_gives_missions_or_a_clear_error(raw: bytes) -> None:
     try:

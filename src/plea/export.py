@@ -155,8 +155,11 @@ SAFE: dict[str, set[str]] = {
     },
     # report figures kept up to date (plea.report.summary): counts, dates, codes and outcomes
     "report_dirty": {"case_id"},
-    "report_appeal": {"case_id", "state", "first_sent", "letters", "bounced", "answered_on", "days", "outcome"},
-    "report_case": {"case_id", "status", "appeals", "letters", "answered", "positive", "median_days"},
+    "report_appeal": {"case_id", "state", "first_sent", "letters", "bounced", "answered_on", "days",
+                      "outcome", "last_sent", "replied", "replied_positive", "closed", "returned"},
+    "report_case": {"case_id", "status", "appeals", "letters", "answered", "positive", "median_days",
+                    "replied", "replied_positive", "silent", "returned", "waiting", "waiting_first",
+                    "waiting_last", "un_members"},
     "report_total": {"scope", "dim", "key", "sub", "n"},
 }
 # keys of history event data that hold ids, codes, dates and hashes (any other string is replaced)

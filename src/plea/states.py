@@ -46,16 +46,17 @@ def _fold(text: str) -> str:
     return "".join(c for c in text if not unicodedata.combining(c)).replace("&", "and").strip()
 
 
-@lru_cache(maxsize=8)
-def _index(langs: tuple[str, ...]) -> dict[str, str]:
+@lru_cache(maxsize=16)
+def _index(langs: tuple[str, ...], aliases_too: bool = True) -> dict[str, str]:
     index: dict[str, str] = {}
     for lang in langs:
         for code, nm in territory_names(lang).items():
             index.setdefault(_fold(nm), code)
     for code in territory_names("en"):
         index[_fold(code)] = code
-    for alias, code in aliases().items():
-        index.setdefault(_fold(alias), code)
+    if aliases_too:
+        for alias, code in aliases().items():
+            index.setdefault(_fold(alias), code)
     return index
 
 
@@ -79,7 +80,8 @@ def aliases() -> dict[str, str]:
 
 
 def suggest(text: str, langs: tuple[str, ...] = ("en",)) -> list[str]:
-    index = _index(langs)
+    """Close names and codes (not aliases: a near-miss of an alias such as FX or ZR suggests nonsense)."""
+    index = _index(langs, False)
     matches = get_close_matches(_fold(text), list(index), n=3, cutoff=0.6)
     seen: list[str] = []
     for m in matches:

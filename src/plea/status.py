@@ -5,12 +5,13 @@ ORM or the model classes, so `plea status` starts fast; plea.campaign re-exports
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 
 from plea import states
 from plea.db import tables as T
@@ -62,8 +63,8 @@ def statuses(conn: Any, cases: list[Any], today: date) -> dict[int, list[StateSt
     out: dict[int, list[StateStatus]] = {cid: [] for cid in ids}
     if not ids:
         return out
-    global_days = conn.execute(select(T.setting.c.value).where(T.setting.c.key == "followup_days")).scalar()
-    interval = {c.id: timedelta(days=c.followup_days or int(global_days or DEFAULT_FOLLOWUP_DAYS)) for c in cases}
+    days = _interval(conn)
+    interval = {c.id: days(c) for c in cases}
     lt, mt, et, rt = T.letter.c, T.mission.c, T.letter_event.c, T.response.c
     letters = conn.execute(
         select(lt.id, lt.case_id, lt.letter, lt.status, mt.id, mt.sending, mt.city)
@@ -103,6 +104,67 @@ def statuses(conn: Any, cases: list[Any], today: date) -> dict[int, list[StateSt
     for cid in out:
         out[cid].sort(key=lambda s: (not s.answered, not s.overdue(today), states.name(s.state)))
     return out
+
+
+def _interval(conn: Any) -> Callable[[Any], timedelta]:
+    """case → its follow-up interval (its own, else the setting, else DEFAULT_FOLLOWUP_DAYS)."""
+    global_days = conn.execute(select(T.setting.c.value).where(T.setting.c.key == "followup_days")).scalar()
+    return lambda c: timedelta(days=c.followup_days or int(global_days or DEFAULT_FOLLOWUP_DAYS))
+
+
+def open_headlines(conn: Any, today: date) -> list[dict[str, Any]]:
+    """`plea status` over every open case: per case, by reference, {"case", "name", **headline}
+    as headline(statuses(…)) gives it, read from the figures kept in report_case and report_appeal
+    (plea.report.summary) instead of the letters. A case still noted in report_dirty (written
+    from outside plea) is counted from its letters, as the report does."""
+    cases = open_cases(conn)
+    rc = T.report_case.c
+    kept = {r.case_id: r for r in conn.execute(
+        select(rc.case_id, rc.appeals, rc.replied, rc.replied_positive, rc.silent, rc.returned, rc.waiting,
+               rc.waiting_first, rc.waiting_last, rc.un_members)
+        .select_from(T.report_case.join(T.case, T.case.c.id == rc.case_id)).where(T.case.c.status == "open"))}
+    noted = {cid for (cid,) in conn.execute(select(T.report_dirty.c.case_id))}
+    recount = [c for c in cases if c.id in noted or (c.id in kept and kept[c.id].replied is None)]
+    counted = statuses(conn, recount, today)
+    interval, un = _interval(conn), len(states.un_members())
+    cutoff = {c.id: today - interval(c) for c in cases}
+    due = _due(conn, kept, cutoff)
+    out = []
+    for c in cases:
+        row = kept.get(c.id)
+        if c.id in counted:
+            h = headline(counted[c.id], today)
+        elif row is None:  # nothing sent yet
+            h = headline([], today)
+        else:
+            h = {"wrote_to": row.appeals, "un_members_written": row.un_members,
+                 "un_members": un, "answered": row.replied, "positive": row.replied_positive,
+                 "silent": row.silent, "bounced": row.returned, "due": due.get(c.id, 0), "unsolicited": 0}
+        out.append({"case": c.ref, "name": c.name_latin, **h})
+    return out
+
+
+def _due(conn: Any, kept: dict[int, Any], cutoff: dict[int, date]) -> dict[int, int]:
+    """case id → its appeals due for a follow-up (waiting, last sent on or before its cutoff).
+    report_case's first and last sending among the waiting settle most cases; the others (some
+    due, some not yet) read their waiting appeals."""
+    due: dict[int, int] = {}
+    mixed: list[int] = []
+    for cid, row in kept.items():
+        if not row.waiting or cid not in cutoff or row.replied is None or row.waiting_first > cutoff[cid]:
+            continue
+        if row.waiting_last <= cutoff[cid]:
+            due[cid] = row.waiting
+        else:
+            mixed.append(cid)
+    a = T.report_appeal.c
+    for start in range(0, len(mixed), 500):
+        chunk = mixed[start:start + 500]
+        for cid, last in conn.execute(select(a.case_id, a.last_sent).where(
+                a.case_id.in_(chunk), a.replied == false(), a.closed == false(), a.returned == false())):
+            if last <= cutoff[cid]:
+                due[cid] = due.get(cid, 0) + 1
+    return due
 
 
 def open_cases(conn: Any) -> list[Any]:
@@ -198,17 +260,25 @@ def headline_text(h: dict[str, int]) -> str:
     return text
 
 
-def held_back_counts(conn: Any, cases: list[Any], written: dict[int, set[str]]) -> dict[int, int]:
-    """Case id → how many states the recipient rule holds back for it and it did not write to."""
+def held_back_counts(conn: Any, cases: list[Any]) -> dict[str, int]:
+    """Case reference → how many states the recipient rule holds back for it (its threat states and the
+    states cautioned for them) that it did not write to. Reads only the sendings to those few states."""
     from plea.cautions import by_threats, effective
 
     cautions = effective(conn)
-    out = {}
-    for case in cases:
-        threats = (case.threat_states or "").split()
-        held = set(threats) | set(by_threats(cautions, threats))
-        out[case.id] = len(held - written.get(case.id, set()))
-    return out
+    held = {c.id: set((c.threat_states or "").split()) for c in cases}
+    for c in cases:
+        held[c.id] |= set(by_threats(cautions, sorted(held[c.id])))
+    codes = sorted(set().union(*held.values())) if held else []
+    written: dict[int, set[str]] = defaultdict(set)
+    if codes:
+        lt, mt, et = T.letter.c, T.mission.c, T.letter_event.c
+        q = (select(lt.case_id, mt.sending).distinct()
+             .select_from(T.letter.join(T.mission, mt.id == lt.mission_id).join(T.letter_event, et.letter_id == lt.id))
+             .where(et.status == "sent", mt.sending.in_(codes)))
+        for case_id, state in conn.execute(q):
+            written[case_id].add(state)
+    return {c.ref: len(held[c.id] - written[c.id]) for c in cases}
 
 
 def held_back(conn: Any, case: Any, written: set[str]) -> list[Any]:

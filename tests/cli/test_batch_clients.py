@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.dbcheck import rows
+from tests.tiers import examples
 
 YEAR = date.today().year
 HEADER = (
@@ -179,7 +180,7 @@ def test_update_by_reference_and_status(plea, db_file: Path, tmp_path: Path) -> 
     )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=st.text(max_size=30), story=st.text(max_size=60), born=st.text(max_size=12))
 def test_any_cell_imports_or_is_a_clear_error(
     plea, db_file: Path, tmp_path: Path, name: str, story: str, born: str

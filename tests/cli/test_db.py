@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from plea.db import HEAD
 from plea.db.location import display_url
 from tests.dbcheck import PleaDB, dump, execute, rows
 

@@ -23,17 +23,16 @@ def status(ref: CaseOpt = None, json_: JsonOpt = False) -> None:
     from datetime import date
 
     from plea import states
-    from plea.status import headline, headline_text, held_back_counts, open_cases, status_dict, statuses
+    from plea.status import headline, headline_text, held_back_counts, open_cases, open_headlines, status_dict, statuses
 
     today = date.today()
     db = open_db()
-    if ref is None:  # every open case: plain rows, no ORM (start-up speed)
+    if ref is None:  # every open case: the figures kept for reports; plain rows, no ORM (start-up speed)
         with db.read_rows() as conn:
-            cases = open_cases(conn)
-            per_case = statuses(conn, cases, today)
-            held = held_back_counts(conn, cases, {cid: {r.state for r in rows} for cid, rows in per_case.items()})
-            summary = [{"case": c.ref, "name": c.name_latin, **headline(per_case[c.id or 0], today),
-                        "held_back": held[c.id]} for c in cases]
+            summary = open_headlines(conn, today)
+            held = held_back_counts(conn, open_cases(conn))
+            for h in summary:
+                h["held_back"] = held[h["case"]]
         if json_:
             print_json(summary)
             return

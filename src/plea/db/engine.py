@@ -119,7 +119,11 @@ class Database:
             _sqlite_hooks(self.engine, self._state, encrypted=self.encrypted)
         elif self.engine.dialect.name == "postgresql":
             _postgres_hooks(self.engine, self._state)
-        self._migrate()
+        try:
+            self._migrate()
+        except BaseException:
+            self.engine.dispose()  # a database plea cannot use (newer, damaged): its connection closed
+            raise
 
     # -- schema -----------------------------------------------------------------
     def schema_version(self) -> str | None:

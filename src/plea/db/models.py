@@ -301,9 +301,15 @@ report_appeal = Table(
     Column("answered_on", Date),  # the first answer on or after the first sending
     Column("days", Integer),  # from the first sending to it
     Column("outcome", String(32)),  # the latest such answer's
+    # what `plea status` shows (migration 0011; plea.status.open_headlines): its own rules
+    Column("last_sent", Date),  # the latest sending
+    Column("replied", Boolean),  # the state answered, on whatever date (status's "answered")
+    Column("replied_positive", Boolean),  # one of those answers was positive
+    Column("closed", Boolean),  # every letter sent to the state is closed
+    Column("returned", Boolean),  # a letter sent to it is bounced and none is sent
     Index("ix_report_appeal_state_first_sent", "state", "first_sent"),
 )
-"""One case's appeal to one state as counted for reports."""
+"""One case's appeal to one state as counted for reports and `plea status`."""
 
 report_case = Table(
     "report_case",
@@ -315,8 +321,17 @@ report_case = Table(
     Column("answered", Integer, nullable=False),
     Column("positive", Integer, nullable=False),
     Column("median_days", Float),
+    # `plea status` over every open case (migration 0011), summed from the appeals' own columns
+    Column("replied", Integer),  # appeals replied to
+    Column("replied_positive", Integer),
+    Column("silent", Integer),  # not replied to, not closed
+    Column("returned", Integer),
+    Column("waiting", Integer),  # silent and not returned: these fall due for a follow-up
+    Column("waiting_first", Date),  # the earliest last sending among them
+    Column("waiting_last", Date),  # the latest
+    Column("un_members", Integer),  # appeals to UN member states (a new list needs a recount)
 )
-"""One case's report row."""
+"""One case's report row (and its `plea status` row)."""
 
 report_total = Table(
     "report_total",

@@ -92,3 +92,34 @@ response = Table(
     Column("attachments", JSON, nullable=False), Column("unsolicited", Boolean, nullable=False),
     Column("recorded_at", UTCDateTime(), nullable=False), _s("actor"),
 )
+
+
+# the report figures kept up to date (plea.report.summary), for `plea status` over every open case
+report_dirty = Table(
+    "report_dirty", metadata, Column("case_id", Integer, primary_key=True, autoincrement=False)
+)
+
+report_appeal = Table(
+    "report_appeal", metadata,
+    Column("case_id", Integer, primary_key=True, autoincrement=False), _s("state", 2, primary_key=True),
+    Column("first_sent", Date, nullable=False), Column("letters", Integer, nullable=False),
+    Column("bounced", Boolean, nullable=False), Column("answered_on", Date), Column("days", Integer),
+    Column("outcome", String(32)), Column("last_sent", Date), Column("replied", Boolean),
+    Column("replied_positive", Boolean), Column("closed", Boolean), Column("returned", Boolean),
+)
+
+report_case = Table(
+    "report_case", metadata,
+    Column("case_id", Integer, primary_key=True, autoincrement=False), _s("status", 16),
+    Column("appeals", Integer, nullable=False), Column("letters", Integer, nullable=False),
+    Column("answered", Integer, nullable=False), Column("positive", Integer, nullable=False),
+    Column("median_days", Float), Column("replied", Integer), Column("replied_positive", Integer),
+    Column("silent", Integer), Column("returned", Integer), Column("waiting", Integer),
+    Column("waiting_first", Date), Column("waiting_last", Date), Column("un_members", Integer),
+)
+
+report_total = Table(
+    "report_total", metadata,
+    _s("scope", 16, primary_key=True), _s("dim", 16, primary_key=True), _s("key", 32, primary_key=True),
+    _s("sub", 32, primary_key=True), Column("n", Integer, nullable=False),
+)

@@ -25,13 +25,15 @@ from plea.db.models import report_appeal as APPEAL
 from plea.db.models import report_case as CASE
 from plea.db.models import report_dirty as DIRTY
 from plea.db.models import report_total as TOTAL
+from plea.states import un_members
 
 CHUNK = 500  # cases recounted at a time
 Key = tuple[str, str, str, str]  # report_total's (scope, dim, key, sub)
 
 
 class Appeal(NamedTuple):
-    """One case's letters to one state, as a report counts them (the columns of report_appeal)."""
+    """One case's letters to one state, as a report counts them (the columns of report_appeal),
+    and as `plea status` sees them (its own rules: plea.status.statuses)."""
 
     first_sent: date
     letters: int  # sendings
@@ -39,6 +41,16 @@ class Appeal(NamedTuple):
     answered_on: date | None = None  # the first answer on or after the first sending
     days: int | None = None
     outcome: str | None = None  # the latest such answer's
+    last_sent: date | None = None  # the latest sending
+    replied: bool = False  # an answer from the state, on any date (status's "answered")
+    replied_positive: bool = False  # one of them positive
+    closed: bool = False  # every letter sent to the state is closed
+    returned: bool = False  # one of them is bounced and none is sent
+
+    @property
+    def waiting(self) -> bool:
+        """Silent, not closed, not returned: it falls due for a follow-up."""
+        return not self.replied and not self.closed and not self.returned
 
 
 @dataclass(frozen=True)
@@ -50,6 +62,7 @@ class Counted:
 
     def row(self, case_id: int) -> dict[str, Any]:
         days = [a.days for a in self.appeals.values() if a.days is not None]
+        waiting = [a.last_sent for a in self.appeals.values() if a.waiting]
         return {
             "case_id": case_id,
             "status": self.status,
@@ -60,6 +73,14 @@ class Counted:
                 1 for a in self.appeals.values() if a.days is not None and a.outcome == "positive"
             ),
             "median_days": float(statistics.median(days)) if days else None,
+            "replied": sum(a.replied for a in self.appeals.values()),
+            "replied_positive": sum(a.replied_positive for a in self.appeals.values()),
+            "silent": sum(not a.replied and not a.closed for a in self.appeals.values()),
+            "returned": sum(a.returned for a in self.appeals.values()),
+            "waiting": len(waiting),
+            "waiting_first": min(waiting) if waiting else None,  # type: ignore[type-var]
+            "waiting_last": max(waiting) if waiting else None,  # type: ignore[type-var]
+            "un_members": sum(1 for state in self.appeals if state in un_members()),
         }
 
     def totals(self) -> Counter[Key]:
@@ -110,9 +131,10 @@ def recount(conn: Any, case_ids: Iterable[int]) -> dict[int, Counted]:
     status = dict(conn.execute(select(ct.id, ct.status).where(ct.id.in_(ids))).all())
     sent: dict[tuple[int, str], list[date]] = {}
     bounced: set[tuple[int, str]] = set()
+    kinds: dict[tuple[int, str], dict[int, str]] = {}  # the letters sent: id → their status now
     letters = select(lt.id).where(lt.case_id.in_(ids)).scalar_subquery()
-    for cid, state, kind, on in conn.execute(
-        select(lt.case_id, mt.sending, et.status, et.on)
+    for cid, state, lid, now, kind, on in conn.execute(
+        select(lt.case_id, mt.sending, lt.id, lt.status, et.status, et.on)
         .select_from(
             LetterEvent.__table__.join(Letter.__table__, lt.id == et.letter_id).join(  # type: ignore[attr-defined]
                 Mission.__table__,
@@ -123,6 +145,7 @@ def recount(conn: Any, case_ids: Iterable[int]) -> dict[int, Counted]:
     ).all():
         if kind == "sent":
             sent.setdefault((cid, state), []).append(on)
+            kinds.setdefault((cid, state), {})[lid] = now
         else:
             bounced.add((cid, state))
     answers: dict[tuple[int, str], list[tuple[date, int, str]]] = {}
@@ -134,15 +157,16 @@ def recount(conn: Any, case_ids: Iterable[int]) -> dict[int, Counted]:
     for (cid, state), dates in sent.items():
         if cid not in out:
             continue
-        first = min(dates)
-        after = [a for a in answers.get((cid, state), []) if a[0] >= first]
-        appeal = Appeal(first, len(dates), (cid, state) in bounced)
-        if after:
-            answered_on = min(a[0] for a in after)
-            appeal = Appeal(
-                first, len(dates), appeal.bounced, answered_on, (answered_on - first).days, max(after)[2]
-            )  # the latest answer: by date, then by id
-        out[cid].appeals[state] = appeal
+        first, replies, now = min(dates), answers.get((cid, state), []), set(kinds[(cid, state)].values())
+        after = [a for a in replies if a[0] >= first]
+        answered_on = min(a[0] for a in after) if after else None
+        out[cid].appeals[state] = Appeal(
+            first, len(dates), (cid, state) in bounced, answered_on,
+            (answered_on - first).days if answered_on else None,
+            max(after)[2] if after else None,  # the latest answer: by date, then by id
+            max(dates), bool(replies), any(a[2] == "positive" for a in replies),
+            now <= {"closed"}, "bounced" in now and "sent" not in now,
+        )
     return out
 
 
@@ -155,11 +179,10 @@ def stored(conn: Any, case_ids: Iterable[int]) -> dict[int, Counted]:
     }
     a = APPEAL.c
     for cid, state, *rest in conn.execute(
-        select(
-            a.case_id, a.state, a.first_sent, a.letters, a.bounced, a.answered_on, a.days, a.outcome
-        ).where(a.case_id.in_(ids))
+        select(*(a[name] for name in APPEAL_COLUMNS)).where(a.case_id.in_(ids))
     ).all():
-        out[cid].appeals[state] = Appeal(rest[0], rest[1], bool(rest[2]), *rest[3:])
+        flags = (None if f is None else bool(f) for f in rest[7:])  # None: not counted since 0011
+        out[cid].appeals[state] = Appeal(rest[0], rest[1], bool(rest[2]), *rest[3:7], *flags)  # type: ignore[arg-type]
     return out
 
 
@@ -176,7 +199,7 @@ def refresh(conn: Any) -> int:
     return len(ids)
 
 
-APPEAL_COLUMNS = ("case_id", "state", "first_sent", "letters", "bounced", "answered_on", "days", "outcome")
+APPEAL_COLUMNS = ("case_id", "state", *Appeal._fields)
 
 
 def _store(conn: Any, old: dict[int, Counted], new: dict[int, Counted]) -> None:
