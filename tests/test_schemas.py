@@ -1,0 +1,271 @@
+"""Every `--json` output has a JSON Schema shipped in the package (src/plea/schemas/): each command is run
+with --json on a small real campaign (a case, letters rendered and emailed, an answer, a caution, a
+document, a consent, …) and its output validated against its schema; a command with a --json option and
+no schema fails here; and a document with a key missing or a key too many is refused."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.dbcheck import rows as q
+from tests.mail_peers import SmtpPeer, clear_mail_env, make_case
+
+jsonschema = pytest.importorskip("jsonschema")
+pytest.importorskip("aiosmtpd")
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+MAIL = Path(__file__).resolve().parent / "data" / "mail"
+
+#: what the campaign cannot run offline here, each with the schema that covers it and why
+#: commands the campaign does not run (inbox fetch needs an IMAP server) → the command that prints the
+#: same document by the same function (cli/inbox.py: _ingest_all), whose schema it must equal
+NOT_RUN = {"inbox-fetch": "inbox-import"}
+
+
+def names() -> list[str]:
+    from plea.schemas import names as shipped
+
+    return shipped()
+
+
+def schema(name: str) -> dict[str, Any]:
+    from plea.schemas import load
+
+    return load(name)
+
+
+def validator(name: str) -> Any:
+    cls = jsonschema.Draft202012Validator
+    found = schema(name)
+    cls.check_schema(found)
+    return cls(found, format_checker=cls.FORMAT_CHECKER)
+
+
+def _pdf(path: Path) -> Path:
+    from pypdf import PdfWriter
+
+    w = PdfWriter()
+    w.add_blank_page(width=595, height=842)
+    with open(path, "wb") as fh:
+        w.write(fh)
+    return path
+
+
+def _reply(ref: str, msgid: str) -> bytes:
+    """tests/data/mail's HTML-only reply, answering the case's letter to France."""
+    raw = (MAIL / "reply_html_only.eml").read_bytes()
+    now = format_datetime(datetime.now(UTC)).encode()
+    raw = raw.replace(b"{{REF}}", ref.encode()).replace(b"{{DATE}}", now)
+    return raw.replace(b"{{MSGID:FR}}", msgid.encode())
+
+
+def campaign(plea, db_file: Any, tmp: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
+    """Run every --json command on one small campaign; schema name → the JSON it printed."""
+    from tests.sparql_server import SparqlServer
+
+    out: dict[str, list[Any]] = {}
+
+    def run(name: str, *args: str) -> Any:
+        got = json.loads(plea(*args, "--json").stdout)
+        out.setdefault(name, []).append(got)
+        return got
+
+    clear_mail_env(monkeypatch)
+    ref = make_case(plea, tmp / "letters", to="FR,DE,IT,PL")  # rendered for four states, three with email
+    run("letters-render", "letters", "render", ref, "--to", "FR,DE", "--host", "US", "--format", "docx,txt",
+        "--out", str(tmp / "letters"))
+    with SmtpPeer(tmp / "smtp", "starttls") as smtp:
+        smtp.env(monkeypatch)
+        run("send", "send", ref, "--to", "all", "--yes")
+    clear_mail_env(monkeypatch)
+    plea("letters", "sent", ref, "--to", "PL", "--via", "post", "--on", "2026-01-05")  # due for a follow-up
+    plea("cases", "edit", ref, "--id", "Passport=75 1234567", "--family", "Anna Petrova;wife;1990-02-03",
+         "--born", "1985-04-01")
+    receipt = tmp / "receipt.txt"
+    receipt.write_text("Eingangsbestätigung\n", encoding="utf-8")
+    plea("responses", "log", ref, "DE", "--outcome", "acknowledged", "--summary", "Received.",
+         "--attach", str(receipt))
+    plea("responses", "log", ref, "CH", "--outcome", "info-requested", "--force")  # never written to
+    plea("cautions", "add", "RU", "RS", "--reason", "Extradites to Russia.", "--source-url",
+         "https://example.org/rs", "--kind", "treaty")
+    doc = plea("docs", "add", ref, str(_pdf(tmp / "summons.pdf")), "--title", "Court summons",
+               "--lang", "ru").stdout.strip()
+    plea("docs", "add", ref, str(_pdf(tmp / "citation.pdf")), "--title", "Citation", "--lang", "fr",
+         "--translation-of", doc, "--certified")
+    plea("consent", "add", ref, "--states", "all,-US", "--expires", "2099-01-01", "--channels", "email,post",
+         "--document", doc)
+    (msgid,) = q(db_file, "SELECT o.message_id FROM outbox o JOIN letter l ON l.id = o.letter_id "
+                          "JOIN mission m ON m.id = l.mission_id WHERE m.sending = 'FR'")[0]
+    replies = tmp / "replies"
+    replies.mkdir()
+    (replies / "fr.eml").write_bytes(_reply(ref, msgid))
+    (replies / "bad.eml").write_bytes((MAIL / "malformed.eml").read_bytes())
+    messages = run("inbox-import", "inbox", "import", str(replies))
+    run("inbox-list", "inbox", "list")
+    for m in messages:  # the matched one last: its fields are all filled in
+        run("inbox-show", "inbox", "show", str(m["id"]))
+    run("outbox-list", "outbox", "list")
+    run("letters-plan", "letters", "plan", ref, "--host", "US")
+    run("batch", "batch", "--out", str(tmp / "batch"), "--host", "US", "--to", "all", "--dry-run")
+    run("batch", "batch", "--out", str(tmp / "batch"), "--host", "US", "--to", "FR,@eu", "--format", "md",
+        "--zip")
+    run("status", "status")
+    run("status", "status", ref)
+    run("followups", "followups")
+    run("history", "history", ref)
+    run("responses-list", "responses", "list")
+    run("cautions-list", "cautions", "list", "--threat", "RU")
+    run("cases-list", "cases", "list")
+    run("cases-show", "cases", "show", ref)
+    sheet = tmp / "cases.csv"
+    plea("cases", "export", str(sheet))
+    run("cases-import", "cases", "import", str(sheet), "--dry-run")
+    run("cases-export", "cases", "export")
+    run("docs-list", "docs", "list", ref)
+    run("docs-show", "docs", "show", ref, doc)
+    run("consent-show", "consent", "show", ref)
+    run("embassies-list", "embassies", "list", "--host", "US", "--sending", "FR")
+    run("embassies-show", "embassies", "show", "Q2841718")
+    directory = tmp / "us.csv"
+    plea("embassies", "export", str(directory), "--host", "US")
+    run("embassies-import", "embassies", "import", str(directory), "--dry-run")
+    run("embassies-export", "embassies", "export", "--host", "US")
+    run("embassies-coverage", "embassies", "coverage", "--host", "US", "--case", ref)
+    run("embassies-gaps", "embassies", "gaps", "--host", "US")
+    with SparqlServer({"US": "us_missions.json"}) as wikidata:
+        monkeypatch.setenv("PLEA_WIKIDATA_ENDPOINT", wikidata.url)
+        monkeypatch.setattr(importlib.import_module("plea.wikidata").time, "sleep", lambda _s: None)
+        run("embassies-refresh", "embassies", "refresh", "--host", "US", "--dry-run")
+    run("templates-list", "templates", "list")
+    run("db-status", "db", "status")
+    run("db-check", "db", "check")
+    run("audit-verify", "audit", "verify")
+    run("audit-head", "audit", "head")
+    run("audit-log", "audit", "log", "--limit", "20")
+    run("export", "export", str(tmp / "export"), "--redact")
+    run("doctor", "doctor")
+    run("schema-list", "schema", "list")
+    out["report"] = [json.loads(plea("report", "--format", "json").stdout)]
+    return out
+
+
+
+_RUNS: dict[str, dict[str, list[Any]]] = {}
+
+
+@pytest.fixture
+def outputs(
+    plea, db_file: Any, backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, list[Any]]:
+    """The campaign's outputs, run once per backend (the first test asking for them runs it)."""
+    if backend not in _RUNS:
+        _RUNS[backend] = campaign(plea, db_file, tmp_path, monkeypatch)
+    return _RUNS[backend]
+
+
+@pytest.mark.parametrize("name", names())
+def test_each_json_output_validates_against_its_schema(name: str, outputs: dict[str, list[Any]]) -> None:
+    if name in NOT_RUN:  # the same printer as another command: the same schema, title aside
+        twin = NOT_RUN[name]
+        assert {**schema(name), "title": ""} == {**schema(twin), "title": ""}
+        return
+    documents = outputs.get(name)
+    assert documents, f"the campaign in tests/test_schemas.py does not run the command of schema {name}"
+    check = validator(name)
+    for doc in documents:
+        errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in check.iter_errors(doc)]
+        assert not errors, f"{name}: {errors[:5]}"
+
+
+def json_commands() -> set[str]:
+    """Every command (its words) with a --json option, found by walking plea's Typer app."""
+    import typer
+
+    from plea.cli import app
+
+    found: set[str] = set()
+
+    def walk(cmd: Any, words: list[str]) -> None:
+        subs = getattr(cmd, "commands", None)
+        if subs is not None:
+            for n in cmd.list_commands(None):
+                walk(subs[n], [*words, n])
+            return
+        if any("--json" in getattr(p, "opts", ()) or p.name == "json_" for p in cmd.params):
+            found.add(" ".join(words))
+
+    walk(typer.main.get_command(app), [])
+    return found
+
+
+def test_every_command_with_json_has_a_schema_and_every_schema_a_command() -> None:
+    from plea.schemas import name_for
+
+    commands = json_commands()
+    assert {"status", "db status", "embassies list", "schema list"} <= commands  # the walk finds them
+    wanted = {name_for(c.split()) for c in commands} | {"report"}  # report: --format json
+    shipped = set(names())
+    assert not wanted - shipped, f"--json without a schema in src/plea/schemas/: {sorted(wanted - shipped)}"
+    assert not shipped - wanted, f"a schema for no command: {sorted(shipped - wanted)}"
+
+
+def objects(node: Any, where: str = "") -> list[tuple[str, dict[str, Any]]]:
+    """Every sub-schema that lists properties, with where it is."""
+    found = []
+    if isinstance(node, dict):
+        if "properties" in node:
+            found.append((where, node))
+        for k, v in node.items():
+            found += objects(v, f"{where}/{k}")
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            found += objects(v, f"{where}/{i}")
+    return found
+
+
+@pytest.mark.parametrize("name", names())
+def test_each_schema_is_draft_2020_12_and_closed(name: str) -> None:
+    found = schema(name)
+    assert found["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    jsonschema.Draft202012Validator.check_schema(found)
+    for where, node in objects(found):
+        assert node.get("additionalProperties") is False, f"{name}{where}: a new key would pass unnoticed"
+        assert set(node.get("required", [])) <= set(node["properties"]), f"{name}{where}"
+
+
+def test_a_missing_or_an_extra_key_fails(outputs: dict[str, list[Any]]) -> None:
+    (case,) = outputs["cases-show"]
+    check = validator("cases-show")
+    assert check.is_valid(case)
+    missing = {k: v for k, v in case.items() if k != "ref"}
+    assert [e.message for e in check.iter_errors(missing)] == ["'ref' is a required property"]
+    extra = {**case, "passport": "75 1234567"}
+    assert [e.validator for e in check.iter_errors(extra)] == ["additionalProperties"]
+    status = validator("status")
+    one = outputs["status"][1]
+    assert status.is_valid(one)
+    assert not status.is_valid({**one, "headline": {**one["headline"], "silent": "3"}})  # a wrong type
+    rows = outputs["docs-list"][0]
+    assert not validator("docs-list").is_valid([*rows, {**rows[0], "path": "/secret"}])
+
+
+def test_schema_list_and_show(plea) -> None:
+    listed = plea("schema", "list").stdout
+    assert listed == "".join(f"{n}\n" for n in names())
+    assert json.loads(plea("schema", "list", "--json").stdout) == names()
+    shown = plea("schema", "show", "cases-show").stdout
+    assert json.loads(shown) == schema("cases-show")
+    r = plea("schema", "show", "cases-shwo", code=4)
+    assert r.stderr == ("plea: error: no schema named 'cases-shwo'\n"
+                        "  did you mean cases-show, cases-list or embassies-show? see `plea schema list`\n")
+    r = plea("schema", "show", "db-stats", code=4)
+    assert r.stderr == ("plea: error: no schema named 'db-stats'\n"
+                        "  did you mean db-status or status? see `plea schema list`\n")
+    r = plea("schema", "show", "nothing-like-it", code=4)
+    assert r.stderr == "plea: error: no schema named 'nothing-like-it'\n  see `plea schema list`\n"
