@@ -269,3 +269,27 @@ def test_schema_list_and_show(plea) -> None:
                         "  did you mean db-status or status? see `plea schema list`\n")
     r = plea("schema", "show", "nothing-like-it", code=4)
     assert r.stderr == "plea: error: no schema named 'nothing-like-it'\n  see `plea schema list`\n"
+
+
+def _body(name: str, path: str = "", drop: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A schema (or its `items`), without its title and the given properties."""
+    found = schema(name)
+    for step in path.split(".") if path else []:
+        found = found[int(step)] if isinstance(found, list) else found[step]
+    found = {k: v for k, v in found.items() if k not in ("$schema", "title", "description")}
+    if drop:
+        found["properties"] = {k: v for k, v in found["properties"].items() if k not in drop}
+        found["required"] = [k for k in found["required"] if k not in drop]
+    return found
+
+
+def test_one_shape_printed_by_several_commands_has_one_schema() -> None:
+    """A case, a mission, a message and a document look the same wherever they are printed."""
+    assert _body("cases-list", "items") == _body("cases-export", "items") == _body("cases-show")
+    assert (_body("embassies-list", "items") == _body("embassies-export", "items")
+            == _body("embassies-show", drop=("sources",)))
+    assert (_body("inbox-list", "items") == _body("inbox-import", "items")
+            == _body("inbox-show", drop=("reason", "text")))
+    assert _body("docs-list", "items") == _body("docs-show")
+    assert (_body("followups", "items", drop=("case", "interval_days"))
+            == _body("status", "oneOf.1.properties.states.items"))
