@@ -135,6 +135,10 @@ def campaign(plea, db_file: Any, tmp: Path, monkeypatch: pytest.MonkeyPatch) -> 
     directory = tmp / "us.csv"
     plea("embassies", "export", str(directory), "--host", "US")
     run("embassies-import", "embassies", "import", str(directory), "--dry-run")
+    plea("embassies", "edit", "Q2841718", "--phone", "+1-202-944-6195", "--verified")
+    mine = tmp / "verified.csv"
+    plea("embassies", "export", str(mine), "--verified-only")
+    run("embassies-import", "embassies", "import", str(mine), "--dry-run")  # a merge of verified corrections
     run("embassies-export", "embassies", "export", "--host", "US")
     run("embassies-coverage", "embassies", "coverage", "--host", "US", "--case", ref)
     run("embassies-gaps", "embassies", "gaps", "--host", "US")
@@ -145,8 +149,9 @@ def campaign(plea, db_file: Any, tmp: Path, monkeypatch: pytest.MonkeyPatch) -> 
     run("templates-list", "templates", "list")
     run("db-status", "db", "status")
     run("db-check", "db", "check")
+    head = run("audit-head", "audit", "head")["head"]
     run("audit-verify", "audit", "verify")
-    run("audit-head", "audit", "head")
+    run("audit-verify", "audit", "verify", "--head", head)
     run("audit-log", "audit", "log", "--limit", "20")
     run("export", "export", str(tmp / "export"), "--redact")
     run("doctor", "doctor")
@@ -181,6 +186,9 @@ def test_each_json_output_validates_against_its_schema(name: str, outputs: dict[
     for doc in documents:
         errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in check.iter_errors(doc)]
         assert not errors, f"{name}: {errors[:5]}"
+    for i, shape in enumerate(schema(name).get("oneOf", [])):  # each shape a command prints is run
+        shown = jsonschema.Draft202012Validator(shape)
+        assert any(shown.is_valid(d) for d in documents), f"{name}: no output has the shape oneOf/{i}"
 
 
 def json_commands() -> set[str]:
