@@ -93,11 +93,12 @@ def _check_day(on: date, today: date, what: str) -> None:
 
 
 def transition(session: Session, case: Case, letter: Letter, status: str, *, on: date, actor: str, via: str = "",
-               proof: tuple[Path, str] | None = None, event_data: dict[str, Any] | None = None) -> LetterEvent:
+               proof: tuple[Path, str] | None = None, event_data: dict[str, Any] | None = None,
+               tracking: str = "") -> LetterEvent:
     now = datetime.now(UTC)
     ev = LetterEvent(letter_id=letter.id or 0, status=status, on=on, via=via,
                      proof_path=str(proof[0]) if proof else "", proof_sha256=proof[1] if proof else "",
-                     recorded_at=now, actor=actor)
+                     tracking=tracking, recorded_at=now, actor=actor)
     session.add(ev)
     previous = letter.status
     letter.status = status
@@ -106,12 +107,15 @@ def transition(session: Session, case: Case, letter: Letter, status: str, *, on:
     record(session, f"letter.{status}", actor=actor, case_id=case.id, subject=f"letter:{letter.id}",
            data={"letter": letter.letter, "mission": letter.mission_id, "from": previous, "on": on.isoformat(),
                  **({"via": via} if via else {}), **({"proof_sha256": proof[1]} if proof else {}),
+                 **({"tracking": tracking} if tracking else {}),
                  **(event_data or {})})
     return ev
 
 
 def mark_sent(session: Session, case: Case, *, to: str, on: date, via: str, letter: str = FIRST_LETTER,
-              proof: Path | None = None, actor: str, today: date) -> list[tuple[Letter, Mission]]:
+              proof: Path | None = None, actor: str, today: date,
+              tracking: dict[str, str] | None = None) -> list[tuple[Letter, Mission]]:
+    """Mark letters sent; `tracking`: state code or mission id → the post's tracking number."""
     if via not in CHANNELS:
         raise InvalidInput(f"--via: {via!r} is not one of {', '.join(CHANNELS)}")
     _check_day(on, today, "a sending")
@@ -124,15 +128,39 @@ def mark_sent(session: Session, case: Case, *, to: str, on: date, via: str, lett
         from plea.storage import store_file
 
         stored = store_file(proof, "proofs", session.info.get("plea_file_key"))
+    numbers = _tracking_for(chosen, tracking or {})
+    from plea.tracking import refuse_reuse
+
+    refuse_reuse(session, numbers)
     events = letter_events(session, [lt.id for lt, _ in chosen if lt.id])
     marked = []
     for lt, m in chosen:
         last = max(events.get(lt.id or 0, []), key=lambda e: e.id or 0, default=None)  # the latest recorded
-        if last and last.status == "sent" and last.on == on and last.via == via and lt.status == "sent":
+        number = numbers.get(lt.id or 0, "")
+        if (last and last.status == "sent" and last.on == on and last.via == via and lt.status == "sent"
+                and last.tracking == number):
             continue  # the same sending recorded twice (a repeated command): nothing to add
-        transition(session, case, lt, "sent", on=on, via=via, proof=stored, actor=actor)
+        transition(session, case, lt, "sent", on=on, via=via, proof=stored, actor=actor, tracking=number)
         marked.append((lt, m))
     return marked
+
+
+def _tracking_for(chosen: list[tuple[Letter, Mission]], tracking: dict[str, str]) -> dict[int, str]:
+    """letter id → tracking number, for the letters being marked; InvalidInput for a number given for a
+    state or mission that is not among them. (Numbers used by another letter: plea.tracking.)"""
+    if not tracking:
+        return {}
+    out: dict[int, str] = {}
+    for lt, m in chosen:
+        number = tracking.get(m.id) or tracking.get(m.sending)
+        if number:
+            out[lt.id or 0] = number
+    known = {m.id for _, m in chosen} | {m.sending for _, m in chosen}
+    stray = [k for k in tracking if k not in known]
+    if stray:
+        raise InvalidInput(f"tracking numbers given for {', '.join(stray)}, which --to does not mark sent",
+                           hint="nothing was recorded")
+    return out
 
 
 def mark_status(session: Session, case: Case, status: str, *, to: str, on: date, actor: str, today: date,
@@ -288,6 +316,7 @@ def describe(event: Event, missions: dict[str, Mission]) -> str:
     if kind.startswith("letter."):
         status = kind.split(".", 1)[1]
         via = f" via {d['via']}" if d.get("via") else ""
+        via += f", tracking {d['tracking']}" if d.get("tracking") else ""
         return f"{d.get('letter')} to {state_of(d.get('mission'))} {status} on {d.get('on')}{via}"
     if kind == "response.logged":
         extra = " (unsolicited)" if d.get("unsolicited") else ""

@@ -91,7 +91,7 @@ SAFE: dict[str, set[str]] = {
         "updated_at",
     },
     "letter": {"id", "case_id", "mission_id", "letter", "lang", "status", "created_at", "updated_at"},
-    "letter_event": {"id", "letter_id", "status", "on", "via", "proof_sha256", "recorded_at"},
+    "letter_event": {"id", "letter_id", "status", "on", "via", "proof_sha256", "tracking", "recorded_at"},
     "rendition": {"id", "letter_id", "format", "lang", "sha256", "inputs_hash", "rendered_at"},
     "response": {"id", "case_id", "state", "on", "outcome", "channel", "unsolicited", "recorded_at"},
     "event": {"id", "at", "kind", "case_id", "prev_hash", "hash"},

@@ -153,6 +153,15 @@ def letters_to_threats(conn: Any, case_ids: list[int] | None = None) -> list[tup
     return sorted(out)
 
 
+def tracking_numbers(conn: Any, case_id: int) -> dict[str, str]:
+    """State → the tracking number of its latest posted letter that has one."""
+    lt, mt, et = T.letter.c, T.mission.c, T.letter_event.c
+    q = (select(mt.sending, et.tracking).select_from(
+        T.letter_event.join(T.letter, lt.id == et.letter_id).join(T.mission, mt.id == lt.mission_id))
+         .where(lt.case_id == case_id, et.status == "sent", et.tracking != "").order_by(et.on, et.id))
+    return {state: number for state, number in conn.execute(q)}
+
+
 def case_responses(conn: Any, case_id: int) -> list[Any]:
     """A case's responses as rows (state, on, outcome), in the order they were logged."""
     r = T.response.c

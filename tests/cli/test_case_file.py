@@ -152,3 +152,39 @@ def test_who_acts(plea, db_file: Path, tmp_path: Path) -> None:
         ("lawyer", None), ("applicant", None), ("relative", "brother")]
     r = plea("cases", "edit", lawyer, "--acting", "cousin", code=3)
     assert "acting: 'cousin' is not one of lawyer, ngo, relative, supporter, applicant" in r.stderr
+
+
+def test_tracking_numbers_round_trip_into_status_history_and_export(
+        plea, db_file: Path, case: str, tmp_path: Path) -> None:
+    plea("letters", "render", case, "--host", "GB", "--to", "FR,DE,IT", "--out", str(tmp_path / "l"), "--format", "md")
+    plea("letters", "sent", case, "--to", "FR", "--via", "post", "--tracking", "RR 123 456 785 FR")
+    sheet = tmp_path / "tracking.csv"
+    sheet.write_text("state,tracking\nGermany,RR000000001DE\nIT,RR000000002IT\n", encoding="utf-8")
+    r = plea("letters", "sent", case, "--via", "post", "--tracking-file", str(sheet))
+    assert r.stdout.split() == ["DE", "IT"]
+    data = json.loads(plea("status", case, "--json").stdout)
+    assert {s["state"]: s["tracking"] for s in data["states"]} == {
+        "FR": "RR123456785FR", "DE": "RR000000001DE", "IT": "RR000000002IT"}
+    assert "RR123456785FR" in plea("status", case).stdout
+    events = [json.loads(d) for (d,) in q(db_file, "SELECT data FROM event WHERE kind = 'letter.sent' ORDER BY id")]
+    assert [e.get("tracking") for e in events] == ["RR123456785FR", "RR000000001DE", "RR000000002IT"]
+    out = tmp_path / "export"
+    plea("export", str(out), "--format", "csv")
+    assert "RR000000002IT" in (out / "letter_event.csv").read_text(encoding="utf-8")
+    # a number given twice for different letters is refused; a bad file records nothing
+    r = plea("letters", "sent", case, "--to", "DE", "--via", "post", "--tracking", "RR123456785FR", code=6)
+    assert r.stderr == ("plea: error: tracking number RR123456785FR is already recorded for another letter\n"
+                        "  check the number on the receipt; nothing was recorded\n")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("state,tracking\nFR,RR9\nAtlantis,RR000000009XX\nDE,RR000000003DE\nIT,RR000000003DE\n",
+                   encoding="utf-8")
+    before = q(db_file, "SELECT count(*) FROM letter_event")
+    r = plea("letters", "sent", case, "--via", "post", "--tracking-file", str(bad), code=3)
+    assert r.stderr.splitlines()[:4] == [
+        f"plea: error: {bad}: 3 problem(s); nothing was recorded",
+        f"{bad}:2: tracking: 'RR9' is not a tracking number (4 to 64 letters, digits, spaces or hyphens)",
+        f"{bad}:3: state: unknown state 'Atlantis'",
+        f"{bad}:5: tracking: RR000000003DE is given twice (also on line 4)"]
+    assert q(db_file, "SELECT count(*) FROM letter_event") == before
+    r = plea("letters", "sent", case, "--to", "FR,DE", "--via", "post", "--tracking", "RR1234", code=3)
+    assert "--tracking goes with one state in --to" in r.stderr

@@ -142,6 +142,7 @@ def record_done(session: Session, plan: Plan, done: list[Done], *, actor: str, t
                     "via": "",
                     "proof_path": "",
                     "proof_sha256": "",
+                    "tracking": "",
                 }
                 for lid in created
             ],

@@ -43,7 +43,7 @@ def status(ref: CaseOpt = None, json_: JsonOpt = False) -> None:
                       str(h["silent"]), str(h["due"]), str(h["held_back"]))
         out().print(t)
         return
-    from plea.status import case_responses, find_case, held_back, letters_to_threats
+    from plea.status import case_responses, find_case, held_back, letters_to_threats, tracking_numbers
 
     with db.read_rows() as conn:  # plain rows, no ORM (start-up speed)
         case = find_case(conn, ref)
@@ -52,7 +52,8 @@ def status(ref: CaseOpt = None, json_: JsonOpt = False) -> None:
         unsolicited = [r for r in case_responses(conn, case.id) if r.state not in written]
         held = held_back(conn, case, written)
         h = {**headline(rows, today, unsolicited=len(unsolicited)), "held_back": len(held)}
-        data = [status_dict(r, today) for r in rows]
+        tracked = tracking_numbers(conn, case.id)
+        data = [{**status_dict(r, today), "tracking": tracked.get(r.state)} for r in rows]
         dangerous = letters_to_threats(conn, [case.id])
     for _ref, state, st, on in dangerous:
         note(f"WARNING: a letter to {states.name(state)} ({state}), a threat state of {case.ref}, is on record "
@@ -64,15 +65,17 @@ def status(ref: CaseOpt = None, json_: JsonOpt = False) -> None:
                     "letters_to_threat_states": [{"state": s_, "status": st, "on": on.isoformat()}
                                                  for _r, s_, st, on in dangerous]})
         return
-    t = table("", "state", "mission", "sent", "waiting", "outcome", title=f"{case.ref} · {case.name_latin}")
+    t = table("", "state", "mission", "sent", "waiting", "outcome", "tracking", title=f"{case.ref} · {case.name_latin}")
     for d in data:
         waiting = "" if d["days_waiting"] is None else f"{d['days_waiting']} d"
         outcome = d["outcome"] or ("overdue" if d["overdue"] else "")
         if d["answered"]:
             outcome = f"{d['outcome']} ({d['answered_on']})"
-        t.add_row(flag(d["state"]), f"{d['name']} ({d['state']})", d["city"], d["last_sent"], waiting, outcome)
+        t.add_row(flag(d["state"]), f"{d['name']} ({d['state']})", d["city"], d["last_sent"], waiting, outcome,
+                  d["tracking"] or "")
     for r in unsolicited:
-        t.add_row(flag(r.state), f"{states.name(r.state)} ({r.state})", "", "", "", f"{r.outcome} ({r.on}) unsolicited")
+        t.add_row(flag(r.state), f"{states.name(r.state)} ({r.state})", "", "", "", f"{r.outcome} ({r.on}) unsolicited",
+                  "")
     out().print(t)
     typer.echo(headline_text(h))
 

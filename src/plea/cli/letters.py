@@ -208,25 +208,38 @@ def parse_day(value: str | None, option: str = "--on"):  # type: ignore[no-untyp
 @app.command("sent")
 def sent(
     ref: RefArg,
-    to: SentToOpt,
     via: ViaOpt,
+    to: Annotated[str | None, typer.Option(
+        "--to", help="all, or states (FR,DE) / groups (@eu) (default with --tracking-file: its states).")] = None,
     on: OnOpt = None,
     letter: LetterOpt = "humanitarian-visa",
     proof: Annotated[Path | None, typer.Option("--proof", help="Receipt, tracking note or screenshot to keep.")] = None,
+    tracking: Annotated[str | None, typer.Option(
+        "--tracking", help="The post's tracking or article number, for the one state in --to.")] = None,
+    tracking_file: Annotated[Path | None, typer.Option(
+        "--tracking-file", help="CSV with columns state (or mission) and tracking: one number per letter.")] = None,
 ) -> None:
-    """Mark letters sent (again, if they were sent before). A proof is kept with its sha256."""
+    """Mark letters sent (again, if they were sent before). A proof is kept with its sha256; tracking
+    numbers are recorded with the sending."""
     from datetime import date
 
     from plea import states
     from plea.campaign import mark_sent
     from plea.cases import get_case
+    from plea.errors import InvalidInput
 
+    numbers = _tracking_numbers(to, tracking, tracking_file)
+    if to is None:
+        if not numbers:
+            raise InvalidInput("--to: name the states (FR,DE), a group (@eu) or all")
+        to = ",".join(numbers)
     day = parse_day(on)
     db = open_db()
     who = actor()
     with db.transaction() as s:
         case = get_case(s, ref)
-        chosen = mark_sent(s, case, to=to, on=day, via=via, letter=letter, proof=proof, actor=who, today=date.today())
+        chosen = mark_sent(s, case, to=to, on=day, via=via, letter=letter, proof=proof, actor=who, today=date.today(),
+                           tracking=numbers)
     for _lt, m in chosen:
         typer.echo(m.sending)
     if not chosen:
@@ -234,6 +247,26 @@ def sent(
         return
     note(f"{len(chosen)} letter(s) of {case.ref} marked sent on {day.isoformat()} via {via}: "
          + ", ".join(states.name(m.sending) for _, m in chosen[:10]) + (" …" if len(chosen) > 10 else ""))
+
+
+def _tracking_numbers(to: str | None, tracking: str | None, tracking_file: Path | None) -> dict[str, str]:
+    """state or mission → number, from --tracking (one state named in --to) or --tracking-file."""
+    from plea.errors import InvalidInput
+    from plea.recipients import parse_to
+    from plea.tracking import check, normal, read_file
+
+    if tracking is not None and tracking_file is not None:
+        raise InvalidInput("--tracking or --tracking-file, not both")
+    if tracking_file is not None:
+        return read_file(tracking_file)
+    if tracking is None:
+        return {}
+    named = parse_to(to).named if to else []
+    if len(named) != 1 or (to and parse_to(to).everything):
+        raise InvalidInput("--tracking goes with one state in --to; for several letters use --tracking-file")
+    if bad := check(tracking):
+        raise InvalidInput(f"--tracking: {bad}")
+    return {named[0]: normal(tracking)}
 
 
 def _mark(ref: str, to: str, on: str | None, status: str, letter: str) -> None:

@@ -203,6 +203,7 @@ class LetterEvent(SQLModel, table=True):
     via: str = Field(default="", max_length=16)
     proof_path: str = ""
     proof_sha256: str = Field(default="", max_length=64)
+    tracking: str = Field(default="", max_length=64, index=True)  # the post's article or tracking number
     recorded_at: datetime
     actor: str = ""
 

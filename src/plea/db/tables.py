@@ -82,7 +82,7 @@ letter_event = Table(
     "letter_event", metadata,
     Column("id", Integer, primary_key=True), Column("letter_id", Integer, nullable=False), _s("status", 16),
     Column("on", Date, nullable=False), _s("via", 16), _s("proof_path"), _s("proof_sha256", 64),
-    Column("recorded_at", UTCDateTime(), nullable=False), _s("actor"),
+    _s("tracking", 64), Column("recorded_at", UTCDateTime(), nullable=False), _s("actor"),
 )
 
 response = Table(
