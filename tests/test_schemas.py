@@ -84,7 +84,8 @@ def campaign(plea, db_file: Any, tmp: Path, monkeypatch: pytest.MonkeyPatch) -> 
         smtp.env(monkeypatch)
         run("send", "send", ref, "--to", "all", "--yes")
     clear_mail_env(monkeypatch)
-    plea("letters", "sent", ref, "--to", "PL", "--via", "post", "--on", "2026-01-05")  # due for a follow-up
+    plea("letters", "sent", ref, "--to", "PL", "--via", "post", "--on", "2026-01-05",  # due for a follow-up
+         "--tracking", "RR123456785DE")
     plea("cases", "edit", ref, "--id", "Passport=75 1234567", "--family", "Anna Petrova;wife;1990-02-03",
          "--born", "1985-04-01")
     receipt = tmp / "receipt.txt"
@@ -300,4 +301,4 @@ def test_one_shape_printed_by_several_commands_has_one_schema() -> None:
             == _body("inbox-show", drop=("reason", "text")))
     assert _body("docs-list", "items") == _body("docs-show")
     assert (_body("followups", "items", drop=("case", "interval_days"))
-            == _body("status", "oneOf.1.properties.states.items"))
+            == _body("status", "oneOf.1.properties.states.items", drop=("tracking",)))
