@@ -260,6 +260,9 @@ def test_a_missing_or_an_extra_key_fails(outputs: dict[str, list[Any]]) -> None:
     one = outputs["status"][1]
     assert status.is_valid(one)
     assert not status.is_valid({**one, "headline": {**one["headline"], "silent": "3"}})  # a wrong type
+    (due,) = outputs["followups"][0]
+    assert [e.message for e in validator("followups").iter_errors([{**due, "due_on": "26/01/2026"}])] == [
+        "'26/01/2026' is not a 'date'"]
     rows = outputs["docs-list"][0]
     assert not validator("docs-list").is_valid([*rows, {**rows[0], "path": "/secret"}])
 
