@@ -22,7 +22,6 @@ pytest.importorskip("aiosmtpd")
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
 MAIL = Path(__file__).resolve().parent / "data" / "mail"
 
-#: what the campaign cannot run offline here, each with the schema that covers it and why
 #: commands the campaign does not run (inbox fetch needs an IMAP server) → the command that prints the
 #: same document by the same function (cli/inbox.py: _ingest_all), whose schema it must equal
 NOT_RUN = {"inbox-fetch": "inbox-import"}
@@ -65,102 +64,125 @@ def _reply(ref: str, msgid: str) -> bytes:
     return raw.replace(b"{{MSGID:FR}}", msgid.encode())
 
 
-def campaign(plea, db_file: Any, tmp: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
-    """Run every --json command on one small campaign; schema name → the JSON it printed."""
-    from tests.sparql_server import SparqlServer
+class Campaign:
+    """One small campaign, run command by command; `outputs`: schema name → the JSON documents printed."""
 
-    out: dict[str, list[Any]] = {}
+    def __init__(self, plea: Any, db_file: Any, tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.plea, self.db_file, self.tmp, self.monkeypatch = plea, db_file, tmp, monkeypatch
+        self.outputs: dict[str, list[Any]] = {}
+        self.ref = self.doc = ""
 
-    def run(name: str, *args: str) -> Any:
-        got = json.loads(plea(*args, "--json").stdout)
-        out.setdefault(name, []).append(got)
+    def run(self, name: str, *args: str) -> Any:
+        got = json.loads(self.plea(*args, "--json").stdout)
+        self.outputs.setdefault(name, []).append(got)
         return got
 
-    clear_mail_env(monkeypatch)
-    ref = make_case(plea, tmp / "letters", to="FR,DE,IT,PL")  # rendered for four states, three with email
-    run("letters-render", "letters", "render", ref, "--to", "FR,DE", "--host", "US", "--format", "docx,txt",
-        "--out", str(tmp / "letters"))
-    with SmtpPeer(tmp / "smtp", "starttls") as smtp:
-        smtp.env(monkeypatch)
-        run("send", "send", ref, "--to", "all", "--yes")
-    clear_mail_env(monkeypatch)
-    plea("letters", "sent", ref, "--to", "PL", "--via", "post", "--on", "2026-01-05",  # due for a follow-up
-         "--tracking", "RR123456785DE")
-    plea("cases", "edit", ref, "--id", "Passport=75 1234567", "--family", "Anna Petrova;wife;1990-02-03",
-         "--born", "1985-04-01")
-    receipt = tmp / "receipt.txt"
-    receipt.write_text("Eingangsbestätigung\n", encoding="utf-8")
-    plea("responses", "log", ref, "DE", "--outcome", "acknowledged", "--summary", "Received.",
-         "--attach", str(receipt))
-    plea("responses", "log", ref, "CH", "--outcome", "info-requested", "--force")  # never written to
-    plea("cautions", "add", "RU", "RS", "--reason", "Extradites to Russia.", "--source-url",
-         "https://example.org/rs", "--kind", "treaty")
-    doc = plea("docs", "add", ref, str(_pdf(tmp / "summons.pdf")), "--title", "Court summons",
-               "--lang", "ru").stdout.strip()
-    plea("docs", "add", ref, str(_pdf(tmp / "citation.pdf")), "--title", "Citation", "--lang", "fr",
-         "--translation-of", doc, "--certified")
-    plea("consent", "add", ref, "--states", "all,-US", "--expires", "2099-01-01", "--channels", "email,post",
-         "--document", doc)
-    (msgid,) = q(db_file, "SELECT o.message_id FROM outbox o JOIN letter l ON l.id = o.letter_id "
-                          "JOIN mission m ON m.id = l.mission_id WHERE m.sending = 'FR'")[0]
-    replies = tmp / "replies"
-    replies.mkdir()
-    (replies / "fr.eml").write_bytes(_reply(ref, msgid))
-    (replies / "bad.eml").write_bytes((MAIL / "malformed.eml").read_bytes())
-    messages = run("inbox-import", "inbox", "import", str(replies))
-    run("inbox-list", "inbox", "list")
-    for m in messages:  # the matched one last: its fields are all filled in
-        run("inbox-show", "inbox", "show", str(m["id"]))
-    run("outbox-list", "outbox", "list")
-    run("letters-plan", "letters", "plan", ref, "--host", "US")
-    run("batch", "batch", "--out", str(tmp / "batch"), "--host", "US", "--to", "all", "--dry-run")
-    run("batch", "batch", "--out", str(tmp / "batch"), "--host", "US", "--to", "FR,@eu", "--format", "md",
-        "--zip")
-    run("status", "status")
-    run("status", "status", ref)
-    run("followups", "followups")
-    run("history", "history", ref)
-    run("responses-list", "responses", "list")
-    run("cautions-list", "cautions", "list", "--threat", "RU")
-    run("cases-list", "cases", "list")
-    run("cases-show", "cases", "show", ref)
-    sheet = tmp / "cases.csv"
-    plea("cases", "export", str(sheet))
-    run("cases-import", "cases", "import", str(sheet), "--dry-run")
-    run("cases-export", "cases", "export")
-    run("docs-list", "docs", "list", ref)
-    run("docs-show", "docs", "show", ref, doc)
-    run("consent-show", "consent", "show", ref)
-    run("embassies-list", "embassies", "list", "--host", "US", "--sending", "FR")
-    run("embassies-show", "embassies", "show", "Q2841718")
-    directory = tmp / "us.csv"
-    plea("embassies", "export", str(directory), "--host", "US")
-    run("embassies-import", "embassies", "import", str(directory), "--dry-run")
-    plea("embassies", "edit", "Q2841718", "--phone", "+1-202-944-6195", "--verified")
-    mine = tmp / "verified.csv"
-    plea("embassies", "export", str(mine), "--verified-only")
-    run("embassies-import", "embassies", "import", str(mine), "--dry-run")  # a merge of verified corrections
-    run("embassies-export", "embassies", "export", "--host", "US")
-    run("embassies-coverage", "embassies", "coverage", "--host", "US", "--case", ref)
-    run("embassies-gaps", "embassies", "gaps", "--host", "US")
-    with SparqlServer({"US": "us_missions.json"}) as wikidata:
-        monkeypatch.setenv("PLEA_WIKIDATA_ENDPOINT", wikidata.url)
-        monkeypatch.setattr(importlib.import_module("plea.wikidata").time, "sleep", lambda _s: None)
-        run("embassies-refresh", "embassies", "refresh", "--host", "US", "--dry-run")
-    run("templates-list", "templates", "list")
-    run("db-status", "db", "status")
-    run("db-check", "db", "check")
-    head = run("audit-head", "audit", "head")["head"]
-    run("audit-verify", "audit", "verify")
-    run("audit-verify", "audit", "verify", "--head", head)
-    run("audit-log", "audit", "log", "--limit", "20")
-    run("export", "export", str(tmp / "export"), "--redact")
-    run("doctor", "doctor")
-    run("schema-list", "schema", "list")
-    out["report"] = [json.loads(plea("report", "--format", "json").stdout)]
-    return out
+    def letters_and_mail(self) -> None:
+        plea, run, tmp = self.plea, self.run, self.tmp
+        clear_mail_env(self.monkeypatch)
+        ref = self.ref = make_case(plea, tmp / "letters", to="FR,DE,IT,PL")  # four states, three with email
+        run("letters-render", "letters", "render", ref, "--to", "FR,DE", "--host", "US",
+            "--format", "docx,txt", "--out", str(tmp / "letters"))
+        with SmtpPeer(tmp / "smtp", "starttls") as smtp:
+            smtp.env(self.monkeypatch)
+            run("send", "send", ref, "--to", "all", "--yes")
+        clear_mail_env(self.monkeypatch)
+        plea("letters", "sent", ref, "--to", "PL", "--via", "post", "--on", "2026-01-05",  # due: a follow-up
+             "--tracking", "RR123456785DE")
+        receipt = tmp / "receipt.txt"
+        receipt.write_text("Eingangsbestätigung\n", encoding="utf-8")
+        plea("responses", "log", ref, "DE", "--outcome", "acknowledged", "--summary", "Received.",
+             "--attach", str(receipt))
+        plea("responses", "log", ref, "CH", "--outcome", "info-requested", "--force")  # never written to
+        (msgid,) = q(self.db_file, "SELECT o.message_id FROM outbox o JOIN letter l ON l.id = o.letter_id "
+                                   "JOIN mission m ON m.id = l.mission_id WHERE m.sending = 'FR'")[0]
+        replies = tmp / "replies"
+        replies.mkdir()
+        (replies / "fr.eml").write_bytes(_reply(ref, msgid))
+        (replies / "bad.eml").write_bytes((MAIL / "malformed.eml").read_bytes())
+        for m in run("inbox-import", "inbox", "import", str(replies)):
+            run("inbox-show", "inbox", "show", str(m["id"]))
+        run("inbox-list", "inbox", "list")
+        run("outbox-list", "outbox", "list")
+        run("responses-list", "responses", "list")
+
+    def case_file(self) -> None:
+        plea, run, tmp, ref = self.plea, self.run, self.tmp, self.ref
+        plea("cases", "edit", ref, "--id", "Passport=75 1234567", "--family", "Anna Petrova;wife;1990-02-03",
+             "--born", "1985-04-01")
+        plea("cautions", "add", "RU", "RS", "--reason", "Extradites to Russia.", "--source-url",
+             "https://example.org/rs", "--kind", "treaty")
+        doc = plea("docs", "add", ref, str(_pdf(tmp / "summons.pdf")), "--title", "Court summons",
+                   "--lang", "ru").stdout.strip()
+        plea("docs", "add", ref, str(_pdf(tmp / "citation.pdf")), "--title", "Citation", "--lang", "fr",
+             "--translation-of", doc, "--certified")
+        plea("consent", "add", ref, "--states", "all,-US", "--expires", "2099-01-01", "--channels",
+             "email,post", "--document", doc)
+        run("cautions-list", "cautions", "list", "--threat", "RU")
+        run("cases-list", "cases", "list")
+        run("cases-show", "cases", "show", ref)
+        sheet = tmp / "cases.csv"
+        plea("cases", "export", str(sheet))
+        run("cases-import", "cases", "import", str(sheet), "--dry-run")
+        run("cases-export", "cases", "export")
+        run("docs-list", "docs", "list", ref)
+        run("docs-show", "docs", "show", ref, doc)
+        run("consent-show", "consent", "show", ref)
+
+    def campaign_views(self) -> None:
+        run, tmp, ref = self.run, self.tmp, self.ref
+        run("letters-plan", "letters", "plan", ref, "--host", "US")
+        run("batch", "batch", "--out", str(tmp / "batch"), "--host", "US", "--to", "all", "--dry-run")
+        run("batch", "batch", "--out", str(tmp / "batch"), "--host", "US", "--to", "FR,@eu", "--format", "md",
+            "--zip")
+        run("status", "status")
+        run("status", "status", ref)
+        run("followups", "followups")
+        run("history", "history", ref)
+        self.outputs["report"] = [json.loads(self.plea("report", "--format", "json").stdout)]
+
+    def directory(self) -> None:
+        from tests.sparql_server import SparqlServer
+
+        plea, run, tmp = self.plea, self.run, self.tmp
+        run("embassies-list", "embassies", "list", "--host", "US", "--sending", "FR")
+        run("embassies-show", "embassies", "show", "Q2841718")
+        plea("embassies", "export", str(tmp / "us.csv"), "--host", "US")
+        run("embassies-import", "embassies", "import", str(tmp / "us.csv"), "--dry-run")
+        plea("embassies", "edit", "Q2841718", "--phone", "+1-202-944-6195", "--verified")
+        plea("embassies", "export", str(tmp / "verified.csv"), "--verified-only")
+        run("embassies-import", "embassies", "import", str(tmp / "verified.csv"), "--dry-run")  # a merge
+        run("embassies-export", "embassies", "export", "--host", "US")
+        run("embassies-coverage", "embassies", "coverage", "--host", "US", "--case", self.ref)
+        run("embassies-gaps", "embassies", "gaps", "--host", "US")
+        with SparqlServer({"US": "us_missions.json"}) as wikidata:
+            self.monkeypatch.setenv("PLEA_WIKIDATA_ENDPOINT", wikidata.url)
+            self.monkeypatch.setattr(importlib.import_module("plea.wikidata").time, "sleep", lambda _s: None)
+            run("embassies-refresh", "embassies", "refresh", "--host", "US", "--dry-run")
+
+    def upkeep(self) -> None:
+        run = self.run
+        run("templates-list", "templates", "list")
+        run("db-status", "db", "status")
+        run("db-check", "db", "check")
+        head = run("audit-head", "audit", "head")["head"]
+        run("audit-verify", "audit", "verify")
+        run("audit-verify", "audit", "verify", "--head", head)
+        run("audit-log", "audit", "log", "--limit", "20")
+        run("export", "export", str(self.tmp / "export"), "--redact")
+        run("doctor", "doctor")
+        run("schema-list", "schema", "list")
 
 
+def campaign(plea: Any, db_file: Any, tmp: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, list[Any]]:
+    """Every --json command run on one small campaign: schema name → the JSON documents it printed."""
+    c = Campaign(plea, db_file, tmp, monkeypatch)
+    c.letters_and_mail()  # first: it makes the case the others use
+    c.case_file()
+    c.campaign_views()
+    c.directory()
+    c.upkeep()
+    return c.outputs
 
 _RUNS: dict[str, dict[str, list[Any]]] = {}
 
