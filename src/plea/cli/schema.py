@@ -21,8 +21,7 @@ def list_(json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = F
     if json_:
         print_json(found)
         return
-    for name in found:
-        typer.echo(name)
+    typer.echo("\n".join(found))  # one write: `plea schema list | head` reads it whole
 
 
 @app.command("show")
