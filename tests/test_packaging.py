@@ -36,6 +36,9 @@ def test_wheel_contains_templates_data_and_migrations(wheel: Path) -> None:
         assert f"plea/templates/letters/humanitarian-visa/{lang}.md.j2" in names
     assert "plea/db/migrations/env.py" in names
     assert any(n.startswith("plea/db/migrations/versions/0001") for n in names)
+    from plea.schemas import names as schema_names
+
+    assert {f"plea/schemas/{n}.schema.json" for n in schema_names()} <= names
     assert not any("__pycache__" in n or n.startswith("tests/") for n in names)
 
 
@@ -75,6 +78,9 @@ def test_installed_plea_finds_its_files(wheel: Path, tmp_path: Path) -> None:
     cov = json.loads(subprocess.run([str(plea), "embassies", "coverage", "--host", "US", "--json"], check=True,
                                     capture_output=True, text=True, env=env, cwd=tmp_path).stdout)
     assert cov["totals"]["resident"] >= 168
+    schema = json.loads(subprocess.run([str(plea), "schema", "show", "embassies-coverage"], check=True,
+                                       capture_output=True, text=True, env=env, cwd=tmp_path).stdout)
+    assert set(schema["required"]) <= set(cov)  # read from the installed wheel, not the source tree
     version = subprocess.run([str(py), "-m", "plea", "--version"], check=True, capture_output=True, text=True,
                              env=env, cwd=tmp_path).stdout
     assert version.startswith("plea ")

@@ -134,6 +134,25 @@ def test_db_check_on_postgresql_finds_unvalidated_constraints_and_uses_amcheck(p
     assert "constraint lang_set on table letter was never validated" in r.stderr
 
 
+def test_db_check_follows_a_key_into_its_own_table(plea, db_file: PleaDB, tmp_path: Path) -> None:
+    """A translation points to its original, a row of the same table: that is no orphan (on PostgreSQL
+    the check once compared each row with itself); a translation whose original is gone is one."""
+    from tests.cli.test_case_file import add_case, pdf
+
+    ref = add_case(plea)
+    original = plea("docs", "add", ref, str(pdf(tmp_path / "a.pdf")), "--title", "Summons").stdout.strip()
+    plea("docs", "add", ref, str(pdf(tmp_path / "b.pdf")), "--title", "Citation", "--lang", "fr",
+         "--translation-of", original)
+    assert plea("db", "check").stdout == "ok\n"
+    if not db_file.is_sqlite:  # PostgreSQL enforces the key: only an unchecked one can be broken
+        execute(db_file, "ALTER TABLE document DROP CONSTRAINT document_translation_of_fkey")
+    execute(db_file, "UPDATE document SET translation_of = 999 WHERE translation_of IS NOT NULL")
+    problems = json.loads(plea("db", "check", "--json", code=5).stdout)["problems"]
+    assert [p for p in problems if p.startswith("foreign key")] == (
+        ["foreign key: table document row 2 points to a missing document"] if db_file.is_sqlite else
+        ["foreign key: 1 row(s) of table document point to a missing document (translation_of)"])
+
+
 def test_commands_on_missing_database_say_run_init(plea) -> None:
     r = plea("embassies", "list", code=5)
     assert r.stderr.startswith("plea: error: no plea database at ")

@@ -43,6 +43,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "outbox": ("send", "outbox_app"),
     "inbox": ("inbox", "app"),
     "audit": ("audit", "app"),
+    "schema": ("schema", "app"),
 }
 
 

@@ -124,7 +124,8 @@ def _check_postgresql(conn: Any, problems: list[str]) -> list[str]:
     for table in tables.values():
         for fk in table.foreign_key_constraints:
             parent = fk.referred_table
-            pairs = [(e.parent, e.column) for e in fk.elements]
+            other = parent.alias("parent")  # its own name: a key into its own table (document.translation_of)
+            pairs = [(e.parent, other.c[e.column.name]) for e in fk.elements]
             orphans = conn.execute(
                 select(func.count())
                 .select_from(table)
