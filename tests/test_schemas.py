@@ -87,7 +87,7 @@ class Campaign:
             smtp.env(self.monkeypatch)
             run("send", "send", ref, "--to", "all", "--yes")
         clear_mail_env(self.monkeypatch)
-        plea("letters", "sent", ref, "--to", "PL", "--via", "post", "--on", "2026-01-05",  # due: a follow-up
+        plea("letters", "sent", ref, "--to", "PL", "--via", "post", "--on", "2026-01-05", "--force",  # due: a follow-up
              "--tracking", "RR123456785DE")
         receipt = tmp / "receipt.txt"
         receipt.write_text("Eingangsbestätigung\n", encoding="utf-8")
@@ -139,6 +139,7 @@ class Campaign:
         run("status", "status", ref)
         run("followups", "followups")
         run("history", "history", ref)
+        run("history", "history", ref, "--all")
         self.outputs["report"] = [json.loads(self.plea("report", "--format", "json").stdout)]
 
     def directory(self) -> None:
