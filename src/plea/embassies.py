@@ -121,8 +121,9 @@ def validate_fields(row: dict[str, str]) -> list[tuple[str, str]]:
                             else f"; one of {', '.join(MISSION_KINDS)}")))
     if row.get("email") and (p := check_email(row["email"])):
         problems.append(("email", p))
-    if row.get("website") and (p := check_url(row["website"])):
-        problems.append(("website", p))
+    for column in ("website", "web_form"):
+        if row.get(column) and (p := check_url(row[column])):
+            problems.append((column, p))
     for column, bound in (("latitude", 90.0), ("longitude", 180.0)):
         if row.get(column):
             try:

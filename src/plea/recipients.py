@@ -85,9 +85,10 @@ class Resolution:
 class Recipient:
     state: str
     mission: Mission
-    how: str  # resident | accredited
+    how: str  # resident | accredited | referred (the state's last answer referred the case to this authority)
     lang: str
     why: str
+    route: dict[str, Any] | None = None  # plea.routes: the authority that decides, with its source
 
 
 @dataclass
@@ -294,16 +295,42 @@ def recipients(session: Any, spec: LetterSpec, case: Any, *, host: str, to: ToSp
     """A case's recipients for one host (`picked`: the host's missions, when the caller has them)."""
     from plea.embassies import pick_missions
 
+    from plea.routes import referrals
+
     picked = pick_missions(session, host) if picked is None else picked
-    res = for_case(session, case, to, universe=sorted(picked, key=states.name), unsafe=unsafe, host=host,
-                   without_consent=without_consent)
+    referred = referrals(session, case) if getattr(case, "id", None) else {}
+    res = for_case(session, case, to, universe=sorted(set(picked) | set(referred), key=states.name), unsafe=unsafe,
+                   host=host, without_consent=without_consent)
     found: list[Recipient] = []
     missing: list[str] = []
     for code in res.states:
+        if code in referred:  # the state's last answer referred the case to this authority: it gets the letter
+            mission, response = referred[code]
+            chosen, why = choose_language(spec, mission, lang)
+            found.append(Recipient(code, mission, "referred", chosen, f"{why}; {states.name(code)} referred the case "
+                                   f"to {mission.id} ({mission.kind}) in its answer of {response.on.isoformat()}"))
+            continue
         if code not in picked:
             missing.append(code)
             continue
         mission, how = picked[code]
         chosen, why = choose_language(spec, mission, lang)
         found.append(Recipient(code, mission, how, chosen, why))
+    if found and getattr(case, "protection", ""):
+        _attach_routes(session, found, case.protection)
     return Recipients(found, missing, res.held_back, res.warnings)
+
+
+def _attach_routes(session: Any, found: list[Recipient], protection: str) -> None:
+    """Each recipient's route for the case's protection (plea.routes), explained in its "why"."""
+    from datetime import date
+
+    from plea.provenance import max_age_days
+    from plea.routes import explain, for_recipients
+
+    routes = for_recipients(session, [r.state for r in found], protection, today=date.today(),
+                            max_age=max_age_days(session))
+    for r in found:
+        if (route := routes.get(r.state)) is not None:
+            r.route = route
+            r.why = f"{r.why}; {explain(route)}"
