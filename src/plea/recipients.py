@@ -294,7 +294,6 @@ def recipients(session: Any, spec: LetterSpec, case: Any, *, host: str, to: ToSp
                without_consent: bool = False) -> Recipients:
     """A case's recipients for one host (`picked`: the host's missions, when the caller has them)."""
     from plea.embassies import pick_missions
-
     from plea.routes import referrals
 
     picked = pick_missions(session, host) if picked is None else picked

@@ -18,8 +18,18 @@ from typing import Any
 
 from plea.errors import InvalidInput, NotFound
 
-COLUMNS = ("state", "protection", "authority", "channel", "url", "documents", "deadline", "notes", "source_url",
-           "checked_on")
+COLUMNS = (
+    "state",
+    "protection",
+    "authority",
+    "channel",
+    "url",
+    "documents",
+    "deadline",
+    "notes",
+    "source_url",
+    "checked_on",
+)
 CHANNELS = ("post", "email", "web-form", "in-person")
 REQUIRED = ("state", "protection", "source_url", "checked_on")
 
@@ -38,9 +48,19 @@ def check_row(row: dict[str, str], *, today: date, directory: dict[str, Any]) ->
     problems: list[tuple[str, str]] = []
     for column in REQUIRED:
         if not row.get(column):
-            problems.append((column, "missing value" + (
-                ": every route needs the official page it was read from" if column == "source_url" else
-                ": the day the source was read (YYYY-MM-DD)" if column == "checked_on" else "")))
+            problems.append(
+                (
+                    column,
+                    "missing value"
+                    + (
+                        ": every route needs the official page it was read from"
+                        if column == "source_url"
+                        else ": the day the source was read (YYYY-MM-DD)"
+                        if column == "checked_on"
+                        else ""
+                    ),
+                )
+            )
     state = row.get("state", "")
     if state and not states.is_code(state):
         problems.append(("state", f"{state!r} is not an ISO 3166 alpha-2 code"))
@@ -61,8 +81,13 @@ def check_row(row: dict[str, str], *, today: date, directory: dict[str, Any]) ->
     if authority:
         m = directory.get(authority)
         if m is None:
-            problems.append(("authority", f"no mission with id {authority!r} in the directory "
-                                          "(add it with `plea embassies import`)"))
+            problems.append(
+                (
+                    "authority",
+                    f"no mission with id {authority!r} in the directory "
+                    "(add it with `plea embassies import`)",
+                )
+            )
         elif state and m.sending != state:
             problems.append(("authority", f"{authority!r} is a mission of {m.sending}, not of {state}"))
     return problems
@@ -86,16 +111,22 @@ def _directory(session: Any) -> dict[str, Any]:
     return {r.id: r for r in session.connection().execute(select(T.mission.c.id, T.mission.c.sending))}
 
 
-def parse_rows(session: Any, header: list[str], rows: list[tuple[int, dict[str, str]]], name: str, *,
-               today: date) -> list[dict[str, str]]:
+def parse_rows(
+    session: Any, header: list[str], rows: list[tuple[int, dict[str, str]]], name: str, *, today: date
+) -> list[dict[str, str]]:
     """Routes from (line, row) pairs; InvalidInput listing every problem as FILE:LINE: column: problem."""
     header = [h.strip() for h in header]
     unknown = [h for h in header if h and h not in COLUMNS]
     missing = [c for c in REQUIRED if c not in header]
     if unknown or missing:
-        what = (f"unknown column(s) {', '.join(unknown)}" if unknown else "") + ("; " if unknown and missing else "") \
+        what = (
+            (f"unknown column(s) {', '.join(unknown)}" if unknown else "")
+            + ("; " if unknown and missing else "")
             + (f"missing column(s) {', '.join(missing)}" if missing else "")
-        raise InvalidInput(f"{name}:1: header: {what}; the columns are {','.join(COLUMNS)}; nothing was imported")
+        )
+        raise InvalidInput(
+            f"{name}:1: header: {what}; the columns are {','.join(COLUMNS)}; nothing was imported"
+        )
     directory = _directory(session)
     out: list[dict[str, str]] = []
     problems: list[str] = []
@@ -105,8 +136,12 @@ def parse_rows(session: Any, header: list[str], rows: list[tuple[int, dict[str, 
         bad = check_row(row, today=today, directory=directory)
         key = (row["state"], row["protection"])
         if key in seen:
-            bad.append(("protection", f"a second route for {row['state']} {row['protection']} "
-                                      f"(first on line {seen[key]})"))
+            bad.append(
+                (
+                    "protection",
+                    f"a second route for {row['state']} {row['protection']} (first on line {seen[key]})",
+                )
+            )
         seen.setdefault(key, line)
         problems += [f"{name}:{line}: {column}: {what}" for column, what in bad]
         out.append(row)
@@ -123,7 +158,9 @@ def _find(session: Any, state: str, protection: str) -> Any:
     return session.exec(select(Route).where(Route.state == state, Route.protection == protection)).first()
 
 
-def upsert(session: Any, values: dict[str, str], *, actor: str, kind: str = "route.added") -> tuple[Any, bool]:
+def upsert(
+    session: Any, values: dict[str, str], *, actor: str, kind: str = "route.added"
+) -> tuple[Any, bool]:
     """Add the route, or replace the one for the same state and protection; (route, added)."""
     from plea.db.models import Route
     from plea.history import record
@@ -131,37 +168,59 @@ def upsert(session: Any, values: dict[str, str], *, actor: str, kind: str = "rou
     row = _find(session, values["state"], values["protection"])
     added = row is None
     if row is None:
-        row = Route(state=values["state"], protection=values["protection"], source_url="",
-                    checked_on=date.fromisoformat(values["checked_on"]))
+        row = Route(
+            state=values["state"],
+            protection=values["protection"],
+            source_url="",
+            checked_on=date.fromisoformat(values["checked_on"]),
+        )
     for column in COLUMNS:
         setattr(row, column, date.fromisoformat(values[column]) if column == "checked_on" else values[column])
     session.add(row)
     session.flush()
-    record(session, kind if added else "route.edited", actor=actor, subject=f"route:{row.id}",
-           data={"state": row.state, "protection": row.protection, "authority": row.authority,
-                 "source": row.source_url})
+    record(
+        session,
+        kind if added else "route.edited",
+        actor=actor,
+        subject=f"route:{row.id}",
+        data={
+            "state": row.state,
+            "protection": row.protection,
+            "authority": row.authority,
+            "source": row.source_url,
+        },
+    )
     return row, added
 
 
 def add(session: Any, values: dict[str, str], *, actor: str, today: date, replace: bool = False) -> Any:
-    """One route from options; InvalidInput naming each bad option, Conflict if one exists (unless replace)."""
+    """One route from options; InvalidInput naming each bad option; Conflict if one exists (unless
+    replace)."""
     from plea.errors import Conflict
 
     values = normalise(values)
     bad = check_row(values, today=today, directory=_directory(session))
     if bad:
-        raise InvalidInput("the route was not added:",
-                           problems=[f"--{column.replace('_', '-')}: {what}" for column, what in bad])
+        raise InvalidInput(
+            "the route was not added:",
+            problems=[f"--{column.replace('_', '-')}: {what}" for column, what in bad],
+        )
     if not replace and _find(session, values["state"], values["protection"]) is not None:
-        raise Conflict(f"a route for {values['state']} {values['protection']} exists",
-                       hint="change it with `plea routes edit`")
+        raise Conflict(
+            f"a route for {values['state']} {values['protection']} exists",
+            hint="change it with `plea routes edit`",
+        )
     return upsert(session, values, actor=actor)[0]
 
 
-def edit(session: Any, state: str, protection: str, changes: dict[str, str], *, actor: str, today: date) -> Any:
+def edit(
+    session: Any, state: str, protection: str, changes: dict[str, str], *, actor: str, today: date
+) -> Any:
     row = get(session, state, protection)
     if not changes:
-        raise InvalidInput("nothing to change", hint="give at least one option, e.g. --channel or --checked-on")
+        raise InvalidInput(
+            "nothing to change", hint="give at least one option, e.g. --channel or --checked-on"
+        )
     values = route_dict(row) | changes
     return add(session, values, actor=actor, today=today, replace=True)
 
@@ -177,8 +236,13 @@ def remove(session: Any, state: str, protection: str, *, actor: str) -> None:
     from plea.history import record
 
     row = get(session, state, protection)
-    record(session, "route.removed", actor=actor, subject=f"route:{row.id}",
-           data={"state": row.state, "protection": row.protection})
+    record(
+        session,
+        "route.removed",
+        actor=actor,
+        subject=f"route:{row.id}",
+        data={"state": row.state, "protection": row.protection},
+    )
     session.delete(row)
 
 
@@ -221,15 +285,19 @@ def export_csv(rows: list[Any]) -> str:
 
 # -- what letters plan shows ---------------------------------------------------------------------
 
-def for_recipients(session: Any, states_: list[str], protection: str, *, today: date,
-                   max_age: int) -> dict[str, dict[str, Any]]:
+
+def for_recipients(
+    session: Any, states_: list[str], protection: str, *, today: date, max_age: int
+) -> dict[str, dict[str, Any]]:
     """state → the route for the case's protection, as shown by `letters plan` (with `stale`)."""
     from sqlalchemy import select
 
     from plea.db import tables as T
 
     c = T.route.c
-    rows = session.connection().execute(select(T.route).where(c.protection == protection, c.state.in_(states_)))
+    rows = session.connection().execute(
+        select(T.route).where(c.protection == protection, c.state.in_(states_))
+    )
     out = {}
     for r in rows:
         d: dict[str, Any] = route_dict(r)
@@ -243,8 +311,10 @@ def explain(route: dict[str, Any]) -> str:
     who = route["authority"] or "an authority not in the directory"
     via = f" by {route['channel']}" if route["channel"] else ""
     page = f", {route['url']}" if route["url"] else ""
-    return (f"route: {route['protection']} is decided by {who}{via}{page} "
-            f"(source {route['source_url']}, checked {route['checked_on']})")
+    return (
+        f"route: {route['protection']} is decided by {who}{via}{page} "
+        f"(source {route['source_url']}, checked {route['checked_on']})"
+    )
 
 
 def referrals(session: Any, case: Any) -> dict[str, tuple[Any, Any]]:
@@ -254,8 +324,9 @@ def referrals(session: Any, case: Any) -> dict[str, tuple[Any, Any]]:
     from plea.db.models import Mission, Response
 
     latest: dict[str, Any] = {}
-    for r in session.exec(select(Response).where(Response.case_id == case.id)
-                          .order_by(col(Response.on), col(Response.id))):
+    for r in session.exec(
+        select(Response).where(Response.case_id == case.id).order_by(col(Response.on), col(Response.id))
+    ):
         latest[r.state] = r
     out = {}
     for state, r in latest.items():
@@ -267,7 +338,8 @@ def referrals(session: Any, case: Any) -> dict[str, tuple[Any, Any]]:
 
 
 def check_referral(session: Any, state: str, outcome: str, authority: str | None) -> str | None:
-    """The authority id for `responses log --to-authority`, checked: outcome referred, a mission of that state."""
+    """The authority id for `responses log --to-authority`, checked: outcome referred, a mission of
+    that state."""
     if authority is None:
         return None
     from plea.db.models import Mission
@@ -276,9 +348,11 @@ def check_referral(session: Any, state: str, outcome: str, authority: str | None
         raise InvalidInput("--to-authority goes with --outcome referred")
     m = session.get(Mission, authority)
     if m is None:
-        raise NotFound(f"--to-authority: no mission with id {authority!r}",
-                       hint="add the authority with `plea embassies import` (kind foreign-ministry, "
-                            "interior-ministry or migration-authority); find ids with `plea embassies list`")
+        raise NotFound(
+            f"--to-authority: no mission with id {authority!r}",
+            hint="add the authority with `plea embassies import` (kind foreign-ministry, "
+            "interior-ministry or migration-authority); find ids with `plea embassies list`",
+        )
     if m.sending != state:
         raise InvalidInput(f"--to-authority: {authority!r} is a mission of {m.sending}, not of {state}")
     return str(m.id)

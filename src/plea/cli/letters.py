@@ -156,7 +156,8 @@ def render(
     from datetime import date
 
     from plea.errors import InvalidInput, NotFound
-    from plea.letters import parse_formats, plan as make_plan, render_all, with_context, write_letters
+    from plea.letters import parse_formats, render_all, with_context, write_letters
+    from plea.letters import plan as make_plan
 
     fmts = parse_formats(formats)
     if paper is not None and paper not in ("a4", "letter"):

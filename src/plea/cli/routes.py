@@ -10,19 +10,28 @@ import typer
 
 from plea.cli.common import actor, note, open_db, out, print_json, table
 
-app = typer.Typer(help="Routes: which authority of a state decides a protection (humanitarian visa, asylum…), "
-                       "through which channel, each with its official source.", no_args_is_help=True)
+app = typer.Typer(
+    help="Routes: which authority of a state decides a protection (humanitarian visa, asylum…), "
+    "through which channel, each with its official source.",
+    no_args_is_help=True,
+)
 
 StateArg = Annotated[str, typer.Argument(help="The state, e.g. DE or Germany.", metavar="STATE")]
-ProtectionArg = Annotated[str, typer.Argument(
-    help="humanitarian-visa, asylum, resettlement or safe-passage.", metavar="PROTECTION")]
-AuthorityOpt = Annotated[str | None, typer.Option(
-    "--authority", help="The directory id of the authority that decides (see `plea embassies list`).")]
+ProtectionArg = Annotated[
+    str, typer.Argument(help="humanitarian-visa, asylum, resettlement or safe-passage.", metavar="PROTECTION")
+]
+AuthorityOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--authority", help="The directory id of the authority that decides (see `plea embassies list`)."
+    ),
+]
 ChannelOpt = Annotated[str | None, typer.Option("--channel", help="post, email, web-form or in-person.")]
 UrlOpt = Annotated[str | None, typer.Option("--url", help="The official page about this route.")]
 DocumentsOpt = Annotated[str | None, typer.Option("--documents", help="The documents the source asks for.")]
-DeadlineOpt = Annotated[str | None, typer.Option(
-    "--deadline", help="A deadline or processing time, as the source states it.")]
+DeadlineOpt = Annotated[
+    str | None, typer.Option("--deadline", help="A deadline or processing time, as the source states it.")
+]
 NotesOpt = Annotated[str | None, typer.Option("--notes")]
 SourceOpt = Annotated[str | None, typer.Option("--source-url", help="The official page you read this on.")]
 CheckedOpt = Annotated[str | None, typer.Option("--checked-on", help="The day you read it, YYYY-MM-DD.")]
@@ -55,24 +64,49 @@ def list_(
         return
     t = table("state", "protection", "authority", "channel", "page", "source", "checked on")
     for r in rows:
-        t.add_row(f"{states.name(r.state)} ({r.state})", r.protection, r.authority, r.channel, r.url, r.source_url,
-                  r.checked_on.isoformat())
+        t.add_row(
+            f"{states.name(r.state)} ({r.state})",
+            r.protection,
+            r.authority,
+            r.channel,
+            r.url,
+            r.source_url,
+            r.checked_on.isoformat(),
+        )
     out().print(t)
     note(f"{len(rows)} route(s)")
 
 
 @app.command("add")
-def add(state: StateArg, protection: ProtectionArg, source_url: SourceOpt = None, checked_on: CheckedOpt = None,
-        authority: AuthorityOpt = None, channel: ChannelOpt = None, url: UrlOpt = None,
-        documents: DocumentsOpt = None, deadline: DeadlineOpt = None, notes: NotesOpt = None) -> None:
+def add(
+    state: StateArg,
+    protection: ProtectionArg,
+    source_url: SourceOpt = None,
+    checked_on: CheckedOpt = None,
+    authority: AuthorityOpt = None,
+    channel: ChannelOpt = None,
+    url: UrlOpt = None,
+    documents: DocumentsOpt = None,
+    deadline: DeadlineOpt = None,
+    notes: NotesOpt = None,
+) -> None:
     """Add a route; it needs the official page you read (--source-url) and the day (--checked-on)."""
     from datetime import date
 
     from plea.routes import add as add_route
 
-    values = _values(state=_state(state), protection=protection, source_url=source_url, checked_on=checked_on,
-                     authority=authority, channel=channel, url=url, documents=documents, deadline=deadline,
-                     notes=notes)
+    values = _values(
+        state=_state(state),
+        protection=protection,
+        source_url=source_url,
+        checked_on=checked_on,
+        authority=authority,
+        channel=channel,
+        url=url,
+        documents=documents,
+        deadline=deadline,
+        notes=notes,
+    )
     db = open_db()
     with db.transaction() as s:
         r = add_route(s, values, actor=actor(), today=date.today())
@@ -80,16 +114,33 @@ def add(state: StateArg, protection: ProtectionArg, source_url: SourceOpt = None
 
 
 @app.command("edit")
-def edit(state: StateArg, protection: ProtectionArg, source_url: SourceOpt = None, checked_on: CheckedOpt = None,
-         authority: AuthorityOpt = None, channel: ChannelOpt = None, url: UrlOpt = None,
-         documents: DocumentsOpt = None, deadline: DeadlineOpt = None, notes: NotesOpt = None) -> None:
+def edit(
+    state: StateArg,
+    protection: ProtectionArg,
+    source_url: SourceOpt = None,
+    checked_on: CheckedOpt = None,
+    authority: AuthorityOpt = None,
+    channel: ChannelOpt = None,
+    url: UrlOpt = None,
+    documents: DocumentsOpt = None,
+    deadline: DeadlineOpt = None,
+    notes: NotesOpt = None,
+) -> None:
     """Change a route (give --checked-on when you read its source again)."""
     from datetime import date
 
     from plea.routes import edit as edit_route
 
-    changes = _values(source_url=source_url, checked_on=checked_on, authority=authority, channel=channel, url=url,
-                      documents=documents, deadline=deadline, notes=notes)
+    changes = _values(
+        source_url=source_url,
+        checked_on=checked_on,
+        authority=authority,
+        channel=channel,
+        url=url,
+        documents=documents,
+        deadline=deadline,
+        notes=notes,
+    )
     db = open_db()
     with db.transaction() as s:
         r = edit_route(s, _state(state), protection, changes, actor=actor(), today=date.today())
@@ -110,10 +161,13 @@ def remove(state: StateArg, protection: ProtectionArg) -> None:
 
 @app.command("import")
 def import_(
-    file: Annotated[Path | None, typer.Argument(help="CSV with the columns of data/routes.csv.", metavar="[FILE]")] = None,
+    file: Annotated[
+        Path | None, typer.Argument(help="CSV with the columns of data/routes.csv.", metavar="[FILE]")
+    ] = None,
     shipped: Annotated[bool, typer.Option("--shipped", help="Import the routes shipped with plea.")] = False,
 ) -> None:
-    """Add or replace routes from a CSV; every row needs source_url and checked_on. Any bad row imports nothing."""
+    """Add or replace routes from a CSV; every row needs source_url and checked_on. A bad row imports
+    nothing."""
     from datetime import date
 
     from plea.errors import InvalidInput
@@ -131,7 +185,9 @@ def import_(
 
 @app.command("export")
 def export(
-    file: Annotated[Path | None, typer.Argument(help="Write here (atomically) instead of stdout.", metavar="[FILE]")] = None,
+    file: Annotated[
+        Path | None, typer.Argument(help="Write here (atomically) instead of stdout.", metavar="[FILE]")
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
 ) -> None:
     """The routes as CSV (the columns `plea routes import` reads)."""
