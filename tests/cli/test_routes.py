@@ -411,3 +411,18 @@ def test_referral_makes_the_authority_the_next_recipient(
     plea("responses", "log", case, "FR", "--outcome", "acknowledged", "--on", "2026-02-01")
     assert plan(plea, case, "--to", "FR")["recipients"][0]["mission"] == embassy
     assert json.loads(plea("responses", "list", "--json").stdout)[0]["referred_to"] == "FR-MEAE"
+
+
+def test_refresh_keeps_web_forms(plea, db_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Wikidata has no contact-form property (data/README.md): a refresh that changes a mission keeps its form
+    from plea import wikidata
+    from tests.sparql_server import SparqlServer
+
+    monkeypatch.setattr(wikidata.time, "sleep", lambda _s: None)
+    plea("embassies", "edit", "Q2841718", "--web-form", FORM)  # France in the US; the answer changes its phone
+    with SparqlServer({"US": "us_missions.json"}) as server:
+        monkeypatch.setenv("PLEA_WIKIDATA_ENDPOINT", server.url)
+        plea("embassies", "refresh", "--host", "US")
+    assert rows(db_file, "SELECT web_form, phone FROM mission WHERE id = 'Q2841718'") == [
+        (FORM, "+1-202-944-6195")
+    ]
