@@ -426,3 +426,16 @@ def test_refresh_keeps_web_forms(plea, db_file: Path, monkeypatch: pytest.Monkey
     assert rows(db_file, "SELECT web_form, phone FROM mission WHERE id = 'Q2841718'") == [
         (FORM, "+1-202-944-6195")
     ]
+
+
+def test_worklist_needs_consent_to_web_forms(plea, case: str, db_file: Path) -> None:
+    fr = plan(plea, case, "--to", "FR")["recipients"][0]["mission"]
+    plea("embassies", "edit", fr, "--web-form", FORM)
+    plea("consent", "add", case, "--states", "all", "--channels", "email,post")
+    r = plea("letters", "worklist", case, "--to", "FR", "--host", "US", code=6)
+    assert r.stderr.startswith("plea: error: ") and "does not cover web-form (it covers email, post)" in r.stderr
+    r = plea("letters", "worklist", case, "--to", "FR", "--host", "US", "--without-consent")
+    assert f"URL: {FORM}" in r.stdout
+    assert rows(db_file, "SELECT data FROM event WHERE kind = 'consent.overridden'") == [
+        ('{"command": "letters worklist"}',)
+    ]

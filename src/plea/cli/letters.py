@@ -100,9 +100,14 @@ def worklist(ref: RefArg, via: Annotated[str, typer.Option("--via", help="web-fo
     from plea.worklist import build
 
     db = open_db()
-    with db.read() as s:
+    with db.transaction() if without_consent else db.read() as s:  # an override is recorded in the history
         work = build(s, ref, via=via, letter=letter, to=to, host=_host(host), lang=lang, unsafe=unsafe,
                      without_consent=without_consent, today=date.today())
+        if without_consent:
+            from plea.cases import get_case
+            from plea.consent import note_override
+
+            note_override(s, get_case(s, ref), command="letters worklist", actor=actor())
     if json_:
         print_json({"case": work.case_ref, "letter": work.letter, "via": via, "forms": work.items,
                     "left_out": work.left_out, "no_mission": work.missing,
@@ -156,8 +161,7 @@ def render(
     from datetime import date
 
     from plea.errors import InvalidInput, NotFound
-    from plea.letters import parse_formats, render_all, with_context, write_letters
-    from plea.letters import plan as make_plan
+    from plea.letters import parse_formats, plan as make_plan, render_all, with_context, write_letters
 
     fmts = parse_formats(formats)
     if paper is not None and paper not in ("a4", "letter"):
