@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from plea.db import HEAD
 from plea.db.location import display_url
 from tests.dbcheck import PleaDB, dump, execute, rows
 
@@ -52,7 +53,7 @@ def test_database_url_env_is_used(plea, tmp_path: Path, monkeypatch) -> None:
 
 def test_db_status_json_counts_rows(plea, db_file: PleaDB) -> None:
     info = json.loads(plea("db", "status", "--json").stdout)
-    assert info["schema_version"] == "0007"
+    assert info["schema_version"] == HEAD
     assert info["rows"]["mission"] == count(db_file, "mission")
     assert info["rows"]["case"] == 0
 
