@@ -311,10 +311,8 @@ def explain(route: dict[str, Any]) -> str:
     who = route["authority"] or "an authority not in the directory"
     via = f" by {route['channel']}" if route["channel"] else ""
     page = f", {route['url']}" if route["url"] else ""
-    return (
-        f"route: {route['protection']} is decided by {who}{via}{page} "
-        f"(source {route['source_url']}, checked {route['checked_on']})"
-    )
+    source = "" if route["source_url"] == route["url"] else f"source {route['source_url']}, "
+    return f"route: {route['protection']} is decided by {who}{via}{page} ({source}checked {route['checked_on']})"
 
 
 def referrals(session: Any, case: Any) -> dict[str, tuple[Any, Any]]:

@@ -439,3 +439,12 @@ def test_worklist_needs_consent_to_web_forms(plea, case: str, db_file: Path) -> 
     assert rows(db_file, "SELECT data FROM event WHERE kind = 'consent.overridden'") == [
         ('{"command": "letters worklist"}',)
     ]
+
+
+def test_a_route_read_on_its_own_page_is_cited_once(plea, case: str) -> None:
+    page = "https://example.org/ch/humanitarian-visa"
+    plea("routes", "add", "CH", "humanitarian-visa", "--url", page, "--source-url", page, "--checked-on", "2026-01-05")
+    [ch] = plan(plea, case, "--to", "CH")["recipients"]
+    assert ch["why"].endswith(
+        f"; route: humanitarian-visa is decided by an authority not in the directory, {page} (checked 2026-01-05)"
+    )
