@@ -312,7 +312,9 @@ def explain(route: dict[str, Any]) -> str:
     via = f" by {route['channel']}" if route["channel"] else ""
     page = f", {route['url']}" if route["url"] else ""
     source = "" if route["source_url"] == route["url"] else f"source {route['source_url']}, "
-    return f"route: {route['protection']} is decided by {who}{via}{page} ({source}checked {route['checked_on']})"
+    return (
+        f"route: {route['protection']} is decided by {who}{via}{page} ({source}checked {route['checked_on']})"
+    )
 
 
 def referrals(session: Any, case: Any) -> dict[str, tuple[Any, Any]]:

@@ -419,7 +419,9 @@ def test_refresh_keeps_web_forms(plea, db_file: Path, monkeypatch: pytest.Monkey
     from tests.sparql_server import SparqlServer
 
     monkeypatch.setattr(wikidata.time, "sleep", lambda _s: None)
-    plea("embassies", "edit", "Q2841718", "--web-form", FORM)  # France in the US; the answer changes its phone
+    plea(
+        "embassies", "edit", "Q2841718", "--web-form", FORM
+    )  # France in the US; the answer changes its phone
     with SparqlServer({"US": "us_missions.json"}) as server:
         monkeypatch.setenv("PLEA_WIKIDATA_ENDPOINT", server.url)
         plea("embassies", "refresh", "--host", "US")
@@ -433,7 +435,9 @@ def test_worklist_needs_consent_to_web_forms(plea, case: str, db_file: Path) -> 
     plea("embassies", "edit", fr, "--web-form", FORM)
     plea("consent", "add", case, "--states", "all", "--channels", "email,post")
     r = plea("letters", "worklist", case, "--to", "FR", "--host", "US", code=6)
-    assert r.stderr.startswith("plea: error: ") and "does not cover web-form (it covers email, post)" in r.stderr
+    assert (
+        r.stderr.startswith("plea: error: ") and "does not cover web-form (it covers email, post)" in r.stderr
+    )
     r = plea("letters", "worklist", case, "--to", "FR", "--host", "US", "--without-consent")
     assert f"URL: {FORM}" in r.stdout
     assert rows(db_file, "SELECT data FROM event WHERE kind = 'consent.overridden'") == [
@@ -443,8 +447,20 @@ def test_worklist_needs_consent_to_web_forms(plea, case: str, db_file: Path) -> 
 
 def test_a_route_read_on_its_own_page_is_cited_once(plea, case: str) -> None:
     page = "https://example.org/ch/humanitarian-visa"
-    plea("routes", "add", "CH", "humanitarian-visa", "--url", page, "--source-url", page, "--checked-on", "2026-01-05")
+    plea(
+        "routes",
+        "add",
+        "CH",
+        "humanitarian-visa",
+        "--url",
+        page,
+        "--source-url",
+        page,
+        "--checked-on",
+        "2026-01-05",
+    )
     [ch] = plan(plea, case, "--to", "CH")["recipients"]
     assert ch["why"].endswith(
-        f"; route: humanitarian-visa is decided by an authority not in the directory, {page} (checked 2026-01-05)"
+        f"; route: humanitarian-visa is decided by an authority not in the directory, {page} "
+        "(checked 2026-01-05)"
     )
