@@ -13,8 +13,10 @@ Two rules keep letters away from the persecutor, for every command that picks re
   and groups, with its reason and source; naming it explicitly writes to it, with a one-line warning.
 
 For each sending state the letter goes to its resident mission in the host state, else a mission elsewhere
-accredited to the host. The language: --lang if given; else the mission's own languages of correspondence;
-else the sending state's official languages (CLDR) for which the letter has a template; else English.
+accredited to the host; but to the authority the state's last answer referred the case to, else to the
+authority of the state's route for the case's protection when it takes letters directly (plea.routes).
+The language: --lang if given; else the mission's own languages of correspondence; else the sending state's
+official languages (CLDR) for which the letter has a template; else English.
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ class Resolution:
 class Recipient:
     state: str
     mission: Mission
-    how: str  # resident | accredited | referred (the state's last answer referred the case to this authority)
+    how: str  # resident | accredited | referred (by the state's last answer) | route (plea.routes)
     lang: str
     why: str
     route: dict[str, Any] | None = None  # plea.routes: the authority that decides, with its source
@@ -298,16 +300,18 @@ def recipients(session: Any, spec: LetterSpec, case: Any, *, host: str, to: ToSp
 
     picked = pick_missions(session, host) if picked is None else picked
     referred = referrals(session, case) if getattr(case, "id", None) else {}
-    res = for_case(session, case, to, universe=sorted(set(picked) | set(referred), key=states.name), unsafe=unsafe,
-                   host=host, without_consent=without_consent)
+    universe = sorted(set(picked) | set(referred), key=states.name)
+    res = for_case(session, case, to, universe=universe, unsafe=unsafe, host=host,
+                   without_consent=without_consent)
     found: list[Recipient] = []
     missing: list[str] = []
     for code in res.states:
-        if code in referred:  # the state's last answer referred the case to this authority: it gets the letter
+        if code in referred:  # the state's last answer named this authority: it gets the letter
             mission, response = referred[code]
             chosen, why = choose_language(spec, mission, lang)
-            found.append(Recipient(code, mission, "referred", chosen, f"{why}; {states.name(code)} referred the case "
-                                   f"to {mission.id} ({mission.kind}) in its answer of {response.on.isoformat()}"))
+            why += (f"; {states.name(code)} referred the case to {mission.id} ({mission.kind}) in its answer "
+                    f"of {response.on.isoformat()}")
+            found.append(Recipient(code, mission, "referred", chosen, why))
             continue
         if code not in picked:
             missing.append(code)
@@ -316,20 +320,31 @@ def recipients(session: Any, spec: LetterSpec, case: Any, *, host: str, to: ToSp
         chosen, why = choose_language(spec, mission, lang)
         found.append(Recipient(code, mission, how, chosen, why))
     if found and getattr(case, "protection", ""):
-        _attach_routes(session, found, case.protection)
+        _attach_routes(session, spec, found, case.protection, lang)
     return Recipients(found, missing, res.held_back, res.warnings)
 
 
-def _attach_routes(session: Any, found: list[Recipient], protection: str) -> None:
-    """Each recipient's route for the case's protection (plea.routes), explained in its "why"."""
+def _attach_routes(session: Any, spec: LetterSpec, found: list[Recipient], protection: str,
+                   lang: str | None) -> None:
+    """Each recipient's route for the case's protection (plea.routes), explained in its "why". A route whose
+    authority is in the directory and takes letters directly (post, email, web form) gets the letter instead
+    of the embassy; a referral (the state's own answer) goes first."""
     from datetime import date
 
+    from plea.db.models import Mission
     from plea.provenance import max_age_days
-    from plea.routes import explain, for_recipients
+    from plea.routes import DIRECT, explain, for_recipients
 
     routes = for_recipients(session, [r.state for r in found], protection, today=date.today(),
                             max_age=max_age_days(session))
     for r in found:
-        if (route := routes.get(r.state)) is not None:
-            r.route = route
+        if (route := routes.get(r.state)) is None:
+            continue
+        r.route = route
+        authority = session.get(Mission, route["authority"]) if route["authority"] else None
+        if authority is not None and route["channel"] in DIRECT and r.how != "referred":
+            chosen, why = choose_language(spec, authority, lang)
+            r.mission, r.how, r.lang = authority, "route", chosen
+            r.why = f"{why}; {explain(route)}; the letter goes to {authority.id}"
+        else:
             r.why = f"{r.why}; {explain(route)}"

@@ -31,6 +31,8 @@ COLUMNS = (
     "checked_on",
 )
 CHANNELS = ("post", "email", "web-form", "in-person")
+#: channels that reach the authority itself: a route with one sends the letter there (plea.recipients)
+DIRECT = ("post", "email", "web-form")
 REQUIRED = ("state", "protection", "source_url", "checked_on")
 
 

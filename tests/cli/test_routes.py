@@ -464,3 +464,23 @@ def test_a_route_read_on_its_own_page_is_cited_once(plea, case: str) -> None:
         f"; route: humanitarian-visa is decided by an authority not in the directory, {page} "
         "(checked 2026-01-05)"
     )
+
+
+def test_a_route_to_an_authority_that_takes_letters_gets_the_letter(plea, case: str, db_file: Path,
+                                                                   tmp_path: Path) -> None:
+    plea("embassies", "import", str(ministries(tmp_path)))
+    embassy = plan(plea, case, "--to", "FR")["recipients"][0]["mission"]
+    plea("routes", "add", "FR", "humanitarian-visa", "--authority", "FR-MEAE", "--channel", "post",
+         "--source-url", "https://example.org/fr/visa", "--checked-on", "2026-01-05")
+    [fr] = plan(plea, case, "--to", "FR")["recipients"]
+    assert (fr["mission"], fr["how"], fr["lang"]) == ("FR-MEAE", "route", "fr")
+    assert fr["why"] == ("official language of France; route: humanitarian-visa is decided by FR-MEAE by post "
+                         "(source https://example.org/fr/visa, checked 2026-01-05); the letter goes to FR-MEAE")
+    plea("letters", "render", case, "--to", "FR", "--host", "US", "--format", "md", "--out", str(tmp_path / "o"))
+    assert rows(db_file, "SELECT mission_id FROM letter") == [("FR-MEAE",)]
+    # a referral (the state's own answer) goes first
+    plea("letters", "sent", case, "--to", "FR", "--via", "post", "--on", "2026-01-06")
+    plea("responses", "log", case, "FR", "--outcome", "referred", "--to-authority", embassy, "--on", "2026-01-20")
+    [fr] = plan(plea, case, "--to", "FR")["recipients"]
+    assert (fr["mission"], fr["how"]) == (embassy, "referred")
+    assert fr["route"]["authority"] == "FR-MEAE"

@@ -63,7 +63,7 @@ def plan(ref: RefArg, letter: LetterOpt = "humanitarian-visa", to: ToOpt = "all"
     t = table("state", "mission", "where", "language", "why")
     for row in rows:
         where = row["city"] + (" (accredited from there)" if row["how"] == "accredited" else "")
-        where += " (referred to it)" if row["how"] == "referred" else ""
+        where += {"referred": " (referred to it)", "route": " (by the route)"}.get(row["how"], "")
         t.add_row(f"{row['name']} ({row['state']})", row["mission"], where, row["lang"], row["why"])
     out().print(t)
     show_held_back(picked.held_back)
