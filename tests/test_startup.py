@@ -75,6 +75,8 @@ def campaign(plea, db_file: Path, tmp_path: Path) -> str:
     plea("responses", "log", ref, "FR", "--outcome", "positive", "--on", "2025-02-03")
     plea("config", "set", "followup_days", "30")
     plea("cautions", "add", "RU", "TR", "--reason", "a test caution", "--source-url", "https://example.org/c")
+    plea("routes", "add", "DE", "humanitarian-visa", "--source-url", "https://example.org/r", "--checked-on",
+         "2025-01-01")
     return ref
 
 
@@ -122,7 +124,8 @@ def test_core_tables_read_what_the_models_read(campaign: str) -> None:
     from plea.db.location import database_url
 
     by_table = {m.__tablename__: m for m in (models.Mission, models.Setting, models.Case, models.Letter,
-                                             models.LetterEvent, models.Response, models.Caution)}
+                                             models.LetterEvent, models.Response, models.Caution,
+                                             models.Route)}
     # the tables with model classes (the report_* tables are Core tables in the models too)
     assert set(by_table) == {n for n in tables.metadata.tables if not n.startswith("report_")}
     db = open_database(database_url(None))

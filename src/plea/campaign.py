@@ -211,7 +211,9 @@ def sent_dates(session: Session, case: Case) -> dict[str, list[date]]:
 
 def log_response(session: Session, case: Case, state_text: str, *, on: date, outcome: str, summary: str,
                  channel: str = "", attachments: list[Any] | None = None, force: bool = False, actor: str,
-                 today: date) -> Response:
+                 today: date, referred_to: str | None = None) -> Response:
+    from plea.routes import check_referral
+
     state = states.resolve(state_text, states.user_langs())
     if outcome not in OUTCOMES:
         from difflib import get_close_matches
@@ -222,6 +224,7 @@ def log_response(session: Session, case: Case, state_text: str, *, on: date, out
     if channel and channel not in CHANNELS:
         raise InvalidInput(f"--channel: {channel!r} is not one of {', '.join(CHANNELS)}")
     _check_day(on, today, "a response")
+    referred_to = check_referral(session, state, outcome, referred_to)
     sent = sent_dates(session, case).get(state, [])
     if not sent and not force:
         raise Conflict(f"{case.ref} never wrote to {states.name(state)} ({state})",
@@ -242,16 +245,17 @@ def log_response(session: Session, case: Case, state_text: str, *, on: date, out
     same = session.exec(select(Response).where(
         Response.case_id == case.id, Response.state == state, Response.on == on, Response.outcome == outcome,
         Response.summary == clean(summary).strip(), Response.channel == channel)).first()
-    if same is not None and [a["sha256"] for a in same.attachments] == [a["sha256"] for a in stored]:
+    if same is not None and [a["sha256"] for a in same.attachments] == [a["sha256"] for a in stored] \
+            and same.referred_to == referred_to:
         return same  # the same answer logged twice (a repeated command): nothing to add
     response = Response(case_id=case.id or 0, state=state, on=on, outcome=outcome, summary=clean(summary).strip(),
                         channel=channel, attachments=stored, unsolicited=not sent, recorded_at=datetime.now(UTC),
-                        actor=actor)
+                        actor=actor, referred_to=referred_to)
     session.add(response)
     session.flush()
     record(session, "response.logged", actor=actor, case_id=case.id, subject=f"response:{response.id}",
            data={"state": state, "outcome": outcome, "on": on.isoformat(), "attachments": [a["sha256"] for a in stored],
-                 "unsolicited": not sent})
+                 "unsolicited": not sent} | ({"referred_to": referred_to} if referred_to else {}))
     for lt, m in case_letters(session, case):
         if m.sending == state and lt.status in ("sent", "bounced"):
             transition(session, case, lt, "answered", on=on, actor=actor, event_data={"response": response.id})
@@ -268,7 +272,7 @@ def list_responses(session: Session, case: Case | None = None) -> list[tuple[Res
 def response_dict(r: Response, c: Case) -> dict[str, Any]:
     return {"id": r.id, "case": c.ref, "state": r.state, "state_name": states.name(r.state), "on": r.on.isoformat(),
             "outcome": r.outcome, "summary": r.summary, "channel": r.channel, "unsolicited": r.unsolicited,
-            "attachments": r.attachments}
+            "attachments": r.attachments, "referred_to": r.referred_to}
 
 
 # -- status and follow-ups ---------------------------------------------------------------------

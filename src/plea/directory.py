@@ -22,17 +22,23 @@ MISSION_KINDS = (
     "honorary-consulate",
     "permanent-mission",
     "foreign-ministry",
+    "interior-ministry",
+    "migration-authority",
     "other",
 )
+#: authorities of a state in that state (host = sending): they decide, they are not embassies, so they never
+#: count as a resident mission (pick_missions, coverage); letters reach them by a route or a referral
+AUTHORITY_KINDS = ("foreign-ministry", "interior-ministry", "migration-authority")
 RESIDENT_KINDS = ("embassy", "high-commission", "nunciature")
 
 #: the columns of data/embassies.csv and of `plea embassies export --csv`
 COLUMNS = [
     "id", "sending", "host", "city", "kind", "street_address", "postcode", "email", "phone", "website",
-    "latitude", "longitude", "accredited_to", "languages", "source", "source_ref", "licence", "retrieved",
+    "web_form", "latitude", "longitude", "accredited_to", "languages", "source", "source_ref", "licence", "retrieved",
     "verified_on", "verified_by", "notes",
 ]
-EDITABLE = ("city", "kind", "street_address", "postcode", "email", "phone", "website", "languages", "notes")
+EDITABLE = ("city", "kind", "street_address", "postcode", "email", "phone", "website", "web_form", "languages",
+            "notes")
 #: the extra column of `plea embassies export --verified-only`: the fields a person edited or verified
 EDITED = "edited_fields"
 

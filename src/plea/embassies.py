@@ -21,6 +21,7 @@ from plea import states
 from plea.csvio import read_sheet, write_csv
 from plea.db.models import Mission
 from plea.directory import (  # noqa: F401  (re-exported: plea.embassies is where callers look)
+    AUTHORITY_KINDS,
     CLOSED,
     COLUMNS,
     EDITABLE,
@@ -119,10 +120,14 @@ def validate_fields(row: dict[str, str]) -> list[tuple[str, str]]:
         problems.append(("kind", f"unknown kind {row['kind']!r}"
                          + (f" (did you mean {close[0]}?)" if close
                             else f"; one of {', '.join(MISSION_KINDS)}")))
+    if row.get("kind") in AUTHORITY_KINDS and row.get("sending") and row.get("host") \
+            and row["sending"].upper() != row["host"].upper():
+        problems.append(("host", f"a {row['kind']} is in its own state: host should be {row['sending'].upper()}"))
     if row.get("email") and (p := check_email(row["email"])):
         problems.append(("email", p))
-    if row.get("website") and (p := check_url(row["website"])):
-        problems.append(("website", p))
+    for column in ("website", "web_form"):
+        if row.get(column) and (p := check_url(row[column])):
+            problems.append((column, p))
     for column, bound in (("latitude", 90.0), ("longitude", 180.0)):
         if row.get(column):
             try:

@@ -93,7 +93,10 @@ SAFE: dict[str, set[str]] = {
     "letter": {"id", "case_id", "mission_id", "letter", "lang", "status", "created_at", "updated_at"},
     "letter_event": {"id", "letter_id", "status", "on", "via", "proof_sha256", "tracking", "recorded_at"},
     "rendition": {"id", "letter_id", "format", "lang", "sha256", "inputs_hash", "rendered_at"},
-    "response": {"id", "case_id", "state", "on", "outcome", "channel", "unsolicited", "recorded_at"},
+    "response": {"id", "case_id", "state", "on", "outcome", "channel", "unsolicited", "recorded_at", "referred_to"},
+    # routes: public facts about states' authorities, each with its source
+    "route": {"id", "state", "protection", "authority", "channel", "url", "documents", "deadline", "notes",
+              "source_url", "checked_on"},
     "event": {"id", "at", "kind", "case_id", "prev_hash", "hash"},
     "setting": {"key"},
     # documents: what kind, how big, which language; never the title or the file
@@ -115,6 +118,7 @@ SAFE: dict[str, set[str]] = {
         "email",
         "phone",
         "website",
+        "web_form",
         "latitude",
         "longitude",
         "accredited_to",
@@ -200,6 +204,9 @@ SAFE_EVENT_KEYS = {
     "redacted",
     "head",
     "manifest_sha256",
+    "referred_to",
+    "protection",
+    "authority",
 }
 # keys inside JSON columns that are not personal
 SAFE_JSON_KEYS = {"label", "relation", "sha256"}

@@ -13,8 +13,10 @@ Two rules keep letters away from the persecutor, for every command that picks re
   and groups, with its reason and source; naming it explicitly writes to it, with a one-line warning.
 
 For each sending state the letter goes to its resident mission in the host state, else a mission elsewhere
-accredited to the host. The language: --lang if given; else the mission's own languages of correspondence;
-else the sending state's official languages (CLDR) for which the letter has a template; else English.
+accredited to the host; but to the authority the state's last answer referred the case to, else to the
+authority of the state's route for the case's protection when it takes letters directly (plea.routes).
+The language: --lang if given; else the mission's own languages of correspondence; else the sending state's
+official languages (CLDR) for which the letter has a template; else English.
 """
 
 from __future__ import annotations
@@ -85,9 +87,10 @@ class Resolution:
 class Recipient:
     state: str
     mission: Mission
-    how: str  # resident | accredited
+    how: str  # resident | accredited | referred (by the state's last answer) | route (plea.routes)
     lang: str
     why: str
+    route: dict[str, Any] | None = None  # plea.routes: the authority that decides, with its source
 
 
 @dataclass
@@ -293,17 +296,55 @@ def recipients(session: Any, spec: LetterSpec, case: Any, *, host: str, to: ToSp
                without_consent: bool = False) -> Recipients:
     """A case's recipients for one host (`picked`: the host's missions, when the caller has them)."""
     from plea.embassies import pick_missions
+    from plea.routes import referrals
 
     picked = pick_missions(session, host) if picked is None else picked
-    res = for_case(session, case, to, universe=sorted(picked, key=states.name), unsafe=unsafe, host=host,
+    referred = referrals(session, case) if getattr(case, "id", None) else {}
+    universe = sorted(set(picked) | set(referred), key=states.name)
+    res = for_case(session, case, to, universe=universe, unsafe=unsafe, host=host,
                    without_consent=without_consent)
     found: list[Recipient] = []
     missing: list[str] = []
     for code in res.states:
+        if code in referred:  # the state's last answer named this authority: it gets the letter
+            mission, response = referred[code]
+            chosen, why = choose_language(spec, mission, lang)
+            why += (f"; {states.name(code)} referred the case to {mission.id} ({mission.kind}) in its answer "
+                    f"of {response.on.isoformat()}")
+            found.append(Recipient(code, mission, "referred", chosen, why))
+            continue
         if code not in picked:
             missing.append(code)
             continue
         mission, how = picked[code]
         chosen, why = choose_language(spec, mission, lang)
         found.append(Recipient(code, mission, how, chosen, why))
+    if found and getattr(case, "protection", ""):
+        _attach_routes(session, spec, found, case.protection, lang)
     return Recipients(found, missing, res.held_back, res.warnings)
+
+
+def _attach_routes(session: Any, spec: LetterSpec, found: list[Recipient], protection: str,
+                   lang: str | None) -> None:
+    """Each recipient's route for the case's protection (plea.routes), explained in its "why". A route whose
+    authority is in the directory and takes letters directly (post, email, web form) gets the letter instead
+    of the embassy; a referral (the state's own answer) goes first."""
+    from datetime import date
+
+    from plea.db.models import Mission
+    from plea.provenance import max_age_days
+    from plea.routes import DIRECT, explain, for_recipients
+
+    routes = for_recipients(session, [r.state for r in found], protection, today=date.today(),
+                            max_age=max_age_days(session))
+    for r in found:
+        if (route := routes.get(r.state)) is None:
+            continue
+        r.route = route
+        authority = session.get(Mission, route["authority"]) if route["authority"] else None
+        if authority is not None and route["channel"] in DIRECT and r.how != "referred":
+            chosen, why = choose_language(spec, authority, lang)
+            r.mission, r.how, r.lang = authority, "route", chosen
+            r.why = f"{why}; {explain(route)}; the letter goes to {authority.id}"
+        else:
+            r.why = f"{r.why}; {explain(route)}"

@@ -53,8 +53,6 @@ def test_database_url_env_is_used(plea, tmp_path: Path, monkeypatch) -> None:
 
 def test_db_status_json_counts_rows(plea, db_file: PleaDB) -> None:
     info = json.loads(plea("db", "status", "--json").stdout)
-    from plea.db import HEAD
-
     assert info["schema_version"] == HEAD
     assert info["rows"]["mission"] == count(db_file, "mission")
     assert info["rows"]["case"] == 0

@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("db", "app"),
     "embassies": ("embassies", "app"),
     "cautions": ("cautions", "app"),
+    "routes": ("routes", "app"),
     "cases": ("cases", "app"),
     "docs": ("docs", "app"),
     "consent": ("consent", "app"),

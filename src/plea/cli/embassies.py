@@ -213,6 +213,7 @@ def edit(
     postcode: Annotated[str | None, typer.Option("--postcode")] = None,
     city: Annotated[str | None, typer.Option("--city")] = None,
     website: Annotated[str | None, typer.Option("--website")] = None,
+    web_form: Annotated[str | None, typer.Option("--web-form", help="The mission's contact-form page.")] = None,
     languages: Annotated[str | None, typer.Option(
         "--languages", help="Languages of correspondence, e.g. fr,en.")] = None,
     notes: Annotated[str | None, typer.Option("--notes")] = None,
@@ -231,7 +232,7 @@ def edit(
 
     changes = {k: v for k, v in {
         "email": email, "phone": phone, "street_address": address, "postcode": postcode, "city": city,
-        "website": website, "languages": languages, "notes": notes}.items() if v is not None}
+        "website": website, "languages": languages, "notes": notes, "web_form": web_form}.items() if v is not None}
     db = open_db()
     who = actor()
     with db.transaction() as s:

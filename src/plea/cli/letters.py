@@ -51,7 +51,7 @@ def plan(ref: RefArg, letter: LetterOpt = "humanitarian-visa", to: ToOpt = "all"
         stale, max_age = stale_report(s, [r.mission for r in picked.found])
         consent = current(s.connection(), case)
     rows = [{"state": r.state, "name": states.name(r.state), "mission": r.mission.id, "city": r.mission.city,
-             "how": r.how, "lang": r.lang, "why": r.why} for r in picked.found]
+             "how": r.how, "lang": r.lang, "why": r.why, "route": r.route} for r in picked.found]
     if json_:
         print_json({"case": case.ref, "letter": spec.name, "recipients": rows, "no_mission": picked.missing,
                     "stale_contacts": stale, "contact_max_age_days": max_age,
@@ -64,6 +64,7 @@ def plan(ref: RefArg, letter: LetterOpt = "humanitarian-visa", to: ToOpt = "all"
     t = table("state", "mission", "where", "language", "why")
     for row in rows:
         where = row["city"] + (" (accredited from there)" if row["how"] == "accredited" else "")
+        where += {"referred": " (referred to it)", "route": " (by the route)"}.get(row["how"], "")
         t.add_row(f"{row['name']} ({row['state']})", row["mission"], where, row["lang"], row["why"])
     out().print(t)
     show_held_back(picked.held_back)
@@ -80,7 +81,52 @@ def plan(ref: RefArg, letter: LetterOpt = "humanitarian-visa", to: ToOpt = "all"
         from plea.provenance import stale_warning
 
         note(stale_warning(stale, max_age, host=_host(host), recipients=len(rows)))
+    for row in rows:
+        if row["route"] and row["route"]["stale"]:
+            note(f"warning: the route for {row['name']} ({row['state']}) was checked on {row['route']['checked_on']}, "
+                 f"more than {max_age} days ago: check {row['route']['source_url']} and update it with "
+                 f"`plea routes edit {row['state']} {row['route']['protection']} --checked-on …`")
     note(f"{len(rows)} letter(s) would be written; nothing was written")
+
+
+@app.command("worklist")
+def worklist(ref: RefArg, via: Annotated[str, typer.Option("--via", help="web-form.")] = "web-form",
+             letter: LetterOpt = "humanitarian-visa", to: ToOpt = "all", host: HostOpt = "US", lang: LangOpt = None,
+             unsafe: UnsafeOpt = False, without_consent: WithoutConsentOpt = False, json_: JsonOpt = False) -> None:
+    """Per mission with a contact form: its address, the subject and the text to paste. Writes nothing;
+    tick each off with `plea letters sent CASE --to STATE --via web-form --proof screenshot.png`."""
+    from datetime import date
+
+    from plea import states
+    from plea.worklist import build
+
+    db = open_db()
+    with db.transaction() if without_consent else db.read() as s:  # an override is recorded in the history
+        work = build(s, ref, via=via, letter=letter, to=to, host=_host(host), lang=lang, unsafe=unsafe,
+                     without_consent=without_consent, today=date.today())
+        if without_consent:
+            from plea.cases import get_case
+            from plea.consent import note_override
+
+            note_override(s, get_case(s, ref), command="letters worklist", actor=actor())
+    if json_:
+        print_json({"case": work.case_ref, "letter": work.letter, "via": via, "forms": work.items,
+                    "left_out": work.left_out, "no_mission": work.missing,
+                    "held_back": [h.as_dict() for h in work.held_back]})
+    else:
+        for i, item in enumerate(work.items):
+            typer.echo(("\n" if i else "") + f"== {states.name(item['state'])} ({item['state']}) · {item['mission']} "
+                       f"· {item['lang']}\nURL: {item['url']}\nSubject: {item['subject']}\n\n{item['text'].rstrip()}")
+    show_held_back(work.held_back)
+    for line in work.warnings:
+        note(line)
+    if work.left_out:
+        note(f"left out, no web form known ({len(work.left_out)}): "
+             + ", ".join(f"{x['state']} ({x['mission']})" for x in work.left_out)
+             + "; add one with `plea embassies edit ID --web-form URL`")
+    if work.missing:
+        note(f"no mission found for: {', '.join(work.missing)}")
+    note(f"{len(work.items)} web form(s) for {work.case_ref}; nothing was recorded")
 
 
 def show_held_back(held: list) -> None:  # type: ignore[type-arg]

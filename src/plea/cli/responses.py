@@ -22,6 +22,9 @@ def log(
     attach: Annotated[list[Path] | None, typer.Option("--attach", help="A file of the answer (repeatable).")] = None,
     channel: Annotated[str, typer.Option("--channel", help="email, post, fax, hand, web-form, phone, other.")] = "",
     force: Annotated[bool, typer.Option("--force", help="Accept an answer from a state never written to, or dated before the letter.")] = False,
+    to_authority: Annotated[str | None, typer.Option(
+        "--to-authority", help="With --outcome referred: the directory id of the authority the case was referred "
+                               "to; it receives the next letter to that state.")] = None,
 ) -> None:
     """Log a state's answer; its letters for the case become 'answered'."""
     from datetime import date
@@ -44,12 +47,14 @@ def log(
     with db.transaction() as s:
         case = get_case(s, ref)
         response = log_response(s, case, state, on=day, outcome=outcome, summary=summary, channel=channel,
-                                attachments=attach, force=force, actor=who, today=date.today())
+                                attachments=attach, force=force, actor=who, today=date.today(),
+                                referred_to=to_authority)
     recorded = response.recorded_at if response.recorded_at.tzinfo else response.recorded_at.replace(tzinfo=UTC)
     if recorded < started:
         note(f"already logged (response {response.id}): nothing was added")
     else:
-        note(f"{states.name(response.state)} answered {case.ref} on {day.isoformat()}: {outcome}")
+        note(f"{states.name(response.state)} answered {case.ref} on {day.isoformat()}: {outcome}"
+             + (f" to {response.referred_to}, which receives the next letter" if response.referred_to else ""))
     typer.echo(str(response.id))
 
 

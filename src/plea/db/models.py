@@ -28,6 +28,7 @@ class Mission(SQLModel, table=True):
     email: str = ""
     phone: str = ""
     website: str = ""
+    web_form: str = ""  # the mission's contact-form page, for letters sent through it
     latitude: float | None = None
     longitude: float | None = None
     accredited_to: str = ""  # space-separated alpha-2 codes
@@ -222,6 +223,26 @@ class Response(SQLModel, table=True):
     unsolicited: bool = Field(default=False, index=True)  # reports list the few unsolicited ones
     recorded_at: datetime
     actor: str = ""
+    referred_to: str | None = Field(default=None, max_length=64)  # outcome referred: the authority (a mission id)
+
+
+class Route(SQLModel, table=True):
+    """How one state decides one kind of protection: which authority (a directory id), through which
+    channel, the official page, what it asks for and how long it takes, each row with its source."""
+
+    __table_args__ = (UniqueConstraint("state", "protection"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    state: str = Field(max_length=2, index=True)
+    protection: str = Field(max_length=32)  # humanitarian-visa | asylum | resettlement | safe-passage
+    authority: str = Field(default="", max_length=64)  # a mission id of the directory ("" = not in it)
+    channel: str = Field(default="", max_length=16)  # post | email | web-form | in-person
+    url: str = ""  # the official page about this route
+    documents: str = ""
+    deadline: str = ""  # a deadline or processing time, as the source states it
+    notes: str = ""
+    source_url: str
+    checked_on: date
 
 
 OUTBOX_STATUSES = ("queued", "sending", "sent", "failed")

@@ -45,7 +45,7 @@ mission = Table(
     "mission", metadata,
     _s("id", 64, primary_key=True), _s("sending", 2), _s("host", 2), _s("city"), _s("kind", 32),
     _s("street_address"), _s("postcode"), _s("email"), _s("phone"), _s("website"),
-    Column("latitude", Float), Column("longitude", Float), _s("accredited_to"), _s("languages"),
+    _s("web_form"), Column("latitude", Float), Column("longitude", Float), _s("accredited_to"), _s("languages"),
     _s("source"), _s("source_ref"), _s("licence"), _s("retrieved"), Column("verified_on", Date),
     _s("verified_by"), _s("notes"), _s("user_fields"),
 )
@@ -90,7 +90,14 @@ response = Table(
     Column("id", Integer, primary_key=True), Column("case_id", Integer, nullable=False), _s("state", 2),
     Column("on", Date, nullable=False), _s("outcome", 32), _s("summary"), _s("channel", 16),
     Column("attachments", JSON, nullable=False), Column("unsolicited", Boolean, nullable=False),
-    Column("recorded_at", UTCDateTime(), nullable=False), _s("actor"),
+    Column("recorded_at", UTCDateTime(), nullable=False), _s("actor"), Column("referred_to", String(64)),
+)
+
+route = Table(
+    "route", metadata,
+    Column("id", Integer, primary_key=True), _s("state", 2), _s("protection", 32), _s("authority", 64),
+    _s("channel", 16), _s("url"), _s("documents"), _s("deadline"), _s("notes"), _s("source_url"),
+    Column("checked_on", Date, nullable=False),
 )
 
 
