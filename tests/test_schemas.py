@@ -132,6 +132,11 @@ class Campaign:
     def campaign_views(self) -> None:
         run, tmp, ref = self.run, self.tmp, self.ref
         run("letters-plan", "letters", "plan", ref, "--host", "US")
+        self.plea("embassies", "edit", "Q2841718", "--web-form", "https://example.org/contact")  # France in DC
+        run("letters-worklist", "letters", "worklist", ref, "--host", "US", "--to", "FR,DE", "--without-consent")
+        self.plea("routes", "add", "CH", "humanitarian-visa", "--source-url", "https://example.org/route",
+                  "--checked-on", "2026-12-01")
+        run("routes-list", "routes", "list")
         run("batch", "batch", "--out", str(tmp / "batch"), "--host", "US", "--to", "all", "--dry-run")
         run("batch", "batch", "--out", str(tmp / "batch"), "--host", "US", "--to", "FR,@eu", "--format", "md",
             "--zip")

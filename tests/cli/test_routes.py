@@ -321,7 +321,7 @@ def test_referral_makes_the_authority_the_next_recipient(
         "--out",
         str(tmp_path / "o"),
     )
-    plea("letters", "sent", case, "--to", "FR,DE", "--via", "post", "--on", "2026-01-02")
+    plea("letters", "sent", case, "--to", "FR,DE", "--via", "post", "--on", "2026-01-02", "--force")
     r = plea(
         "responses",
         "log",
@@ -479,7 +479,7 @@ def test_a_route_to_an_authority_that_takes_letters_gets_the_letter(plea, case: 
     plea("letters", "render", case, "--to", "FR", "--host", "US", "--format", "md", "--out", str(tmp_path / "o"))
     assert rows(db_file, "SELECT mission_id FROM letter") == [("FR-MEAE",)]
     # a referral (the state's own answer) goes first
-    plea("letters", "sent", case, "--to", "FR", "--via", "post", "--on", "2026-01-06")
+    plea("letters", "sent", case, "--to", "FR", "--via", "post", "--on", "2026-01-06", "--force")
     plea("responses", "log", case, "FR", "--outcome", "referred", "--to-authority", embassy, "--on", "2026-01-20")
     [fr] = plan(plea, case, "--to", "FR")["recipients"]
     assert (fr["mission"], fr["how"]) == (embassy, "referred")
