@@ -82,6 +82,7 @@ def test_eight_caseworkers_log_800_responses_at_once(plea, db_file: PleaDB, tmp_
         "post",
         "--on",
         (date.today() - timedelta(days=9)).isoformat(),
+        "--force",  # before the letters were rendered (today): written outside plea, as it were
     )
     before = json.loads(plea("audit", "verify", "--json").stdout)["events"]
 

@@ -63,9 +63,9 @@ def test_export_verified_only_writes_edited_and_verified_rows(plea, db_file: Pat
     plea("config", "set", "organisation", "Legal Aid Paris")
     r = plea("embassies", "export", "--verified-only", "--force", str(out))
     assert "verified_by" not in r.stderr
-    rows = {row["id"]: row for row in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8")))}
+    rows = {row["id"]: row for row in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig")))}
     assert (rows[FR]["verified_by"], rows[DE]["verified_by"]) == ("Legal Aid Paris", "")
-    assert "tester" not in out.read_text(encoding="utf-8")
+    assert "tester" not in out.read_text(encoding="utf-8-sig")
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     assert not list(tmp_path.glob(".*.tmp"))
     # never overwrites without --force

@@ -65,7 +65,7 @@ def posted(plea, db_file: Path, tmp_path: Path) -> str:
     plea("embassies", "edit", "Q5369760", "--website", "https://www.gov.uk/world/kazakhstan")
     plea("embassies", "edit", "Q5369749", "--email", "amb.washington@bluewin.ch")
     sent_on = (date.today() - timedelta(days=3)).isoformat()
-    plea("letters", "sent", ref, "--to", "all", "--via", "email", "--on", sent_on)
+    plea("letters", "sent", ref, "--to", "all", "--via", "email", "--on", sent_on, "--force")
     return ref
 
 
@@ -353,7 +353,7 @@ def test_the_states_official_mail_domain_matches_and_nothing_looser(
     ref = make_case(plea, tmp_path / "letters", to="DE")
     plea("embassies", "edit", "Q324833", "--email", "germany.washington@gmail.com")
     sent_on = (date.today() - timedelta(days=3)).isoformat()
-    plea("letters", "sent", ref, "--to", "all", "--via", "email", "--on", sent_on)
+    plea("letters", "sent", ref, "--to", "all", "--via", "email", "--on", sent_on, "--force")
     rows, _ = import_all(
         plea,
         tmp_path,
