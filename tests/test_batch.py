@@ -18,8 +18,8 @@ from docx.oxml.ns import qn
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plea.batch import staged
-from plea.batch.staged import FastRenderer, SegmentParser, case_key, segments
+from plea.letters import fast as staged
+from plea.letters.fast import FastRenderer, SegmentParser, case_key, segments
 from plea.render.blocks import Block, Run, parse
 from plea.render.catalog import get_letter
 from plea.render.context import case_context
@@ -407,7 +407,7 @@ def test_values_are_escaped_never_markup() -> None:
 def test_segment_cached_body_equals_the_whole_body() -> None:
     """Paragraph XML made and compressed a segment at a time (and from the cache) gives the same
     document.xml as the whole letter at once, in a zip whose checksums hold."""
-    from plea.batch.work import _Worker
+    from plea.letters.work import _Worker
 
     worker = _Worker()
     spec = get_letter("humanitarian-visa")

@@ -80,7 +80,7 @@ def test_concurrent_conversions_do_not_collide(
     plea, db_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """--jobs 2: two LibreOffice processes at once, each with its own profile."""
-    import plea.batch.work as work
+    import plea.letters.work as work
 
     monkeypatch.setattr(work, "PDF_CHUNK", 3)
     monkeypatch.setattr(work, "CHUNK", 3)

@@ -48,7 +48,7 @@ def run_demo(folder: Path, *, today: date, actor: str = "plea demo", progress=No
     from plea import campaign
     from plea.cases import create_case
     from plea.embassies import load_shipped
-    from plea.letters import Planned, plan, render_all, write_letters
+    from plea.letters.choose import Planned, plan, render_all, write_letters
     from plea.sample import SAMPLE_CASE
 
     folder.mkdir(parents=True, exist_ok=True)

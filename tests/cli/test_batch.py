@@ -375,7 +375,7 @@ def test_foreign_file_is_not_replaced_without_force(
 def test_full_disk_fails_clearly_and_the_next_run_resumes(
     plea, clients: list[str], db_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import plea.batch.work as work
+    import plea.letters.work as work
 
     monkeypatch.setattr(work, "CHUNK", 5)
     real = work._write_temp
@@ -458,7 +458,7 @@ def test_jobs_fork_only_before_the_database_opens(
     spawned. Either way the letters are the same."""
     import threading
 
-    import plea.batch.run as run
+    import plea.letters.run as run
     import plea.cli.common as common
 
     made: list[tuple[str, bool]] = []

@@ -115,8 +115,8 @@ def batch(
     and DIR/manifest.csv. Prints the manifest's path."""
     from datetime import date
 
-    from plea.batch.plan import make_plan, parse_formats
-    from plea.batch.run import early_workers, execute
+    from plea.letters.plan import make_plan, parse_formats
+    from plea.letters.run import early_workers, execute
     from plea.errors import InvalidInput, NotFound
 
     fmts = parse_formats(formats)

@@ -35,7 +35,7 @@ def plan(ref: RefArg, letter: LetterOpt = "humanitarian-visa", to: ToOpt = "all"
          lang: LangOpt = None, unsafe: UnsafeOpt = False, json_: JsonOpt = False) -> None:
     """Show, per recipient, the mission and the language chosen and why, and who is held back. Writes nothing."""
     from plea import states
-    from plea.letters import plan as make_plan
+    from plea.letters.choose import plan as make_plan
 
     db = open_db()
     with db.read() as s:
@@ -99,7 +99,7 @@ def render(
     from datetime import date
 
     from plea.errors import InvalidInput, NotFound
-    from plea.letters import parse_formats, plan as make_plan, render_all, with_context, write_letters
+    from plea.letters.choose import parse_formats, plan as make_plan, render_all, with_context, write_letters
 
     fmts = parse_formats(formats)
     if paper is not None and paper not in ("a4", "letter"):

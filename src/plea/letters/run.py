@@ -21,9 +21,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from plea.batch import work
-from plea.batch.plan import Item, Plan
-from plea.batch.work import Done, Task, clean_stale, find_soffice, render_chunk, warm_up
+from plea.letters import work
+from plea.letters.plan import Item, Plan
+from plea.letters.work import Done, Task, clean_stale, find_soffice, render_chunk, warm_up
 from plea.errors import Conflict, ExternalProblem, InvalidInput, PleaError, TemplateProblem
 
 STATE = ".plea-batch"
@@ -190,7 +190,7 @@ def precheck(
     """Render one letter per client and language in memory: a template problem stops the batch
     before any file is written. Done by the workers when there are any (their caches are then
     warm for the clients they check), split between them by client; else here."""
-    from plea.batch.work import check_chunk
+    from plea.letters.work import check_chunk
 
     firsts: dict[tuple[int, str], Item] = {}
     for item in plan.todo:
@@ -249,8 +249,8 @@ def execute(
     """Render, write and record the plan's letters. `workers`: a pool from early_workers
     (started before planning, so the workers load while this process plans), used when
     jobs > 1 and shut down by its owner; without one, a pool is made (and shut down) here."""
-    from plea.batch import store
-    from plea.batch.plan import plain_case
+    from plea.letters import record as store
+    from plea.letters.plan import plain_case
     from plea.resources import templates_are_shipped, templates_dir
 
     progress = progress or Progress()

@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, update
 from sqlmodel import Session, col, select
 
-from plea.batch.plan import Plan
-from plea.batch.work import Done
+from plea.letters.plan import Plan
+from plea.letters.work import Done
 from plea.db.models import Case, Event, Letter, LetterEvent, Rendition
 from plea.fileio import atomic_write, atomic_write_text
 from plea.history import GENESIS, chain_hash, event_body, record

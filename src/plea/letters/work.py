@@ -73,7 +73,7 @@ class _Worker:
     """What a process keeps between chunks: parsed templates, styled skeletons, caches."""
 
     def __init__(self) -> None:
-        from plea.batch.staged import SegmentParser, _Cache
+        from plea.letters.fast import SegmentParser, _Cache
 
         self.renderers: dict[tuple[str, str | None], Any] = {}
         self.parser = SegmentParser()
@@ -83,7 +83,7 @@ class _Worker:
     def renderer(self, letter: str, root: str | None) -> Any:
         key = (letter, root)
         if key not in self.renderers:
-            from plea.batch.staged import FastRenderer
+            from plea.letters.fast import FastRenderer
             from plea.render.catalog import get_letter
 
             self.renderers[key] = FastRenderer(get_letter(letter))
@@ -131,7 +131,7 @@ def warm_up(
 ) -> None:
     """Pool initializer: prepare what rendering needs (templates split, styled skeletons)
     before the first chunk arrives. Failures are left for the chunk to report."""
-    import plea.batch.staged  # noqa: F401
+    import plea.letters.fast  # noqa: F401
     import plea.render.docx  # noqa: F401
 
     _die_with_parent()
@@ -208,7 +208,7 @@ def _markdowns(task: Task) -> list[str]:
             for it in task.items
         ]
         return render_many(task.letter, Path(task.templates_root), jobs)
-    from plea.batch.staged import case_key
+    from plea.letters.fast import case_key
     from plea.render.context import case_context
 
     renderer = _worker().renderer(task.letter, None)

@@ -231,7 +231,7 @@ def make_plan(
     due: bool = False,
     unsafe: bool = False,
 ) -> Plan:
-    from plea.letters import with_context
+    from plea.letters.choose import with_context
     from plea.render.docx import paper_for_host
 
     spec = get_letter(letter)
