@@ -97,7 +97,8 @@ def test_a_missed_dependency_falls_back_to_whole_letters(monkeypatch: pytest.Mon
         mission = sample_mission(state, "US")
         fast = renderer.markdown("en", case=case, case_key=key, mission=mission, today=DAY)
         assert fast == render_markdown_for(spec, "en", case=case, mission=mission, today=DAY)
-    assert renderer.fallbacks == 1 and renderer.staged["en"] is None  # then whole letters, for good
+    assert renderer.staged["en"] is None  # then whole letters, for good, each counted with the reason
+    assert renderer.reasons == {"the accelerator's analysis missed what its template reads (caught)": 2}
 
 
 def test_a_value_cannot_forge_a_marker() -> None:
@@ -306,7 +307,8 @@ def test_a_missed_case_dependency_falls_back_to_whole_letters(
     monkeypatch.setattr(staged._Scope, "tainted", blind)
     root = _letters_root(tmp_path, "{% if mission.city %}{{ case.ref }} in {{ mission.city }}{% endif %}\n")
     renderer = _compare(root)
-    assert renderer.fallbacks == 1 and renderer.staged["en"] is None
+    assert renderer.staged["en"] is None
+    assert set(renderer.reasons) == {"the accelerator's analysis missed what its template reads (caught)"}
 
 
 # -- Markdown a segment at a time -------------------------------------------------------------------

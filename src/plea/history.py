@@ -56,6 +56,17 @@ def chain_hash(prev_hash: str, body: dict[str, Any]) -> str:
     return hashlib.sha256(prev_hash.encode() + canonical(body)).hexdigest()
 
 
+def _head(session: Session) -> str:
+    """The newest event's hash, to chain the next event to; on PostgreSQL, first the chain's lock
+    (appends queue here until the holder commits; the head read is then the newest one). SQLite:
+    the writing transaction (BEGIN IMMEDIATE) already excludes other writers."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy import text
+
+        session.execute(text(f"SELECT pg_advisory_xact_lock({PG_LOCK})"))
+    return session.exec(select(Event.hash).order_by(col(Event.id).desc()).limit(1)).first() or GENESIS
+
+
 def record(
     session: Session,
     kind: str,
@@ -67,13 +78,7 @@ def record(
     at: datetime | None = None,
 ) -> Event:
     """Append one event to the chain, inside the caller's transaction."""
-    if session.get_bind().dialect.name == "postgresql":
-        # appends queue here until the holder commits; the head read below is then the newest one
-        from sqlalchemy import text
-
-        session.execute(text(f"SELECT pg_advisory_xact_lock({PG_LOCK})"))
-    last = session.exec(select(Event.hash).order_by(col(Event.id).desc()).limit(1)).first()
-    prev = last or GENESIS
+    prev = _head(session)
     event = Event(
         at=(at or datetime.now(UTC)).replace(microsecond=0),
         actor=actor,
@@ -88,6 +93,38 @@ def record(
     session.add(event)
     session.flush()
     return event
+
+
+@dataclass
+class Change:
+    """One event of record_many: the case, the subject ("letter:12"), the data."""
+
+    case_id: int | None
+    subject: str
+    data: dict[str, Any]
+
+
+def record_many(session: Session, kind: str, changes: list[Change], *, actor: str,
+                at: datetime | None = None) -> int:
+    """Append many events of one kind to the chain at once (the same events record() writes one
+    by one, in one bulk insert), inside the caller's transaction; how many."""
+    from types import SimpleNamespace
+
+    if not changes:
+        return 0
+    prev = _head(session)
+    when = (at or datetime.now(UTC)).replace(microsecond=0)
+    rows = []
+    for c in changes:
+        # event_body reads these attributes of an Event; a plain namespace spares building thousands of models
+        body = event_body(SimpleNamespace(at=when, actor=actor, kind=kind, case_id=c.case_id, subject=c.subject,
+                                          data=c.data))
+        h = chain_hash(prev, body)
+        rows.append({"at": when, "actor": actor, "kind": kind, "case_id": c.case_id, "subject": c.subject,
+                     "data": c.data, "prev_hash": prev, "hash": h})
+        prev = h
+    session.connection().execute(Event.__table__.insert(), rows)  # type: ignore[attr-defined]
+    return len(rows)
 
 
 @dataclass

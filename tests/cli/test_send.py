@@ -58,7 +58,7 @@ def test_send_delivers_each_letter_with_subject_body_and_docx(
         assert msg["Reply-To"] == "replies@legal-aid.example"
         assert got.mail_from == "jane@legal-aid.example"
         assert msg["Content-Language"] == langs[state]
-        docx_name = f"{case}_{state}_humanitarian-visa_{langs[state]}.docx"
+        docx_name = f"{case}_{state}-US_humanitarian-visa_{langs[state]}.docx"
         attachments = {a.get_filename(): a for a in msg.iter_attachments()}
         assert list(attachments) == [docx_name]
         data = attachments[docx_name].get_content()

@@ -591,7 +591,8 @@ class FastRenderer:
         self.staged: dict[str, Staged | None] = {}
         self.case_texts = _Cache(256)  # a batch check renders one letter per client and language first: kept
         self.mission_texts = _Cache(2048)  # the pieces that read only the mission, for every client
-        self.fallbacks = 0
+        self.reasons: Counter[str] = Counter()  # why letters were rendered whole: reason → letters
+        self.unstaged: dict[str, str] = {}  # language → why its template is rendered whole
 
     def _staged(self, lang: str) -> Staged | None:
         if lang not in self.staged:
@@ -602,7 +603,14 @@ class FastRenderer:
             except Exception:  # a template the analysis cannot read: the ordinary path reports it
                 staged = None
             self.staged[lang] = staged if staged is not None and staged.ok else None
+            if self.staged[lang] is None:
+                self.unstaged[lang] = "its template uses what the accelerator does not follow"
         return self.staged[lang]
+
+    @property
+    def fallbacks(self) -> int:
+        """Letters rendered whole instead of staged."""
+        return sum(self.reasons.values())
 
     def markdown(
         self,
@@ -616,7 +624,9 @@ class FastRenderer:
         response: dict[str, Any] | None = None,
     ) -> str:
         staged = self._staged(lang)
-        if staged is not None:
+        if staged is None:
+            self.reasons[self.unstaged[lang]] += 1
+        else:
             context = letter_context(
                 case=case,
                 mission=mission,
@@ -637,11 +647,12 @@ class FastRenderer:
                 if staged.letter_template is not None:
                     pieces = {**pieces, **staged.render_letter(context)}
                 return staged.splice(case_text, pieces)
-            except _Touched:
-                self.staged[lang] = None  # the analysis missed something: whole letters from now on
-            except Exception:
-                pass  # the ordinary path below raises the error as a TemplateProblem, or succeeds
-            self.fallbacks += 1
+            except _Touched:  # the analysis missed something: whole letters from now on
+                self.staged[lang] = None
+                self.unstaged[lang] = "the accelerator's analysis missed what its template reads (caught)"
+                self.reasons[self.unstaged[lang]] += 1
+            except Exception as exc:  # the ordinary path below raises the error as a TemplateProblem, or succeeds
+                self.reasons[f"the staged rendering failed ({exc.__class__.__name__})"] += 1
         return render_markdown_for(
             self.spec,
             lang,

@@ -1,92 +1,80 @@
-"""What a batch records: letters, their renditions and history events, in short transactions
-a chunk at a time (bulk inserts, the history chain extended in one go); the manifest; the
-per-client zip archives."""
+"""The one recorder of written letters: the letters (new ones drafted), one rendition per file,
+one history event per file (plea.history.record_many: the chain extended in one go), in bulk,
+inside the caller's transaction (a chunk of a batch, or the whole of `letters render`). And the
+renaming of files written under an earlier name rule (rename_old)."""
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
-import zipfile
-from collections import defaultdict
+import os
 from datetime import UTC, date, datetime
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, update
+from sqlalchemy import bindparam, delete, update
 from sqlmodel import Session, col, select
 
+from plea.db.models import Letter, LetterEvent, Rendition
+from plea.fileio import fsync_path, sha256_file
+from plea.history import Change, record_many
 from plea.letters.plan import Plan
 from plea.letters.work import Done
-from plea.db.models import Case, Event, Letter, LetterEvent, Rendition
-from plea.fileio import atomic_write, atomic_write_text
-from plea.history import GENESIS, chain_hash, event_body, record
 
 # Core tables, not the ORM: bulk statements without loading or synchronising objects
-LETTER, LETTER_EVENT, RENDITION, EVENT = (
-    Letter.__table__,
+LETTER, LETTER_EVENT, RENDITION = (
+    Letter.__table__,  # type: ignore[attr-defined]
     LetterEvent.__table__,  # type: ignore[attr-defined]
-    Rendition.__table__,
-    Event.__table__,
-)  # type: ignore[attr-defined]
-MANIFEST = "manifest.csv"
-MANIFEST_COLUMNS = ["case", "recipient", "letter", "language", "file", "sha256"]
+    Rendition.__table__,  # type: ignore[attr-defined]
+)
 
 
-def _insert_many(
-    session: Session, table: Any, rows: list[dict[str, Any]], *, ignore_on: list[str] | None = None
-) -> None:
-    """Insert many rows into a Core table (`ignore_on`: skip a row whose key exists).
-
-    On SQLite the rows go to the driver's executemany directly, each value converted by the
-    column type's own bind processor (exactly what SQLAlchemy stores; equal values converted
-    once): SQLAlchemy's per-row parameter handling otherwise costs more than the inserts. On
-    PostgreSQL, SQLAlchemy's executemany (its batched insert) as usual."""
-    if not rows:
-        return
-    dialect = session.get_bind().dialect
-    if dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    elif dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert  # type: ignore[assignment]
-    else:  # pragma: no cover - plea supports SQLite and PostgreSQL
-        dialect_insert = insert  # type: ignore[assignment]
-    stmt = dialect_insert(table)
-    if ignore_on:
-        stmt = stmt.on_conflict_do_nothing(index_elements=ignore_on)
-    if dialect.name != "sqlite":
-        session.execute(stmt, rows)
-        return
-    keys = list(rows[0])
-    compiled = stmt.compile(dialect=dialect, column_keys=keys)
-    order = [compiled.binds[name].key for name in compiled.positiontup]  # type: ignore[union-attr]
-    converters = []
-    for key in order:
-        process = table.c[key].type._cached_bind_processor(dialect)
-        converters.append(_remembered(process) if process is not None else None)
-    params = [
-        tuple(v if c is None else c(v) for c, v in zip(converters, (row[k] for k in order), strict=True))
-        for row in rows
-    ]
-    session.connection().exec_driver_sql(compiled.string, params)
+def old_names(plan: Plan) -> list[tuple[Any, str, dict[str, Any], str]]:
+    """Files of the plan's letters recorded under another name in the same folder (an earlier
+    name rule: REF_STATE_letter_lang), still whole (the recorded sha256), where the new name is
+    free and recorded for none: (item, format, rendition row, new path)."""
+    out = str(plan.out_dir)
+    found = []
+    for item in plan.todo:
+        lid = plan.letters.get(item.key)
+        rows = plan.renditions.get(lid, []) if lid is not None else []
+        for fmt in item.todo:
+            target = item.path(out, fmt)
+            if any(r["path"] == target for r in rows) or os.path.lexists(target):
+                continue
+            for row in rows:
+                old = row["path"]
+                if (row["format"] == fmt and os.path.dirname(old) == os.path.dirname(target)
+                        and os.path.isfile(old) and sha256_file(Path(old)) == row["sha256"]):
+                    found.append((item, fmt, row, target))
+                    break
+    return found
 
 
-def _remembered(process: Any) -> Any:
-    """A bind processor that converts each distinct hashable value once (the same timestamp
-    on every row of a chunk); others (JSON documents) every time."""
-    seen: dict[Any, Any] = {}
+def rename_old(session: Session, plan: Plan, *, actor: str) -> int:
+    """Rename the files old_names() finds (one atomic rename each, in their folder), update their
+    rendition rows, and record one history event each ("letter.renamed"). A renamed file is then
+    done (same inputs), or rendered again like any other. How many."""
+    changes: list[Change] = []
+    for item, fmt, row, target in old_names(plan):
+        os.rename(row["path"], target)
+        fsync_path(os.path.dirname(target))
+        session.execute(update(RENDITION).where(RENDITION.c.id == row["id"]).values(path=target))
+        row["path"] = target
+        changes.append(Change(item.case_id, f"letter:{plan.letters[item.key]}",
+                              {"format": fmt, "sha256": row["sha256"], "renamed_to": os.path.basename(target)}))
+        if row["inputs_hash"] == item.digests[fmt]:
+            item.todo.remove(fmt)
+    plan.already_done = sum(1 for i in plan.items if not i.todo)
+    return record_many(session, "letter.renamed", changes, actor=actor)
 
-    def convert(value: Any) -> Any:
-        try:
-            return seen[value]
-        except KeyError:
-            out = seen[value] = process(value)
-            return out
-        except TypeError:
-            return process(value)
 
-    return convert
+def _insert_letters(session: Session, rows: list[dict[str, Any]]) -> None:
+    """New letters; one another transaction made meanwhile is kept (case, mission, letter)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert  # type: ignore[assignment]
+    stmt = dialect_insert(LETTER).on_conflict_do_nothing(index_elements=["case_id", "mission_id", "letter"])
+    session.connection().execute(stmt, rows)
 
 
 def record_done(session: Session, plan: Plan, done: list[Done], *, actor: str, today: date) -> None:
@@ -99,9 +87,8 @@ def record_done(session: Session, plan: Plan, done: list[Done], *, actor: str, t
     keys = sorted({(d.case_id, d.mission_id) for d in done})
     new_keys = [k for k in keys if k not in plan.letters]
     if new_keys:
-        _insert_many(
+        _insert_letters(
             session,
-            LETTER,
             [
                 {
                     "case_id": c,
@@ -114,7 +101,6 @@ def record_done(session: Session, plan: Plan, done: list[Done], *, actor: str, t
                 }
                 for c, m in new_keys
             ],
-            ignore_on=["case_id", "mission_id", "letter"],
         )
     ids: dict[tuple[int, str], tuple[int, str]] = {}
     for case_id in sorted({c for c, _ in keys}):
@@ -129,9 +115,8 @@ def record_done(session: Session, plan: Plan, done: list[Done], *, actor: str, t
             ids[(case_id, mid)] = (lid, lang)  # type: ignore[assignment]
     created = [ids[k][0] for k in new_keys]
     if created:
-        _insert_many(
-            session,
-            LETTER_EVENT,
+        session.connection().execute(
+            LETTER_EVENT.insert(),
             [
                 {
                     "letter_id": lid,
@@ -202,7 +187,7 @@ def record_done(session: Session, plan: Plan, done: list[Done], *, actor: str, t
                 }
             )
         events.append(
-            (
+            Change(
                 d.case_id,
                 f"letter:{lid}",
                 {
@@ -230,7 +215,7 @@ def record_done(session: Session, plan: Plan, done: list[Done], *, actor: str, t
             updates,
         )
     if inserts:
-        _insert_many(session, RENDITION, inserts)
+        session.connection().execute(RENDITION.insert(), inserts)
         # the new rows' ids, for later chunks that may meet the same files again
         found = {
             (lid, fmt, path): rid
@@ -242,158 +227,4 @@ def record_done(session: Session, plan: Plan, done: list[Done], *, actor: str, t
         }
         for lid, r in fresh:
             r["id"] = found.get((lid, r["format"], r["path"]))
-    _append_events(session, "letter.rendered", events, actor=actor)
-
-
-def _append_events(
-    session: Session, kind: str, events: list[tuple[int, str, dict[str, Any]]], *, actor: str
-) -> None:
-    """Extend the history chain by many events at once (the same events record() writes one by one)."""
-    if session.get_bind().dialect.name != "sqlite":
-        for case_id, subject, data in events:  # PostgreSQL: record() takes the chain's lock
-            record(session, kind, actor=actor, case_id=case_id, subject=subject, data=data)
-        return
-    prev = session.exec(select(Event.hash).order_by(col(Event.id).desc()).limit(1)).first() or GENESIS
-    at = datetime.now(UTC).replace(microsecond=0)
-    rows = []
-    for case_id, subject, data in events:
-        # event_body reads these attributes of an Event; a plain namespace spares building 5,000 models
-        event = SimpleNamespace(at=at, actor=actor, kind=kind, case_id=case_id, subject=subject, data=data)
-        h = chain_hash(prev, event_body(event))  # type: ignore[arg-type]
-        rows.append(
-            {
-                "at": at,
-                "actor": actor,
-                "kind": kind,
-                "case_id": case_id,
-                "subject": subject,
-                "data": data,
-                "prev_hash": prev,
-                "hash": h,
-            }
-        )
-        prev = h
-    _insert_many(session, EVENT, rows)
-
-
-# -- manifest -----------------------------------------------------------------------------------------
-
-
-def _under(prefix: str) -> Any:
-    """Rendition paths that start with prefix, exactly: SQLite's LIKE ignores case, and
-    /x/Out and /x/out are different folders."""
-    from sqlalchemy import func
-
-    path = col(Rendition.path)
-    return path.startswith(prefix, autoescape=True) & (func.substr(path, 1, len(prefix)) == prefix)
-
-
-def recorded_paths(session: Session, out_dir: Path) -> set[str]:
-    """The paths of every file the database records under out_dir."""
-    prefix = str(out_dir) + "/"
-    return set(session.exec(select(Rendition.path).where(_under(prefix))))
-
-
-def manifest_rows(session: Session, out_dir: Path) -> list[dict[str, str]]:
-    """Every file plea recorded under out_dir that is still there: case, recipient (the
-    mission's id), letter, language, file (relative to out_dir), sha256."""
-    prefix = str(out_dir) + "/"
-    latest: dict[str, tuple[Any, dict[str, str]]] = {}
-    q = (
-        select(
-            Rendition.path,
-            Rendition.sha256,
-            Rendition.lang,
-            Rendition.rendered_at,
-            Rendition.id,
-            Letter.letter,
-            Letter.mission_id,
-            Case.ref,
-        )
-        .join(Letter, col(Letter.id) == Rendition.letter_id)
-        .join(Case, col(Case.id) == Letter.case_id)
-        .where(_under(prefix))
-    )
-    for path, sha, lang, at, rid, letter, mission, ref in session.exec(q):
-        key = (at, rid)
-        if path in latest and latest[path][0] >= key:
-            continue
-        latest[path] = (
-            key,
-            {
-                "case": ref,
-                "recipient": mission,
-                "letter": letter,
-                "language": lang,
-                "file": path[len(prefix) :],
-                "sha256": sha,
-            },
-        )
-    rows = [row for path, (_, row) in latest.items() if Path(path).is_file()]
-    return sorted(rows, key=lambda r: (r["case"], r["file"]))
-
-
-def manifest_text(rows: list[dict[str, str]]) -> str:
-    buf = io.StringIO(newline="")
-    writer = csv.DictWriter(buf, fieldnames=MANIFEST_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buf.getvalue()
-
-
-def write_manifest(out_dir: Path, rows: list[dict[str, str]]) -> Path:
-    path = out_dir / MANIFEST
-    atomic_write_text(path, manifest_text(rows))
-    return path
-
-
-# -- zip archives -------------------------------------------------------------------------------------
-
-
-def write_zips(out_dir: Path, rows: list[dict[str, str]], refs: list[str]) -> list[Path]:
-    """One archive per client, DIR/<REF>.zip: the client's files and its part of the manifest.
-    Rebuilt only when its content changed (the archive's comment holds a hash of it)."""
-    from plea.fileio import safe_name
-
-    by_case: dict[str, list[dict[str, str]]] = defaultdict(list)
-    for row in rows:
-        by_case[row["case"]].append(row)
-    written = []
-    for ref in refs:
-        mine = by_case.get(ref, [])
-        if not mine:
-            continue
-        target = out_dir / f"{safe_name(ref)}.zip"
-        digest = hashlib.sha256("\n".join(f"{r['file']}:{r['sha256']}" for r in mine).encode()).hexdigest()
-        comment = f"plea batch {digest}".encode()
-        if target.is_file():
-            try:
-                with zipfile.ZipFile(target) as z:
-                    if z.comment == comment:
-                        written.append(target)
-                        continue
-            except (zipfile.BadZipFile, OSError):
-                pass
-
-        def write(fh: Any, mine: list[dict[str, str]] = mine, comment: bytes = comment) -> None:
-            with zipfile.ZipFile(fh, "w") as z:
-                z.comment = comment
-                for r in mine:
-                    info = zipfile.ZipInfo(r["file"], date_time=(1980, 1, 1, 0, 0, 0))
-                    stored = r["file"].endswith((".docx", ".pdf"))  # already compressed
-                    info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
-                    info.external_attr = 0o600 << 16
-                    with open(out_dir / r["file"], "rb") as src, z.open(info, "w") as dst:
-                        while chunk := src.read(1 << 16):
-                            dst.write(chunk)
-                info = zipfile.ZipInfo(MANIFEST, date_time=(1980, 1, 1, 0, 0, 0))
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = 0o600 << 16
-                z.writestr(info, manifest_text(mine))
-
-        atomic_write(target, write)
-        written.append(target)
-    return written
-
-
-__all__ = ["record_done", "recorded_paths", "manifest_rows", "write_manifest", "write_zips"]
+    record_many(session, "letter.rendered", events, actor=actor)

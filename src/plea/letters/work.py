@@ -1,37 +1,40 @@
-"""The work of a batch, one chunk of letters at a time: render, then write every file of the
-chunk safely. Runs in worker processes (spawned, or forked before any database is open: no
-database connection crosses a fork) or, with --jobs 1, in the command's own process. Touches
-no database.
-
-Writing a chunk: each file goes to a temp file beside its final name (0600); then one sync of
-the filesystem (syncfs, or fsync of each file where that is missing) makes the data durable;
-only then are the files renamed to their final names, and their folders synced. A crash at
-any moment leaves whole files under final names, and temp files (`.NAME.XXXX.tmp`) that the
-next run removes.
+"""Rendering letters a chunk at a time, in memory: in worker processes (spawned, or forked
+before any database is open: no database connection crosses a fork) or in the command's own
+process. Touches no database. What crosses the process boundary is typed: a Task of TaskItems
+in, a ChunkResult (files Done, or one Failure; the accelerator's fallbacks) out.
 """
 
 from __future__ import annotations
 
-import errno
-import hashlib
 import os
-import secrets
-import shutil
-import subprocess
-import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from plea.errors import ExternalProblem, PleaError
-from plea.fileio import fsync_path
+from plea.errors import PleaError
+from plea.letters.pdf import to_pdf
+from plea.letters.write import os_message, write_files
 
 CHUNK = 96
 PDF_CHUNK = 24
+
+
+@dataclass
+class TaskItem:
+    """One letter as a worker needs it."""
+
+    case_id: int
+    mission: dict[str, Any]  # the mission's plain fields
+    lang: str
+    paper: str
+    first_letter: dict[str, Any] | None
+    response: dict[str, Any] | None
+    paths: dict[str, str] = field(default_factory=dict)  # format → path to write (none: only checked)
 
 
 @dataclass
@@ -42,9 +45,7 @@ class Task:
     letterhead: str | None
     formats: list[str]
     cases: dict[int, dict[str, Any]]  # case id → plain case fields
-    items: list[
-        dict[str, Any]
-    ]  # case_id, mission (plain), lang, paper, first_letter, response, paths {fmt: path}
+    items: list[TaskItem]
     workdir: str  # the run's private temp folder (PDF conversion, LibreOffice profile)
     soffice: str | None = None
 
@@ -67,6 +68,31 @@ class Done:
     fmt: str
     path: str
     sha256: str
+
+
+@dataclass
+class Failure:
+    """Why a chunk failed, as it crosses back from a worker; turned into a PleaError in one
+    place (plea.letters.run.error_for). kind: a PleaError class name, or "OSError"."""
+
+    kind: str
+    message: str
+    hint: str | None = None
+
+    @classmethod
+    def of(cls, exc: BaseException) -> Failure:
+        if isinstance(exc, PleaError):
+            return cls(exc.__class__.__name__, exc.message, exc.hint)
+        if isinstance(exc, OSError):
+            return cls("OSError", os_message(exc))
+        raise exc
+
+
+@dataclass
+class ChunkResult:
+    done: list[Done] = field(default_factory=list)
+    failure: Failure | None = None
+    fallbacks: Counter[str] = field(default_factory=Counter)  # reason → letters rendered whole instead
 
 
 class _Worker:
@@ -192,18 +218,18 @@ def _die_with_parent() -> None:
         pass
 
 
-def _markdowns(task: Task) -> list[str]:
+def _markdowns(task: Task, fallbacks: Counter[str]) -> list[str]:
     if task.templates_root is not None:
         from plea.render.isolate import render_many
 
         jobs = [
             {
-                "lang": it["lang"],
-                "case": task.cases[it["case_id"]],
-                "mission": it["mission"],
+                "lang": it.lang,
+                "case": task.cases[it.case_id],
+                "mission": it.mission,
                 "today": task.today,
-                "first_letter": it["first_letter"],
-                "response": it["response"],
+                "first_letter": it.first_letter,
+                "response": it.response,
             }
             for it in task.items
         ]
@@ -214,72 +240,73 @@ def _markdowns(task: Task) -> list[str]:
     renderer = _worker().renderer(task.letter, None)
     cases = {cid: SimpleNamespace(**fields) for cid, fields in task.cases.items()}
     keys = {cid: case_key(case_context(case)) for cid, case in cases.items()}  # from the data, never stale
+    before = Counter(renderer.reasons)
     out = []
     for it in task.items:
-        case, ck = cases[it["case_id"]], keys[it["case_id"]]
+        case, ck = cases[it.case_id], keys[it.case_id]
         out.append(
             renderer.markdown(
-                it["lang"],
+                it.lang,
                 case=case,
                 case_key=ck,
-                mission=SimpleNamespace(**it["mission"]),
+                mission=SimpleNamespace(**it.mission),
                 today=task.today,
-                first_letter=it["first_letter"],
-                response=it["response"],
+                first_letter=it.first_letter,
+                response=it.response,
             )
         )
+    fallbacks.update(renderer.reasons - before)
     return out
 
 
-def check_chunk(task: Task) -> tuple[str, str, str | None] | None:
-    """Render a chunk's letters in memory only (the check before anything is written); the
-    error, if any."""
+def check_chunk(task: Task) -> ChunkResult:
+    """Render a chunk's letters in memory only (the check before anything is written)."""
+    result = ChunkResult()
     try:
-        _markdowns(task)
-        return None
-    except PleaError as exc:
-        return (exc.__class__.__name__, exc.message, exc.hint)
+        _markdowns(task, result.fallbacks)
+    except (PleaError, OSError) as exc:
+        result.failure = Failure.of(exc)
+    return result
 
 
-def render_chunk(task: Task) -> tuple[list[Done], tuple[str, str, str | None] | None]:
-    """Render and write one chunk. (files written, None), or ([], (error class, message, hint)):
-    a failed chunk writes nothing."""
-    built, error = build_chunk(task)
-    if error is not None:
-        return [], error
-    return write_chunk(built)
+def render_chunk(task: Task) -> ChunkResult:
+    """Render and write one chunk; a failed chunk writes nothing."""
+    built = build_chunk(task)
+    if built.failure is not None:
+        return ChunkResult(failure=built.failure, fallbacks=built.fallbacks)
+    result = write_chunk(built.built)
+    result.fallbacks = built.fallbacks
+    return result
 
 
-def build_chunk(task: Task) -> tuple[list[Built], tuple[str, str, str | None] | None]:
-    """Render one chunk's files in memory (nothing written): (files, None) or ([], error)."""
+@dataclass
+class BuiltChunk:
+    built: list[Built] = field(default_factory=list)
+    failure: Failure | None = None
+    fallbacks: Counter[str] = field(default_factory=Counter)
+
+
+def build_chunk(task: Task) -> BuiltChunk:
+    """Render one chunk's files in memory (nothing written)."""
+    out = BuiltChunk()
     try:
-        return _build_chunk(task), None
-    except PleaError as exc:
-        return [], (exc.__class__.__name__, exc.message, exc.hint)
-    except OSError as exc:
-        return [], ("OSError", _os_message(exc), str(exc.errno or ""))
+        out.built = _build_chunk(task, out.fallbacks)
+    except (PleaError, OSError) as exc:
+        out.failure = Failure.of(exc)
+    return out
 
 
-def write_chunk(built: list[Built]) -> tuple[list[Done], tuple[str, str, str | None] | None]:
-    """Write a rendered chunk's files safely (see write_files): (files written, None) or
-    ([], error), nothing then standing under a final name."""
+def write_chunk(built: list[Built]) -> ChunkResult:
+    """Write a rendered chunk's files durably (plea.letters.write); on failure nothing stands
+    under a final name."""
     try:
         shas = write_files([(b.path, b.data) for b in built])
     except OSError as exc:
-        return [], ("OSError", _os_message(exc), str(exc.errno or ""))
-    return [Done(b.case_id, b.mission_id, b.fmt, b.path, sha) for b, sha in zip(built, shas, strict=True)], None
+        return ChunkResult(failure=Failure.of(exc))
+    return ChunkResult([Done(b.case_id, b.mission_id, b.fmt, b.path, sha) for b, sha in zip(built, shas, strict=True)])
 
 
-def _os_message(exc: OSError) -> str:
-    where = f" {exc.filename}" if exc.filename else ""
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return f"the disk is full (writing{where})"
-    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return f"cannot write{where}: {exc.strerror}"
-    return f"cannot write{where}: {exc.strerror or exc}"
-
-
-def _build_chunk(task: Task) -> list[Built]:
+def _build_chunk(task: Task, fallbacks: Counter[str]) -> list[Built]:
     from plea.render.blocks import to_text
     from plea.render.catalog import get_letter
     from plea.render.docx import docx_bytes, is_rtl, skeleton_for
@@ -287,15 +314,15 @@ def _build_chunk(task: Task) -> list[Built]:
     w = _worker()
     spec = get_letter(task.letter)
     letterhead = Path(task.letterhead) if task.letterhead else None
-    files: list[tuple[dict[str, Any], str, str, bytes]] = []
-    pdf_sources: list[tuple[dict[str, Any], str, bytes]] = []
-    for it, md in zip(task.items, _markdowns(task), strict=True):
-        lang = it["lang"]
+    files: list[tuple[TaskItem, str, str, bytes]] = []
+    pdf_sources: list[tuple[TaskItem, str, bytes]] = []
+    for it, md in zip(task.items, _markdowns(task, fallbacks), strict=True):
+        lang = it.lang
         segments = w.parser.blocks(md)
-        wanted = it["paths"]
+        wanted = it.paths
         docx = None
         if "docx" in wanted or "pdf" in wanted:
-            skeleton = skeleton_for(lang, paper=it["paper"], letterhead=letterhead)
+            skeleton = skeleton_for(lang, paper=it.paper, letterhead=letterhead)
             blocks = [b for _, bs in segments for b in bs]
             docx = docx_bytes(
                 blocks,
@@ -319,200 +346,10 @@ def _build_chunk(task: Task) -> list[Built]:
             [(_stem(p), data) for _, p, data in pdf_sources], Path(task.workdir), task.soffice or "soffice"
         )
         files += [(it, "pdf", p, pdfs[_stem(p)]) for it, p, _ in pdf_sources]
-    return [Built(it["case_id"], it["mission"]["id"], fmt, str(p), data) for it, fmt, p, data in files]
-
-
-# -- writing ----------------------------------------------------------------------------------------
+    return [Built(it.case_id, it.mission["id"], fmt, str(p), data) for it, fmt, p, data in files]
 
 
 def _stem(path: str) -> str:
     return os.path.splitext(os.path.basename(path))[0]
 
 
-def _write_temp(path: str, data: bytes) -> str:
-    """Write data to a new temp file beside path (0600, created exclusively); its name."""
-    folder, name = os.path.split(path)
-    while True:
-        tmp = os.path.join(folder, f".{name[:40]}.{secrets.token_hex(4)}.tmp")
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
-            break
-        except FileExistsError:
-            continue
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-    except BaseException:
-        os.close(fd)
-        _unlink(tmp)
-        raise
-    os.close(fd)
-    return tmp
-
-
-def _unlink(path: str) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
-
-
-_SYNCFS: Any = None
-
-
-def _syncfs(folder: Path) -> bool:
-    """Flush the whole filesystem holding folder (Linux syncfs); False where unavailable."""
-    global _SYNCFS
-    if _SYNCFS is None:
-        try:
-            import ctypes
-
-            _SYNCFS = ctypes.CDLL(None, use_errno=True).syncfs
-        except (OSError, AttributeError):
-            _SYNCFS = False
-    if _SYNCFS is False:
-        return False
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        return _SYNCFS(fd) == 0
-    finally:
-        os.close(fd)
-
-
-def write_files(files: list[tuple[str, bytes]]) -> list[str]:
-    """Write every file to a temp file, make them durable, then rename them to their final
-    names; their sha256. Nothing stands under a final name unless it is whole."""
-    temps: list[tuple[str, str]] = []
-    folders = sorted({os.path.dirname(path) for path, _ in files})
-    try:
-        for path, data in files:
-            temps.append((_write_temp(path, data), path))
-        if folders and not _syncfs(Path(folders[0])):
-            for tmp, _ in temps:
-                fsync_path(tmp)
-        elif len({os.stat(f).st_dev for f in folders}) > 1:
-            for folder in folders[1:]:
-                _syncfs(Path(folder))
-        for i, (tmp, path) in enumerate(temps):
-            os.replace(tmp, path)
-            temps[i] = ("", path)
-    except BaseException:
-        for tmp, _ in temps:
-            if tmp:
-                _unlink(tmp)
-        raise
-    for folder in folders:
-        fsync_path(folder)
-    return [hashlib.sha256(data).hexdigest() for _, data in files]
-
-
-def clean_stale(folder: Path) -> int:
-    """Remove temp files a killed run left in folder (`.NAME.XXXX.tmp`); how many."""
-    n = 0
-    try:
-        entries = list(os.scandir(folder))
-    except FileNotFoundError:
-        return 0
-    for entry in entries:
-        if (
-            entry.name.startswith(".")
-            and entry.name.endswith(".tmp")
-            and entry.is_file(follow_symlinks=False)
-        ):
-            _unlink(entry.path)
-            n += 1
-    return n
-
-
-# -- PDF ----------------------------------------------------------------------------------------------
-
-SOFFICE_PACKAGE = "libreoffice-writer"
-
-
-def find_soffice() -> str:
-    """The LibreOffice program (PLEA_SOFFICE, else soffice or libreoffice on PATH), or a clear error."""
-    custom = os.environ.get("PLEA_SOFFICE")
-    if custom:
-        if Path(custom).is_file() and os.access(custom, os.X_OK):
-            return custom
-        raise ExternalProblem(
-            f"PLEA_SOFFICE={custom}: no such program",
-            hint=f"point it at LibreOffice's soffice, or install the package {SOFFICE_PACKAGE}",
-        )
-    found = shutil.which("soffice") or shutil.which("libreoffice")
-    if not found:
-        raise ExternalProblem(
-            "--format pdf needs LibreOffice, and its program soffice is not installed (not on PATH)",
-            hint=f"install the package {SOFFICE_PACKAGE} (Debian/Ubuntu: sudo apt-get install "
-            f"{SOFFICE_PACKAGE}; macOS: brew install --cask libreoffice), or set PLEA_SOFFICE to soffice's "
-            "path; nothing was written",
-        )
-    return found
-
-
-def to_pdf(docs: list[tuple[str, bytes]], workdir: Path, soffice: str) -> dict[str, bytes]:
-    """Convert DOCX documents (name, bytes) to PDF with one LibreOffice call; name → PDF bytes.
-    Each process uses its own LibreOffice profile, so concurrent calls never collide."""
-    profile = workdir / f"lo-profile-{os.getpid()}"
-    profile.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(dir=workdir, prefix="pdf-"))
-    try:
-        inputs = []
-        for name, data in docs:
-            path = scratch / f"{name}.docx"
-            path.write_bytes(data)
-            inputs.append(str(path))
-        out = scratch / "out"
-        env = {**os.environ, "HOME": str(profile)}
-        try:
-            result = subprocess.run(
-                [
-                    soffice,
-                    f"-env:UserInstallation={profile.as_uri()}",
-                    "--headless",
-                    "--norestore",
-                    "--nolockcheck",
-                    "--nodefault",
-                    "--nologo",
-                    "--convert-to",
-                    "pdf",
-                    "--outdir",
-                    str(out),
-                    *inputs,
-                ],
-                capture_output=True,
-                env=env,
-                timeout=120 + 10 * len(inputs),
-                stdin=subprocess.DEVNULL,
-            )
-        except subprocess.TimeoutExpired:
-            raise ExternalProblem(
-                "LibreOffice took too long converting letters to PDF and was stopped",
-                hint="run the batch again: finished letters are kept",
-            ) from None
-        except OSError as exc:
-            raise ExternalProblem(
-                f"could not start LibreOffice ({soffice}): {exc.strerror}",
-                hint=f"install the package {SOFFICE_PACKAGE}",
-            ) from None
-        pdfs = {}
-        missing = []
-        for name, _ in docs:
-            pdf = out / f"{name}.pdf"
-            if pdf.is_file() and pdf.stat().st_size > 0:
-                pdfs[name] = pdf.read_bytes()
-            else:
-                missing.append(name)
-        if missing:
-            detail = result.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [
-                f"exit {result.returncode}"
-            ]
-            raise ExternalProblem(
-                f"LibreOffice did not convert {len(missing)} letter(s) to PDF, e.g. {missing[0]}: "
-                f"{detail[0]}",
-                hint="run the batch again; finished letters are kept",
-            )
-        return pdfs
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
