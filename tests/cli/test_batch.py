@@ -461,8 +461,8 @@ def test_jobs_fork_only_before_the_database_opens(
     spawned. Either way the letters are the same."""
     import threading
 
-    import plea.letters.run as run
     import plea.cli.common as common
+    import plea.letters.run as run
 
     made: list[tuple[str, bool]] = []
     real = run._start_pool
