@@ -238,7 +238,7 @@ def test_dry_run_writes_eml_files_and_records_nothing(plea, db_file: Path, case:
     r = plea("send", case, "--to", "FR,PL", "--dry-run", "--out", str(out))
     files = sorted(out.iterdir())
     assert [f.name for f in files] == [Path(line).name for line in r.stdout.split()]
-    assert len(files) == 1 and files[0].name.startswith(f"{case}_FR_")
+    assert len(files) == 1 and files[0].name.startswith(f"{case}_FR-US_")
     from email import message_from_bytes
     from email.policy import default
 

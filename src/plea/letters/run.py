@@ -71,7 +71,9 @@ class Progress:
 
 
 def _os_problem(exc: OSError, folder: Path) -> PleaError:
-    reason = "the disk is full" if exc.errno in (28, 122) else (exc.strerror or str(exc)).lower()
+    from plea.letters.write import disk_full
+
+    reason = "the disk is full" if disk_full(exc) else (exc.strerror or str(exc)).lower()
     return InvalidInput(
         f"--out: cannot write to {folder}: {reason}",
         hint="choose a folder you can write to; nothing was written",

@@ -114,10 +114,15 @@ def clean_stale(folder: Path) -> int:
 
 
 
+def disk_full(exc: OSError) -> bool:
+    """The one test for a full disk (or quota)."""
+    return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
 def os_message(exc: OSError) -> str:
     """What a user reads when writing failed: a full disk named as such."""
     where = f" {exc.filename}" if exc.filename else ""
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+    if disk_full(exc):
         return f"the disk is full (writing{where})"
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return f"cannot write{where}: {exc.strerror}"
