@@ -1,6 +1,5 @@
 """The batch's fast paths give exactly what the ordinary ones give: staged template rendering
-(case-level pieces once, recipient pieces per letter) against whole-letter rendering, with
-every letter rendered whole counted; the
+(case-level pieces once, recipient pieces per letter) against whole-letter rendering; the
 Markdown parsed a segment at a time against parse(); the DOCX filled by hand against what
 python-docx reads back, with every value escaped."""
 
@@ -134,9 +133,20 @@ def test_unfollowed_templates_render_whole(tmp_path) -> None:
     assert not staged.Staged(env, "x/inc.md.j2").ok
     ok = staged.Staged(env, "x/ok.md.j2")
     assert ok.ok and ok.pieces == 1
+    # a letter of a template the accelerator cannot stage is rendered whole, and counted with why
+    (root / "x" / "letter.toml").write_text('title = "X"\n[subject]\nen = "Plea"\n', encoding="utf-8")
+    (root / "x" / "en.md.j2").write_text("{% include 'x/part.j2' %} {{ case.ref }}\n", encoding="utf-8")
+    spec = get_letter("x", root=tmp_path)
+    renderer = FastRenderer(spec, root=tmp_path)
+    case = sample_case()
+    for state in ("FR", "DE"):
+        mission = sample_mission(state, "US")
+        fast = renderer.markdown("en", case=case, case_key=case_key(case_context(case)), mission=mission, today=DAY)
+        assert fast == render_markdown_for(spec, "en", case=case, mission=mission, today=DAY, root=tmp_path)
+    assert renderer.reasons == {"its template uses what the accelerator does not follow": 2}
 
 
-# -- the staged rendering on templates written for the purpose ---------------------------------------
+# -- the three stages on templates written for the purpose ---------------------------------------
 
 BLOCKS_EN = """\
 {% macro kind(k) -%}{{ {"embassy": "Embassy"}.get(k, "Mission") }}{%- endmacro %}
@@ -222,11 +232,94 @@ def _compare(root: Path) -> FastRenderer:
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=5), st.booleans())
-def test_staged_equals_whole_letters(tmp_path_factory, fragments: list[str], sets: bool) -> None:
+def test_three_stages_equal_whole_letters(tmp_path_factory, fragments: list[str], sets: bool) -> None:
     body = (SETS if sets or "{{ s }}" in "".join(fragments) else "") + "\n\n".join(fragments) + "\n"
     renderer = _compare(_letters_root(tmp_path_factory.getbasetemp(), body))
     assert renderer.fallbacks == 0
     assert renderer.staged["en"] is not None
+
+
+def test_mission_pieces_are_rendered_once_per_mission(tmp_path) -> None:
+    """A macro without arguments is inlined and its mission-only parts shared by every client;
+    an `if` on case data keeps its branches' mission pieces shared too."""
+    root = _letters_root(tmp_path, FRAGMENTS[0] + "\n\n" + FRAGMENTS[7] + "\n")
+    renderer = _compare(root)
+    staged_en = renderer.staged["en"]
+    assert renderer.fallbacks == 0 and staged_en is not None
+    assert staged_en.mission_template is not None
+    # only `first_letter.ref` (in the else branch) depends on both case and mission
+    assert [per_letter for _, per_letter in staged_en.found].count(True) == 1
+    assert len(renderer.mission_texts) == len(_missions())
+
+
+def test_what_inlining_would_change_is_not_inlined(tmp_path) -> None:
+    """A macro that sets a name, reads an unexported helper, reads a name the template sets
+    afterwards, or calls itself is rendered as a call, never inlined."""
+    for body in (
+        "{{ b.setter() }}",
+        "{{ b.private() }}",
+        "{% set subject = 'Changed' %}{{ b.reads_subject() }}",
+    ):
+        root = _letters_root(tmp_path, body + "\n")
+        renderer = _compare(root)
+        staged_en = renderer.staged["en"]
+        assert renderer.fallbacks == 0 and staged_en is not None
+        assert [type(s.nodes[0]).__name__ for s, _ in staged_en.found] == ["Call"], body
+    (tmp_path / "loop").mkdir()
+    root = _letters_root(tmp_path / "loop", "{{ b.nested() }}\n")
+    with open(root / "letters" / "_blocks" / "en.md.j2", "a", encoding="utf-8") as f:
+        f.write("{% macro again() %}{{ mission.city }}{{ again() if false else '' }}{% endmacro %}\n")
+    (root / "letters" / "x" / "en.md.j2").write_text(
+        '{% import "_blocks/en.md.j2" as b with context %}\n{{ b.again() }}\n', encoding="utf-8"
+    )
+    renderer = _compare(root)
+    assert renderer.fallbacks == 0
+
+
+def test_rebound_names_are_not_inlined(tmp_path) -> None:
+    """An alias bound again, a macro defined twice, a module-level name a macro reads: the
+    letter is what Jinja makes of the whole template, the call never inlined."""
+    extra = (
+        "{% set greeting = 'Hello' %}"
+        "{% macro hello() %}{{ greeting }}, {{ mission.city }}{% endmacro %}"
+        "{% set greeting = 'Goodbye' %}"
+        "{% macro twice() %}first {{ mission.city }}{% endmacro %}"
+        "{% macro twice() %}second {{ mission.kind }}{% endmacro %}"
+        "{% macro loopy() %}{% for hello in case.family %}{{ hello.name }} {{ mission.city }}{% endfor %}"
+        "{% endmacro %}\n"
+    )
+    other = "{% macro head() %}Other head for {{ mission.city }}{% endmacro %}\n"
+    for body in (
+        '{% import "_blocks/other.md.j2" as o with context %}{% set b = o %}{{ b.head() }}',
+        "{{ b.hello() }}",
+        "{{ b.twice() }}",
+        "{{ b.loopy() }}",
+    ):
+        root = _letters_root(tmp_path, body + "\n")
+        with open(root / "letters" / "_blocks" / "en.md.j2", "a", encoding="utf-8") as f:
+            f.write(extra)
+        (root / "letters" / "_blocks" / "other.md.j2").write_text(other, encoding="utf-8")
+        renderer = _compare(root)
+        staged_en = renderer.staged["en"]
+        assert renderer.fallbacks == 0 and staged_en is not None, body
+        assert [type(s.nodes[0]).__name__ for s, _ in staged_en.found] == ["Call"], body
+
+
+def test_a_missed_case_dependency_falls_back_to_whole_letters(
+    monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    """If the analysis wrongly took a piece reading the case for one reading only the mission,
+    the poisoned case catches it: whole letters, and right."""
+    real = staged._Scope.tainted
+
+    def blind(self, node, exclude=None):  # type: ignore[no-untyped-def]
+        return False if self.analysis.roots == staged.LETTER else real(self, node, exclude)
+
+    monkeypatch.setattr(staged._Scope, "tainted", blind)
+    root = _letters_root(tmp_path, "{% if mission.city %}{{ case.ref }} in {{ mission.city }}{% endif %}\n")
+    renderer = _compare(root)
+    assert renderer.staged["en"] is None
+    assert set(renderer.reasons) == {"the accelerator's analysis missed what its template reads (caught)"}
 
 
 # -- Markdown a segment at a time -------------------------------------------------------------------

@@ -1,23 +1,39 @@
 """The batch's accelerator: many letters of one template, with exactly the output of rendering
-each alone (plea.render.letter), and a count of the letters it renders whole instead, with why.
+each alone (plea.render.letter), and a count of the letters it renders whole instead, with why
+(FastRenderer.reasons; a batch prints it at its end and in --json).
+
+Measured necessary (bench/batch.py and an in-memory count of CPU time, December 2026): without
+the mission stage, the inliner and the if-splitting, 5,000 letters for 10 clients take about a
+third more CPU time, and `--jobs 1` fell to 22× docxtpl (CPU time) in one of two runs; each of
+the three alone gains nothing measurable (the shipped templates' shared parts sit in macros that
+read both case and mission, and in ifs on case data). So all three stay.
 
 A batch writes the same letter for each client to hundreds of missions. Most of a letter does not
-depend on the mission: who the client is, the story, the request, the signature. So a template's
-top-level statements (and the values in a line of output) are sorted by what they read: those
-that never read the recipient (`mission`, `first_letter`, `response`), directly or through any
-macro they call, are rendered once per case and language, with a marker where each recipient
-piece goes; the recipient pieces are rendered per letter and spliced in at their markers.
+depend on the mission: who the client is, the story, the request, the signature; and what does
+depend on it (the address, the state's name) is mostly the same for every client. So a
+template's pieces are sorted by what they read:
+
+- pieces that never read the recipient (`mission`, `first_letter`, `response`), directly or
+  through any macro they call, are rendered once per case and language, with a marker where
+  each recipient piece goes;
+- recipient pieces that read the mission but nothing of the case (`case`, `first_letter`,
+  `response`) are rendered once per mission and language, and shared by every client;
+- the pieces that read both are rendered once per letter; then all are spliced in at their
+  markers.
+
+To find more pieces of the second kind, a zero-argument macro imported with context is inlined
+(`{{ b.header() }}` becomes its body, its own names qualified), and an `if` whose tests read no
+recipient variable stays in the case-level template with its branches split in turn.
 
 Safety nets, so a wrong analysis can only cost speed, never change a letter:
-- in the case-level rendering the recipient variables are poison: any use raises, and that
-  template falls back to whole-letter rendering for good;
+- in the case-level rendering the recipient variables are poison, and in the mission-level
+  rendering the case's: any use raises, and that template falls back to whole-letter rendering
+  for good;
 - markers carry a random nonce, and must appear in order, each at most once and each with its
   piece; no trace of the nonce may be left;
 - a template using what the analysis does not follow (extends, blocks, include, namespace,
   cycler, joiner, assignments inside output pieces) is always rendered whole;
 - any error falls back to the ordinary renderer, which reports it as usual.
-Every letter rendered whole is counted in FastRenderer.reasons (reason → letters), which a
-batch prints at its end and in --json.
 
 Only for shipped templates: templates from elsewhere render in a confined child process.
 
@@ -38,6 +54,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import nodes
+from jinja2.visitor import NodeTransformer
 
 from plea.render.blocks import CONTAINERS, Block, parse
 from plea.render.catalog import LetterSpec, letters_root
@@ -47,6 +64,9 @@ from plea.render.letter import render_markdown_for
 
 #: what differs between the letters of one case: a piece reading none of it is rendered once per case
 RECIPIENT = frozenset({"mission", "first_letter", "response"})
+#: what differs between the letters to one mission: a recipient piece reading none of it (only the
+#: mission) is rendered once per mission, for every client
+LETTER = frozenset({"case", "first_letter", "response"})
 #: names whose objects keep state between pieces, or whose effects the analysis does not follow
 _UNFOLLOWED_NAMES = frozenset({"namespace", "cycler", "joiner", "self", "context"})
 _UNFOLLOWED_NODES = (nodes.Extends, nodes.Block, nodes.Include, nodes.NSRef)
@@ -235,10 +255,15 @@ class _Scope:
 
 
 class Staged:
-    """One template split in two: a case-level template with a marker for each recipient piece
-    (a top-level statement, or a value in a line of output, that reads a recipient variable),
-    rendered once per case; and the recipient pieces, rendered per letter and spliced in at
-    their markers. Or not stageable (ok False)."""
+    """One template split in three: a case-level template with a marker for each recipient
+    piece; the pieces that read only the mission (rendered once per mission and shared by every
+    client); and the pieces that read both (rendered per letter). Or not stageable (ok False).
+
+    To find more of the pieces that need only the mission, zero-argument macros imported with
+    context are inlined (`{{ b.header() }}` becomes the macro's body), and an `if` whose tests
+    read no recipient variable is kept in the case-level template, its branches split in turn.
+    A piece in a branch is rendered whether or not the letter takes that branch; the case-level
+    text, which took the branch, decides which pieces it holds."""
 
     def __init__(self, env: Any, name: str) -> None:
         self.env = env
@@ -246,6 +271,7 @@ class Staged:
         self.ok = False
         self.nonce = secrets.token_hex(8)
         self.pieces = 0
+        self.mission_template: Any = None
         self.letter_template: Any = None
         self._marks = re.compile("\ue000" + self.nonce + ":([0-9]+)\ue001")
         self._seps = re.compile("\ue002" + self.nonce + ":([0-9]+)\ue003")
@@ -263,21 +289,32 @@ class Staged:
         return f"\ue002{self.nonce}:{i}\ue003"
 
     def _build(self) -> None:
-        self.analysis = _Analysis(self.env, RECIPIENT)
-        body = self.analysis.parse(self.name).body
-        self.scope = _Scope(self.analysis)
-        self.found: list[nodes.Node] = []  # each recipient piece, as a statement
+        parsed: dict[str, nodes.Template] = {}
+        self.by_recipient = _Analysis(self.env, RECIPIENT, parsed)
+        self.by_letter = _Analysis(self.env, LETTER, parsed)
+        body = self.by_recipient.parse(self.name).body
+        self.scope_r, self.scope_l = _Scope(self.by_recipient), _Scope(self.by_letter)
+        self.imports: dict[str, str] = {}  # alias → template, for imports with context
+        self.top_names = _definitions(body)
+        self.found: list[tuple[nodes.Node, bool]] = []  # each piece: (statement, per letter)
         case_body: list[nodes.Node] = []
+        mission_body: list[nodes.Node] = []
         letter_body: list[nodes.Node] = []
         for node in body:
             _check_followed(node)
             if isinstance(node, _DEFS):
-                self.scope.add(node)
-                case_body.append(node)
-                letter_body.append(node)
+                self.scope_r.add(node)
+                self.scope_l.add(node)
+                if isinstance(node, nodes.Import) and node.with_context:
+                    self.imports[node.target] = node.template.value
+                for target in (case_body, mission_body, letter_body):
+                    target.append(node)
             elif isinstance(node, (nodes.Assign, nodes.AssignBlock)):
-                if not self.scope.add(node):
+                by_recipient, by_letter = self.scope_r.add(node), self.scope_l.add(node)
+                if not by_recipient:
                     case_body.append(node)
+                if not by_letter:
+                    mission_body.append(node)
                 letter_body.append(node)
             else:
                 if not isinstance(node, nodes.Output) and any(
@@ -285,41 +322,117 @@ class Staged:
                 ):
                     # an assignment inside an if or for at the top level sets a top-level name
                     raise _Unfollowed()
-                case_body.extend(self._stage(node))
-        for i, statement in enumerate(self.found):
-            letter_body += [nodes.Output([nodes.TemplateData(self.separator(i))]), statement]
+                case_body.extend(self._stage([node], 0))
+        for i, (statement, per_letter) in enumerate(self.found):
+            target = letter_body if per_letter else mission_body
+            target += [nodes.Output([nodes.TemplateData(self.separator(i))]), statement]
         self.pieces = len(self.found)
         self.case_template = self._compile(case_body)
-        if self.found:
+        if any(not per_letter for _, per_letter in self.found):
+            self.mission_template = self._compile(mission_body)
+        if any(per_letter for _, per_letter in self.found):
             self.letter_template = self._compile(letter_body)
         self.ok = True
 
-    def _stage(self, node: nodes.Node) -> list[nodes.Node]:
-        """The case-level form of a top-level statement: itself if it reads no recipient
-        variable; a line of output with each value that does replaced by its marker; else one
-        marker for the whole statement."""
-        if not self.scope.tainted(node):
-            return [node]
-        if not isinstance(node, nodes.Output):
-            return [self._piece(node)]
+    def _stage(self, body: list[nodes.Node], depth: int) -> list[nodes.Node]:
+        """The case-level form of a list of statements; the recipient pieces found in it are
+        added to self.found, each replaced by its marker."""
         out: list[nodes.Node] = []
-        kept: list[nodes.Node] = []
-        for child in node.nodes:
-            if isinstance(child, nodes.TemplateData) or not self.scope.tainted(child):
-                kept.append(child)
-                continue
-            if kept:
-                out.append(nodes.Output(kept))
-                kept = []
-            out.append(self._piece(child))
-        if kept:
-            out.append(nodes.Output(kept))
+        for node in body:
+            if not self.scope_r.tainted(node):
+                out.append(node)
+            elif isinstance(node, nodes.Output):
+                kept: list[nodes.Node] = []
+                for child in node.nodes:
+                    if isinstance(child, nodes.TemplateData) or not self.scope_r.tainted(child):
+                        kept.append(child)
+                        continue
+                    if kept:
+                        out.append(nodes.Output(kept))
+                        kept = []
+                    inlined = self._inline(child, depth)
+                    out += self._stage(inlined, depth + 1) if inlined is not None else [self._piece(child)]
+                if kept:
+                    out.append(nodes.Output(kept))
+            elif isinstance(node, nodes.If) and not any(
+                self.scope_r.tainted(test) for test in (node.test, *(e.test for e in node.elif_))
+            ):
+                out.append(
+                    nodes.If(
+                        node.test,
+                        self._stage(node.body, depth),
+                        [
+                            nodes.If(e.test, self._stage(e.body, depth), [], [], lineno=e.lineno)
+                            for e in node.elif_
+                        ],
+                        self._stage(node.else_, depth),
+                        lineno=node.lineno,
+                    )
+                )
+            else:
+                out.append(self._piece(node))
         return out
 
     def _piece(self, node: nodes.Node) -> nodes.Node:
         statement = node if isinstance(node, nodes.Stmt) else nodes.Output([node], lineno=node.lineno)
-        self.found.append(statement)
+        self.found.append((statement, self.scope_l.tainted(node)))
         return nodes.Output([nodes.TemplateData(self.marker(len(self.found) - 1))])
+
+    def _inline(self, call: nodes.Node, depth: int) -> list[nodes.Node] | None:
+        """The body of `alias.name()`, a macro without arguments of a module imported with
+        context, to stand in its place (its own names qualified: `kind_label` → `alias.kind_label`);
+        None where that could change the output."""
+        if (
+            depth >= 4
+            or not isinstance(call, nodes.Call)
+            or call.args
+            or call.kwargs
+            or call.dyn_args is not None
+            or call.dyn_kwargs is not None
+            or not isinstance(call.node, nodes.Getattr)
+            or not isinstance(call.node.node, nodes.Name)
+            or call.node.node.name not in self.imports
+        ):
+            return None
+        alias = call.node.node.name
+        if self.top_names[alias] != 1:  # the alias bound again: another import, a set, a macro
+            return None
+        module = self.by_recipient.parse(self.imports[alias]).body
+        defined = _definitions(module)
+        macro = next((m for m in module if isinstance(m, nodes.Macro) and m.name == call.node.attr), None)
+        if (
+            macro is None
+            or macro.args
+            or macro.defaults
+            or macro.name.startswith("_")
+            or defined[macro.name] != 1
+        ):
+            return None
+        if any(
+            isinstance(n, _NOT_INLINED) or any(True for _ in n.find_all(_NOT_INLINED)) for n in macro.body
+        ):
+            return None
+        loads = {n.name for b in macro.body for n in b.find_all(nodes.Name) if n.ctx == "load"}
+        loops = {n.name for b in macro.body for n in b.find_all(nodes.Name) if n.ctx in ("store", "param")}
+        # of the module's own names, the macro may read only macros it defines once and exports
+        macros = {
+            m.name
+            for m in module
+            if isinstance(m, nodes.Macro) and defined[m.name] == 1 and not m.name.startswith("_")
+        }
+        own = set(defined) - macros  # assignments, imports, private or twice-made macros
+        shadowed = set(self.top_names)  # what the template defines hides what the macro would read
+        if (
+            loads & {"varargs", "kwargs", "caller"}
+            or (loads - loops) & own
+            or loops & set(defined)
+            or (loads - set(defined) - loops) & shadowed
+        ):
+            return None
+        import copy
+
+        body = copy.deepcopy(macro.body, {id(self.env): self.env})
+        return [_Qualify(alias, macros & loads).visit(n) for n in body]
 
     def _compile(self, body: list[nodes.Node]) -> Any:
         import copy
@@ -333,6 +446,13 @@ class Staged:
     def render_case(self, context: dict[str, Any]) -> str:
         ctx = {**context, **{name: _POISON for name in RECIPIENT}}
         return _capped(self.case_template.generate(**ctx))
+
+    def render_mission(self, context: dict[str, Any]) -> dict[int, str]:
+        """The pieces that read only the mission (the case and the letter's own are poison)."""
+        if self.mission_template is None:
+            return {}
+        ctx = {**context, **{name: _POISON for name in LETTER}}
+        return self._split(_capped(self.mission_template.generate(**ctx)))
 
     def render_letter(self, context: dict[str, Any]) -> dict[int, str]:
         if self.letter_template is None:
@@ -360,6 +480,56 @@ class Staged:
         if self.nonce in text or len(text) > MAX_OUTPUT_CHARS:
             raise ValueError("marker left over, or too long")
         return text
+
+
+#: what an inlined macro body may not hold: it would set or define names at the top level
+_NOT_INLINED = (
+    nodes.Assign,
+    nodes.AssignBlock,
+    nodes.Macro,
+    nodes.CallBlock,
+    nodes.Import,
+    nodes.FromImport,
+    nodes.With,
+    nodes.Scope,
+    nodes.ScopedEvalContextModifier,
+    nodes.EvalContextModifier,
+    nodes.FilterBlock,
+    *_UNFOLLOWED_NODES,
+)
+
+
+def _definitions(body: list[nodes.Node]) -> Counter[str]:
+    """How many times a template's top level defines each name: macros, imports, assignments."""
+    out: Counter[str] = Counter()
+    for node in body:
+        if isinstance(node, nodes.Macro):
+            out[node.name] += 1
+        elif isinstance(node, (nodes.Assign, nodes.AssignBlock)):
+            target = node.target
+            out.update(
+                n.name for n in ([target] if isinstance(target, nodes.Name) else target.find_all(nodes.Name))
+            )
+        elif isinstance(node, nodes.Import):
+            out[node.target] += 1
+        elif isinstance(node, nodes.FromImport):
+            out.update(item[1] if isinstance(item, tuple) else item for item in node.names)
+    return out
+
+
+class _Qualify(NodeTransformer):
+    """`name` → `alias.name` for the given names (an inlined macro's calls to its own module)."""
+
+    def __init__(self, alias: str, names: set[str]) -> None:
+        self.alias = alias
+        self.names = names
+
+    def visit_Name(self, node: nodes.Name) -> nodes.Node:
+        if node.ctx == "load" and node.name in self.names:
+            return nodes.Getattr(
+                nodes.Name(self.alias, "load", lineno=node.lineno), node.name, "load", lineno=node.lineno
+            )
+        return node
 
 
 def _capped(chunks: Iterator[str]) -> str:
@@ -428,6 +598,7 @@ class FastRenderer:
         self.base = letters_root(root)
         self.staged: dict[str, Staged | None] = {}
         self.case_texts = _Cache(256)  # a batch check renders one letter per client and language first: kept
+        self.mission_texts = _Cache(2048)  # the pieces that read only the mission, for every client
         self.reasons: Counter[str] = Counter()  # why letters were rendered whole: reason → letters
         self.unstaged: dict[str, str] = {}  # language → why its template is rendered whole
 
@@ -478,7 +649,12 @@ class FastRenderer:
                 case_text = self.case_texts.get_or(
                     (lang, case_key, today), lambda: staged.render_case(context)
                 )
-                return staged.splice(case_text, staged.render_letter(context))
+                pieces = self.mission_texts.get_or(
+                    (lang, today, tuple(context["mission"].items())), lambda: staged.render_mission(context)
+                )
+                if staged.letter_template is not None:
+                    pieces = {**pieces, **staged.render_letter(context)}
+                return staged.splice(case_text, pieces)
             except _Touched:  # the analysis missed something: whole letters from now on
                 self.staged[lang] = None
                 self.unstaged[lang] = "the accelerator's analysis missed what its template reads (caught)"
