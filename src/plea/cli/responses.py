@@ -24,12 +24,14 @@ def log(
     force: Annotated[bool, typer.Option("--force", help="Accept an answer from a state never written to, or dated before the letter.")] = False,
 ) -> None:
     """Log a state's answer; its letters for the case become 'answered'."""
-    from datetime import UTC, date, datetime
+    from datetime import date
 
     from plea import states
     from plea.campaign import log_response
     from plea.cases import get_case
     from plea.cli.letters import parse_day
+
+    from datetime import UTC, datetime
 
     day = parse_day(on)
     db = open_db()

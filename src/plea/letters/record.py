@@ -60,7 +60,8 @@ def rename_old(session: Session, plan: Plan, *, actor: str) -> int:
         session.execute(update(RENDITION).where(RENDITION.c.id == row["id"]).values(path=target))
         row["path"] = target
         changes.append(Change(item.case_id, f"letter:{plan.letters[item.key]}",
-                              {"format": fmt, "sha256": row["sha256"], "renamed_to": os.path.basename(target)}))
+                              {"letter": plan.spec.name, "mission": item.mission_id, "lang": item.lang,
+                               "format": fmt, "sha256": row["sha256"], "renamed_to": os.path.basename(target)}))
         if row["inputs_hash"] == item.digests[fmt]:
             item.todo.remove(fmt)
     plan.already_done = sum(1 for i in plan.items if not i.todo)
