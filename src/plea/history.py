@@ -116,9 +116,10 @@ def record_many(session: Session, kind: str, changes: list[Change], *, actor: st
     when = (at or datetime.now(UTC)).replace(microsecond=0)
     rows = []
     for c in changes:
-        # event_body reads these attributes of an Event; a plain namespace spares building thousands of models
-        body = event_body(SimpleNamespace(at=when, actor=actor, kind=kind, case_id=c.case_id, subject=c.subject,
-                                          data=c.data))
+        # event_body reads these attributes of an Event: a namespace spares building thousands of models
+        event = SimpleNamespace(at=when, actor=actor, kind=kind, case_id=c.case_id, subject=c.subject,
+                                data=c.data)
+        body = event_body(event)
         h = chain_hash(prev, body)
         rows.append({"at": when, "actor": actor, "kind": kind, "case_id": c.case_id, "subject": c.subject,
                      "data": c.data, "prev_hash": prev, "hash": h})

@@ -659,7 +659,9 @@ class FastRenderer:
                 self.staged[lang] = None
                 self.unstaged[lang] = "the accelerator's analysis missed what its template reads (caught)"
                 self.reasons[self.unstaged[lang]] += 1
-            except Exception as exc:  # the ordinary path below raises the error as a TemplateProblem, or succeeds
+            except (
+                Exception
+            ) as exc:  # the ordinary path below raises the error as a TemplateProblem, or succeeds
                 self.reasons[f"the staged rendering failed ({exc.__class__.__name__})"] += 1
         return render_markdown_for(
             self.spec,

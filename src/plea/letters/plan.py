@@ -158,8 +158,15 @@ class _Recipients:
         from plea.recipients import case_threats
 
         threats = case_threats(case)
-        res = resolve(to, universe=self.universe, threats=threats, cautions=by_threats(self.cautions, threats),
-                      unsafe=unsafe, host=self.hosts[0] if len(self.hosts) == 1 else None, case_ref=case.ref)
+        res = resolve(
+            to,
+            universe=self.universe,
+            threats=threats,
+            cautions=by_threats(self.cautions, threats),
+            unsafe=unsafe,
+            host=self.hosts[0] if len(self.hosts) == 1 else None,
+            case_ref=case.ref,
+        )
         mine: dict[str, Recipient] = {}
         for host, picked in self.picked.items():  # host by host, as each host's letters are listed
             for code in res.states:
@@ -174,7 +181,6 @@ class _Recipients:
             chosen, why = choose_language(self.spec, mission, self.lang)
             self._recipients[mission.id] = Recipient(code, mission, how, chosen, why)
         return self._recipients[mission.id]
-
 
 
 class _Missions:
@@ -235,8 +241,15 @@ def _stems(case: Case, found: list[Recipient], letter: str) -> dict[str, str]:
     return {mid: stem if clashes[stem] == 1 else safe_name(f"{stem}_{mid}") for mid, stem in base.items()}
 
 
-def digests(item: Item, formats: list[str], *, template: str, case_sha: str, mission_sha: str,
-            letterhead_sha: str | None) -> dict[str, str]:
+def digests(
+    item: Item,
+    formats: list[str],
+    *,
+    template: str,
+    case_sha: str,
+    mission_sha: str,
+    letterhead_sha: str | None,
+) -> dict[str, str]:
     """The one inputs hash, per format: what a file is made from (the writer's version, the
     template texts, the case's and mission's fields, letterhead, paper, language, and what a
     follow-up or thanks cites). The date is not in it: a letter rendered is kept."""
@@ -254,8 +267,17 @@ def digests(item: Item, formats: list[str], *, template: str, case_sha: str, mis
     return {fmt: _sha({**common, "format": fmt}) for fmt in formats}
 
 
-def _items(case: Case, spec: LetterSpec, planned: list[Any], *, folder: str, formats: list[str],
-           paper: str | None, letterhead_sha: str | None, missions: _Missions) -> list[Item]:
+def _items(
+    case: Case,
+    spec: LetterSpec,
+    planned: list[Any],
+    *,
+    folder: str,
+    formats: list[str],
+    paper: str | None,
+    letterhead_sha: str | None,
+    missions: _Missions,
+) -> list[Item]:
     """One case's items, in the order of its recipients."""
     from plea.render.docx import paper_for_host
 
@@ -264,30 +286,76 @@ def _items(case: Case, spec: LetterSpec, planned: list[Any], *, folder: str, for
     items = []
     for p in planned:
         r = p.recipient
-        item = Item(case.id or 0, case.ref, r.mission.id, r.state, r.mission.host, r.lang,
-                    paper or paper_for_host(r.mission.host), p.first_letter, p.response, folder,
-                    stems[r.mission.id])
-        item.digests = digests(item, formats, template=missions.template(spec, r.lang), case_sha=case_sha,
-                               mission_sha=missions.sha(r.mission), letterhead_sha=letterhead_sha)
+        item = Item(
+            case.id or 0,
+            case.ref,
+            r.mission.id,
+            r.state,
+            r.mission.host,
+            r.lang,
+            paper or paper_for_host(r.mission.host),
+            p.first_letter,
+            p.response,
+            folder,
+            stems[r.mission.id],
+        )
+        item.digests = digests(
+            item,
+            formats,
+            template=missions.template(spec, r.lang),
+            case_sha=case_sha,
+            mission_sha=missions.sha(r.mission),
+            letterhead_sha=letterhead_sha,
+        )
         items.append(item)
     return items
 
 
-def plan_case(session: Session, case: Case, spec: LetterSpec, planned: list[Any], *, out_dir: Path,
-              formats: list[str], paper: str | None, letterhead: Path | None) -> Plan:
+def plan_case(
+    session: Session,
+    case: Case,
+    spec: LetterSpec,
+    planned: list[Any],
+    *,
+    out_dir: Path,
+    formats: list[str],
+    paper: str | None,
+    letterhead: Path | None,
+) -> Plan:
     """One case's plan (`plea letters render`): its files straight into out_dir."""
     if lacking := missing_fields(case, spec.requires):
         raise TemplateProblem(
-            f"the letter {spec.name!r} needs these case fields, which are empty in {case.ref}: {', '.join(lacking)}",
-            hint=f"fill them with `plea cases edit {case.ref} …`; nothing was written")
+            f"the letter {spec.name!r} needs these case fields, which are empty in {case.ref}: "
+            f"{', '.join(lacking)}",
+            hint=f"fill them with `plea cases edit {case.ref} …`; nothing was written",
+        )
     out_dir = out_dir.expanduser().resolve()
     letterhead_sha = hashlib.sha256(letterhead.read_bytes()).hexdigest() if letterhead else None
     missions = _Missions()
-    items = _items(case, spec, planned, folder="", formats=formats, paper=paper, letterhead_sha=letterhead_sha,
-                   missions=missions)
-    plan = Plan(spec, out_dir, formats, [case], items,
-                {p.recipient.mission.id: missions.context(p.recipient.mission) for p in planned}, [], {},
-                letterhead, letterhead_sha, {}, {})
+    items = _items(
+        case,
+        spec,
+        planned,
+        folder="",
+        formats=formats,
+        paper=paper,
+        letterhead_sha=letterhead_sha,
+        missions=missions,
+    )
+    plan = Plan(
+        spec,
+        out_dir,
+        formats,
+        [case],
+        items,
+        {p.recipient.mission.id: missions.context(p.recipient.mission) for p in planned},
+        [],
+        {},
+        letterhead,
+        letterhead_sha,
+        {},
+        {},
+    )
     _load_done(session, plan)
     return plan
 
@@ -340,8 +408,16 @@ def make_plan(
         except InvalidInput as exc:
             context_problems.append(f"{case.ref}: {exc.message}")
             continue
-        items += _items(case, spec, planned, folder=safe_name(case.ref), formats=formats, paper=paper,
-                        letterhead_sha=letterhead_sha, missions=missions)
+        items += _items(
+            case,
+            spec,
+            planned,
+            folder=safe_name(case.ref),
+            formats=formats,
+            paper=paper,
+            letterhead_sha=letterhead_sha,
+            missions=missions,
+        )
     if lacking:
         raise TemplateProblem(
             f"the letter {spec.name!r} needs case fields that {len(lacking)} client(s) lack; "
@@ -423,4 +499,14 @@ def plain_case(case: Case) -> dict[str, Any]:
     return {f: getattr(case, f) for f in CASE_FIELDS}
 
 
-__all__ = ["FORMATS", "Item", "Plan", "digests", "file_stem", "make_plan", "parse_formats", "plain_case", "plan_case"]
+__all__ = [
+    "FORMATS",
+    "Item",
+    "Plan",
+    "digests",
+    "file_stem",
+    "make_plan",
+    "parse_formats",
+    "plain_case",
+    "plan_case",
+]

@@ -42,8 +42,12 @@ def old_names(plan: Plan) -> list[tuple[Any, str, dict[str, Any], str]]:
                 continue
             for row in rows:
                 old = row["path"]
-                if (row["format"] == fmt and os.path.dirname(old) == os.path.dirname(target)
-                        and os.path.isfile(old) and sha256_file(Path(old)) == row["sha256"]):
+                if (
+                    row["format"] == fmt
+                    and os.path.dirname(old) == os.path.dirname(target)
+                    and os.path.isfile(old)
+                    and sha256_file(Path(old)) == row["sha256"]
+                ):
                     found.append((item, fmt, row, target))
                     break
     return found
@@ -59,9 +63,20 @@ def rename_old(session: Session, plan: Plan, *, actor: str) -> int:
         fsync_path(os.path.dirname(target))
         session.execute(update(RENDITION).where(RENDITION.c.id == row["id"]).values(path=target))
         row["path"] = target
-        changes.append(Change(item.case_id, f"letter:{plan.letters[item.key]}",
-                              {"letter": plan.spec.name, "mission": item.mission_id, "lang": item.lang,
-                               "format": fmt, "sha256": row["sha256"], "renamed_to": os.path.basename(target)}))
+        changes.append(
+            Change(
+                item.case_id,
+                f"letter:{plan.letters[item.key]}",
+                {
+                    "letter": plan.spec.name,
+                    "mission": item.mission_id,
+                    "lang": item.lang,
+                    "format": fmt,
+                    "sha256": row["sha256"],
+                    "renamed_to": os.path.basename(target),
+                },
+            )
+        )
         if row["inputs_hash"] == item.digests[fmt]:
             item.todo.remove(fmt)
     plan.already_done = sum(1 for i in plan.items if not i.todo)

@@ -46,15 +46,18 @@ class Result:
     manifest: Path | None = None
     zips: list[Path] = field(default_factory=list)
     done: list[Done] = field(default_factory=list)  # the files written by this run
-    fallbacks: Counter[str] = field(default_factory=Counter)  # letters the accelerator rendered whole, by reason
+    fallbacks: Counter[str] = field(
+        default_factory=Counter
+    )  # letters the accelerator rendered whole, by reason
 
     def fallback_note(self) -> str:
         """The accelerator's fallbacks, for the end of a run."""
         n = sum(self.fallbacks.values())
         if not n:
             return "accelerator: no fallback (every letter staged)"
-        return (f"accelerator: {n} letter(s) rendered whole instead: "
-                + "; ".join(f"{why} ({k})" for why, k in self.fallbacks.most_common()))
+        return f"accelerator: {n} letter(s) rendered whole instead: " + "; ".join(
+            f"{why} ({k})" for why, k in self.fallbacks.most_common()
+        )
 
     def fallback_json(self) -> dict[str, Any]:
         return {"count": sum(self.fallbacks.values()), "reasons": dict(self.fallbacks.most_common())}
@@ -132,8 +135,9 @@ def prepare_output(plan: Plan, recorded: set[str], *, force: bool, workdir: str)
             os.unlink(path)
         except OSError:
             pass
-    foreign_files([i.path(out, f) for i in plan.todo for f in i.todo], recorded, out=out, force=force,
-                  pending=pending)
+    foreign_files(
+        [i.path(out, f) for i in plan.todo for f in i.todo], recorded, out=out, force=force, pending=pending
+    )
     from plea.fileio import atomic_write_text
 
     try:
@@ -145,8 +149,15 @@ def prepare_output(plan: Plan, recorded: set[str], *, force: bool, workdir: str)
 def _task_item(plan: Plan, item: Item, out: Path | None = None) -> TaskItem:
     """What a worker needs of one planned letter; with `out`, the files to write."""
     paths = {f: item.path(out, f) for f in item.todo} if out is not None else {}
-    return TaskItem(item.case_id, plan.missions[item.mission_id], item.lang, item.paper, item.first_letter,
-                    item.response, paths)
+    return TaskItem(
+        item.case_id,
+        plan.missions[item.mission_id],
+        item.lang,
+        item.paper,
+        item.first_letter,
+        item.response,
+        paths,
+    )
 
 
 def _chunks(
@@ -235,12 +246,21 @@ def precheck(
         raise error_for(failure, resume=None)
 
 
-def foreign_files(paths: list[str], recorded: set[str], *, out: Path, force: bool,
-                  pending: set[str] | frozenset[str] = frozenset(), ours: Callable[[str], bool] = lambda p: False) -> None:
+def foreign_files(
+    paths: list[str],
+    recorded: set[str],
+    *,
+    out: Path,
+    force: bool,
+    pending: set[str] | frozenset[str] = frozenset(),
+    ours: Callable[[str], bool] = lambda p: False,
+) -> None:
     """Refuse to replace files plea did not write: a file is plea's if a rendition records its
     path, if a killed run meant to write it (`pending`), or if `ours` says so (it holds exactly
     the bytes plea is about to write)."""
-    foreign = [p for p in paths if p not in recorded and p not in pending and os.path.lexists(p) and not ours(p)]
+    foreign = [
+        p for p in paths if p not in recorded and p not in pending and os.path.lexists(p) and not ours(p)
+    ]
     if foreign and not force:
         raise Conflict(
             f"{len(foreign)} file(s) in {out} have the names of letters but were not written by plea, "
@@ -249,8 +269,15 @@ def foreign_files(paths: list[str], recorded: set[str], *, out: Path, force: boo
         )
 
 
-def write_case(session: Any, plan: Plan, *, actor: str, today: date, force: bool = False,
-               progress: Progress | None = None) -> Result:
+def write_case(
+    session: Any,
+    plan: Plan,
+    *,
+    actor: str,
+    today: date,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> Result:
     """`plea letters render`: the plan's letters (one case) rendered in memory first (a template
     problem stops everything before a file is written), then written (plea.letters.write) and
     recorded (plea.letters.record) in the caller's transaction."""
@@ -274,17 +301,29 @@ def write_case(session: Any, plan: Plan, *, actor: str, today: date, force: bool
         raise _os_problem(exc, out) from None
     workdir = tempfile.mkdtemp(prefix="plea-letters-") if soffice else ""
     try:
-        task = Task(plan.spec.name, None if templates_are_shipped() else str(templates_dir()), today,
-                    str(plan.letterhead) if plan.letterhead else None, plan.formats,
-                    {c.id: plain_case(c) for c in plan.cases if c.id is not None},
-                    [_task_item(plan, i, out) for i in plan.todo], workdir, soffice)
+        task = Task(
+            plan.spec.name,
+            None if templates_are_shipped() else str(templates_dir()),
+            today,
+            str(plan.letterhead) if plan.letterhead else None,
+            plan.formats,
+            {c.id: plain_case(c) for c in plan.cases if c.id is not None},
+            [_task_item(plan, i, out) for i in plan.todo],
+            workdir,
+            soffice,
+        )
         built = work.build_chunk(task)
         result.fallbacks.update(built.fallbacks)
         if built.failure is not None:
             raise error_for(built.failure, resume=None)
         data = {b.path: b.data for b in built.built}
-        foreign_files(list(data), recorded_paths(session, out), out=out, force=force,
-                      ours=lambda p: Path(p).read_bytes() == data[p])
+        foreign_files(
+            list(data),
+            recorded_paths(session, out),
+            out=out,
+            force=force,
+            ours=lambda p: Path(p).read_bytes() == data[p],
+        )
         progress.start(len(plan.items), plan.already_done)
         written = work.write_chunk(built.built)
         if written.failure is not None:
@@ -415,9 +454,13 @@ def execute(
             else:
                 _parallel(pool, chunks, jobs, handle, lambda: failure is not None)
         if failure is not None:
-            raise error_for(failure, resume=(
-                f"{result.rendered} letter(s) were written and recorded before it stopped; "
-                "run the same command again to finish the rest"))
+            raise error_for(
+                failure,
+                resume=(
+                    f"{result.rendered} letter(s) were written and recorded before it stopped; "
+                    "run the same command again to finish the rest"
+                ),
+            )
         with db.read() as s:
             final = manifest.manifest_rows(s, plan.out_dir)
         result.manifest = manifest.write_manifest(plan.out_dir, final)
@@ -553,5 +596,6 @@ def error_for(failure: Failure, *, resume: str | None) -> PleaError:
     if failure.kind == "OSError":
         return ExternalProblem(failure.message, hint=f"{after} (free some space or fix the folder first)")
     cls = {"TemplateProblem": TemplateProblem, "ExternalProblem": ExternalProblem, "Conflict": Conflict}.get(
-        failure.kind, InvalidInput)
+        failure.kind, InvalidInput
+    )
     return cls(failure.message, hint=hint)

@@ -115,7 +115,9 @@ class _Worker:
             self.renderers[key] = FastRenderer(get_letter(letter))
         return self.renderers[key]
 
-    def pieces(self, segments: list[tuple[str, list[Any]]], skeleton: Any, rtl: bool) -> list[tuple[bytes, bytes]]:
+    def pieces(
+        self, segments: list[tuple[str, list[Any]]], skeleton: Any, rtl: bool
+    ) -> list[tuple[bytes, bytes]]:
         """The paragraphs' XML a segment at a time, each segment's XML made and compressed once
         (plea.render.docx.deflate_piece)."""
         from plea.render.docx import body_xml, deflate_piece
@@ -303,7 +305,9 @@ def write_chunk(built: list[Built]) -> ChunkResult:
         shas = write_files([(b.path, b.data) for b in built])
     except OSError as exc:
         return ChunkResult(failure=Failure.of(exc))
-    return ChunkResult([Done(b.case_id, b.mission_id, b.fmt, b.path, sha) for b, sha in zip(built, shas, strict=True)])
+    return ChunkResult(
+        [Done(b.case_id, b.mission_id, b.fmt, b.path, sha) for b, sha in zip(built, shas, strict=True)]
+    )
 
 
 def _build_chunk(task: Task, fallbacks: Counter[str]) -> list[Built]:
@@ -351,5 +355,3 @@ def _build_chunk(task: Task, fallbacks: Counter[str]) -> list[Built]:
 
 def _stem(path: str) -> str:
     return os.path.splitext(os.path.basename(path))[0]
-
-

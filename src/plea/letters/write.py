@@ -112,8 +112,6 @@ def clean_stale(folder: Path) -> int:
     return n
 
 
-
-
 def disk_full(exc: OSError) -> bool:
     """The one test for a full disk (or quota)."""
     return exc.errno in (errno.ENOSPC, errno.EDQUOT)
