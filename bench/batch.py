@@ -155,6 +155,22 @@ def run_batch(home: Path, out: Path, *args: str) -> tuple[float, int, str, float
     return seconds, peak // 1024, stderr, usage.ru_utime + usage.ru_stime
 
 
+def run_render(home: Path, out: Path) -> tuple[float, int]:
+    """(seconds, files) of `plea letters render` for one client to every mission in the US (a
+    batch of one case, in the command's own process and transaction)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env |= {"PLEA_HOME": str(home), "PLEA_ACTOR": "bench", "PYTHONPYCACHEPREFIX": str(home.parent / "pycache")}
+    ref = f"PLEA-{date.today().year}-0001"
+    cmd = [sys.executable, "-m", "plea", "letters", "render", ref, "--host", "US", "--to", "all", "--out", str(out)]
+    settle()
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, capture_output=True)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"plea letters render failed:\n{proc.stderr.decode()}")
+    return seconds, sum(1 for _ in out.glob("*.docx"))
+
+
 def _watch_peak_rss(pid: int) -> int:
     """The process's peak resident memory in KB (VmHWM), read until it exits. (ru_maxrss would
     count the benchmark's own memory, copied into the child by fork before exec.)"""
@@ -382,8 +398,12 @@ def main() -> int:
         _, small_rss, _, _ = run_batch(
             fresh("small"), work / "small-out", "--jobs", "1", "--cases", f"PLEA-{date.today().year}-0001"
         )
+        # one case with `letters render` (the same path, one case): the median of the rounds
+        renders = [run_render(fresh(f"render{n}"), work / f"render{n}-out") for n in range(args.rounds)]
         print()
         med = statistics.median
+        print(f"plea letters render, one case to {renders[0][1]} missions in the US: "
+              f"{med(r[0] for r in renders):.2f} s (median of {args.rounds})")
         print(
             f"docxtpl: {med(tpl_wall):,.1f} letters/s wall clock, {med(tpl_cpu):,.1f} per CPU second "
             f"(median of {args.rounds} rounds of {args.docxtpl_letters} letters, each read, rendered, saved)"

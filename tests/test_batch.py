@@ -18,8 +18,8 @@ from docx.oxml.ns import qn
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plea.batch import staged
-from plea.batch.staged import FastRenderer, SegmentParser, case_key, segments
+from plea.letters import fast as staged
+from plea.letters.fast import FastRenderer, SegmentParser, case_key, segments
 from plea.render.blocks import Block, Run, parse
 from plea.render.catalog import get_letter
 from plea.render.context import case_context
@@ -98,7 +98,8 @@ def test_a_missed_dependency_falls_back_to_whole_letters(monkeypatch: pytest.Mon
         mission = sample_mission(state, "US")
         fast = renderer.markdown("en", case=case, case_key=key, mission=mission, today=DAY)
         assert fast == render_markdown_for(spec, "en", case=case, mission=mission, today=DAY)
-    assert renderer.fallbacks == 1 and renderer.staged["en"] is None  # then whole letters, for good
+    assert renderer.staged["en"] is None  # then whole letters, for good, each counted with the reason
+    assert renderer.reasons == {"the accelerator's analysis missed what its template reads (caught)": 2}
 
 
 def test_a_value_cannot_forge_a_marker() -> None:
@@ -133,6 +134,17 @@ def test_unfollowed_templates_render_whole(tmp_path) -> None:
     assert not staged.Staged(env, "x/inc.md.j2").ok
     ok = staged.Staged(env, "x/ok.md.j2")
     assert ok.ok and ok.pieces == 1
+    # a letter of a template the accelerator cannot stage is rendered whole, and counted with why
+    (root / "x" / "letter.toml").write_text('title = "X"\n[subject]\nen = "Plea"\n', encoding="utf-8")
+    (root / "x" / "en.md.j2").write_text("{% include 'x/part.j2' %} {{ case.ref }}\n", encoding="utf-8")
+    spec = get_letter("x", root=tmp_path)
+    renderer = FastRenderer(spec, root=tmp_path)
+    case = sample_case()
+    for state in ("FR", "DE"):
+        mission = sample_mission(state, "US")
+        fast = renderer.markdown("en", case=case, case_key=case_key(case_context(case)), mission=mission, today=DAY)
+        assert fast == render_markdown_for(spec, "en", case=case, mission=mission, today=DAY, root=tmp_path)
+    assert renderer.reasons == {"its template uses what the accelerator does not follow": 2}
 
 
 # -- the three stages on templates written for the purpose ---------------------------------------
@@ -307,7 +319,8 @@ def test_a_missed_case_dependency_falls_back_to_whole_letters(
     monkeypatch.setattr(staged._Scope, "tainted", blind)
     root = _letters_root(tmp_path, "{% if mission.city %}{{ case.ref }} in {{ mission.city }}{% endif %}\n")
     renderer = _compare(root)
-    assert renderer.fallbacks == 1 and renderer.staged["en"] is None
+    assert renderer.staged["en"] is None
+    assert set(renderer.reasons) == {"the accelerator's analysis missed what its template reads (caught)"}
 
 
 # -- Markdown a segment at a time -------------------------------------------------------------------
@@ -408,7 +421,7 @@ def test_values_are_escaped_never_markup() -> None:
 def test_segment_cached_body_equals_the_whole_body() -> None:
     """Paragraph XML made and compressed a segment at a time (and from the cache) gives the same
     document.xml as the whole letter at once, in a zip whose checksums hold."""
-    from plea.batch.work import _Worker
+    from plea.letters.work import _Worker
 
     worker = _Worker()
     spec = get_letter("humanitarian-visa")

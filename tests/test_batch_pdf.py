@@ -81,7 +81,7 @@ def test_concurrent_conversions_do_not_collide(
     plea, db_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """--jobs 2: two LibreOffice processes at once, each with its own profile."""
-    import plea.batch.work as work
+    import plea.letters.work as work
 
     monkeypatch.setattr(work, "PDF_CHUNK", 3)
     monkeypatch.setattr(work, "CHUNK", 3)
@@ -107,3 +107,18 @@ def test_concurrent_conversions_do_not_collide(
     assert len(pdfs) == 6 and all(p.read_bytes().startswith(b"%PDF") for p in pdfs)
     assert not list((out / ref).glob("*.docx"))  # docx only as a step: not asked for, not kept
     assert os.listdir(out / ".plea-batch") == ["lock"]
+
+
+def test_letters_render_pdf_comes_from_the_batch_path(plea, db_file: Path, tmp_path: Path) -> None:
+    """`letters render --format pdf`: a batch of one case, so PDFs too, straight into --out and
+    recorded; no work folder left behind."""
+    ref = plea("cases", "add", "--name", "Ivan Petrov", "--nationality", "RU",
+               "--persecution", "Arrested twice for posts against the war.").stdout.strip()
+    out = tmp_path / "one"
+    r = plea("letters", "render", ref, "--to", "FR,EG", "--host", "US", "--format", "pdf", "--out", str(out))
+    assert f"2 letter(s) for {ref}: 2 file(s) written, 0 already up to date" in r.stderr
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [f"{ref}_EG-US_humanitarian-visa_ar.pdf", f"{ref}_FR-US_humanitarian-visa_fr.pdf"]
+    assert "Ambassade" in pdf_text(out / names[1]) and ref in pdf_text(out / names[0])
+    r = plea("letters", "render", ref, "--to", "FR,EG", "--host", "US", "--format", "pdf", "--out", str(out))
+    assert "0 file(s) written, 2 already up to date" in r.stderr

@@ -322,7 +322,7 @@ class _Rollback(Exception):
 
 def create_and_render(db, name: str, story: str, facility: str, lang: str) -> None:
     from plea.cases import create_case
-    from plea.letters import Planned, render_all
+    from plea.letters.choose import Planned, render_all
     from plea.recipients import Recipient
     from plea.render.catalog import get_letter
     from plea.sample import sample_mission

@@ -52,7 +52,7 @@ def test_letters_convert_to_pdf_with_their_text(plea, db_file: Path, tmp_path: P
     out = tmp_path / "letters"
     plea("letters", "render", REF, "--to", "FR,DE,EG,CN", "--format", "docx", "--out", str(out))
     docs = sorted(out.glob("*.docx"))
-    assert [d.name.split("_")[1] for d in docs] == ["CN", "DE", "EG", "FR"]
+    assert [d.name.split("_")[1] for d in docs] == ["CN-US", "DE-US", "EG-US", "FR-US"]
 
     pdf_dir = tmp_path / "pdf"
     home = tmp_path / "home"
@@ -75,7 +75,7 @@ def test_letters_convert_to_pdf_with_their_text(plea, db_file: Path, tmp_path: P
         timeout=300,
     )
     assert result.returncode == 0, result.stderr.decode(errors="replace")
-    pdfs = {p.name.split("_")[1]: p for p in pdf_dir.glob("*.pdf")}
+    pdfs = {p.name.split("_")[1].split("-")[0]: p for p in pdf_dir.glob("*.pdf")}
     assert sorted(pdfs) == ["CN", "DE", "EG", "FR"], result.stdout.decode(errors="replace")
 
     texts = {state: pdf_text(pdf) for state, pdf in pdfs.items()}

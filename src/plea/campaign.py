@@ -363,6 +363,8 @@ def describe(event: Event, missions: dict[str, Mission]) -> str:
         return kind.split(".")[1]
     if kind == "letter.rendered":
         return f"{d.get('letter')} to {state_of(d.get('mission'))} rendered in {d.get('lang')} as {d.get('format')}"
+    if kind == "letter.renamed":
+        return f"{d.get('letter')} to {state_of(d.get('mission'))}: its {d.get('format')} renamed to {d.get('renamed_to')}"
     if kind.startswith("letter."):
         status = kind.split(".", 1)[1]
         via = f" via {d['via']}" if d.get("via") else ""

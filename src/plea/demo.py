@@ -48,7 +48,9 @@ def run_demo(folder: Path, *, today: date, actor: str = "plea demo", progress=No
     from plea import campaign
     from plea.cases import create_case
     from plea.embassies import load_shipped
-    from plea.letters import Planned, plan, render_all, write_letters
+    from plea.letters.choose import Planned, choose
+    from plea.letters.plan import plan_case
+    from plea.letters.run import write_case
     from plea.sample import SAMPLE_CASE
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -61,10 +63,10 @@ def run_demo(folder: Path, *, today: date, actor: str = "plea demo", progress=No
             load_shipped(s, actor=actor)
             case = create_case(s, dict(SAMPLE_CASE), actor=actor, today=today)
         with db.transaction() as s:
-            case, spec, picked = plan(s, case.ref, letter="humanitarian-visa", to="all", host=HOST)
-            rendered = render_all(case, spec, [Planned(r) for r in picked.found], today=sent_on)
-            write_letters(s, case, spec, rendered, out_dir=letters_dir, formats=["docx"], paper=None,
-                          letterhead=None, today=sent_on, actor=actor, progress=progress)
+            case, spec, picked = choose(s, case.ref, letter="humanitarian-visa", to="all", host=HOST)
+            plan = plan_case(s, case, spec, [Planned(r) for r in picked.found], out_dir=letters_dir,
+                             formats=["docx"], paper=None, letterhead=None)
+            write_case(s, plan, actor=actor, today=sent_on, progress=progress)
         with db.transaction() as s:
             campaign.mark_sent(s, case, to="all", on=sent_on, via="post", actor=actor, today=today)
             campaign.log_response(s, case, "FR", on=today - timedelta(days=10), outcome="positive",

@@ -130,7 +130,7 @@ FONTS = (
 
 def check_pdf() -> list[Check]:
     """LibreOffice (which turns letters into PDF) and the fonts it needs for every language."""
-    from plea.batch.work import find_soffice
+    from plea.letters.pdf import find_soffice
     from plea.errors import ExternalProblem
 
     out = []

@@ -42,7 +42,7 @@ def build(
     """The worklist for one case and host; InvalidInput for another --via; TemplateProblem before any
     output."""
     from plea.errors import InvalidInput
-    from plea.letters import plan, render_all, with_context
+    from plea.letters.choose import choose as plan, render_all, with_context
 
     if via not in VIA:
         raise InvalidInput(

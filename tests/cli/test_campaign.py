@@ -181,7 +181,7 @@ def test_follow_up_render_due_cites_first_letter(plea, db_file: Path, case: str,
     r = plea("letters", "render", case, "--letter", "follow-up", "--due", "--host", "US", "--to", "all",
              "--format", "txt", "--out", str(out))
     files = sorted(p.name for p in out.iterdir())
-    assert files == [f"{case}_FR_follow-up_fr.txt"], r.stderr
+    assert files == [f"{case}_FR-US_follow-up_fr.txt"], r.stderr
     text = (out / files[0]).read_text()
     assert format_date(TODAY - timedelta(days=40), "long", locale="fr") in text
     assert case in text
@@ -193,7 +193,7 @@ def test_thanks_needs_an_answer(plea, db_file: Path, case: str, tmp_path: Path) 
     r = plea("letters", "render", case, "--letter", "thanks", "--to", "DE", "--format", "txt", "--out", str(tmp_path / "t"), code=3)
     assert "no answer is logged" in r.stderr
     plea("letters", "render", case, "--letter", "thanks", "--to", "all", "--format", "txt", "--out", str(tmp_path / "t"))
-    assert sorted(p.name for p in (tmp_path / "t").iterdir()) == [f"{case}_FR_thanks_fr.txt"]
+    assert sorted(p.name for p in (tmp_path / "t").iterdir()) == [f"{case}_FR-US_thanks_fr.txt"]
 
 
 def test_history_shows_timeline_with_actor(plea, db_file: Path, case: str, monkeypatch) -> None:

@@ -349,7 +349,7 @@ def test_the_whole_loop_render_send_reply_fetch_status(
         sent_msg = got.message
         assert got.rcpt_tos == [EMAIL["FR"]] and sent_msg["Subject"].startswith(f"[{ref}] ")
         assert [a.get_filename() for a in sent_msg.iter_attachments()] == [
-            f"{ref}_FR_humanitarian-visa_fr.docx"
+            f"{ref}_FR-US_humanitarian-visa_fr.docx"
         ]
         assert "France (FR)" in plea("status", ref).stdout
         # the consulate answers; its mail server delivers the reply to the representative's mailbox

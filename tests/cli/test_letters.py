@@ -14,7 +14,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Inches, Mm
 
-from tests.dbcheck import count, rows
+from tests.dbcheck import count, execute, rows
 
 YEAR = date.today().year
 REF = f"PLEA-{YEAR}-0001"
@@ -206,8 +206,9 @@ def render(plea, out: Path, *args: str, code: int = 0, to: str = RENDER_TO, form
     )
 
 
-def docx_path(out: Path, state: str, lang: str, letter: str = "humanitarian-visa") -> Path:
-    return out / f"{REF}_{state}_{letter}_{lang}.docx"
+def docx_path(out: Path, state: str, lang: str, letter: str = "humanitarian-visa", host: str = "US") -> Path:
+    """The one file-name rule: REF_STATE-HOST_LETTER_LANG."""
+    return out / f"{REF}_{state}-{host}_{letter}_{lang}.docx"
 
 
 @pytest.fixture
@@ -221,12 +222,12 @@ def rendered(plea, case: str, tmp_path: Path) -> Path:
 def test_render_one_file_per_recipient_and_format(rendered: Path) -> None:
     names = sorted(p.name for p in rendered.iterdir())
     expected = sorted(
-        f"{REF}_{s}_humanitarian-visa_{lang}.{fmt}"
+        f"{REF}_{s}-US_humanitarian-visa_{lang}.{fmt}"
         for s, lang in EXPECTED.items()
         for fmt in ("docx", "md", "txt")
     )
     assert names == expected
-    assert "PLEA-2026-0001_FR_humanitarian-visa_fr.docx".replace("2026", str(YEAR)) in names
+    assert "PLEA-2026-0001_FR-US_humanitarian-visa_fr.docx".replace("2026", str(YEAR)) in names
     for p in rendered.iterdir():
         assert stat.S_IMODE(p.stat().st_mode) == 0o600, p
 
@@ -268,8 +269,8 @@ def test_docx_styles_date_and_reference(rendered: Path) -> None:
 
 def test_md_and_txt_match_the_docx(rendered: Path) -> None:
     doc = Document(str(docx_path(rendered, "DE", "de")))
-    txt = (rendered / f"{REF}_DE_humanitarian-visa_de.txt").read_text(encoding="utf-8")
-    md = (rendered / f"{REF}_DE_humanitarian-visa_de.md").read_text(encoding="utf-8")
+    txt = (rendered / f"{REF}_DE-US_humanitarian-visa_de.txt").read_text(encoding="utf-8")
+    md = (rendered / f"{REF}_DE-US_humanitarian-visa_de.md").read_text(encoding="utf-8")
     assert txt.startswith(long_date("de") + "\n\n")
     for p in doc.paragraphs:
         assert p.text.removeprefix("• ") in txt
@@ -319,9 +320,9 @@ def test_paper_from_host_and_option(plea, case: str, rendered: Path, tmp_path: P
 def test_paper_a4_for_a_european_host(plea, case: str, tmp_path: Path) -> None:
     out = tmp_path / "de"
     plea("letters", "render", REF, "--host", "DE", "--to", "FR", "--out", str(out))
-    section = Document(str(docx_path(out, "FR", "fr"))).sections[0]
+    section = Document(str(docx_path(out, "FR", "fr", host="DE"))).sections[0]
     assert abs(section.page_width - Mm(210)) <= TWIP
-    assert "Allemagne" in "\n".join(p.text for p in Document(str(docx_path(out, "FR", "fr"))).paragraphs)
+    assert "Allemagne" in "\n".join(p.text for p in Document(str(docx_path(out, "FR", "fr", host="DE"))).paragraphs)
 
 
 def test_letterhead(plea, case: str, tmp_path: Path) -> None:
@@ -386,7 +387,10 @@ def test_render_twice_is_idempotent_and_edits_render_again(
     plea("cases", "edit", REF, "--facility", "Another Detention Center")
     r = render(plea, rendered)
     assert "15 file(s) written, 0 already up to date" in r.stderr
-    assert count(db_file, "rendition") == 30
+    # one rendition per file (plea.letters.record): its row is updated, never a second one
+    assert count(db_file, "rendition") == 15
+    old = {sha for _, sha in before}
+    assert not old & {sha for (sha,) in rows(db_file, "SELECT sha256 FROM rendition")}
     assert count(db_file, "letter") == 5
     text = "\n".join(p.text for p in Document(str(docx_path(rendered, "DE", "de"))).paragraphs)
     assert "Another Detention Center" in text and "Example Detention Center" not in text
@@ -420,8 +424,8 @@ def test_render_json(plea, case: str, tmp_path: Path) -> None:
 
 
 def test_unknown_format(plea, case: str, tmp_path: Path) -> None:
-    r = plea("letters", "render", REF, "--format", "docx,pdf", "--out", str(tmp_path / "f"), code=3)
-    assert "--format: unknown pdf; choose from docx, md, txt" in r.stderr
+    r = plea("letters", "render", REF, "--format", "docx,rtf", "--out", str(tmp_path / "f"), code=3)
+    assert r.stderr == "plea: error: --format: unknown rtf; choose from docx, pdf, md, txt\n"
     assert not (tmp_path / "f").exists()
 
 
@@ -430,10 +434,12 @@ def test_foreign_file_with_the_same_name_is_not_overwritten(
 ) -> None:
     out = tmp_path / "mine"
     out.mkdir()
-    foreign = out / f"{REF}_FR_humanitarian-visa_fr.txt"
+    foreign = out / f"{REF}_FR-US_humanitarian-visa_fr.txt"
     foreign.write_text("my own notes\n", encoding="utf-8")
     r = render(plea, out, to="FR", formats="txt", code=6)
-    assert "exists and was not written by plea" in r.stderr and "--force" in r.stderr
+    assert r.stderr.startswith(f"plea: error: 1 file(s) in {out.resolve()} have the names of letters but were not "
+                               f"written by plea, e.g. {foreign.resolve()}\n")
+    assert "--force" in r.stderr
     assert foreign.read_text(encoding="utf-8") == "my own notes\n"
     assert count(db_file, "rendition") == 0
 
@@ -441,7 +447,7 @@ def test_foreign_file_with_the_same_name_is_not_overwritten(
 def test_force_replaces_a_foreign_file(plea, case: str, tmp_path: Path, db_file: Path) -> None:
     out = tmp_path / "mine"
     out.mkdir()
-    foreign = out / f"{REF}_FR_humanitarian-visa_fr.txt"
+    foreign = out / f"{REF}_FR-US_humanitarian-visa_fr.txt"
     foreign.write_text("my own notes\n", encoding="utf-8")
     render(plea, out, "--force", to="FR", formats="txt")
     assert foreign.read_text(encoding="utf-8").startswith(expected_date_line("fr"))
@@ -454,7 +460,7 @@ def test_render_to_another_folder_and_back(plea, case: str, tmp_path: Path) -> N
     render(plea, first, to="FR", formats="txt")
     render(plea, second, to="FR", formats="txt")
     r = render(plea, first, to="FR", formats="txt")
-    assert (first / f"{REF}_FR_humanitarian-visa_fr.txt").exists()
+    assert (first / f"{REF}_FR-US_humanitarian-visa_fr.txt").exists()
     assert "1 letter(s)" in r.stderr
 
 
@@ -481,7 +487,7 @@ def test_missing_required_field_stops_before_writing(plea, db_file: Path, tmp_pa
     # once the field is filled, it renders
     plea("cases", "edit", REF, "--persecution", "Prosecuted for anti-war posts.")
     render(plea, out, to="FR", formats="txt")
-    assert [p.name for p in out.iterdir()] == [f"{REF}_FR_humanitarian-visa_fr.txt"]
+    assert [p.name for p in out.iterdir()] == [f"{REF}_FR-US_humanitarian-visa_fr.txt"]
 
 
 def test_unknown_field_in_a_template_names_file_line_and_field(
@@ -509,3 +515,33 @@ def test_unknown_field_in_a_shared_block(plea, case: str, tmp_path: Path, templa
     r = render(plea, tmp_path / "out", to="FR", code=7)
     assert f"templates/letters/_blocks/fr.md.j2:{line}: unknown field 'name_latn'" in r.stderr
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+
+
+def test_files_named_by_the_earlier_rule_are_renamed_not_rendered_again(
+    plea, case: str, tmp_path: Path, db_file: Path
+) -> None:
+    """A folder written before the one name rule (REF_STATE_letter_lang): a re-run renames the
+    file atomically, updates its rendition row, records it in history, and writes nothing."""
+    out = tmp_path / "old"
+    render(plea, out, to="FR,DE", formats="txt")
+    for state, lang in (("FR", "fr"), ("DE", "de")):
+        new = (out / f"{REF}_{state}-US_humanitarian-visa_{lang}.txt").resolve()
+        old = new.with_name(f"{REF}_{state}_humanitarian-visa_{lang}.txt")
+        new.rename(old)
+        execute(db_file, ("UPDATE rendition SET path = ? WHERE path = ?", (str(old), str(new))))
+    # an older plea hashed its inputs another way: DE's file is renamed, then rendered again
+    execute(db_file, ("UPDATE rendition SET inputs_hash = ? WHERE path LIKE ?", ("0" * 64, "%_DE_%")))
+    text = {p.name: p.read_text(encoding="utf-8") for p in out.iterdir()}
+    events = count(db_file, "event")
+    r = render(plea, out, to="FR,DE", formats="txt")
+    assert "2 letter(s) for " + REF + ": 1 file(s) written, 1 already up to date" in r.stderr
+    assert sorted(p.name for p in out.iterdir()) == [f"{REF}_DE-US_humanitarian-visa_de.txt",
+                                                      f"{REF}_FR-US_humanitarian-visa_fr.txt"]
+    fr = f"{REF}_FR-US_humanitarian-visa_fr.txt"
+    assert (out / fr).read_text(encoding="utf-8") == text[f"{REF}_FR_humanitarian-visa_fr.txt"]
+    assert sorted(Path(p).name for (p,) in rows(db_file, "SELECT path FROM rendition")) == sorted(
+        p.name for p in out.iterdir())
+    kinds = rows(db_file, "SELECT kind FROM event ORDER BY id")[events:]
+    assert kinds == [("letter.renamed",), ("letter.renamed",), ("letter.rendered",)]
+    plea("audit", "verify")  # the chain is intact (the fixture checks the exit code)
+    assert f"humanitarian-visa to France (FR): its txt renamed to {fr}" in plea("history", REF).stdout

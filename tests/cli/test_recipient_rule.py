@@ -93,7 +93,7 @@ def test_threat_state_is_held_back_named_refused_and_released_only_with_the_flag
              "--out", str(tmp_path / "ru"), "--format", "md")
     assert r.stderr.startswith(f"WARNING: writing to Russia (RU), a threat state of {case}, because "
                                "--unsafe-write-to-threat-state was given\n")
-    assert [p.name for p in (tmp_path / "ru").iterdir()] == [f"{case}_RU_humanitarian-visa_ru.md"]
+    assert [p.name for p in (tmp_path / "ru").iterdir()] == [f"{case}_RU-{HOST}_humanitarian-visa_ru.md"]
     # now on record: status and doctor say so, with the date; recording commands may name it
     r = plea("status", case)
     assert f"WARNING: a letter to Russia (RU), a threat state of {case}, is on record (drafted, " in r.stderr

@@ -58,7 +58,7 @@ def test_send_delivers_each_letter_with_subject_body_and_docx(
         assert msg["Reply-To"] == "replies@legal-aid.example"
         assert got.mail_from == "jane@legal-aid.example"
         assert msg["Content-Language"] == langs[state]
-        docx_name = f"{case}_{state}_humanitarian-visa_{langs[state]}.docx"
+        docx_name = f"{case}_{state}-US_humanitarian-visa_{langs[state]}.docx"
         attachments = {a.get_filename(): a for a in msg.iter_attachments()}
         assert list(attachments) == [docx_name]
         data = attachments[docx_name].get_content()
@@ -238,7 +238,7 @@ def test_dry_run_writes_eml_files_and_records_nothing(plea, db_file: Path, case:
     r = plea("send", case, "--to", "FR,PL", "--dry-run", "--out", str(out))
     files = sorted(out.iterdir())
     assert [f.name for f in files] == [Path(line).name for line in r.stdout.split()]
-    assert len(files) == 1 and files[0].name.startswith(f"{case}_FR_")
+    assert len(files) == 1 and files[0].name.startswith(f"{case}_FR-US_")
     from email import message_from_bytes
     from email.policy import default
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from plea.cli.common import actor, note, open_db, opened, print_json
+from plea.cli.common import Bar, actor, note, open_db, opened, print_json
 
 
 def _hosts(value: str) -> list[str]:
@@ -19,49 +18,6 @@ def _hosts(value: str) -> list[str]:
     if not items:
         raise InvalidInput("--host: name at least one state, e.g. US")
     return list(dict.fromkeys(states.resolve(v, states.user_langs(), what="host state") for v in items))
-
-
-class _Bar:
-    """A Rich progress bar on stderr (count, rate, time left) when stderr is a terminal."""
-
-    def __init__(self) -> None:
-        self.bar: Any = None
-        self.task: Any = None
-
-    def start(self, total: int, done: int) -> None:
-        if not sys.stderr.isatty() or total == done:
-            return
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TimeRemainingColumn
-        from rich.text import Text
-
-        class Rate(ProgressColumn):
-            def render(self, task: Any) -> Text:
-                speed = task.finished_speed or task.speed
-                return Text(
-                    f"{speed:,.0f} letters/s" if speed else "… letters/s", style="progress.data.speed"
-                )
-
-        self.bar = Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            Rate(),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        )
-        self.bar.start()
-        self.task = self.bar.add_task("letters", total=total, completed=done)
-
-    def advance(self, letters: int) -> None:
-        if self.bar is not None:
-            self.bar.advance(self.task, letters)
-
-    def stop(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-            self.bar = None
 
 
 def batch(
@@ -117,10 +73,10 @@ def batch(
     and DIR/manifest.csv. Prints the manifest's path."""
     from datetime import date
 
-    from plea.batch.plan import make_plan, parse_formats
-    from plea.batch.run import early_workers, execute
     from plea.errors import InvalidInput, NotFound
     from plea.fileio import input_file, out_folder
+    from plea.letters.plan import make_plan, parse_formats
+    from plea.letters.run import early_workers, execute
 
     fmts = parse_formats(formats)
     if paper is not None and paper not in ("a4", "letter"):
@@ -197,7 +153,7 @@ def batch(
                 for case in plan.cases:
                     note_override(s, case, command="batch", actor=actor())
         result = execute(
-            db, plan, jobs=jobs, actor=actor(), today=today, force=force, zip_=zip_, progress=_Bar(),
+            db, plan, jobs=jobs, actor=actor(), today=today, force=force, zip_=zip_, progress=Bar(),
             workers=workers,
         )
         summary.update(
@@ -205,6 +161,7 @@ def batch(
             files_written=result.files,
             manifest=str(result.manifest),
             zips=[str(z) for z in result.zips],
+            fallbacks=result.fallback_json(),
         )
         if json_:
             print_json(summary)
@@ -216,3 +173,4 @@ def batch(
             f"{len(plan.items)} letter(s) for {len(plan.cases)} client(s): {result.rendered} rendered "
             f"({result.files} file(s) written), {plan.already_done} already done"
         )
+        note(result.fallback_note())

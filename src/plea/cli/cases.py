@@ -154,7 +154,7 @@ def _ask(values: dict[str, Any]) -> None:
 
 def _plan_line(ref: str, host: str) -> str:
     """What `letters plan` would say for the new case (who gets a letter, who is held back)."""
-    from plea.letters import plan
+    from plea.letters.choose import choose as plan
 
     db = open_db()
     with db.read() as s:

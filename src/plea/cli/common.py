@@ -169,3 +169,46 @@ class Output:
         else:
             write_out(table.plain() + "\n")
 
+
+class Bar:
+    """The progress bar of `letters render` and `batch` (plea.letters.run.Progress): Rich, on stderr
+    (count, rate, time left), when stderr is a terminal; silent otherwise."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.task: Any = None
+
+    def start(self, total: int, done: int) -> None:
+        if not sys.stderr.isatty() or total == done:
+            return
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TimeRemainingColumn
+        from rich.text import Text
+
+        class Rate(ProgressColumn):
+            def render(self, task: Any) -> Text:
+                speed = task.finished_speed or task.speed
+                return Text(
+                    f"{speed:,.0f} letters/s" if speed else "… letters/s", style="progress.data.speed"
+                )
+
+        self.bar = Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            Rate(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self.bar.start()
+        self.task = self.bar.add_task("letters", total=total, completed=done)
+
+    def advance(self, letters: int) -> None:
+        if self.bar is not None:
+            self.bar.advance(self.task, letters)
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None

@@ -21,7 +21,7 @@ def demo(
 
     from plea import states
     from plea.cli.campaign import status
-    from plea.cli.letters import _progress
+    from plea.cli.common import Bar
     from plea.demo import check_keep, new_folder, run_demo
 
     if keep is not None:
@@ -30,8 +30,7 @@ def demo(
     else:
         folder = new_folder(Path.cwd())
     note(f"demo folder: {folder}")
-    with _progress(200, "writing letters") as step:
-        result = run_demo(folder, today=date.today(), progress=step)
+    result = run_demo(folder, today=date.today(), progress=Bar())
     note(f"{result.letters} letters written to {result.letters_dir} for the fictional case {result.ref}")
     if result.held_back:
         threat = [states.name(h.state) for h in result.held_back if h.kind == "threat"]

@@ -39,12 +39,12 @@ def plan(ref: RefArg, letter: LetterOpt = "humanitarian-visa", to: ToOpt = "all"
          json_: JsonOpt = False) -> None:
     """Show, per recipient, the mission and the language chosen and why, and who is held back. Writes nothing."""
     from plea import states
-    from plea.letters import plan as make_plan
+    from plea.letters.choose import choose
 
     db = open_db()
     with db.read() as s:
-        case, spec, picked = make_plan(s, ref, letter=letter, to=to, host=_host(host), lang=lang, unsafe=unsafe,
-                                       without_consent=without_consent)
+        case, spec, picked = choose(s, ref, letter=letter, to=to, host=_host(host), lang=lang, unsafe=unsafe,
+                                    without_consent=without_consent)
         from plea.consent import current
         from plea.provenance import stale_report
 
@@ -148,7 +148,7 @@ def render(
     to: ToOpt = "all",
     host: HostOpt = "US",
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the letters.")] = Path("letters"),
-    formats: Annotated[str, typer.Option("--format", help="docx, md, txt (comma-separated).")] = "docx",
+    formats: Annotated[str, typer.Option("--format", help="docx, pdf, md, txt (comma-separated).")] = "docx",
     letterhead: Annotated[Path | None, typer.Option("--letterhead", help="A DOCX whose styles, header and footer to use.")] = None,
     paper: Annotated[str | None, typer.Option("--paper", help="a4 or letter (default: from the host state).")] = None,
     lang: LangOpt = None,
@@ -158,12 +158,16 @@ def render(
     without_consent: WithoutConsentOpt = False,
     json_: JsonOpt = False,
 ) -> None:
-    """Render the letter for each recipient, each in its language, and record them."""
+    """Render the letter for each recipient, each in its language, and record them: a batch of
+    one case (the same files as `plea batch`), written straight into --out."""
     from datetime import date
 
+    from plea.cli.common import Bar
     from plea.errors import InvalidInput, NotFound
     from plea.fileio import input_file, out_folder
-    from plea.letters import parse_formats, plan as make_plan, render_all, with_context, write_letters
+    from plea.letters.choose import choose, with_context
+    from plea.letters.plan import parse_formats, plan_case
+    from plea.letters.run import Result, files_of, write_case
 
     fmts = parse_formats(formats)
     if paper is not None and paper not in ("a4", "letter"):
@@ -175,8 +179,8 @@ def render(
     db = open_db()
     who = actor()
     with db.transaction() as s:
-        case, spec, picked = make_plan(s, ref, letter=letter, to=to, host=_host(host), lang=lang, unsafe=unsafe,
-                                       without_consent=without_consent)
+        case, spec, picked = choose(s, ref, letter=letter, to=to, host=_host(host), lang=lang, unsafe=unsafe,
+                                    without_consent=without_consent)
         if without_consent:
             from plea.consent import note_override
 
@@ -195,50 +199,26 @@ def render(
             else:
                 note("nothing to render")
             return
-        rendered = render_all(case, spec, planned, today=today)
-        with _progress(len(rendered) * len(fmts), "writing letters") as step:
-            written = write_letters(s, case, spec, rendered, out_dir=out_dir, formats=fmts, paper=paper,
-                                    letterhead=letterhead, today=today, actor=who, force=force, progress=step)
-    new = sum(w.new_files for w in written)
+        plan = plan_case(s, case, spec, planned, out_dir=out_dir, formats=fmts, paper=paper, letterhead=letterhead)
+        result: Result = write_case(s, plan, actor=who, today=today, force=force, progress=Bar())
+    written = files_of(plan, result)
     if json_:
-        print_json([{"state": w.state, "mission": w.mission_id, "lang": w.lang,
-                     "files": [{"format": f, "path": str(p), "sha256": h} for f, p, h in w.files]} for w in written])
+        print_json([{"state": i.state, "mission": i.mission_id, "lang": i.lang,
+                     "files": [{"format": f, "path": p, "sha256": h} for f, p, h in files]} for i, files in written])
     else:
-        for w in written:
-            for _, p, _ in w.files:
-                typer.echo(str(p))
+        for _, files in written:
+            for _, p, _ in files:
+                typer.echo(p)
     if picked.missing:
         note(f"no mission found for: {', '.join(picked.missing)}")
     if picked.held_back:
         note(f"held back (not written to): {', '.join(h.state for h in picked.held_back)}; "
              f"see `plea letters plan {case.ref}` for why")
-    note(f"{len(written)} letter(s) for {case.ref}: {new} file(s) written, "
-         f"{sum(len(w.files) for w in written) - new} already up to date")
-
-
-class _progress:
-    """A Rich progress bar on stderr when it is a terminal; silent otherwise."""
-
-    def __init__(self, total: int, label: str) -> None:
-        self.total, self.label = total, label
-        self.bar = None
-
-    def __enter__(self):  # type: ignore[no-untyped-def]
-        import sys
-
-        if not sys.stderr.isatty():
-            return lambda: None
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-        self.bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                            TimeRemainingColumn(), transient=True)
-        self.bar.start()
-        task = self.bar.add_task(self.label, total=self.total)
-        return lambda: self.bar.advance(task)  # type: ignore[union-attr]
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
+    total = sum(len(files) for _, files in written)
+    note(f"{len(written)} letter(s) for {case.ref}: {result.files} file(s) written, "
+         f"{total - result.files} already up to date")
+    if result.files:
+        note(result.fallback_note())
 
 
 ViaOpt = Annotated[str, typer.Option("--via", help="email, post, fax, hand, web-form.")]

@@ -110,6 +110,8 @@ def subject_for(case: Case, letter: Letter) -> str:
 def prepare(
     session: Session, case: Case, letter: Letter, mission: Mission, *, configured_sender: str
 ) -> Draft:
+    from plea.letters.plan import file_stem  # the one file-name rule: the .eml beside its letter's name
+
     recipient = mission_address(mission)
     where = f"{states.name(mission.sending)} ({mission.sending})"
     if not recipient:
@@ -132,7 +134,7 @@ def prepare(
         subject=subject_for(case, letter),
         body=letter_body(files),
         lang=letter.lang,
-        stem=f"{case.ref}_{mission.sending}_{letter.letter}_{letter.lang}",
+        stem=file_stem(case.ref, mission.sending, mission.host, letter.letter, letter.lang),
         attachments=attachments,
     )
 

@@ -1,4 +1,6 @@
-"""A batch's plan: which clients, which missions, which files, and which of them are
+"""The one plan of letters, for `plea letters render` (one case, files straight into --out) and
+`plea batch` (many cases, one folder per client): which missions, which files under which
+names (the one file-name rule, file_stem), the one inputs hash (digests), and which files are
 already done (rendered from the same inputs, on disk with the recorded sha256).
 
 Everything here reads the database and the output folder; nothing is written.
@@ -152,7 +154,6 @@ class _Recipients:
         self.cautions = effective(self.conn)
         self._recipients: dict[str, Recipient] = {}
         self.warnings: list[str] = []
-        self._contexts: dict[str, tuple[dict[str, Any], str]] = {}
 
     def of(self, case: Case, to: Any, *, unsafe: bool,
            without_consent: bool = False) -> tuple[list[Recipient], list[str], list[Held]]:
@@ -182,17 +183,31 @@ class _Recipients:
             self._recipients[mission.id] = Recipient(code, mission, how, chosen, why)
         return self._recipients[mission.id]
 
-    def _context(self, mission: Any) -> tuple[dict[str, Any], str]:
-        if mission.id not in self._contexts:
+
+class _Missions:
+    """Each mission's fields as a template reads them, and their hash, worked out once; and
+    each language's template hash."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, tuple[dict[str, Any], str]] = {}
+        self._templates: dict[str, str] = {}
+
+    def template(self, spec: LetterSpec, lang: str) -> str:
+        if lang not in self._templates:
+            self._templates[lang] = template_hash(spec, lang)
+        return self._templates[lang]
+
+    def _get(self, mission: Any) -> tuple[dict[str, Any], str]:
+        if mission.id not in self._seen:
             ctx = mission_context(mission)
-            self._contexts[mission.id] = (ctx, _sha(ctx))
-        return self._contexts[mission.id]
+            self._seen[mission.id] = (ctx, _sha(ctx))
+        return self._seen[mission.id]
 
-    def mission_context(self, mission: Any) -> dict[str, Any]:
-        return self._context(mission)[0]
+    def context(self, mission: Any) -> dict[str, Any]:
+        return self._get(mission)[0]
 
-    def mission_sha(self, mission: Any) -> str:
-        return self._context(mission)[1]
+    def sha(self, mission: Any) -> str:
+        return self._get(mission)[1]
 
 
 def _sha(data: Any) -> str:
@@ -217,12 +232,136 @@ def template_hash(spec: LetterSpec, lang: str) -> str:
     return h.hexdigest()
 
 
+def file_stem(ref: str, state: str, host: str, letter: str, lang: str) -> str:
+    """The one file-name rule: REF_STATE-HOST_LETTER_LANG (reference, sending state, the state
+    the mission is in, letter, language; never a person's name), made safe."""
+    return safe_name(f"{ref}_{state}-{host}_{letter}_{lang}")
+
+
 def _stems(case: Case, found: list[Recipient], letter: str) -> dict[str, str]:
-    """mission id → file stem: opaque and safe (reference, sending state, where the mission is,
-    letter, language; never a person's name); the mission id is added where two would clash."""
-    base = {r.mission.id: f"{case.ref}_{r.state}-{r.mission.host}_{letter}_{r.lang}" for r in found}
+    """mission id → file stem (file_stem); the mission id is added where two would clash."""
+    base = {r.mission.id: file_stem(case.ref, r.state, r.mission.host, letter, r.lang) for r in found}
     clashes = Counter(base.values())
-    return {mid: safe_name(stem if clashes[stem] == 1 else f"{stem}_{mid}") for mid, stem in base.items()}
+    return {mid: stem if clashes[stem] == 1 else safe_name(f"{stem}_{mid}") for mid, stem in base.items()}
+
+
+def digests(
+    item: Item,
+    formats: list[str],
+    *,
+    template: str,
+    case_sha: str,
+    mission_sha: str,
+    letterhead_sha: str | None,
+) -> dict[str, str]:
+    """The one inputs hash, per format: what a file is made from (the writer's version, the
+    template texts, the case's and mission's fields, letterhead, paper, language, and what a
+    follow-up or thanks cites). The date is not in it: a letter rendered is kept."""
+    common = {
+        "v": RENDER_VERSION,
+        "template": template,
+        "case": case_sha,
+        "mission": mission_sha,
+        "letterhead": letterhead_sha,
+        "paper": item.paper,
+        "lang": item.lang,
+        "first_letter": item.first_letter,
+        "response": item.response,
+    }
+    return {fmt: _sha({**common, "format": fmt}) for fmt in formats}
+
+
+def _items(
+    case: Case,
+    spec: LetterSpec,
+    planned: list[Any],
+    *,
+    folder: str,
+    formats: list[str],
+    paper: str | None,
+    letterhead_sha: str | None,
+    missions: _Missions,
+) -> list[Item]:
+    """One case's items, in the order of its recipients."""
+    from plea.render.docx import paper_for_host
+
+    stems = _stems(case, [p.recipient for p in planned], spec.name)
+    case_sha = _sha(case_context(case))
+    items = []
+    for p in planned:
+        r = p.recipient
+        item = Item(
+            case.id or 0,
+            case.ref,
+            r.mission.id,
+            r.state,
+            r.mission.host,
+            r.lang,
+            paper or paper_for_host(r.mission.host),
+            p.first_letter,
+            p.response,
+            folder,
+            stems[r.mission.id],
+        )
+        item.digests = digests(
+            item,
+            formats,
+            template=missions.template(spec, r.lang),
+            case_sha=case_sha,
+            mission_sha=missions.sha(r.mission),
+            letterhead_sha=letterhead_sha,
+        )
+        items.append(item)
+    return items
+
+
+def plan_case(
+    session: Session,
+    case: Case,
+    spec: LetterSpec,
+    planned: list[Any],
+    *,
+    out_dir: Path,
+    formats: list[str],
+    paper: str | None,
+    letterhead: Path | None,
+) -> Plan:
+    """One case's plan (`plea letters render`): its files straight into out_dir."""
+    if lacking := missing_fields(case, spec.requires):
+        raise TemplateProblem(
+            f"the letter {spec.name!r} needs these case fields, which are empty in {case.ref}: "
+            f"{', '.join(lacking)}",
+            hint=f"fill them with `plea cases edit {case.ref} …`; nothing was written",
+        )
+    out_dir = out_dir.expanduser().resolve()
+    letterhead_sha = hashlib.sha256(letterhead.read_bytes()).hexdigest() if letterhead else None
+    missions = _Missions()
+    items = _items(
+        case,
+        spec,
+        planned,
+        folder="",
+        formats=formats,
+        paper=paper,
+        letterhead_sha=letterhead_sha,
+        missions=missions,
+    )
+    plan = Plan(
+        spec,
+        out_dir,
+        formats,
+        [case],
+        items,
+        {p.recipient.mission.id: missions.context(p.recipient.mission) for p in planned},
+        [],
+        {},
+        letterhead,
+        letterhead_sha,
+        {},
+        {},
+    )
+    _load_done(session, plan)
+    return plan
 
 
 def make_plan(
@@ -243,8 +382,7 @@ def make_plan(
     unsafe: bool = False,
     without_consent: bool = False,
 ) -> Plan:
-    from plea.letters import with_context
-    from plea.render.docx import paper_for_host
+    from plea.letters.choose import with_context
 
     spec = get_letter(letter)
     out_dir = out_dir.expanduser().resolve()
@@ -255,7 +393,7 @@ def make_plan(
     named_missing: set[str] = set()
     held: dict[str, list[Held]] = {}
     letterhead_sha = hashlib.sha256(letterhead.read_bytes()).hexdigest() if letterhead else None
-    templates = {}
+    missions = _Missions()
     items: list[Item] = []
     lacking: list[str] = []
     context_problems: list[str] = []
@@ -275,40 +413,16 @@ def make_plan(
         except InvalidInput as exc:
             context_problems.append(f"{case.ref}: {exc.message}")
             continue
-        stems = _stems(case, [p.recipient for p in planned], spec.name)
-        case_sha = _sha(case_context(case))
-        folder = safe_name(case.ref)
-        for p in planned:
-            r = p.recipient
-            chosen_paper = paper or paper_for_host(r.mission.host)
-            if r.lang not in templates:
-                templates[r.lang] = template_hash(spec, r.lang)
-            item = Item(
-                case.id or 0,
-                case.ref,
-                r.mission.id,
-                r.state,
-                r.mission.host,
-                r.lang,
-                chosen_paper,
-                p.first_letter,
-                p.response,
-                folder,
-                stems[r.mission.id],
-            )
-            common = {
-                "v": RENDER_VERSION,
-                "template": templates[r.lang],
-                "case": case_sha,
-                "mission": per_case.mission_sha(r.mission),
-                "letterhead": letterhead_sha,
-                "paper": chosen_paper,
-                "lang": r.lang,
-                "first_letter": p.first_letter,
-                "response": p.response,
-            }
-            item.digests = {fmt: _sha({**common, "format": fmt}) for fmt in formats}
-            items.append(item)
+        items += _items(
+            case,
+            spec,
+            planned,
+            folder=safe_name(case.ref),
+            formats=formats,
+            paper=paper,
+            letterhead_sha=letterhead_sha,
+            missions=missions,
+        )
     if lacking:
         raise TemplateProblem(
             f"the letter {spec.name!r} needs case fields that {len(lacking)} client(s) lack; "
@@ -327,7 +441,7 @@ def make_plan(
         formats,
         chosen,
         items,
-        {mid: per_case.mission_context(r.mission) for mid, r in found.items()},
+        {mid: missions.context(r.mission) for mid, r in found.items()},
         sorted(named_missing - {r.state for r in found.values()}),
         held,
         letterhead,
@@ -391,4 +505,14 @@ def plain_case(case: Case) -> dict[str, Any]:
     return {f: getattr(case, f) for f in CASE_FIELDS}
 
 
-__all__ = ["FORMATS", "Item", "Plan", "make_plan", "parse_formats", "plain_case"]
+__all__ = [
+    "FORMATS",
+    "Item",
+    "Plan",
+    "digests",
+    "file_stem",
+    "make_plan",
+    "parse_formats",
+    "plain_case",
+    "plan_case",
+]

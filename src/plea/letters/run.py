@@ -1,4 +1,7 @@
-"""Running a batch: check everything that can be checked before writing a file, then render
+"""Running a plan: `plea batch` (execute) and `plea letters render` (write_case, a batch of one
+case in the command's own transaction).
+
+A batch: check everything that can be checked before writing a file, then render
 and write chunk by chunk (in worker processes with --jobs N), recording each chunk in its own
 short transaction, and keep the manifest in step.
 
@@ -14,6 +17,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,10 +25,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from plea.batch import work
-from plea.batch.plan import Item, Plan
-from plea.batch.work import Done, Task, clean_stale, find_soffice, render_chunk, warm_up
 from plea.errors import Conflict, ExternalProblem, InvalidInput, PleaError, TemplateProblem
+from plea.letters import work
+from plea.letters.pdf import find_soffice
+from plea.letters.plan import Item, Plan
+from plea.letters.work import ChunkResult, Done, Failure, Task, TaskItem, render_chunk, warm_up
+from plea.letters.write import clean_stale
 
 STATE = ".plea-batch"
 JOURNAL = "pending"
@@ -39,6 +45,22 @@ class Result:
     files: int = 0  # files written by this run
     manifest: Path | None = None
     zips: list[Path] = field(default_factory=list)
+    done: list[Done] = field(default_factory=list)  # the files written by this run
+    fallbacks: Counter[str] = field(
+        default_factory=Counter
+    )  # letters the accelerator rendered whole, by reason
+
+    def fallback_note(self) -> str:
+        """The accelerator's fallbacks, for the end of a run."""
+        n = sum(self.fallbacks.values())
+        if not n:
+            return "accelerator: no fallback (every letter staged)"
+        return f"accelerator: {n} letter(s) rendered whole instead: " + "; ".join(
+            f"{why} ({k})" for why, k in self.fallbacks.most_common()
+        )
+
+    def fallback_json(self) -> dict[str, Any]:
+        return {"count": sum(self.fallbacks.values()), "reasons": dict(self.fallbacks.most_common())}
 
 
 class Progress:
@@ -52,7 +74,9 @@ class Progress:
 
 
 def _os_problem(exc: OSError, folder: Path) -> PleaError:
-    reason = "the disk is full" if exc.errno in (28, 122) else (exc.strerror or str(exc)).lower()
+    from plea.letters.write import disk_full
+
+    reason = "the disk is full" if disk_full(exc) else (exc.strerror or str(exc)).lower()
     return InvalidInput(
         f"--out: cannot write to {folder}: {reason}",
         hint="choose a folder you can write to; nothing was written",
@@ -124,18 +148,9 @@ def prepare_output(plan: Plan, recorded: set[str], *, force: bool, workdir: str)
             os.unlink(path)
         except OSError:
             pass
-    foreign = [
-        p
-        for i in plan.todo
-        for f in i.todo
-        if (p := i.path(out, f)) not in recorded and p not in pending and os.path.lexists(p)
-    ]
-    if foreign and not force:
-        raise Conflict(
-            f"{len(foreign)} file(s) in {out} have the names of letters but were not written by plea, "
-            f"e.g. {foreign[0]}",
-            hint="choose another --out folder, or pass --force to replace them",
-        )
+    foreign_files(
+        [i.path(out, f) for i in plan.todo for f in i.todo], recorded, out=out, force=force, pending=pending
+    )
     from plea.fileio import atomic_write_text
 
     try:
@@ -144,19 +159,18 @@ def prepare_output(plan: Plan, recorded: set[str], *, force: bool, workdir: str)
         raise _os_problem(exc, out) from None
 
 
-def _task_item(plan: Plan, item: Item, out: Path | None = None) -> dict[str, Any]:
-    """What a worker needs of one planned letter (see work.Task); with `out`, the files to write."""
-    d = {
-        "case_id": item.case_id,
-        "mission": plan.missions[item.mission_id],
-        "lang": item.lang,
-        "paper": item.paper,
-        "first_letter": item.first_letter,
-        "response": item.response,
-    }
-    if out is not None:
-        d["paths"] = {f: item.path(out, f) for f in item.todo}
-    return d
+def _task_item(plan: Plan, item: Item, out: Path | None = None) -> TaskItem:
+    """What a worker needs of one planned letter; with `out`, the files to write."""
+    paths = {f: item.path(out, f) for f in item.todo} if out is not None else {}
+    return TaskItem(
+        item.case_id,
+        plan.missions[item.mission_id],
+        item.lang,
+        item.paper,
+        item.first_letter,
+        item.response,
+        paths,
+    )
 
 
 def _chunks(
@@ -203,7 +217,7 @@ def precheck(
     """Render one letter per client and language in memory: a template problem stops the batch
     before any file is written. Done by the workers when there are any (their caches are then
     warm for the clients they check), split between them by client; else here."""
-    from plea.batch.work import check_chunk
+    from plea.letters.work import check_chunk
 
     firsts: dict[tuple[int, str], Item] = {}
     for item in plan.todo:
@@ -234,17 +248,129 @@ def precheck(
             )
         )
     if pool is None:
-        errors = [check_chunk(t) for t in tasks]
+        results = [check_chunk(t) for t in tasks]
     else:
         try:
-            errors = [f.result() for f in [pool.submit(check_chunk, t) for t in tasks]]
+            results = [f.result() for f in [pool.submit(check_chunk, t) for t in tasks]]
         except Exception as exc:  # a worker died (killed, out of memory)
-            raise ExternalProblem(_worker_died(exc), hint="nothing was written") from None
-    error = next((e for e in errors if e is not None), None)
-    if error is not None:
-        kind, message, hint = error
-        known = {"TemplateProblem": TemplateProblem, "ExternalProblem": ExternalProblem}
-        raise known.get(kind, InvalidInput)(message, hint=f"{hint + '; ' if hint else ''}nothing was written")
+            raise error_for(Failure("ExternalProblem", _worker_died(exc)), resume=None) from None
+    failure = next((r.failure for r in results if r.failure is not None), None)
+    if failure is not None:
+        raise error_for(failure, resume=None)
+
+
+def foreign_files(
+    paths: list[str],
+    recorded: set[str],
+    *,
+    out: Path,
+    force: bool,
+    pending: set[str] | frozenset[str] = frozenset(),
+    ours: Callable[[str], bool] = lambda p: False,
+) -> None:
+    """Refuse to replace files plea did not write: a file is plea's if a rendition records its
+    path, if a killed run meant to write it (`pending`), or if `ours` says so (it holds exactly
+    the bytes plea is about to write)."""
+    foreign = [
+        p for p in paths if p not in recorded and p not in pending and os.path.lexists(p) and not ours(p)
+    ]
+    if foreign and not force:
+        raise Conflict(
+            f"{len(foreign)} file(s) in {out} have the names of letters but were not written by plea, "
+            f"e.g. {foreign[0]}",
+            hint="choose another --out folder, or pass --force to replace them",
+        )
+
+
+def write_case(
+    session: Any,
+    plan: Plan,
+    *,
+    actor: str,
+    today: date,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> Result:
+    """`plea letters render`: the plan's letters (one case) rendered in memory first (a template
+    problem stops everything before a file is written), then written (plea.letters.write) and
+    recorded (plea.letters.record) in the caller's transaction."""
+    from plea.letters import record
+    from plea.letters.manifest import recorded_paths
+    from plea.letters.plan import plain_case
+    from plea.resources import templates_are_shipped, templates_dir
+
+    out = plan.out_dir
+    if out.exists() and not out.is_dir():
+        raise InvalidInput(f"--out: {out} is a file, not a folder")
+    result = Result(plan)
+    record.rename_old(session, plan, actor=actor)
+    if not plan.todo:
+        return result
+    progress = progress or Progress()
+    soffice = find_soffice() if "pdf" in plan.formats else None
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _os_problem(exc, out) from None
+    workdir = tempfile.mkdtemp(prefix="plea-letters-") if soffice else ""
+    try:
+        task = Task(
+            plan.spec.name,
+            None if templates_are_shipped() else str(templates_dir()),
+            today,
+            str(plan.letterhead) if plan.letterhead else None,
+            plan.formats,
+            {c.id: plain_case(c) for c in plan.cases if c.id is not None},
+            [_task_item(plan, i, out) for i in plan.todo],
+            workdir,
+            soffice,
+        )
+        built = work.build_chunk(task)
+        result.fallbacks.update(built.fallbacks)
+        if built.failure is not None:
+            raise error_for(built.failure, resume=None)
+        data = {b.path: b.data for b in built.built}
+        foreign_files(
+            list(data),
+            recorded_paths(session, out),
+            out=out,
+            force=force,
+            ours=lambda p: Path(p).read_bytes() == data[p],
+        )
+        progress.start(len(plan.items), plan.already_done)
+        written = work.write_chunk(built.built)
+        if written.failure is not None:
+            raise error_for(written.failure, resume=None)
+        record.record_done(session, plan, written.done, actor=actor, today=today)
+        progress.advance(len(plan.todo))
+    finally:
+        progress.stop()
+        if workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+    result.done = written.done
+    result.files = len(written.done)
+    result.rendered = len({(d.case_id, d.mission_id) for d in written.done})
+    return result
+
+
+def files_of(plan: Plan, result: Result) -> list[tuple[Item, list[tuple[str, str, str]]]]:
+    """Each letter's files, (format, path, sha256), written now or already done."""
+    now = {(d.case_id, d.mission_id, d.fmt): d for d in result.done}
+    out = []
+    for item in plan.items:
+        files = []
+        for fmt in plan.formats:
+            path = item.path(plan.out_dir, fmt)
+            d = now.get((item.case_id, item.mission_id, fmt))
+            if d is not None:
+                files.append((fmt, d.path, d.sha256))
+                continue
+            lid = plan.letters.get(item.key)
+            row = next((r for r in plan.renditions.get(lid, []) if r["path"] == path), None) if lid else None
+            if row is not None:
+                files.append((fmt, path, row["sha256"]))
+        out.append((item, files))
+    return out
 
 
 def execute(
@@ -262,8 +388,8 @@ def execute(
     """Render, write and record the plan's letters. `workers`: a pool from early_workers
     (started before planning, so the workers load while this process plans), used when
     jobs > 1 and shut down by its owner; without one, a pool is made (and shut down) here."""
-    from plea.batch import store
-    from plea.batch.plan import plain_case
+    from plea.letters import manifest, record
+    from plea.letters.plan import plain_case
     from plea.resources import templates_are_shipped, templates_dir
 
     progress = progress or Progress()
@@ -282,22 +408,27 @@ def execute(
         if plan.letterhead is not None:  # the bytes that were hashed, whatever happens to the file meanwhile
             letterhead = os.path.join(workdir, "letterhead.docx")
             shutil.copyfile(plan.letterhead, letterhead)
+        if record.old_names(plan):  # files named by an earlier rule: renamed, recorded
+            with db.transaction() as s:
+                record.rename_old(s, plan, actor=actor)
         if pool is None and jobs > 1 and len(plan.todo) > work.CHUNK:
             pool = _pool(jobs, plan, root, letterhead)
         precheck(plan, cases, root=root, today=today, pool=pool, workers=jobs)
         with db.read() as s:
-            recorded = store.recorded_paths(s, plan.out_dir)
-            rows = {r["file"]: r for r in store.manifest_rows(s, plan.out_dir)}
+            recorded = manifest.recorded_paths(s, plan.out_dir)
+            rows = {r["file"]: r for r in manifest.manifest_rows(s, plan.out_dir)}
         prepare_output(plan, recorded, force=force, workdir=workdir)
         progress.start(len(plan.items), plan.already_done)
         last_manifest = time.monotonic()
-        failure: tuple[str, str, str | None] | None = None
+        failure: Failure | None = None
 
-        def handle(part: list[Item], done: list[Done], error: tuple[str, str, str | None] | None) -> None:
+        def handle(part: list[Item], chunk: ChunkResult) -> None:
             nonlocal failure, last_manifest
+            done = chunk.done
+            result.fallbacks.update(chunk.fallbacks)
             if done:
                 with db.transaction() as s:
-                    store.record_done(s, plan, done, actor=actor, today=today)
+                    record.record_done(s, plan, done, actor=actor, today=today)
                 by_key: dict[tuple[int, str], list[Done]] = {}
                 for d in done:
                     by_key.setdefault((d.case_id, d.mission_id), []).append(d)
@@ -316,10 +447,10 @@ def execute(
                         result.rendered += 1
                 progress.advance(sum(1 for item in part if item.key in by_key))
                 result.files += len(done)
-            if error is not None and failure is None:
-                failure = error
+            if chunk.failure is not None and failure is None:
+                failure = chunk.failure
             if time.monotonic() - last_manifest > MANIFEST_EVERY:
-                store.write_manifest(
+                manifest.write_manifest(
                     plan.out_dir, sorted(rows.values(), key=lambda r: (r["case"], r["file"]))
                 )
                 last_manifest = time.monotonic()
@@ -330,18 +461,24 @@ def execute(
         with work.fewer_collections():
             if pool is None:
                 for part, task in chunks:
-                    handle(part, *render_chunk(task))
+                    handle(part, render_chunk(task))
                     if failure:
                         break
             else:
                 _parallel(pool, chunks, jobs, handle, lambda: failure is not None)
         if failure is not None:
-            raise _failure(failure, plan, result)
+            raise error_for(
+                failure,
+                resume=(
+                    f"{result.rendered} letter(s) were written and recorded before it stopped; "
+                    "run the same command again to finish the rest"
+                ),
+            )
         with db.read() as s:
-            final = store.manifest_rows(s, plan.out_dir)
-        result.manifest = store.write_manifest(plan.out_dir, final)
+            final = manifest.manifest_rows(s, plan.out_dir)
+        result.manifest = manifest.write_manifest(plan.out_dir, final)
         if zip_:
-            result.zips = store.write_zips(plan.out_dir, final, [c.ref for c in plan.cases])
+            result.zips = manifest.write_zips(plan.out_dir, final, [c.ref for c in plan.cases])
         (plan.out_dir / STATE / JOURNAL).unlink(missing_ok=True)
     finally:
         progress.stop()
@@ -454,27 +591,24 @@ def _parallel(
         for future in finished:
             part = in_flight.pop(future)
             try:
-                done, error = future.result()
+                chunk = future.result()
             except Exception as exc:  # a worker died (killed, out of memory)
-                done, error = [], ("ExternalProblem", _worker_died(exc), None)
-            handle(part, done, error)
+                chunk = ChunkResult(failure=Failure("ExternalProblem", _worker_died(exc)))
+            handle(part, chunk)
 
 
 def _worker_died(exc: BaseException) -> str:
     return f"a worker process failed ({exc.__class__.__name__})"
 
 
-def _failure(error: tuple[str, str, str | None], plan: Plan, result: Result) -> PleaError:
-    kind, message, hint = error
-    resume = (
-        f"{result.rendered} letter(s) were written and recorded before it stopped; "
-        "run the same command again to finish the rest"
-    )
-    if kind == "OSError":
-        return ExternalProblem(f"{message}", hint=f"{resume} (free some space or fix the folder first)")
+def error_for(failure: Failure, *, resume: str | None) -> PleaError:
+    """The one place a worker's Failure becomes the error a user reads. `resume`: what was kept
+    and how to finish (a batch that stopped part-way); None: nothing was written."""
+    after = resume or "nothing was written"
+    hint = f"{failure.hint}; {after}" if failure.hint else after
+    if failure.kind == "OSError":
+        return ExternalProblem(failure.message, hint=f"{after} (free some space or fix the folder first)")
     cls = {"TemplateProblem": TemplateProblem, "ExternalProblem": ExternalProblem, "Conflict": Conflict}.get(
-        kind
+        failure.kind, InvalidInput
     )
-    if cls is None:
-        return InvalidInput(message, hint=hint)
-    return cls(message, hint=f"{hint + '; ' if hint else ''}{resume}")
+    return cls(failure.message, hint=hint)

@@ -1,1 +1,0 @@
-"""Batches: many clients × many missions in one resumable command (`plea batch`)."""

@@ -1,0 +1,15 @@
+"""Letters, from a case to written files: one path for `plea letters render` (a batch of one
+case) and `plea batch` (many cases, a worker pool).
+
+choose.py   who gets a letter (the recipient rule, plea.recipients) and what follow-ups cite
+plan.py     one Plan of Items: file names, inputs hashes, what is already done
+fast.py     the renderer's accelerator (case-level stage, segment cache), fallbacks counted
+work.py     rendering a chunk of letters in memory (in a worker or in this process)
+write.py    durable chunked writes;  pdf.py  LibreOffice conversion
+record.py   the one recorder (letters, renditions, history in bulk);  manifest.py  manifest, zips
+run.py      running a plan: checks, chunks, workers, recording
+"""
+
+from plea.letters.choose import Planned, render_all, with_context
+
+__all__ = ["Planned", "render_all", "with_context"]
