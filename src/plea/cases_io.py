@@ -42,7 +42,7 @@ from plea.cases import (
 from plea.csvio import SheetOptions, iso_date, read_sheet, write_csv
 from plea.db.models import Case
 from plea.errors import InvalidInput
-from plea.history import record_many
+from plea.history import Change, record_many
 
 #: the columns of `plea cases export --csv` and `plea cases import`
 COLUMNS = ["ref", "status", *FIELDS]
@@ -332,12 +332,11 @@ def _create(session: Session, rows: list[_Row], refs: _NewRefs, *, actor: str) -
                   **with_threat_default(dict(row.values))) for row in rows]
     session.add_all(cases)
     session.flush()
-    record_many(session, [
-        {"kind": "case.created", "actor": actor, "case_id": case.id, "subject": f"case:{case.ref}",
-         "data": {"fields": sorted(k for k, v in row.values.items() if v not in (None, "", [])),
-                  "via": "import"}}
+    record_many(session, "case.created", [
+        Change(case.id, f"case:{case.ref}",
+               {"fields": sorted(k for k, v in row.values.items() if v not in (None, "", [])), "via": "import"})
         for row, case in zip(rows, cases, strict=True)
-    ])
+    ], actor=actor)
     return cases
 
 
