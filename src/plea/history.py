@@ -92,7 +92,7 @@ def record(
     event.hash = chain_hash(prev, event_body(event))
     session.add(event)
     session.flush()
-    return out
+    return event
 
 
 @dataclass
