@@ -128,7 +128,7 @@ def test_a_zip_bomb_letterhead_is_refused_quickly(plea, case: str, tmp_path: Pat
     assert time.monotonic() - started < 20
     assert r.stderr == (f"plea: error: {bomb}: part word/styles.xml expands past 16 MiB (a zip bomb?); this is "
                         "not a letterhead plea will use\nsave the letterhead again from Word or LibreOffice as "
-                        ".docx\n")
+                        ".docx; nothing was written\n")
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.docx"))
 
 

@@ -145,7 +145,7 @@ def test_quick_start_runs_as_written(walk: Walk) -> None:
     assert re.fullmatch(r"PLEA-\d{4}-0001", walk.ref or "")
     work = walk.cwd
     assert sorted(p.suffix for p in (work / "letters").iterdir() if walk.ref in p.name) and any(
-        p.name.endswith("_FR_humanitarian-visa_fr.docx") for p in (work / "letters").iterdir())
+        p.name.endswith("_FR-US_humanitarian-visa_fr.docx") for p in (work / "letters").iterdir())
     out = {c.split("  #")[0].strip(): o for c, o in outputs}
     status = out[f"plea status {walk.ref}"]
     assert "France (FR)" in status and "positive" in status

@@ -424,7 +424,6 @@ def test_the_migration_counts_an_existing_database(tmp_path: Path) -> None:
     conn.commit()
     conn.close()
     migrated = open_database(f"sqlite:///{path}")  # applies 0006, which counts every case, and the rest
-    from plea.db import HEAD
 
     assert migrated.schema_version() == HEAD
     assert_counted(migrated)

@@ -85,7 +85,7 @@ ERRORS: list[tuple[str, str, tuple[str, ...], int, str]] = [
      "plea: error: no received message 999\n  list them with `plea inbox list`\n"),
     # options with a fixed set of values
     ("format-letters", "case", ("letters", "render", REF, "--host", "US", "--to", "FR", "--format", "rtf"), 3,
-     "plea: error: --format: unknown rtf; choose from docx, md, txt\n"),
+     "plea: error: --format: unknown rtf; choose from docx, pdf, md, txt\n"),
     ("format-report", "db", ("report", "--format", "pdf"), 3,
      "plea: error: --format: 'pdf' is not one of table, json, csv, html\n"),
     ("format-export", "db", ("export", "{tmp}/exp", "--format", "xml"), 3,

@@ -544,4 +544,4 @@ def test_files_named_by_the_earlier_rule_are_renamed_not_rendered_again(
     kinds = rows(db_file, "SELECT kind FROM event ORDER BY id")[events:]
     assert kinds == [("letter.renamed",), ("letter.renamed",), ("letter.rendered",)]
     plea("audit", "verify")  # the chain is intact (the fixture checks the exit code)
-    assert f"humanitarian-visa to France (FR): its txt renamed to {fr}" in plea("history", REF).stdout
+    assert f"humanitarian-visa to France (FR): its txt renamed to {fr}" in plea("history", REF, "--all").stdout

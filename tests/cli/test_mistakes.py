@@ -54,7 +54,7 @@ def test_out_naming_an_existing_file_is_refused_for_every_folder_option(plea, ca
     # an existing folder of that name is the user's choice, and is used
     Path("old.docx").mkdir()
     plea("letters", "render", case, "--to", "FR", "--format", "md", "--out", "old.docx")
-    assert [p.name for p in Path("old.docx").iterdir()] == [f"{case}_FR_humanitarian-visa_fr.md"]
+    assert [p.name for p in Path("old.docx").iterdir()] == [f"{case}_FR-US_humanitarian-visa_fr.md"]
 
 
 def test_sent_before_the_letter_was_rendered_needs_force(plea, case: str, db_file: Path) -> None:

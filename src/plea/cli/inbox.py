@@ -89,12 +89,10 @@ def fetch(
     json_: JsonOpt = False,
 ) -> None:
     """Read replies from the IMAP folder (imap.host, imap.user, imap.folder) over TLS."""
-    from sqlmodel import select
 
     from plea.cli.send import ask_password
     from plea.config import server
     from plea.dates import parse_day
-    from plea.db.models import InboundMessage
     from plea.mail import load_settings
     from plea.mail.imap import fetch as imap_fetch
     from plea.mail.inbox import kept_sizes

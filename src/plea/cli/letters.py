@@ -199,6 +199,9 @@ def render(
             else:
                 note("nothing to render")
             return
+        from plea.fileio import output_folder
+
+        output_folder(out_dir, "--out")  # as typed: a path under a file, /proc/self …: one line, exit 3
         plan = plan_case(s, case, spec, planned, out_dir=out_dir, formats=fmts, paper=paper, letterhead=letterhead)
         result: Result = write_case(s, plan, actor=who, today=today, force=force, progress=Bar())
     written = files_of(plan, result)
