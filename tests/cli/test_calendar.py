@@ -8,7 +8,7 @@ from tests.cli.test_recipient_rule import case  # noqa: F401  (the fixture: a Ru
 from tests.dbcheck import execute
 
 
-def test_followups_ics_opens_with_icalendar_with_stable_uids_and_no_story(
+def test_followups_ics_opens_with_icalendar_with_stable_uids_and_no_story(  # noqa: F811 (the fixture)
         plea, db_file: Path, case: str, tmp_path: Path) -> None:
     from icalendar import Calendar
 
