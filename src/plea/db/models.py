@@ -86,7 +86,7 @@ class Document(SQLModel, table=True):
     case_id: int = Field(foreign_key="case.id", index=True)
     title: str
     lang: str = Field(default="", max_length=16)
-    media_type: str = Field(max_length=64)  # application/pdf image/jpeg image/png application/vnd…docx
+    media_type: str = Field(max_length=128)  # application/pdf image/jpeg image/png application/vnd…docx
     filename: str = ""  # the name it had (shown to the user, never used as a path)
     path: str = ""  # where plea stores it
     sha256: str = Field(max_length=64)

@@ -23,7 +23,7 @@ def upgrade() -> None:
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('title', sa.String(), nullable=False),
     sa.Column('lang', sa.String(length=16), nullable=False),
-    sa.Column('media_type', sa.String(length=64), nullable=False),
+    sa.Column('media_type', sa.String(length=128), nullable=False),
     sa.Column('filename', sa.String(), nullable=False),
     sa.Column('path', sa.String(), nullable=False),
     sa.Column('sha256', sa.String(length=64), nullable=False),
