@@ -340,7 +340,7 @@ def export(
     import json
 
     from plea.cases_io import export_csv, export_json
-    from plea.errors import Conflict, InvalidInput
+    from plea.errors import InvalidInput
 
     if csv_ and json_:
         raise InvalidInput("--csv or --json, not both")
@@ -352,11 +352,9 @@ def export(
     if file is None:
         sys.stdout.write(text)
         return
-    if file.exists() and not force:
-        raise Conflict(f"{file} exists", hint="pass --force to replace it, or choose another name")
+    from plea.cli.common import save_output
     from plea.csvio import for_excel
-    from plea.fileio import atomic_write_bytes
 
-    atomic_write_bytes(file, text.encode("utf-8") if json_ else for_excel(text))
+    save_output(file, text.encode("utf-8") if json_ else for_excel(text), force=force)
     note(f"cases written to {file} (it holds personal data: keep it private)")
     typer.echo(str(file))

@@ -101,7 +101,6 @@ def export(
 ) -> None:
     """The cautions in force as CSV (the columns `plea cautions import` reads)."""
     from plea.cautions import effective, export_csv
-    from plea.errors import Conflict
 
     db = open_db()
     with db.read_rows() as conn:
@@ -110,9 +109,7 @@ def export(
     if file is None:
         sys.stdout.write(text)
         return
-    if file.exists() and not force:
-        raise Conflict(f"{file} exists", hint="pass --force to replace it, or choose another name")
-    from plea.fileio import atomic_write_text
+    from plea.cli.common import save_output
 
-    atomic_write_text(file, text)
+    save_output(file, text.encode("utf-8"), force=force)
     typer.echo(str(file))

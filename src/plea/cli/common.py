@@ -106,6 +106,16 @@ def write_out(text: str, chunk: int = 1 << 16) -> None:
     sys.stdout.flush()
 
 
+def save_output(file: Any, data: bytes, *, force: bool) -> None:
+    """Write a command's result to FILE atomically; a file already there is replaced only with --force."""
+    from plea.errors import Conflict
+    from plea.fileio import atomic_write_bytes
+
+    if file.exists() and not force:
+        raise Conflict(f"{file} exists", hint="pass --force to replace it, or choose another name")
+    atomic_write_bytes(file, data)
+
+
 def table(*columns: str, title: str | None = None) -> Table:
     return Table(list(columns), title)
 

@@ -14,25 +14,12 @@ app = typer.Typer(help="Consent: which states and channels the applicant agreed 
 RefArg = Annotated[str, typer.Argument(help="Case reference, e.g. PLEA-2026-0001.", metavar="CASE")]
 
 
-def _day(value: str | None, option: str):  # type: ignore[no-untyped-def]
-    from datetime import date
-
-    from plea.errors import InvalidInput
-
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{option}: not a date {value!r} (use YYYY-MM-DD)") from None
-
-
 @app.command("add")
 def add(
     ref: RefArg,
     states: Annotated[str, typer.Option("--states", help="Which states, as for --to: all, @eu, FR,DE, all,-@cis.")],
-    given: Annotated[str | None, typer.Option("--given", help="The day it was given, YYYY-MM-DD (default: today).")] = None,
-    expires: Annotated[str | None, typer.Option("--expires", help="The day it ends, YYYY-MM-DD.")] = None,
+    given: Annotated[str | None, typer.Option("--given", help="The day it was given: YYYY-MM-DD, today, yesterday or -Nd (default: today).")] = None,
+    expires: Annotated[str | None, typer.Option("--expires", help="The day it ends: YYYY-MM-DD or the like.")] = None,
     channels: Annotated[str, typer.Option("--channels", help="email,post,… (default: any).")] = "",
     no_story: Annotated[bool, typer.Option("--no-story", help="The story may not be shared.")] = False,
     document: Annotated[str | None, typer.Option("--document", help="The signed consent: a case document number.")] = None,
@@ -42,11 +29,13 @@ def add(
 
     from plea.cases import get_case
     from plea.consent import record
+    from plea.dates import parse_day
 
     today = date.today()
     db = open_db()
     with db.transaction() as s:
-        row = record(s, get_case(s, ref), given_on=_day(given, "--given") or today, expires_on=_day(expires, "--expires"),
+        row = record(s, get_case(s, ref), given_on=parse_day(given, "--given"),
+                     expires_on=parse_day(expires, "--expires") if expires else None,
                      states=states, channels=channels, share_story=not no_story, document=document,
                      actor=actor(), today=today)
     typer.echo(str(row.id))

@@ -76,12 +76,9 @@ def show(
         data = content(s, d) if save is not None else None
         info = as_dict(d)
     if save is not None:
-        from plea.errors import Conflict
-        from plea.fileio import atomic_write_bytes
+        from plea.cli.common import save_output
 
-        if save.exists() and not force:
-            raise Conflict(f"{save} exists", hint="pass --force to replace it, or choose another name")
-        atomic_write_bytes(save, data or b"")
+        save_output(save, data or b"", force=force)
         note(f"document {info['id']} written to {save} (it holds personal data: keep it private)")
     if json_:
         print_json(info)

@@ -163,7 +163,7 @@ def export(
     import sys
 
     from plea.embassies import export_csv, list_missions, mission_row
-    from plea.errors import Conflict, InvalidInput
+    from plea.errors import InvalidInput
 
     if verified_only and (json_ or file is None):
         raise InvalidInput("--verified-only writes a CSV file: give FILE, without --json")
@@ -194,12 +194,10 @@ def export(
     if file is None:
         sys.stdout.write(text)
         return
-    if file.exists() and not force:
-        raise Conflict(f"{file} exists", hint="pass --force to replace it, or choose another name")
+    from plea.cli.common import save_output
     from plea.csvio import for_excel
-    from plea.fileio import atomic_write_bytes
 
-    atomic_write_bytes(file, text.encode("utf-8") if json_ else for_excel(text))
+    save_output(file, text.encode("utf-8") if json_ else for_excel(text), force=force)
     note(f"{len(missions)} mission(s)")
     typer.echo(str(file))
 

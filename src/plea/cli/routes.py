@@ -191,7 +191,6 @@ def export(
     force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
 ) -> None:
     """The routes as CSV (the columns `plea routes import` reads)."""
-    from plea.errors import Conflict
     from plea.routes import export_csv, list_routes
 
     db = open_db()
@@ -200,9 +199,7 @@ def export(
     if file is None:
         sys.stdout.write(text)
         return
-    if file.exists() and not force:
-        raise Conflict(f"{file} exists", hint="pass --force to replace it, or choose another name")
-    from plea.fileio import atomic_write_text
+    from plea.cli.common import save_output
 
-    atomic_write_text(file, text)
+    save_output(file, text.encode("utf-8"), force=force)
     typer.echo(str(file))
