@@ -360,3 +360,18 @@ def clear_mail_env(monkeypatch: Any) -> None:
     for key in list(os.environ):
         if key.startswith(("PLEA_SMTP_", "PLEA_IMAP_")):
             monkeypatch.delenv(key)
+
+
+def emailed_case(plea: Any, db_file: Any, tmp_path: Path, monkeypatch: Any, *, to: str = "FR,DE,KZ,IT,PL"
+                 ) -> tuple[str, dict[str, str]]:
+    """make_case, then its letters emailed through a loopback SMTP server: (ref, state → Message-ID)."""
+    from tests.dbcheck import rows
+
+    ref = make_case(plea, tmp_path / "letters", to=to)
+    with SmtpPeer(tmp_path / "smtp", "starttls") as smtp:
+        smtp.env(monkeypatch)
+        plea("send", ref, "--to", "all")
+    clear_mail_env(monkeypatch)
+    ids = dict(rows(db_file, "SELECT m.sending, o.message_id FROM outbox o JOIN letter l ON l.id = o.letter_id "
+                             "JOIN mission m ON m.id = l.mission_id"))
+    return ref, ids

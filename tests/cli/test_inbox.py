@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.dbcheck import rows as q
-from tests.mail_peers import EMAIL, DovecotPeer, SmtpPeer, clear_mail_env, dovecot_binary, make_case
+from tests.mail_peers import EMAIL, DovecotPeer, SmtpPeer, clear_mail_env, dovecot_binary, emailed_case, make_case
 
 pytest.importorskip("aiosmtpd")
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
@@ -38,19 +38,7 @@ def _no_mail_env(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def sent(plea, db_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, dict[str, str]]:
     """A case whose letters to FR, DE, KZ and IT went out by email: (ref, state → Message-ID)."""
-    ref = make_case(plea, tmp_path / "letters")
-    with SmtpPeer(tmp_path / "smtp", "starttls") as smtp:
-        smtp.env(monkeypatch)
-        plea("send", ref, "--to", "all")
-    clear_mail_env(monkeypatch)
-    ids = dict(
-        q(
-            db_file,
-            "SELECT m.sending, o.message_id FROM outbox o JOIN letter l ON l.id = o.letter_id "
-            "JOIN mission m ON m.id = l.mission_id",
-        )
-    )
-    return ref, ids
+    return emailed_case(plea, db_file, tmp_path, monkeypatch)
 
 
 def reply(name: str, ref: str, ids: dict[str, str]) -> bytes:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.dbcheck import rows as q
-from tests.mail_peers import EMAIL, SmtpPeer, clear_mail_env, make_case
+from tests.mail_peers import EMAIL, clear_mail_env, emailed_case, make_case
 
 pytest.importorskip("aiosmtpd")
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
@@ -179,19 +179,7 @@ def test_undo_returns_the_letter_to_sent(plea, db_file: Path, posted: str, tmp_p
 def emailed(
     plea, db_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[str, dict[str, str]]:
-    ref = make_case(plea, tmp_path / "letters", to="FR,DE,KZ,IT")
-    with SmtpPeer(tmp_path / "smtp", "starttls") as smtp:
-        smtp.env(monkeypatch)
-        plea("send", ref, "--to", "all")
-    clear_mail_env(monkeypatch)
-    ids = dict(
-        q(
-            db_file,
-            "SELECT m.sending, o.message_id FROM outbox o JOIN letter l ON l.id = o.letter_id "
-            "JOIN mission m ON m.id = l.mission_id",
-        )
-    )
-    return ref, ids
+    return emailed_case(plea, db_file, tmp_path, monkeypatch, to="FR,DE,KZ,IT")
 
 
 #: sisimai fixture → the Message-ID of the original it returns (replaced by a letter's)
