@@ -28,6 +28,7 @@ from markupsafe import Markup
 
 from plea.errors import TemplateProblem
 from plea.render import locale as loc
+from plea.render import names
 from plea.render.confine import ConfinedLoader
 from plea.text import no_bidi
 
@@ -140,6 +141,11 @@ def make_environment(root: Path, lang: str) -> LetterEnvironment:
     env.filters["join"] = _join
     env.filters["date"] = lambda d: loc.long_date(d, lang) if isinstance(d, date) else d
     env.filters["country"] = lambda code: loc.state_name(code, lang)
+    # styled names: {{ case.nationality | state("to") }}, {{ mission | mission_title }} (plea.render.names)
+    env.filters["state"] = lambda code, form="nom": names.state_form(str(code or ""), lang, str(form))
+    env.filters["mission_title"] = lambda m: names.mission_title(
+        str(m.get("kind") or ""), str(m.get("sending") or ""), lang, host=str(m.get("host") or "")
+    )
     env.globals["plural"] = lambda n, **forms: loc.plural(lang, int(n), forms)
     return env
 
