@@ -272,7 +272,9 @@ def formal_name(code: str, lang: str) -> str:
 
 
 def _typeset(name: str, lang: str) -> str:
-    """iso-codes' stress marks in a few Russian names dropped; the typographic apostrophe the
-    templates write (Turkish keeps the plain one before its suffixes)."""
+    """iso-codes' stress marks in a few Russian names and Arabic vowel marks dropped; the typographic
+    apostrophe the templates write (Turkish keeps the plain one before its suffixes)."""
     name = name.replace("\u0301", "")
+    if lang == "ar":  # iso-codes writes shadda and short vowels, which letters leave out (النّمسا → النمسا)
+        name = re.sub("[\u064b-\u0652]", "", name)
     return name if lang == "tr" else name.replace("'", "’")
