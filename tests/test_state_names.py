@@ -1,0 +1,290 @@
+"""Styled state names (plea.render.names, data/state_names/): the mission's title and the state's
+name in the form the sentence needs, checked by hand pair by pair; the shipped table against its
+sources; the fallback for a state the table lacks; the letters `letters render` writes."""
+
+from __future__ import annotations
+
+import csv
+import gettext
+import re
+import unicodedata
+from datetime import date
+from pathlib import Path
+
+import pycountry
+import pytest
+from babel import Locale
+from docx import Document
+
+from plea.render.jinja import make_environment
+from plea.render.names import FORMS, SOURCE_COLUMNS, mission_title, state_form
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "state_names"
+LANGS = ("ar", "de", "en", "es", "fr", "it", "ja", "pl", "pt", "ru", "tr", "zh")
+
+#: (sending state, language, kind of mission, host) → the title, each checked by hand
+MISSION_TITLES = [
+    ("GB", "en", "embassy", "", "Embassy of the United Kingdom"),
+    ("FR", "fr", "embassy", "", "Ambassade de France"),
+    ("DE", "de", "embassy", "", "Botschaft der Bundesrepublik Deutschland"),
+    ("KZ", "ru", "embassy", "", "Посольство Республики Казахстан"),
+    ("TT", "en", "embassy", "", "Embassy of Trinidad and Tobago"),
+    ("US", "en", "embassy", "", "Embassy of the United States"),
+    ("NL", "en", "embassy", "", "Embassy of the Netherlands"),
+    ("GB", "en", "consulate-general", "", "Consulate General of the United Kingdom"),
+    ("GB", "en", "high-commission", "", "High Commission of the United Kingdom"),
+    ("VA", "en", "nunciature", "", "Apostolic Nunciature"),
+    ("KZ", "en", "foreign-ministry", "KZ", "Ministry of Foreign Affairs of Kazakhstan"),
+    ("JP", "fr", "embassy", "", "Ambassade du Japon"),
+    ("DE", "fr", "embassy", "", "Ambassade d’Allemagne"),
+    ("NL", "fr", "consulate-general", "", "Consulat général des Pays-Bas"),
+    ("GB", "de", "embassy", "", "Botschaft des Vereinigten Königreichs Großbritannien und Nordirland"),
+    ("JP", "de", "embassy", "", "Botschaft von Japan"),
+    ("TR", "de", "consulate-general", "", "Generalkonsulat der Republik Türkei"),
+    ("DE", "ru", "embassy", "", "Посольство Федеративной Республики Германия"),
+    ("FR", "ru", "consulate-general", "", "Генеральное консульство Французской Республики"),
+    ("JP", "ru", "embassy", "", "Посольство Японии"),
+    ("KZ", "pl", "embassy", "", "Ambasada Republiki Kazachstanu"),
+    ("FR", "pl", "embassy", "", "Ambasada Francji"),
+    ("GB", "es", "embassy", "", "Embajada del Reino Unido"),
+    ("US", "es", "embassy", "", "Embajada de los Estados Unidos"),
+    ("FR", "it", "embassy", "", "Ambasciata di Francia"),
+    ("JP", "it", "embassy", "", "Ambasciata del Giappone"),
+    ("FR", "pt", "embassy", "", "Embaixada da França"),
+    ("JP", "pt", "consulate", "", "Consulado do Japão"),
+    ("GB", "ar", "embassy", "", "سفارة المملكة المتحدة"),
+    ("FR", "ar", "consulate-general", "", "قنصلية فرنسا العامة"),
+    ("GB", "ja", "embassy", "", "英国大使館"),
+    ("FR", "zh", "embassy", "US", "法国驻美国大使馆"),
+    ("DE", "tr", "embassy", "", "Almanya Federal Cumhuriyeti Büyükelçiliği"),
+    ("GB", "tr", "consulate-general", "", "Birleşik Krallık Başkonsolosluğu"),
+]
+
+#: (state, language, form) → the form, each checked by hand
+STATE_FORMS = [
+    ("GB", "en", "nom", "the United Kingdom"),
+    ("GB", "en", "gen", "of the United Kingdom"),
+    ("GB", "en", "in", "in the United Kingdom"),
+    ("RU", "en", "to", "to Russia"),
+    ("FR", "fr", "nom", "la France"),
+    ("FR", "fr", "gen", "de la France"),
+    ("GB", "fr", "in", "au Royaume-Uni"),
+    ("RU", "fr", "to", "en Russie"),
+    ("US", "fr", "in", "aux États-Unis"),
+    ("GB", "de", "gen", "des Vereinigten Königreichs"),
+    ("DE", "de", "gen", "der Bundesrepublik Deutschland"),
+    ("RU", "de", "to", "nach Russland"),
+    ("TR", "de", "in", "in der Türkei"),
+    ("US", "de", "to", "in die Vereinigten Staaten"),
+    ("KZ", "ru", "gen", "Республики Казахстан"),
+    ("KZ", "ru", "in", "в Казахстане"),
+    ("RU", "ru", "to", "в Россию"),
+    ("FR", "ru", "in", "во Франции"),
+    ("RU", "pl", "to", "do Rosji"),
+    ("DE", "pl", "in", "w Niemczech"),
+    ("IT", "pl", "in", "we Włoszech"),
+    ("GB", "es", "in", "en el Reino Unido"),
+    ("GB", "es", "to", "al Reino Unido"),
+    ("US", "it", "in", "negli Stati Uniti"),
+    ("FR", "it", "gen", "della Francia"),
+    ("FR", "pt", "to", "à França"),
+    ("US", "pt", "in", "nos Estados Unidos"),
+    ("RU", "ar", "to", "إلى روسيا"),
+    ("US", "ar", "in", "في الولايات المتحدة"),
+    ("RU", "tr", "to", "Rusya'ya"),
+    ("TR", "tr", "in", "Türkiye'de"),
+    ("CN", "tr", "to", "Çin'e"),
+    ("GB", "tr", "in", "Birleşik Krallık'ta"),
+    ("RU", "zh", "to", "俄罗斯"),
+    ("GB", "ja", "gen", "英国"),
+    ("TT", "en", "nom", "Trinidad and Tobago"),
+]
+
+#: states the table lacks: the fallback's constructions, each checked by hand
+FALLBACK = [
+    ("AT", "de", "embassy", "Botschaft der Republik Österreich"),
+    ("AT", "ru", "embassy", "Посольство государства Австрия"),
+    ("CA", "fr", "embassy", "Ambassade du Canada"),
+    ("HU", "fr", "embassy", "Ambassade de Hongrie"),
+    ("IE", "fr", "embassy", "Ambassade d’Irlande"),
+    ("BS", "en", "embassy", "Embassy of the Bahamas"),
+    ("XK", "en", "embassy", "Embassy of Kosovo"),  # not in iso-codes: CLDR's name
+    ("AT", "ar", "embassy", "سفارة النمسا"),
+    ("AT", "es", "embassy", "Embajada de la República de Austria"),
+    ("AT", "it", "embassy", "Ambasciata della Repubblica d’Austria"),
+    ("CZ", "pl", "embassy", "Ambasada państwa Czechy"),
+]
+
+
+def test_the_hand_checked_table_is_big_enough() -> None:
+    assert len(MISSION_TITLES) + len(STATE_FORMS) >= 40
+    for sending, lang, *_ in MISSION_TITLES + STATE_FORMS:
+        assert lang in LANGS and len(sending) == 2
+
+
+@pytest.mark.parametrize(("sending", "lang", "kind", "host", "title"), MISSION_TITLES)
+def test_mission_title(sending: str, lang: str, kind: str, host: str, title: str) -> None:
+    assert mission_title(kind, sending, lang, host=host) == title
+
+
+@pytest.mark.parametrize(("code", "lang", "form", "expected"), STATE_FORMS)
+def test_state_form(code: str, lang: str, form: str, expected: str) -> None:
+    assert state_form(code, lang, form) == expected
+
+
+def test_no_ampersand_in_english_names() -> None:
+    """CLDR writes "Trinidad & Tobago", "Antigua & Barbuda": letters write "and"."""
+    for code in ("TT", "AG", "BA", "KN", "VC", "ST"):
+        for form in FORMS:
+            assert "&" not in state_form(code, "en", form), (code, form)
+    assert mission_title("embassy", "TT", "en") == "Embassy of Trinidad and Tobago"
+
+
+@pytest.mark.parametrize(("sending", "lang", "kind", "title"), FALLBACK)
+def test_fallback_for_a_state_the_table_lacks(sending: str, lang: str, kind: str, title: str) -> None:
+    from plea.render.names import table
+
+    assert sending not in table(lang)
+    assert mission_title(kind, sending, lang) == title
+
+
+def test_turkish_fallback_follows_vowel_harmony() -> None:
+    assert state_form("DK", "tr", "in") == "Danimarka'da"
+    assert state_form("DK", "tr", "to") == "Danimarka'ya"
+    assert state_form("AE", "tr", "to") == "Birleşik Arap Emirlikleri'ne"  # the compound's possessive: n
+    assert state_form("FI", "tr", "in") == "Finlandiya'da"
+
+
+def test_missing_code_and_unknown_form() -> None:
+    assert state_form("", "de", "gen") == ""
+    with pytest.raises(ValueError) as info:
+        state_form("GB", "en", "dative")
+    assert str(info.value) == "state(): unknown form 'dative' (use one of: nom, formal, gen, in, to, mission)"
+
+
+def test_the_template_filters() -> None:
+    root = Path(__file__).resolve().parent.parent / "templates" / "letters"
+    env = make_environment(root, "de")
+    text = env.from_string(
+        '{{ mission | mission_title }}: die Regierung {{ code | state("gen") }}, {{ code | state }}'
+    ).render(mission={"kind": "embassy", "sending": "DE", "host": "US"}, code="GB")
+    assert text == ("Botschaft der Bundesrepublik Deutschland: die Regierung des Vereinigten Königreichs, "
+                    "das Vereinigte Königreich")
+
+
+# -- the shipped table -------------------------------------------------------------------------------
+
+
+def _rows(lang: str) -> list[dict[str, str]]:
+    with (DATA / f"{lang}.csv").open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_table_rows_are_whole_and_cited(lang: str) -> None:
+    with (DATA / f"{lang}.csv").open(encoding="utf-8", newline="") as f:
+        header = next(csv.reader(f))
+    assert header == ["code", *FORMS, *SOURCE_COLUMNS]
+    rows = _rows(lang)
+    assert len(rows) >= 13
+    assert len({r["code"] for r in rows}) == len(rows)
+    for r in rows:
+        assert pycountry.countries.get(alpha_2=r["code"]) is not None, r["code"]
+        for column in ("nom", "gen", "in", "to", "mission"):
+            assert r[column].strip() == r[column] and r[column], (r["code"], column)
+        assert r["source_url"] and all(u.startswith("https://") for u in r["source_url"].split()), r["code"]
+        assert date.fromisoformat(r["retrieved"]) <= date(2026, 12, 31)
+
+
+_ARTICLE = re.compile(r"^(the |le |la |les |l’|das |die |der |el |los |il |gli |i |o |os |a )")
+
+
+def _norm(name: str) -> str:
+    name = unicodedata.normalize("NFC", name).replace("'", "’").replace("ё", "е").replace("Ё", "Е")
+    name = re.sub("[\u064b-\u0652]", "", name)  # Arabic vowel marks and shadda
+    return re.sub(r"\s+", "", name).lower()
+
+
+def _source_names(code: str, lang: str) -> set[str]:
+    """CLDR's short name and iso-codes' short and official names (un-inverted), as installed."""
+    catalog = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang], fallback=True)
+    country = pycountry.countries.get(alpha_2=code)
+    names = {Locale.parse(lang).territories[code]}
+    for name in (country.name, getattr(country, "official_name", None)):
+        if name:
+            head, sep, tail = catalog.gettext(name).partition(", ")
+            names.add(f"{tail} {head}" if sep else head)
+    return {_norm(n) for n in names}
+
+
+def _strong(name: str) -> str:
+    """German: the adjective after the article back to its form without one (Vereinigte → Vereinigtes)."""
+    first, _, rest = name.partition(" ")
+    if first.endswith("ten"):
+        first = first[:-1]
+    elif first.endswith("te"):
+        first += "s"
+    return f"{first} {rest}"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_table_names_are_the_sources_names(lang: str) -> None:
+    """Every nom (without its article) and formal is CLDR's or iso-codes' name (README, Method)."""
+    for r in _rows(lang):
+        names = _source_names(r["code"], lang)
+        bare = _ARTICLE.sub("", r["nom"]) if lang != "ar" else r["nom"]
+        assert _norm(bare) in names or _norm(_strong(bare)) in names, (lang, r["code"], r["nom"], names)
+        if r["formal"]:
+            assert _norm(r["formal"]) in names, (lang, r["code"], r["formal"], names)
+
+
+def test_readme_documents_every_column() -> None:
+    readme = (DATA / "README.md").read_text(encoding="utf-8")
+    for column in ("code", *FORMS, *SOURCE_COLUMNS):
+        assert f"| `{column}` |" in readme, column
+
+
+# -- the letters as written ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def petrov(plea, db_file) -> str:
+    plea("cases", "add", "--name", "Ivan Petrov", "--nationality", "RU", "--gender", "male",
+         "--country", "US", "--situation", "detained", "--rep-name", "Jane Counsel",
+         "--reply-to", "counsel@example.org",
+         "--persecution", "He was arrested twice for posts against the war.")
+    return f"PLEA-{date.today().year}-0001"
+
+
+def _letter(folder: Path, state: str) -> tuple[str, str]:
+    """The address block's first line (the addressee) and the letter's text."""
+    (path,) = folder.glob(f"*_{state}-US_*.docx")
+    paragraphs = Document(str(path)).paragraphs
+    (recipient,) = [p.text for p in paragraphs if p.style.name == "Plea Recipient"]
+    return recipient.split("\n")[0], "\n".join(p.text for p in paragraphs)
+
+
+def test_rendered_letters_name_states_as_styled(plea, petrov: str, tmp_path: Path) -> None:
+    en, own = tmp_path / "en", tmp_path / "own"
+    plea("letters", "render", petrov, "--host", "US", "--to", "GB,TT,KZ", "--lang", "en", "--out", str(en))
+    plea("letters", "render", petrov, "--host", "US", "--to", "FR,DE", "--out", str(own))
+    ru = tmp_path / "ru"
+    plea("letters", "render", petrov, "--host", "US", "--to", "KZ", "--lang", "ru", "--out", str(ru))
+
+    addressee, body = _letter(en, "GB")
+    assert addressee == "Embassy of the United Kingdom"
+    assert "a citizen of Russia" in body and "the Government of the United Kingdom grant" in body
+    assert "cannot return to Russia" in body and "in the United States" in body
+    assert _letter(en, "TT")[0] == "Embassy of Trinidad and Tobago"
+    assert _letter(en, "KZ")[0] == "Embassy of Kazakhstan"
+
+    assert _letter(own, "FR")[0] == "Ambassade de France"
+    addressee, body = _letter(own, "DE")
+    assert addressee == "Botschaft der Bundesrepublik Deutschland"
+    assert "die Regierung der Bundesrepublik Deutschland möge" in body
+    assert "kann nicht nach Russland zurückkehren" in body
+
+    addressee, body = _letter(ru, "KZ")
+    assert addressee == "Посольство Республики Казахстан"
+    assert "Правительство Республики Казахстан предоставило" in body
+    assert "не может вернуться в Россию" in body
