@@ -58,6 +58,8 @@ MISSION_TITLES = [
     ("FR", "zh", "embassy", "US", "法国驻美国大使馆"),
     ("DE", "tr", "embassy", "", "Almanya Federal Cumhuriyeti Büyükelçiliği"),
     ("GB", "tr", "consulate-general", "", "Birleşik Krallık Başkonsolosluğu"),
+    ("CH", "de", "embassy", "", "Botschaft der Schweizerischen Eidgenossenschaft"),
+    ("PL", "pl", "embassy", "", "Ambasada Rzeczypospolitej Polskiej"),
 ]
 
 #: (state, language, form) → the form, each checked by hand
@@ -113,6 +115,14 @@ FALLBACK = [
     ("AT", "es", "embassy", "Embajada de la República de Austria"),
     ("AT", "it", "embassy", "Ambasciata della Repubblica d’Austria"),
     ("CZ", "pl", "embassy", "Ambasada państwa Czechy"),
+    ("CD", "en", "embassy", "Embassy of the Democratic Republic of the Congo"),  # un-inverted
+    ("CD", "fr", "embassy", "Ambassade de la République démocratique du Congo"),
+    ("KR", "fr", "embassy", "Ambassade de Corée du Sud"),  # the first word's gender
+    ("MG", "fr", "embassy", "Ambassade de Madagascar"),  # no article
+    ("SC", "fr", "embassy", "Ambassade des Seychelles"),  # plural
+    ("MH", "fr", "embassy", "Ambassade des Îles Marshall"),
+    ("DO", "es", "embassy", "Embajada de la República Dominicana"),
+    ("SY", "ar", "embassy", "سفارة سوريا"),  # iso-codes has no Arabic name: CLDR's
 ]
 
 

@@ -167,6 +167,8 @@ _VOWEL = re.compile(r"^[AEIOUÉÈÊÎÔÂÀÙÜŒaeiouéèêîôâ]")
 
 def _romance(heads: dict[str, tuple[str, ...]], of: str, in_: str, to: str) -> Callable[[str, str], Forms]:
     def build(short: str, formal: str) -> Forms:
+        if _head(short, heads):  # "República Dominicana": the short name is itself headed
+            formal = short
         head = _head(formal, heads)
         if head:
             (art, art_of, art_in, art_to), _ = head
@@ -177,28 +179,64 @@ def _romance(heads: dict[str, tuple[str, ...]], of: str, in_: str, to: str) -> C
 
 
 def french(short: str, formal: str) -> Forms:
+    bare = _french_bare(short, formal)
     if _head(formal, _FR_HEADS):
         forms = _romance(_FR_HEADS, "de", "en", "en")(short, formal)
-        bare = _french_bare(short)
         forms["nom"], forms["mission"] = bare["nom"], bare["mission"]  # "Ambassade d’Autriche"
         return forms
-    return _french_bare(short, formal)
+    return bare
 
 
 def _french_bare(short: str, formal: str = "") -> Forms:
+    head = _head(short, _FR_HEADS)
+    if head:  # a short name that is itself "République centrafricaine", "République du Congo"
+        art, art_of, art_in, art_to = head[0]
+        return _all(art + short, formal or short, art_of + short, art_in + short, art_to + short)
+    if short in _FR_NO_ARTICLE:  # island and city states: "Ambassade de Madagascar", "à Monaco"
+        of = "d’" if _VOWEL.match(short) or short.startswith("H") else "de "
+        return _all(short, formal or short, of + short, f"à {short}", f"à {short}")
+    if short.startswith("Îles "):  # les Îles Marshall, les Îles Salomon
+        return _all(f"les {short}", formal or short, f"des {short}", f"aux {short}", f"aux {short}")
     if _VOWEL.match(short):  # vowel-initial names take "en" whatever their gender
         return _all(
             f"l’{short}", formal or short, f"de l’{short}", f"en {short}", f"en {short}", f"d’{short}"
         )
     if short.startswith(("Saint", "Sainte", "Sao ", "São ")):  # island states named after a saint: no article
         return _all(short, formal or short, f"de {short}", f"à {short}", f"à {short}")
-    if short.endswith("e") and short not in _FR_MASCULINE_E:
+    if short.endswith(("es", "as")) and short != "Honduras":  # les Seychelles, les Comores, les Bahamas
+        return _all(f"les {short}", formal or short, f"des {short}", f"aux {short}", f"aux {short}")
+    first = re.split(r"[ -]", short)[0]  # the gender is the first word's: "Corée du Sud", "Guinée-Bissau"
+    if (first.endswith("e") and first not in _FR_MASCULINE_E) or first in ("Sierra", "Trinité"):
         return _all(
             f"la {short}", formal or short, f"de la {short}", f"en {short}", f"en {short}", f"de {short}"
         )
     return _all(f"le {short}", formal or short, f"du {short}", f"au {short}", f"au {short}")
 
 
+#: names French writes without an article (islands, city states)
+_FR_NO_ARTICLE = {
+    "Fidji",
+    "Palaos",
+    "Taïwan",
+    "Bahreïn",
+    "Chypre",
+    "Cuba",
+    "Djibouti",
+    "Haïti",
+    "Israël",
+    "Madagascar",
+    "Malte",
+    "Maurice",
+    "Monaco",
+    "Oman",
+    "Singapour",
+    "Tonga",
+    "Kiribati",
+    "Nauru",
+    "Tuvalu",
+    "Vanuatu",
+    "Samoa",
+}
 #: the names in -e that are masculine (the others in -e are feminine; the rest masculine)
 _FR_MASCULINE_E = {"Belize", "Cambodge", "Mexique", "Mozambique", "Zimbabwe", "Suriname"}
 

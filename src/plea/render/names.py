@@ -236,6 +236,10 @@ def _catalog(lang: str):  # noqa: ANN202 - gettext's own type
     return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang], fallback=True)
 
 
+#: a comma that separates the items of a name rather than inverting it ("Bonaire, Sint Eustatius and Saba")
+_LIST_TAIL = re.compile(r", .*\b(and|et|und|y|e|i|и|ve|و)\b")
+
+
 def _uninvert(name: str) -> str:
     """iso-codes' list forms, "Korea, Republic of" → "Republic of Korea" (not for CLDR-like names)."""
     head, sep, tail = name.partition(", ")
@@ -250,15 +254,17 @@ def _country(code: str):  # noqa: ANN202
 
 @lru_cache(maxsize=4096)
 def short_name(code: str, lang: str) -> str:
-    """The short name without iso-codes' inverted list forms ("Korea, Republic of"): pycountry's
-    common or short name translated, else CLDR's; "&" in CLDR's English written out."""
+    """pycountry's common or short name translated (iso-codes' list forms un-inverted: "Korea, Republic
+    of" → "Republic of Korea"), else CLDR's; "&" in CLDR's English written out."""
     from plea.render.locale import state_name
 
     country = _country(code)
     if country is not None:
-        name = _catalog(lang).gettext(getattr(country, "common_name", None) or country.name)
-        if ", " not in name and "(" not in name:
-            return _typeset(name, lang)
+        english = getattr(country, "common_name", None) or country.name
+        name = _catalog(lang).gettext(english)
+        if "(" not in name and (name != english or lang == "en") and not _LIST_TAIL.search(name):
+            name = _uninvert(name)  # "Korea, Republic of" → "Republic of Korea", as the UN writes it
+            return _typeset(name[4:] if name.startswith("The ") else name, lang)
     name = _typeset(state_name(code, lang) or code, lang)
     return name.replace(" & ", " and ") if lang == "en" else name
 
@@ -268,7 +274,10 @@ def formal_name(code: str, lang: str) -> str:
     """The official long name from pycountry (iso-codes), un-inverted; "" when there is none."""
     country = _country(code)
     official = getattr(country, "official_name", None) if country is not None else None
-    return _typeset(_uninvert(_catalog(lang).gettext(official)), lang) if official else ""
+    if not official:
+        return ""
+    name = _catalog(lang).gettext(official)
+    return "" if name == official and lang != "en" else _typeset(_uninvert(name), lang)  # untranslated
 
 
 def _typeset(name: str, lang: str) -> str:
