@@ -266,12 +266,12 @@ def petrov(plea, db_file) -> str:
     return f"PLEA-{date.today().year}-0001"
 
 
-def _letter(folder: Path, state: str) -> tuple[str, str]:
-    """The address block's first line (the addressee) and the letter's text."""
+def _letter(folder: Path, state: str, line: int = 0) -> tuple[str, str]:
+    """A line of the address block (the first: the addressee) and the letter's text."""
     (path,) = folder.glob(f"*_{state}-US_*.docx")
     paragraphs = Document(str(path)).paragraphs
     (recipient,) = [p.text for p in paragraphs if p.style.name == "Plea Recipient"]
-    return recipient.split("\n")[0], "\n".join(p.text for p in paragraphs)
+    return recipient.split("\n")[line], "\n".join(p.text for p in paragraphs)
 
 
 def test_rendered_letters_name_states_as_styled(plea, petrov: str, tmp_path: Path) -> None:
@@ -298,3 +298,29 @@ def test_rendered_letters_name_states_as_styled(plea, petrov: str, tmp_path: Pat
     assert addressee == "Посольство Республики Казахстан"
     assert "Правительство Республики Казахстан предоставило" in body
     assert "не может вернуться в Россию" in body
+
+
+#: the letter to the British embassy in Washington in the other languages: the addressee (its line in
+#: the address block: Japanese and Chinese blocks run from the country down to the mission) and the body
+OTHER_LANGUAGES = [
+    ("es", 0, "Embajada del Reino Unido", None),
+    ("it", 0, "Ambasciata del Regno Unito", None),
+    ("pt", 0, "Embaixada do Reino Unido", None),
+    ("pl", 0, "Ambasada Zjednoczonego Królestwa Wielkiej Brytanii i Irlandii Północnej",
+     "przez Rząd Wielkiej Brytanii"),
+    ("tr", 0, "Birleşik Krallık Büyükelçiliği", "Birleşik Krallık Hükümeti tarafından"),
+    ("ar", 0, "سفارة المملكة المتحدة", "من حكومة المملكة المتحدة"),
+    ("zh", -1, "英国驻美国大使馆", "恳请英国政府"),
+    ("ja", -2, "英国大使館", "英国政府におかれましては"),  # then the head of mission: 特命全権大使閣下
+]
+
+
+def test_rendered_letters_in_other_languages(plea, petrov: str, tmp_path: Path) -> None:
+    for lang, line, addressee, phrase in OTHER_LANGUAGES:
+        out = tmp_path / lang
+        plea("letters", "render", petrov, "--host", "US", "--to", "GB", "--lang", lang, "--out", str(out))
+        got, body = _letter(out, "GB", line)
+        assert got == addressee, lang
+        assert phrase is None or phrase in body, lang
+        if lang == "tr":
+            assert "Rusya'ya geri dönememektedir" in body  # the dative after the apostrophe
