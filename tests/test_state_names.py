@@ -60,6 +60,8 @@ MISSION_TITLES = [
     ("GB", "tr", "consulate-general", "", "Birleşik Krallık Başkonsolosluğu"),
     ("CH", "de", "embassy", "", "Botschaft der Schweizerischen Eidgenossenschaft"),
     ("PL", "pl", "embassy", "", "Ambasada Rzeczypospolitej Polskiej"),
+    ("BY", "ru", "embassy", "", "Посольство Республики Беларусь"),
+    ("AM", "it", "embassy", "", "Ambasciata d’Armenia"),
 ]
 
 #: (state, language, form) → the form, each checked by hand
@@ -100,6 +102,12 @@ STATE_FORMS = [
     ("RU", "zh", "to", "俄罗斯"),
     ("GB", "ja", "gen", "英国"),
     ("TT", "en", "nom", "Trinidad and Tobago"),
+    ("BY", "pl", "in", "na Białorusi"),
+    ("BY", "ru", "to", "в Беларусь"),
+    ("BY", "tr", "in", "Belarus'ta"),
+    ("AM", "de", "to", "nach Armenien"),
+    ("AM", "fr", "gen", "de l’Arménie"),
+    ("AM", "ru", "in", "в Армении"),
 ]
 
 #: states the table lacks: the fallback's constructions, each checked by hand
