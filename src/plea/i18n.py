@@ -18,7 +18,7 @@ What scripts read is never translated: --json keys and values, CSV headers, file
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 DOMAIN = "plea"
@@ -37,7 +37,7 @@ def language() -> str:
     return "en"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _catalog(lang: str) -> Any:
     import gettext
 
@@ -103,7 +103,7 @@ def translate_lines(text: str) -> str:
 _FIELD = r"\{([^{}]+)\}"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _templates(lang: str) -> list[tuple[Any, list[str], str]]:
     """The catalog's templates (messages with placeholders) as regular expressions, most specific
     (longest fixed text) first."""

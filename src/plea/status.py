@@ -251,8 +251,8 @@ def headline_text(h: dict[str, int]) -> str:
 
     un = translate(f"{h['un_members_written']} of {h['un_members']} UN member states")
     wrote = un if h["wrote_to"] == h["un_members_written"] else translate(f"{h['wrote_to']} states ({un})")
-    text = translate(f"Wrote to {wrote} · {h['answered']} answered ({h['positive']} positive) · {h['silent']} silent · "
-                     f"{h['due']} due for follow-up")
+    text = translate(f"Wrote to {wrote} · {h['answered']} answered ({h['positive']} positive) · "
+                     f"{h['silent']} silent · {h['due']} due for follow-up")
     if h["bounced"]:
         text += translate(f" · {h['bounced']} bounced")
     if h["unsolicited"]:

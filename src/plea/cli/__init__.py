@@ -97,8 +97,8 @@ def _build(name: str, group: TyperGroup) -> Any:
                 "rich_markup_mode": group.rich_markup_mode}
     if isinstance(obj, typer.Typer):
         scratch.add_typer(obj, name=name)
-        return use_context(get_group_from_info(scratch.registered_groups[0], suggest_commands=group.suggest_commands,
-                                   **settings))
+        return use_context(get_group_from_info(scratch.registered_groups[0],
+                                               suggest_commands=group.suggest_commands, **settings))
     scratch.command(name)(obj)
     return use_context(get_command_from_info(scratch.registered_commands[0], **settings))
 

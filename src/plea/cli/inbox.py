@@ -8,8 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
-from plea.i18n import N_, translate
 from plea.cli.common import actor, note, open_db, out, print_json, table
+from plea.i18n import N_, translate
 
 app = typer.Typer(
     help="Replies: import or fetch them, match them to cases, triage the rest.", no_args_is_help=True
@@ -324,7 +324,8 @@ def _interactive() -> None:
             typer.echo(_decide(d["id"], None, None, None, True))
         else:
             state = _ask(N_("State"), d["state"] or "", _check_state)
-            outcome = _ask(N_(f"Outcome ({', '.join(OUTCOMES)})"), d["outcome"] or "unclassified", _check_outcome)
+            outcome = _ask(N_(f"Outcome ({', '.join(OUTCOMES)})"), d["outcome"] or "unclassified",
+                           _check_outcome)
             typer.echo(_decide(d["id"], answer, state, outcome, False))
         done += 1
     note(f"{done} message(s) triaged")
