@@ -97,6 +97,18 @@ def test_errors_in_russian_and_ukrainian(plea, monkeypatch) -> None:
                         "(використовуйте YYYY-MM-DD, today, yesterday or -Nd (N days ago))\n")
 
 
+def test_usage_errors_in_russian_and_the_same_as_clicks_in_english(plea, monkeypatch) -> None:
+    r = plea("status", "--bogus", code=2)
+    assert r.stderr == ("Usage: plea status [OPTIONS] [[CASE]]\nTry 'plea status --help' for help.\n\n"
+                        "Error: No such option: --bogus\n")
+    monkeypatch.setenv("PLEA_LANG", "ru")
+    r = plea("status", "--bogus", code=2)
+    assert r.stderr == ("Использование: plea status [OPTIONS] [[CASE]]\nСправка: 'plea status --help'.\n\n"
+                        "Ошибка: Нет такого параметра: --bogus\n")
+    monkeypatch.setenv("PLEA_LANG", "uk")
+    assert plea("responses", "log", code=2).stderr.endswith("Помилка: Не вказано аргумент 'CASE'.\n")
+
+
 def test_an_error_with_its_hint_in_russian(plea, db_file: Path, monkeypatch) -> None:
     monkeypatch.setenv("PLEA_LANG", "ru")
     r = plea("cases", "show", "NOPE", code=4)

@@ -14,7 +14,7 @@ from typer.core import TyperGroup
 
 from plea import __version__
 from plea.cli.common import OPTIONS, close_all
-from plea.cli.language import PleaContext, install, use_context
+from plea.cli.language import PleaContext, install, localize_usage_error, use_context
 from plea.entry import quiet_stdout
 from plea.i18n import translate, translate_lines
 
@@ -119,6 +119,9 @@ class PleaGroup(TyperGroup):
         except BrokenPipeError:
             quiet_stdout()
             raise typer.Exit(0) from None
+        except Exception as exc:
+            localize_usage_error(exc)
+            raise
 
     def invoke(self, ctx: Any) -> Any:
         from plea.errors import ExitStatus, PleaError
@@ -142,6 +145,7 @@ class PleaGroup(TyperGroup):
             # click's own errors (usage, unknown command) print themselves; Typer carries its own
             # copy of click (typer._click), so both module names are matched
             if OPTIONS.debug or "click" in (p.lstrip("_") for p in exc.__class__.__module__.split(".")):
+                localize_usage_error(exc)
                 raise
             typer.echo(translate(
                 f"plea: error: unexpected {exc.__class__.__name__}. Its open transaction was rolled back. "

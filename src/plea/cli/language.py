@@ -7,8 +7,9 @@ subcommands' one-line summaries just before the help page is formatted, and the 
 Typer's own words ("Options", "Arguments", "Commands", "default", "required", "Aborted!") come from
 its module typer.core, which calls the standard library's gettext.gettext: `install()` points that
 name at plea.i18n's `_` (it steps aside if Typer ever stops calling gettext.gettext). Typer's copy of
-Click writes "Error:", "Try … for help." and its usage errors as plain strings, with no gettext:
-those stay English.
+Click writes "Error:", "Try … for help." and its usage errors ("Missing option …") as plain strings,
+with no gettext: `localize_usage_error` prints them through plea's catalogs instead, in the same
+layout (English output is Click's own).
 """
 
 from __future__ import annotations
@@ -18,12 +19,22 @@ from typing import Any
 
 import typer
 
-from plea.i18n import N_, _, language
+from plea.i18n import N_, _, language, translate
 
 #: Typer's and Click's own words, marked here so that they are extracted into plea's catalog
 TYPER_WORDS = (N_("Options"), N_("Arguments"), N_("Commands"), N_("default: {default}"), N_("required"),
                N_("env var: {var}"), N_("(dynamic)"), N_("Aborted!"), N_("Missing command."),
                N_("No such command {name!r}."), N_("Usage: "), N_("Show this message and exit."))
+
+
+#: Click's usage errors (typer._click.exceptions), as templates for plea.i18n.translate
+CLICK_ERRORS = (N_("Error: {message}"), N_("Try '{command} {option}' for help."),
+                N_("No such option: {name}"), N_("No such option: {name} (Possible options: {options})"),
+                N_("Missing option {name}."), N_("Missing argument {name}."), N_("Missing parameter: {name}"),
+                N_("Invalid value for {name}: {message}"), N_("Invalid value: {message}"),
+                N_("Got unexpected extra argument(s) ({arguments})"),
+                N_("Option {name} does not take a value."),
+                N_("{message}. Did you mean {suggestions}?"))
 
 
 def install() -> None:
@@ -77,3 +88,26 @@ def _text(text: str | None) -> str | None:
         return text
     translated = _(text)
     return translated if translated != text else _(inspect.cleandoc(text))
+
+
+def localize_usage_error(exc: BaseException) -> None:
+    """Have a Click usage error print in the user's language when Typer shows it (it calls
+    `exc.show()`). Steps aside for English and for errors that show something else (the help page
+    of a command given no arguments)."""
+    shown_by = getattr(getattr(type(exc), "show", None), "__qualname__", "")
+    if language() == "en" or shown_by not in ("ClickException.show", "UsageError.show"):
+        return
+
+    def show(file: Any = None) -> None:
+        ctx = getattr(exc, "ctx", None)
+        color = None if ctx is None else ctx.color
+        if ctx is not None:
+            hint = ""
+            if ctx.command.get_help_option(ctx) is not None:
+                hint = _("Try '{command} {option}' for help.").format(
+                    command=ctx.command_path, option=ctx.help_option_names[0]) + "\n"
+            typer.echo(f"{ctx.get_usage()}\n{hint}", file=file, err=file is None, color=color)
+        message = translate(exc.format_message())  # type: ignore[attr-defined]
+        typer.echo(_("Error: {message}").format(message=message), file=file, err=file is None, color=color)
+
+    exc.show = show  # type: ignore[attr-defined]
