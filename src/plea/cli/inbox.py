@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from plea.cli.common import actor, note, open_db, out, print_json, table
-from plea.i18n import N_, translate
+from plea.i18n import N_, translate, translate_lines
 
 app = typer.Typer(
     help="Replies: import or fetch them, match them to cases, triage the rest.", no_args_is_help=True
@@ -260,7 +260,7 @@ def _ask(label: str, default: str, check: Any) -> str:
         try:
             return check(answer)
         except PleaError as exc:
-            note(f"plea: {exc}")
+            note(f"plea: {translate_lines(str(exc))}")
 
 
 def _check_case(answer: str) -> str:
