@@ -120,7 +120,7 @@ def plea_home(
     monkeypatch.setenv("PLEA_ACTOR", "tester")
     monkeypatch.setenv("PLEA_BUSY_TIMEOUT_MS", "300")
     monkeypatch.delenv("PLEA_DATABASE_URL", raising=False)
-    monkeypatch.delenv("PLEA_LANG", raising=False)
+    monkeypatch.setenv("PLEA_LANG", "en")  # plea's interface in English unless a test asks for another (plea.i18n)
     yield home
     if "backend" not in request.fixturenames and (home / "plea.sqlite3").exists():
         pytest.fail(

@@ -40,6 +40,9 @@ def test_wheel_contains_templates_data_and_migrations(wheel: Path) -> None:
 
     assert {f"plea/schemas/{n}.schema.json" for n in schema_names()} <= names
     assert not any("__pycache__" in n or n.startswith("tests/") for n in names)
+    for lang in ("ru", "uk"):  # the interface's catalogs, compiled; their sources stay in the sdist
+        assert f"plea/locale/{lang}/LC_MESSAGES/plea.mo" in names
+    assert not any(n.endswith((".po", ".pot")) for n in names)
 
 
 def sees_these_packages(env_dir: Path) -> Path:
@@ -84,3 +87,6 @@ def test_installed_plea_finds_its_files(wheel: Path, tmp_path: Path) -> None:
     version = subprocess.run([str(py), "-m", "plea", "--version"], check=True, capture_output=True, text=True,
                              env=env, cwd=tmp_path).stdout
     assert version.startswith("plea ")
+    russian = subprocess.run([str(plea), "--help"], check=True, capture_output=True, text=True,
+                             env={**env, "PLEA_LANG": "ru"}, cwd=tmp_path).stdout
+    assert russian.startswith("Использование: plea ") and "Команды:" in russian

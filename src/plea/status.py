@@ -247,16 +247,18 @@ def headline(rows: list[StateStatus], today: date, *, unsolicited: int = 0) -> d
 
 
 def headline_text(h: dict[str, int]) -> str:
-    un = f"{h['un_members_written']} of {h['un_members']} UN member states"
-    wrote = un if h["wrote_to"] == h["un_members_written"] else f"{h['wrote_to']} states ({un})"
-    text = (f"Wrote to {wrote} · {h['answered']} answered ({h['positive']} positive) · {h['silent']} silent · "
-            f"{h['due']} due for follow-up")
+    from plea.i18n import translate
+
+    un = translate(f"{h['un_members_written']} of {h['un_members']} UN member states")
+    wrote = un if h["wrote_to"] == h["un_members_written"] else translate(f"{h['wrote_to']} states ({un})")
+    text = translate(f"Wrote to {wrote} · {h['answered']} answered ({h['positive']} positive) · "
+                     f"{h['silent']} silent · {h['due']} due for follow-up")
     if h["bounced"]:
-        text += f" · {h['bounced']} bounced"
+        text += translate(f" · {h['bounced']} bounced")
     if h["unsolicited"]:
-        text += f" · {h['unsolicited']} unsolicited answer(s)"
+        text += translate(f" · {h['unsolicited']} unsolicited answer(s)")
     if h.get("held_back"):
-        text += f" · {h['held_back']} held back (threat or cautioned states)"
+        text += translate(f" · {h['held_back']} held back (threat or cautioned states)")
     return text
 
 

@@ -14,7 +14,11 @@ from typer.core import TyperGroup
 
 from plea import __version__
 from plea.cli.common import OPTIONS, close_all
+from plea.cli.language import PleaContext, install, localize_usage_error, use_context
 from plea.entry import quiet_stdout
+from plea.i18n import translate, translate_lines
+
+install()
 
 #: plea's commands, in the order --help lists them: name -> (module in plea.cli, attribute), a
 #: command function or a Typer sub-app. Each is imported and built only when it is used, so
@@ -93,13 +97,15 @@ def _build(name: str, group: TyperGroup) -> Any:
                 "rich_markup_mode": group.rich_markup_mode}
     if isinstance(obj, typer.Typer):
         scratch.add_typer(obj, name=name)
-        return get_group_from_info(scratch.registered_groups[0], suggest_commands=group.suggest_commands,
-                                   **settings)
+        return use_context(get_group_from_info(scratch.registered_groups[0],
+                                               suggest_commands=group.suggest_commands, **settings))
     scratch.command(name)(obj)
-    return get_command_from_info(scratch.registered_commands[0], **settings)
+    return use_context(get_command_from_info(scratch.registered_commands[0], **settings))
 
 
 class PleaGroup(TyperGroup):
+    context_class = PleaContext
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.commands = LazyCommands(self)
@@ -113,6 +119,9 @@ class PleaGroup(TyperGroup):
         except BrokenPipeError:
             quiet_stdout()
             raise typer.Exit(0) from None
+        except Exception as exc:
+            localize_usage_error(exc)
+            raise
 
     def invoke(self, ctx: Any) -> Any:
         from plea.errors import ExitStatus, PleaError
@@ -122,10 +131,10 @@ class PleaGroup(TyperGroup):
         except PleaError as exc:
             if OPTIONS.debug:
                 raise
-            typer.echo(f"plea: error: {exc}", err=True)
+            typer.echo(f"plea: error: {translate_lines(str(exc))}", err=True)
             raise typer.Exit(int(exc.exit_code)) from None
         except KeyboardInterrupt:
-            typer.echo("plea: interrupted; nothing was half-written", err=True)
+            typer.echo(translate("plea: interrupted; nothing was half-written"), err=True)
             raise typer.Exit(130) from None
         except (typer.Exit, typer.Abort):
             raise
@@ -136,11 +145,12 @@ class PleaGroup(TyperGroup):
             # click's own errors (usage, unknown command) print themselves; Typer carries its own
             # copy of click (typer._click), so both module names are matched
             if OPTIONS.debug or "click" in (p.lstrip("_") for p in exc.__class__.__module__.split(".")):
+                localize_usage_error(exc)
                 raise
-            typer.echo(
+            typer.echo(translate(
                 f"plea: error: unexpected {exc.__class__.__name__}. Its open transaction was rolled back. "
                 "Run again with --debug for details (the trace may contain personal data: "
-                "check it before sharing).",
+                "check it before sharing)."),
                 err=True,
             )
             raise typer.Exit(int(ExitStatus.ERROR)) from None

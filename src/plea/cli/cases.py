@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from plea.cli.common import actor, note, open_db, out, print_json, table
+from plea.i18n import N_, _, translate
 
 app = typer.Typer(help="Cases: one person's (or family's) request for protection.", no_args_is_help=True)
 
@@ -100,26 +101,28 @@ def _confirm_no_threat(case: Any, values: dict[str, Any], yes: bool) -> None:
 
     if not threats_emptied(case, values) or yes:
         return
-    warning = ("with no threat state, `--to all` includes the applicant's own state and the states that may hand "
-               "them over to it")
-    if sys.stdin.isatty() and typer.confirm(f"{warning}. Continue?", default=False, err=True):
+    warning = _("with no threat state, `--to all` includes the applicant's own state and the states that may "
+                "hand them over to it")
+    if sys.stdin.isatty() and typer.confirm(translate(f"{warning}. Continue?"), default=False, err=True):
         return
     raise InvalidInput(f"--threat none: {warning}; nothing was changed", hint="confirm with --yes if you mean it")
 
 #: what `cases add` asks for in a terminal, in order: (field, question, required); the first letter needs
 #: these to say who the person is, where they are held and who answers for them
 PROMPTED = (
-    ("name_latin", "Applicant's name (Latin script)", True),
-    ("name_native", "Name in native script (e.g. Cyrillic; Enter to skip)", False),
-    ("nationality", "Nationality (ISO code or name)", True),
-    ("birth_date", "Date of birth (YYYY-MM-DD)", True),
-    ("current_country", "Country the applicant is in now", True),
-    ("situation", "Situation: detained, at-liberty or in-transit", True),
-    ("facility", "Detention facility's name", True),  # asked only when detained
-    ("persecution", "Summary of the persecution (one paragraph; edit it later with --persecution-file)", True),
-    ("rep_name", "Representative's name (lawyer, NGO worker; Enter if the applicant writes)", False),
-    ("rep_email", "Representative's email (Enter to skip)", False),
-    ("reply_to", "Email where answers should go", True),
+    ("name_latin", N_("Applicant's name (Latin script)"), True),
+    ("name_native", N_("Name in native script (e.g. Cyrillic; Enter to skip)"), False),
+    ("nationality", N_("Nationality (ISO code or name)"), True),
+    ("birth_date", N_("Date of birth (YYYY-MM-DD)"), True),
+    ("current_country", N_("Country the applicant is in now"), True),
+    ("situation", N_("Situation: detained, at-liberty or in-transit"), True),
+    ("facility", N_("Detention facility's name"), True),  # asked only when detained
+    ("persecution", N_("Summary of the persecution (one paragraph; edit it later with --persecution-file)"),
+     True),
+    ("rep_name", N_("Representative's name (lawyer, NGO worker; Enter if the applicant writes)"),
+     False),
+    ("rep_email", N_("Representative's email (Enter to skip)"), False),
+    ("reply_to", N_("Email where answers should go"), True),
 )
 
 
@@ -138,7 +141,8 @@ def _ask(values: dict[str, Any]) -> None:
         if values.get(field) or (field == "facility" and values.get("situation") != "detained"):
             continue
         while True:
-            answer = typer.prompt(question, default="" if not required else None, show_default=False, err=True)
+            answer = typer.prompt(_(question), default="" if not required else None, show_default=False,
+                                  err=True)
             if not answer.strip() and not required:
                 break
             try:

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from plea.i18n import _, translate, translate_lines
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -89,8 +91,8 @@ def err() -> Console:
 
 
 def note(message: str) -> None:
-    """A notice for people: stderr, so stdout stays the result."""
-    typer.echo(message, err=True)
+    """A notice for people, in their language: stderr, so stdout stays the result."""
+    typer.echo(translate_lines(message), err=True)
 
 
 def print_json(data: Any) -> None:
@@ -126,8 +128,8 @@ class Table:
     never markup: a name like "Olga [bold]" or "[/]" prints as it is."""
 
     def __init__(self, columns: list[str], title: str | None = None) -> None:
-        self.columns = columns
-        self.title = title
+        self.columns = [_(c) for c in columns]  # headings in the user's language (plea.i18n)
+        self.title = translate(title) if title else title
         self.rows: list[list[str]] = []
         self.show_edge = True  # Rich's outer border
 

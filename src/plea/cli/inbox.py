@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from plea.cli.common import actor, note, open_db, out, print_json, table
+from plea.i18n import N_, translate, translate_lines
 
 app = typer.Typer(
     help="Replies: import or fetch them, match them to cases, triage the rest.", no_args_is_help=True
@@ -255,11 +256,11 @@ def _ask(label: str, default: str, check: Any) -> str:
     from plea.errors import PleaError
 
     while True:
-        answer = str(typer.prompt(label, default=default, show_default=bool(default))).strip()
+        answer = str(typer.prompt(translate(label), default=default, show_default=bool(default))).strip()
         try:
             return check(answer)
         except PleaError as exc:
-            note(f"plea: {exc}")
+            note(f"plea: {translate_lines(str(exc))}")
 
 
 def _check_case(answer: str) -> str:
@@ -314,7 +315,7 @@ def _interactive() -> None:
         typer.echo(f"\n[{n}/{len(items)}] " + _describe(d))
         text = d["text"].strip()
         typer.echo(text[:SNIPPET] + (" …" if len(text) > SNIPPET else ""))
-        answer = _ask("Case (s: skip, i: ignore, q: quit)", d["case"] or "", _check_case)
+        answer = _ask(N_("Case (s: skip, i: ignore, q: quit)"), d["case"] or "", _check_case)
         if answer in ("q", "quit"):
             break
         if answer in ("", "s", "skip"):
@@ -322,8 +323,9 @@ def _interactive() -> None:
         if answer in ("i", "ignore"):
             typer.echo(_decide(d["id"], None, None, None, True))
         else:
-            state = _ask("State", d["state"] or "", _check_state)
-            outcome = _ask(f"Outcome ({', '.join(OUTCOMES)})", d["outcome"] or "unclassified", _check_outcome)
+            state = _ask(N_("State"), d["state"] or "", _check_state)
+            outcome = _ask(N_(f"Outcome ({', '.join(OUTCOMES)})"), d["outcome"] or "unclassified",
+                           _check_outcome)
             typer.echo(_decide(d["id"], answer, state, outcome, False))
         done += 1
     note(f"{done} message(s) triaged")

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from plea.cli.common import actor, note, open_db, out, print_json, table
+from plea.i18n import translate
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
@@ -28,7 +29,8 @@ def ask_password(srv: Any) -> str | None:
             hint=f"set {env_name(srv.kind + '.password')}, store it with "
             f"`plea config password {srv.kind}`, or run plea in a terminal to be asked",
         )
-    return str(typer.prompt(f"{srv.kind.upper()} password for {srv.user}@{srv.host}", hide_input=True))
+    return str(typer.prompt(translate(f"{srv.kind.upper()} password for {srv.user}@{srv.host}"),
+                            hide_input=True))
 
 
 def _skips(p: Any) -> None:
@@ -114,7 +116,7 @@ def send(
     srv = server(settings, "smtp")
     secret = ask_password(srv)
     if sys.stdin.isatty() and not yes:
-        typer.confirm(f"Send {p.count} message(s) through {srv.label}?", abort=True)
+        typer.confirm(translate(f"Send {p.count} message(s) through {srv.label}?"), abort=True)
     transport = SmtpTransport(srv, secret)
     transport.open()  # an authentication failure stops here: nothing queued, nothing marked sent
     who = actor()
@@ -228,7 +230,8 @@ def config_password(
         srv = server(load_settings(s), kind)
     if not srv.user:
         raise InvalidInput(f"set {kind}.user first (`plea config set {kind}.user NAME`)")
-    secret = str(typer.prompt(f"{kind.upper()} password for {srv.user}@{srv.host}", hide_input=True))
+    secret = str(typer.prompt(translate(f"{kind.upper()} password for {srv.user}@{srv.host}"),
+                              hide_input=True))
     if not secret:
         raise InvalidInput("no password given; nothing was stored")
     store_password(srv, secret)

@@ -1,0 +1,196 @@
+"""plea's interface in Russian and Ukrainian (plea.i18n): help, errors, the status line and table headings
+follow PLEA_LANG (else the locale); what scripts read (--json) never changes; the catalogs are complete,
+keep every placeholder they fill, and the compiled .mo files match their .po sources."""
+
+from __future__ import annotations
+
+import gettext
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from plea import i18n
+from plea.i18n_extract import messages
+
+REPO = Path(__file__).resolve().parent.parent
+LOCALE = REPO / "src" / "plea" / "locale"
+FIELD = re.compile(r"\{([^{}]+)\}")
+
+
+@pytest.fixture
+def campaign(plea, db_file: Path, tmp_path: Path) -> str:
+    """A case written to France and Germany in the US, France answered."""
+    ref = plea("cases", "add", "--name", "Test Person", "--nationality", "RU", "--persecution", "Story.",
+               "--country", "US", "--situation", "at-liberty").stdout.strip()
+    plea("letters", "render", ref, "--host", "US", "--to", "FR,DE", "--format", "md",
+         "--out", str(tmp_path / "out"))
+    plea("letters", "sent", "--force", ref, "--to", "FR,DE", "--on", "2025-01-02", "--via", "post")
+    plea("responses", "log", ref, "FR", "--outcome", "positive", "--on", "2025-02-03")
+    return ref
+
+
+# -- the language --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("env", "lang"), [
+    ({"PLEA_LANG": "ru", "LANG": "uk_UA.UTF-8"}, "ru"),
+    ({"LANG": "uk_UA.UTF-8"}, "uk"),
+    ({"LC_MESSAGES": "ru_RU.UTF-8", "LANG": "en_GB.UTF-8"}, "ru"),
+    ({"LC_ALL": "C", "LANG": "ru_RU.UTF-8"}, "en"),  # LC_ALL outranks LANG, and C is English
+    ({"PLEA_LANG": "de"}, "en"),  # no German catalog: English
+    ({}, "en"),
+])
+def test_the_language_comes_from_plea_lang_else_the_locale(monkeypatch, env: dict[str, str],
+                                                           lang: str) -> None:
+    for var in ("PLEA_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(var, raising=False)
+    for var, value in env.items():
+        monkeypatch.setenv(var, value)
+    assert i18n.language() == lang
+
+
+def test_a_formatted_message_is_translated_through_its_template(monkeypatch) -> None:
+    monkeypatch.setenv("PLEA_LANG", "ru")
+    # raised as f"no case {ref!r}" (hint: "list cases with `plea cases list`")
+    assert i18n.translate("no case 'NOPE'") == "нет дела 'NOPE'"
+    assert i18n.translate_lines("no case 'NOPE'\n  list cases with `plea cases list`") == (
+        "нет дела 'NOPE'\n  список дел: `plea cases list`")
+    # a message that matches no template is printed as it is
+    assert i18n.translate("something plea never says") == "something plea never says"
+    monkeypatch.setenv("PLEA_LANG", "en")
+    assert i18n.translate("no case 'NOPE'") == "no case 'NOPE'"
+
+
+# -- what users read -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("ru", ["Использование: plea", "Кампании писем правительствам", "Параметры:", "Команды:",
+            "Показать версию plea."]),
+    ("uk", ["Використання: plea", "Кампанії листів урядам", "Параметри:", "Команди:",
+            "Показати версію plea."]),
+])
+def test_help_in_russian_and_ukrainian(plea, monkeypatch, lang: str, words: list[str]) -> None:
+    monkeypatch.setenv("PLEA_LANG", lang)
+    out = plea("--help").stdout
+    for word in words:
+        assert word in out, word
+    sub = plea("letters", "render", "--help").stdout
+    case_help = {"ru": "Номер дела, например PLEA-2026-0001.",
+                 "uk": "Номер справи, наприклад PLEA-2026-0001."}
+    assert case_help[lang] in sub
+
+
+def test_errors_in_russian_and_ukrainian(plea, monkeypatch) -> None:
+    monkeypatch.setenv("PLEA_LANG", "ru")
+    r = plea("report", "--since", "-3x", code=3)
+    assert r.stderr == ("plea: error: --since: не дата '-3x' "
+                        "(используйте YYYY-MM-DD, today, yesterday or -Nd (N days ago))\n")
+    monkeypatch.setenv("PLEA_LANG", "uk")
+    r = plea("report", "--since", "-3x", code=3)
+    assert r.stderr == ("plea: error: --since: не дата '-3x' "
+                        "(використовуйте YYYY-MM-DD, today, yesterday or -Nd (N days ago))\n")
+
+
+def test_usage_errors_in_russian_and_the_same_as_clicks_in_english(plea, monkeypatch) -> None:
+    r = plea("status", "--bogus", code=2)
+    assert r.stderr == ("Usage: plea status [OPTIONS] [[CASE]]\nTry 'plea status --help' for help.\n\n"
+                        "Error: No such option: --bogus\n")
+    monkeypatch.setenv("PLEA_LANG", "ru")
+    r = plea("status", "--bogus", code=2)
+    assert r.stderr == ("Использование: plea status [OPTIONS] [[CASE]]\nСправка: 'plea status --help'.\n\n"
+                        "Ошибка: Нет такого параметра: --bogus\n")
+    monkeypatch.setenv("PLEA_LANG", "uk")
+    assert plea("responses", "log", code=2).stderr.endswith("Помилка: Не вказано аргумент 'CASE'.\n")
+
+
+def test_an_error_with_its_hint_in_russian(plea, db_file: Path, monkeypatch) -> None:
+    monkeypatch.setenv("PLEA_LANG", "ru")
+    r = plea("cases", "show", "NOPE", code=4)
+    assert r.stderr == "plea: error: нет дела 'NOPE'\n  список дел: `plea cases list`\n"
+
+
+@pytest.mark.parametrize(("lang", "line", "headings"), [
+    ("ru", "Написано: 2 из 193 государств — членов ООН · ", ["дело", "имя", "кому написано", "ответили"]),
+    ("uk", "Написано: 2 з 193 держав — членів ООН · ", ["справа", "ім'я", "кому написано", "відповіли"]),
+])
+def test_status_in_russian_and_ukrainian(plea, campaign: str, monkeypatch, lang: str, line: str,
+                                         headings: list[str]) -> None:
+    monkeypatch.setenv("PLEA_LANG", lang)
+    every = plea("status").stdout.splitlines()
+    assert re.split(r"\s{2,}", every[0])[:4] == headings
+    one = plea("status", campaign).stdout
+    status_line = one.rstrip("\n").splitlines()[-1]
+    assert status_line.startswith(line), status_line
+    assert ("ответили 1 (1 положительно)" if lang == "ru" else "відповіли 1 (1 позитивно)") in status_line
+
+
+def test_json_is_the_same_in_every_language(plea, campaign: str, monkeypatch) -> None:
+    commands = [("status", "--json"), ("status", campaign, "--json"), ("cases", "list", "--json"),
+                ("responses", "list", campaign, "--json"), ("embassies", "list", "--host", "FR", "--json")]
+    outputs = {}
+    for lang in ("en", "ru", "uk"):
+        monkeypatch.setenv("PLEA_LANG", lang)
+        outputs[lang] = [plea(*c).stdout for c in commands]
+    assert outputs["ru"] == outputs["en"] == outputs["uk"]
+    assert json.loads(outputs["ru"][0])[0]["case"] == campaign
+
+
+def test_english_reads_no_catalog_and_help_in_russian_loads_no_heavy_module() -> None:
+    code = ("import sys, json\nfrom plea.cli import app\nfrom plea import i18n\n"
+            "sys.argv = ['plea', '--help']\n"
+            "try:\n    app()\nexcept SystemExit:\n    pass\n"
+            "print(json.dumps([i18n._catalog.cache_info().currsize, 'babel' in sys.modules]))")
+    for lang, catalogs in (("en", 0), ("ru", 1)):
+        out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True,
+                             env={**_env(), "PLEA_LANG": lang}).stdout
+        assert json.loads(out.strip().splitlines()[-1]) == [catalogs, False], lang
+
+
+def _env() -> dict[str, str]:
+    import os
+
+    return dict(os.environ)
+
+
+# -- the catalogs --------------------------------------------------------------------------------------
+
+
+def source_messages() -> set[str]:
+    """Every message the extractor finds in plea's source (as `pybabel extract -F babel.cfg` does)."""
+    found: set[str] = set()
+    for path in (REPO / "src" / "plea").rglob("*.py"):
+        cli = "cli" in path.relative_to(REPO / "src" / "plea").parts[:1]
+        for _line, message in messages(path.read_text(encoding="utf-8"), cli=cli):
+            found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+@pytest.mark.parametrize("lang", i18n.LANGUAGES)
+def test_the_catalog_is_complete_and_keeps_the_placeholders(lang: str) -> None:
+    with open(LOCALE / lang / "LC_MESSAGES" / "plea.po", "rb") as f:
+        catalog = read_po(f, locale=lang)
+    translated = {m.id if isinstance(m.id, str) else m.id[0]: m.string for m in catalog if m.id}
+    missing = sorted(source_messages() - set(translated))
+    assert not missing, f"not in the {lang} catalog (CONTRIBUTING.md, Translations): {missing[:5]}"
+    empty = sorted(mid for mid, s in translated.items() if not (s if isinstance(s, str) else all(s)))
+    assert not empty, f"untranslated in {lang}: {empty[:5]}"
+    for mid, string in translated.items():
+        for text in [string] if isinstance(string, str) else string:
+            assert set(FIELD.findall(text)) <= set(FIELD.findall(mid)), (lang, mid, text)
+
+
+@pytest.mark.parametrize("lang", i18n.LANGUAGES)
+def test_the_compiled_catalog_matches_its_source(lang: str) -> None:
+    folder = LOCALE / lang / "LC_MESSAGES"
+    with open(folder / "plea.po", "rb") as f:
+        source = {m.id: m.string for m in read_po(f, locale=lang) if m.id and m.string}
+    with open(folder / "plea.mo", "rb") as f:
+        compiled = gettext.GNUTranslations(f)._catalog  # type: ignore[attr-defined]
+    compiled = {k: v for k, v in compiled.items() if k}  # the header is stored under ""
+    assert compiled == source, f"run: pybabel compile -d src/plea/locale -D plea ({lang})"
