@@ -467,7 +467,8 @@ def execute(
                 failure = chunk.failure
             if time.monotonic() - last_manifest > MANIFEST_EVERY:
                 manifest.write_manifest(
-                    plan.out_dir, sorted(rows.values(), key=lambda r: (r["case"], r["file"]))
+                    plan.out_dir,
+                    manifest.with_annexes(sorted(rows.values(), key=lambda r: (r["case"], r["file"])), plan),
                 )
                 last_manifest = time.monotonic()
 
@@ -492,7 +493,7 @@ def execute(
                 ),
             )
         with db.read() as s:
-            final = manifest.manifest_rows(s, plan.out_dir)
+            final = manifest.with_annexes(manifest.manifest_rows(s, plan.out_dir), plan)
         result.manifest = manifest.write_manifest(plan.out_dir, final)
         if zip_:
             result.zips = manifest.write_zips(plan.out_dir, final, [c.ref for c in plan.cases])

@@ -1,0 +1,209 @@
+"""Annexes on letters (issue 23): `--annex` on `letters render` and `batch`, the annex list in each letter's
+language, the PDF packet per recipient (the letter, then its annexes, pages numbered across), the inputs
+hash and the manifest."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.dbcheck import rows as q
+
+REF = "PLEA-2026-0001"
+
+
+def text_pdf(path: Path, *lines: str, pages: int = 1) -> Path:
+    """A small PDF whose pages carry `lines` (Latin text: reportlab's standard fonts)."""
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path))
+    for n in range(pages):
+        for i, line in enumerate(lines):
+            c.drawString(72, 760 - 16 * i, f"{line} {n + 1}")
+        c.showPage()
+    c.save()
+    return path
+
+
+def png(path: Path) -> Path:
+    from PIL import Image
+
+    Image.new("RGB", (300, 200), (10, 120, 200)).save(path, format="PNG")
+    return path
+
+
+def add_case(plea) -> str:  # type: ignore[no-untyped-def]
+    return plea("cases", "add", "--name", "Ivan Petrov", "--nationality", "RU", "--country", "GB",
+                "--situation", "detained", "--persecution", "Arrested for posts against the war.",
+                "--rep-name", "Jane Counsel").stdout.strip()
+
+
+def add_doc(plea, ref: str, path: Path, *extra: str) -> str:  # type: ignore[no-untyped-def]
+    return plea("docs", "add", ref, str(path), *extra).stdout.strip()
+
+
+def summons_and_translation(plea, ref: str, tmp_path: Path) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    original = add_doc(plea, ref, text_pdf(tmp_path / "povestka.pdf", "POVESTKA original summons", pages=2),
+                       "--title", "Повестка в суд", "--lang", "ru")
+    french = add_doc(plea, ref, text_pdf(tmp_path / "citation.pdf", "CITATION traduction certifiee", pages=2),
+                     "--title", "Citation à comparaître", "--lang", "fr", "--translation-of", original,
+                     "--certified")
+    return original, french
+
+
+def pdf_pages(path: Path) -> list[str]:
+    from pypdf import PdfReader
+
+    return [page.extract_text() for page in PdfReader(str(path)).pages]
+
+
+def numbered(pages: list[str]) -> list[str]:
+    """Each page's "N / M" stamp (the last one on the page)."""
+    return [re.findall(r"(\d+) / (\d+)", text)[-1] for text in pages]
+
+
+@pytest.mark.soffice
+@pytest.mark.heavy
+def test_each_packet_carries_the_translation_in_its_language_or_else_the_original(
+        plea, db_file: Path, tmp_path: Path) -> None:
+    ref = add_case(plea)
+    original, french = summons_and_translation(plea, ref, tmp_path)
+    photo = add_doc(plea, ref, png(tmp_path / "photo.png"), "--title", "Photo of the search")
+    out = tmp_path / "out"
+    r = plea("letters", "render", ref, "--host", "GB", "--to", "FR,DE", "--format", "pdf", "--out", str(out),
+             "--annex", f"{original},{photo}")
+    fr = out / f"{ref}_FR-GB_humanitarian-visa_fr.pdf"
+    de = out / f"{ref}_DE-GB_humanitarian-visa_de.pdf"
+    assert sorted(r.stdout.split()) == sorted([str(de), str(fr)])
+    fr_pages, de_pages = pdf_pages(fr), pdf_pages(de)
+    # France: the certified French translation; Germany: the Russian original; the photo on its own page
+    assert sum("CITATION traduction certifiee" in p for p in fr_pages) == 2
+    assert not any("POVESTKA" in p for p in fr_pages)
+    assert sum("POVESTKA original summons" in p for p in de_pages) == 2
+    assert not any("CITATION" in p for p in de_pages)
+    for pages, marker in ((fr_pages, "CITATION"), (de_pages, "POVESTKA")):
+        # the letter's pages, the two of the summons, the photo's (no text but the stamp); all numbered across
+        assert [marker in p for p in pages] == [False] * (len(pages) - 3) + [True, True, False]
+        assert pages[-1].strip() == f"{len(pages)} / {len(pages)}"
+        assert numbered(pages) == [(str(n), str(len(pages))) for n in range(1, len(pages) + 1)]
+    # the annex list, in each letter's language
+    fr_letter = " ".join(fr_pages[:-3])
+    de_letter = " ".join(de_pages[:-3])
+    assert "Pièces jointes" in fr_letter and "Citation à comparaître (traduction certifiée)" in fr_letter
+    assert "Photo of the search" in fr_letter
+    assert "Anlagen" in de_letter and "Повестка в суд" in de_letter and "Citation" not in de_letter
+    # recorded as written, the event naming each annex by number and sha256
+    recorded = dict(q(db_file, "SELECT path, sha256 FROM rendition WHERE format = 'pdf'"))
+    assert recorded[str(fr)] == hashlib.sha256(fr.read_bytes()).hexdigest()
+    events = [json.loads(d) for (d,) in q(db_file, "SELECT data FROM event WHERE kind = 'letter.rendered'")]
+    sent = {e["lang"]: [a["document"] for a in e["annexes"]] for e in events}
+    assert sent == {"fr": [int(french), int(photo)], "de": [int(original), int(photo)]}
+
+
+@pytest.mark.soffice
+@pytest.mark.heavy
+def test_a_docx_annex_goes_through_libreoffice_and_the_batch_manifest_lists_the_annexes(
+        plea, db_file: Path, tmp_path: Path) -> None:
+    from docx import Document
+
+    ref = add_case(plea)
+    d = Document()
+    d.add_paragraph("DECISION of the district court")
+    d.save(str(tmp_path / "decision.docx"))
+    decision = add_doc(plea, ref, tmp_path / "decision.docx", "--title", "Court decision", "--lang", "en")
+    out = tmp_path / "batch"
+    plea("batch", "--out", str(out), "--cases", ref, "--host", "GB", "--to", "FR", "--format", "pdf,md",
+         "--annex", "all")
+    packet = out / ref / f"{ref}_FR-GB_humanitarian-visa_fr.pdf"
+    pages = pdf_pages(packet)
+    assert "DECISION of the district court" in pages[-1]
+    assert numbered(pages)[-1] == (str(len(pages)), str(len(pages)))
+    with open(out / "manifest.csv", encoding="utf-8", newline="") as fh:
+        listed = {r["file"]: r["annexes"] for r in csv.DictReader(fh)}
+    sha = hashlib.sha256((tmp_path / "decision.docx").read_bytes()).hexdigest()
+    assert listed == {f"{ref}/{packet.name}": f"{decision}:{sha}",
+                      f"{ref}/{packet.with_suffix('.md').name}": f"{decision}:{sha}"}
+
+
+def test_the_annex_list_follows_the_letter_language_and_a_changed_annex_renders_again(
+        plea, db_file: Path, tmp_path: Path) -> None:
+    ref = add_case(plea)
+    original = add_doc(plea, ref, text_pdf(tmp_path / "p.pdf", "POVESTKA"), "--title", "Повестка в суд",
+                       "--lang", "ru")
+    out = tmp_path / "out"
+    args = ("letters", "render", ref, "--host", "GB", "--to", "FR,DE", "--format", "md", "--out", str(out),
+            "--annex", "all")
+    plea(*args)
+    fr = out / f"{ref}_FR-GB_humanitarian-visa_fr.md"
+    de = out / f"{ref}_DE-GB_humanitarian-visa_de.md"
+    assert fr.read_text(encoding="utf-8").rstrip("\n").endswith("\n\nPièces jointes :\n\n1. Повестка в суд")
+    assert de.read_text(encoding="utf-8").rstrip("\n").endswith("\n\nAnlagen:\n\n1. Повестка в суд")
+    assert f"2 letter(s) for {ref}: 0 file(s) written, 2 already up to date\n" in plea(*args).stderr
+    # a French translation: the French letter lists it and renders again; the German one is kept
+    add_doc(plea, ref, text_pdf(tmp_path / "c.pdf", "CITATION"), "--title", "Citation à comparaître",
+            "--lang", "fr", "--translation-of", original)
+    r = plea(*args)
+    assert f"2 letter(s) for {ref}: 1 file(s) written, 1 already up to date\n" in r.stderr
+    assert sorted(r.stdout.split()) == sorted([str(de), str(fr)])
+    assert fr.read_text(encoding="utf-8").rstrip("\n").endswith(
+        "\n\nPièces jointes :\n\n1. Citation à comparaître (traduction)")
+    # without --annex the letters are as before: no list
+    plain = tmp_path / "plain"
+    plea("letters", "render", ref, "--host", "GB", "--to", "FR", "--format", "md", "--out", str(plain))
+    text = (plain / fr.name).read_text(encoding="utf-8")
+    assert "Pièces jointes" not in text and "Citation" not in text
+
+
+def test_an_annex_of_another_case_stops_everything(plea, db_file: Path, tmp_path: Path) -> None:
+    ref = add_case(plea)
+    other = add_case(plea)
+    theirs = add_doc(plea, other, text_pdf(tmp_path / "t.pdf", "THEIRS"), "--title", "Theirs")
+    out = tmp_path / "out"
+    r = plea("letters", "render", ref, "--host", "GB", "--to", "FR", "--format", "md", "--out", str(out),
+             "--annex", theirs, code=4)
+    assert r.stderr == (f"plea: error: no document {theirs} of {ref}\n"
+                        f"  list them with `plea docs list {ref}`\n")
+    assert not out.exists() or not any(out.iterdir())
+    assert q(db_file, "SELECT count(*) FROM letter") == [(0,)]
+    r = plea("batch", "--out", str(tmp_path / "b"), "--cases", ref, "--host", "GB", "--to", "FR",
+             "--annex", theirs, code=4)
+    assert r.stderr == (f"plea: error: --annex: no document {theirs} of the cases in this batch\n"
+                        "  list each case's documents with `plea docs list CASE`\n")
+    assert q(db_file, "SELECT count(*) FROM letter") == [(0,)]
+
+
+@pytest.mark.soffice
+@pytest.mark.heavy
+def test_a_packet_that_fails_leaves_no_file_and_records_nothing(plea, db_file: Path, tmp_path: Path) -> None:
+    ref = add_case(plea)
+    doc = add_doc(plea, ref, text_pdf(tmp_path / "p.pdf", "POVESTKA"), "--title", "Summons")
+    (stored,) = q(db_file, "SELECT path FROM document WHERE id = ?", int(doc))
+    Path(stored[0]).write_bytes(b"%PDF-1.7 tampered")
+    out = tmp_path / "out"
+    r = plea("letters", "render", ref, "--host", "GB", "--to", "FR", "--format", "pdf", "--out", str(out),
+             "--annex", doc, code=5)
+    assert r.stderr.startswith(f"plea: error: document {doc}: the stored file does not match its sha256\n")
+    assert not out.exists() or not list(out.rglob("*.pdf"))
+    assert q(db_file, "SELECT count(*) FROM rendition") == [(0,)]
+
+
+def test_packet_pages_are_numbered_across(tmp_path: Path) -> None:
+    """The packet itself: the letter's pages, then each annex's, an image on its own page, all stamped."""
+    from pypdf import PdfReader
+
+    from plea.letters.annex import image_pdf, packet
+
+    letter = text_pdf(tmp_path / "l.pdf", "LETTER", pages=2).read_bytes()
+    annex = text_pdf(tmp_path / "a.pdf", "ANNEX", pages=3).read_bytes()
+    photo = image_pdf(png(tmp_path / "x.png").read_bytes())
+    pages = PdfReader(io.BytesIO(packet(letter, [annex, photo]))).pages
+    texts = [p.extract_text() for p in pages]
+    assert len(texts) == 6 and numbered(texts) == [(str(n), "6") for n in range(1, 7)]
+    assert ["LETTER" in t for t in texts] == [True, True, False, False, False, False]
+    assert "/XObject" in pages[5]["/Resources"] and "ANNEX" not in texts[5]
