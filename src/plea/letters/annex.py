@@ -179,10 +179,12 @@ def readable_pdf(data: bytes, doc_id: int) -> None:
             len(reader.pages)
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise InvalidInput(f"document {doc_id}: the PDF cannot be read ({str(exc) or type(exc).__name__})",
-                           hint="add a copy saved again as PDF with `plea docs add`; nothing was written") from None
+                           hint="add a copy saved again as PDF with `plea docs add`; nothing was written",
+                           ) from None
     if encrypted:
-        raise InvalidInput(f"document {doc_id}: the PDF is encrypted (password-protected) and cannot go into a "
-                           "packet", hint="add an unprotected copy with `plea docs add`; nothing was written")
+        raise InvalidInput(f"document {doc_id}: the PDF is encrypted (password-protected) and cannot go "
+                           "into a packet",
+                           hint="add an unprotected copy with `plea docs add`; nothing was written")
 
 
 def image_pdf(data: bytes) -> bytes:
