@@ -207,3 +207,41 @@ def test_packet_pages_are_numbered_across(tmp_path: Path) -> None:
     assert len(texts) == 6 and numbered(texts) == [(str(n), "6") for n in range(1, 7)]
     assert ["LETTER" in t for t in texts] == [True, True, False, False, False, False]
     assert "/XObject" in pages[5]["/Resources"] and "ANNEX" not in texts[5]
+
+
+@pytest.mark.soffice
+@pytest.mark.heavy
+def test_email_attaches_the_packet_or_each_annex_when_the_packet_is_too_large(
+        plea, db_file: Path, tmp_path: Path) -> None:
+    from email import message_from_bytes, policy
+
+    from tests.mail_peers import EMAIL, MISSIONS
+
+    ref = plea("cases", "add", "--name", "Ivan Petrov", "--nationality", "RU", "--country", "US", "--situation",
+               "at-liberty", "--persecution", "S.", "--rep-name", "Jane Counsel", "--rep-email",
+               "jane@legal-aid.example").stdout.strip()
+    for mission, (_state, email) in MISSIONS.items():
+        plea("embassies", "edit", mission, "--email", email)
+    summons = text_pdf(tmp_path / "s.pdf", "POVESTKA", pages=2)
+    doc = add_doc(plea, ref, summons, "--title", "Summons", "--lang", "ru")
+    photo = png(tmp_path / "photo.png")
+    pic = add_doc(plea, ref, photo, "--title", "Photo")
+    letters = tmp_path / "letters"
+    plea("letters", "render", ref, "--host", "US", "--to", "FR", "--format", "docx,pdf", "--out", str(letters),
+         "--annex", f"{doc},{pic}")
+    stem = f"{ref}_FR-US_humanitarian-visa_fr"
+
+    def attachments(folder: Path) -> dict[str, bytes]:
+        plea("send", ref, "--to", "FR", "--dry-run", "--out", str(folder))
+        msg = message_from_bytes((folder / f"{stem}.eml").read_bytes(), policy=policy.default)
+        assert msg["To"] == EMAIL["FR"]
+        return {a.get_filename(): a.get_content() for a in msg.iter_attachments()}
+
+    whole = attachments(tmp_path / "eml1")
+    assert list(whole) == [f"{stem}.docx", f"{stem}.pdf"]
+    assert whole[f"{stem}.pdf"] == (letters / f"{stem}.pdf").read_bytes()  # the packet
+    plea("config", "set", "mail.max_packet_mb", "0.001")
+    split = attachments(tmp_path / "eml2")
+    assert list(split) == [f"{stem}.docx", f"{stem}_annex-1.pdf", f"{stem}_annex-2.png"]
+    assert split[f"{stem}_annex-1.pdf"] == summons.read_bytes()
+    assert split[f"{stem}_annex-2.png"] == photo.read_bytes()

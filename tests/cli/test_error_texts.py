@@ -27,7 +27,7 @@ CASE_COLUMNS = (
 SETTINGS = (
     "followup_days, smtp.host, smtp.port, smtp.security, smtp.user, smtp.from, smtp.cafile, imap.host, "
     "imap.port, imap.security, imap.user, imap.folder, imap.cafile, inbox.own_domains, inbox.max_header_kb, "
-    "inbox.max_message_mb, docs.max_mb, organisation, contact_max_age_days"
+    "inbox.max_message_mb, docs.max_mb, organisation, contact_max_age_days, mail.max_packet_mb"
 )
 FILES = {
     "cases.csv": "name_latin,nationality,persecution,current_country,situation\n"
