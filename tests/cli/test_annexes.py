@@ -217,8 +217,8 @@ def test_email_attaches_the_packet_or_each_annex_when_the_packet_is_too_large(
 
     from tests.mail_peers import EMAIL, MISSIONS
 
-    ref = plea("cases", "add", "--name", "Ivan Petrov", "--nationality", "RU", "--country", "US", "--situation",
-               "at-liberty", "--persecution", "S.", "--rep-name", "Jane Counsel", "--rep-email",
+    ref = plea("cases", "add", "--name", "Ivan Petrov", "--nationality", "RU", "--country", "US",
+               "--situation", "at-liberty", "--persecution", "S.", "--rep-name", "Jane Counsel", "--rep-email",
                "jane@legal-aid.example").stdout.strip()
     for mission, (_state, email) in MISSIONS.items():
         plea("embassies", "edit", mission, "--email", email)
@@ -227,8 +227,8 @@ def test_email_attaches_the_packet_or_each_annex_when_the_packet_is_too_large(
     photo = png(tmp_path / "photo.png")
     pic = add_doc(plea, ref, photo, "--title", "Photo")
     letters = tmp_path / "letters"
-    plea("letters", "render", ref, "--host", "US", "--to", "FR", "--format", "docx,pdf", "--out", str(letters),
-         "--annex", f"{doc},{pic}")
+    plea("letters", "render", ref, "--host", "US", "--to", "FR", "--format", "docx,pdf", "--out",
+         str(letters), "--annex", f"{doc},{pic}")
     stem = f"{ref}_FR-US_humanitarian-visa_fr"
 
     def attachments(folder: Path) -> dict[str, bytes]:

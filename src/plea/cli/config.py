@@ -17,8 +17,8 @@ SETTINGS["organisation"] = ("your organisation's name, written as verified_by in
                             "(`embassies export --verified-only`) instead of anyone's login")
 SETTINGS["contact_max_age_days"] = ("days after which a mission's contact details count as unchecked "
                                     "(default 365): `plea letters plan` warns about older ones")
-SETTINGS["mail.max_packet_mb"] = ("largest PDF packet (a letter with its annexes) `plea send` attaches whole, "
-                                  "in MB (default 10); a larger one goes as the letter and each annex")
+SETTINGS["mail.max_packet_mb"] = ("largest PDF packet (a letter with its annexes) `plea send` attaches "
+                                  "whole, in MB (default 10); a larger one goes as the letter and each annex")
 
 
 @app.command("set")
