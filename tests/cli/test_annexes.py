@@ -218,7 +218,8 @@ def test_email_attaches_the_packet_or_each_annex_when_the_packet_is_too_large(
     from tests.mail_peers import EMAIL, MISSIONS
 
     ref = plea("cases", "add", "--name", "Ivan Petrov", "--nationality", "RU", "--country", "US",
-               "--situation", "at-liberty", "--persecution", "S.", "--rep-name", "Jane Counsel", "--rep-email",
+               "--situation", "at-liberty", "--persecution", "S.", "--rep-name", "Jane Counsel",
+               "--rep-email",
                "jane@legal-aid.example").stdout.strip()
     for mission, (_state, email) in MISSIONS.items():
         plea("embassies", "edit", mission, "--email", email)
