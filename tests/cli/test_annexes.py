@@ -246,3 +246,31 @@ def test_email_attaches_the_packet_or_each_annex_when_the_packet_is_too_large(
     assert list(split) == [f"{stem}.docx", f"{stem}_annex-1.pdf", f"{stem}_annex-2.png"]
     assert split[f"{stem}_annex-1.pdf"] == summons.read_bytes()
     assert split[f"{stem}_annex-2.png"] == photo.read_bytes()
+
+
+def test_redacted_export_leaves_out_titles_and_files_and_keeps_consent_scope(
+        plea, db_file: Path, tmp_path: Path) -> None:
+    ref = add_case(plea)
+    original = add_doc(plea, ref, text_pdf(tmp_path / "Petrov-povestka.pdf", "POVESTKA"),
+                       "--title", "Summons of Ivan Petrov to the Basmanny court", "--lang", "ru")
+    french = add_doc(plea, ref, text_pdf(tmp_path / "Petrov-citation.pdf", "CITATION"),
+                     "--title", "Citation Basmanny", "--lang", "fr", "--translation-of", original, "--certified")
+    plea("consent", "add", ref, "--states", "@eu", "--channels", "post,email")
+    plea("letters", "render", ref, "--host", "GB", "--to", "FR", "--format", "md", "--out", str(tmp_path / "o"),
+         "--annex", "all")
+    out = tmp_path / "export"
+    plea("export", "--redact", "--format", "json", str(out))
+    everything = "\n".join(p.read_text(encoding="utf-8") for p in sorted(out.iterdir()))
+    for needle in ("Basmanny", "Petrov-povestka", "Petrov-citation", "POVESTKA", str(tmp_path)):
+        assert needle not in everything
+    assert sorted(p.name for p in out.iterdir() if not p.name.endswith(".json")) == []  # tables only, no file
+    docs = json.loads((out / "document.json").read_text(encoding="utf-8"))
+    assert [(d["id"], d["translation_of"], d["certified"], d["lang"]) for d in docs] == [
+        (int(original), None, False, "ru"), (int(french), int(original), True, "fr")]
+    assert all(d["title"].startswith("text-") and d["path"].startswith("path-") for d in docs)
+    (consent,) = json.loads((out / "consent.json").read_text(encoding="utf-8"))
+    assert consent["states"] == "@eu" and sorted(consent["channels"].split()) == ["email", "post"]
+    events = json.loads((out / "event.json").read_text(encoding="utf-8"))
+    (rendered,) = [e for e in events if e["kind"] == "letter.rendered"]
+    sha = hashlib.sha256((tmp_path / "Petrov-citation.pdf").read_bytes()).hexdigest()
+    assert rendered["data"]["annexes"] == [{"document": int(french), "sha256": sha}]
