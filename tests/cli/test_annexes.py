@@ -254,10 +254,11 @@ def test_redacted_export_leaves_out_titles_and_files_and_keeps_consent_scope(
     original = add_doc(plea, ref, text_pdf(tmp_path / "Petrov-povestka.pdf", "POVESTKA"),
                        "--title", "Summons of Ivan Petrov to the Basmanny court", "--lang", "ru")
     french = add_doc(plea, ref, text_pdf(tmp_path / "Petrov-citation.pdf", "CITATION"),
-                     "--title", "Citation Basmanny", "--lang", "fr", "--translation-of", original, "--certified")
+                     "--title", "Citation Basmanny", "--lang", "fr", "--translation-of", original,
+                     "--certified")
     plea("consent", "add", ref, "--states", "@eu", "--channels", "post,email")
-    plea("letters", "render", ref, "--host", "GB", "--to", "FR", "--format", "md", "--out", str(tmp_path / "o"),
-         "--annex", "all")
+    plea("letters", "render", ref, "--host", "GB", "--to", "FR", "--format", "md", "--out",
+         str(tmp_path / "o"), "--annex", "all")
     out = tmp_path / "export"
     plea("export", "--redact", "--format", "json", str(out))
     everything = "\n".join(p.read_text(encoding="utf-8") for p in sorted(out.iterdir()))
