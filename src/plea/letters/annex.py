@@ -172,11 +172,14 @@ def readable_pdf(data: bytes, doc_id: int) -> None:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    from plea.documents import quiet_pypdf
+
     try:
-        reader = PdfReader(io.BytesIO(data))
-        encrypted = reader.is_encrypted
-        if not encrypted:
-            len(reader.pages)
+        with quiet_pypdf():
+            reader = PdfReader(io.BytesIO(data))
+            encrypted = reader.is_encrypted
+            if not encrypted:
+                len(reader.pages)
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise InvalidInput(f"document {doc_id}: the PDF cannot be read ({str(exc) or type(exc).__name__})",
                            hint="add a copy saved again as PDF with `plea docs add`; nothing was written",
