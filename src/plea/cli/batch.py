@@ -129,6 +129,8 @@ def batch(
                 hint="see `plea letters plan REF --to … --host …` and `plea embassies coverage --host …`",
             )
         note(plan.headline())
+        if annexes and "pdf" not in fmts:
+            note("the letters list their annexes; --format pdf makes each recipient's packet with them")
         for line in plan.warnings:
             note(line)
         if plan.no_mission:

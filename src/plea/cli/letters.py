@@ -221,6 +221,8 @@ def render(
         for _, files in written:
             for _, p, _ in files:
                 typer.echo(p)
+    if annexes and "pdf" not in fmts:
+        note("the letters list their annexes; --format pdf makes each recipient's packet with them")
     if picked.missing:
         note(f"no mission found for: {', '.join(picked.missing)}")
     if picked.held_back:
