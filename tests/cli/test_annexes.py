@@ -275,3 +275,40 @@ def test_redacted_export_leaves_out_titles_and_files_and_keeps_consent_scope(
     (rendered,) = [e for e in events if e["kind"] == "letter.rendered"]
     sha = hashlib.sha256((tmp_path / "Petrov-citation.pdf").read_bytes()).hexdigest()
     assert rendered["data"]["annexes"] == [{"document": int(french), "sha256": sha}]
+
+
+@pytest.mark.parametrize("letter", ["humanitarian-visa", "follow-up", "thanks"])
+def test_the_accelerator_renders_the_annex_list_as_the_whole_letter_does(letter: str) -> None:
+    """The list is a case-level piece of the batch's accelerator: staged, it equals the letter rendered whole,
+    in every language, with no fallback."""
+    from datetime import date
+    from types import SimpleNamespace
+
+    from plea.letters.fast import FastRenderer, case_key
+    from plea.render.catalog import get_letter
+    from plea.render.context import case_context
+    from plea.render.letter import render_markdown_for
+    from plea.sample import SAMPLE_CASE, sample_mission
+
+    annexes = [{"title": "Повестка в суд", "lang": "ru",
+                "translations": {"fr": {"title": "Citation à comparaître", "certified": True},
+                                 "ja": {"title": "召喚状", "certified": False}}},
+               {"title": "Photo", "lang": "", "translations": {}}]
+    case = SimpleNamespace(**{**SAMPLE_CASE, "ref": "PLEA-2026-0001", "annexes": annexes})
+    spec = get_letter(letter)
+    renderer = FastRenderer(spec)
+    kw = {"today": date(2026, 11, 23),
+          "first_letter": {"date": date(2026, 10, 1), "ref": "R", "subject": "S"},
+          "response": {"date": date(2026, 11, 2), "outcome": "positive"}}
+    for lang in spec.langs:
+        mission = sample_mission("FR", "US")
+        key = case_key(case_context(case))
+        fast = renderer.markdown(lang, case=case, case_key=key, mission=mission, **kw)
+        assert fast == render_markdown_for(spec, lang, case=case, mission=mission, **kw), lang
+        body = fast.rstrip("\n").splitlines()
+        first = {"fr": "1. Citation à comparaître (traduction certifiée)", "ja": "1. 召喚状（翻訳）"}.get(
+            lang, "1. Повестка в суд")
+        # a paragraph of its own (a blank line before and after the heading), then the numbered list
+        assert body[-5] == body[-3] == "" and body[-4].rstrip(":："), body[-6:]
+        assert body[-2:] == [first, "2. Photo"], body[-6:]
+    assert renderer.fallbacks == 0
