@@ -312,3 +312,23 @@ def test_the_accelerator_renders_the_annex_list_as_the_whole_letter_does(letter:
         assert body[-5] == body[-3] == "" and body[-4].rstrip(":："), body[-6:]
         assert body[-2:] == [first, "2. Photo"], body[-6:]
     assert renderer.fallbacks == 0
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.soffice
+@pytest.mark.heavy
+def test_an_encrypted_database_packs_its_annexes_decrypted(
+        plea, empty_db, plea_home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    pytest.importorskip("sqlcipher3")
+    monkeypatch.setenv("PLEA_PASSPHRASE", "correct horse battery staple")
+    plea("init", "--encrypt")
+    ref = add_case(plea)
+    summons = text_pdf(tmp_path / "s.pdf", "POVESTKA kept encrypted")
+    doc = add_doc(plea, ref, summons, "--title", "Summons", "--lang", "ru")
+    stored = [p for p in plea_home.rglob("*") if p.is_file() and "documents" in p.parts]
+    assert len(stored) == 1 and b"POVESTKA" not in stored[0].read_bytes()  # encrypted in plea's store
+    out = tmp_path / "out"
+    plea("letters", "render", ref, "--host", "GB", "--to", "FR", "--format", "pdf", "--out", str(out),
+         "--annex", doc)
+    pages = pdf_pages(out / f"{ref}_FR-GB_humanitarian-visa_fr.pdf")
+    assert "POVESTKA kept encrypted 1" in pages[-1] and numbered(pages)[-1] == (str(len(pages)),) * 2
