@@ -146,11 +146,17 @@ def test_the_annex_list_follows_the_letter_language_and_a_changed_annex_renders_
     assert de.read_text(encoding="utf-8").rstrip("\n").endswith("\n\nAnlagen:\n\n1. Повестка в суд")
     assert f"2 letter(s) for {ref}: 0 file(s) written, 2 already up to date\n" in plea(*args).stderr
     # a French translation: the French letter lists it and renders again; the German one is kept
-    add_doc(plea, ref, text_pdf(tmp_path / "c.pdf", "CITATION"), "--title", "Citation à comparaître",
-            "--lang", "fr", "--translation-of", original)
-    r = plea(*args)
+    french = add_doc(plea, ref, text_pdf(tmp_path / "c.pdf", "CITATION"), "--title", "Citation à comparaître",
+                     "--lang", "fr", "--translation-of", original)
+    r = plea(*args, "--json")
+    import jsonschema
+
+    data = json.loads(r.stdout)
+    jsonschema.validate(data, json.loads(plea("schema", "show", "letters-render").stdout))
+    assert {d["lang"]: [(a["document"], a["original"], a["lang"]) for a in d["annexes"]] for d in data} == {
+        "fr": [(int(french), int(original), "fr")], "de": [(int(original), int(original), "ru")]}
     assert f"2 letter(s) for {ref}: 1 file(s) written, 1 already up to date\n" in r.stderr
-    assert sorted(r.stdout.split()) == sorted([str(de), str(fr)])
+    assert sorted(p["path"] for d in data for p in d["files"]) == sorted([str(de), str(fr)])
     assert fr.read_text(encoding="utf-8").rstrip("\n").endswith(
         "\n\nPièces jointes :\n\n1. Citation à comparaître (traduction)")
     # without --annex the letters are as before: no list

@@ -216,7 +216,9 @@ def render(
     written = files_of(plan, result)
     if json_:
         print_json([{"state": i.state, "mission": i.mission_id, "lang": i.lang,
-                     "files": [{"format": f, "path": p, "sha256": h} for f, p, h in files]} for i, files in written])
+                     "files": [{"format": f, "path": p, "sha256": h} for f, p, h in files],
+                     "annexes": [{"document": a.id, "original": a.original, "lang": a.lang, "sha256": a.sha256}
+                                 for a in i.annexes]} for i, files in written])
     else:
         for _, files in written:
             for _, p, _ in files:
