@@ -338,3 +338,26 @@ def test_an_encrypted_database_packs_its_annexes_decrypted(
          "--annex", doc)
     pages = pdf_pages(out / f"{ref}_FR-GB_humanitarian-visa_fr.pdf")
     assert "POVESTKA kept encrypted 1" in pages[-1] and numbered(pages)[-1] == (str(len(pages)),) * 2
+
+
+def test_a_stored_pdf_that_cannot_go_into_a_packet_is_one_clear_line(tmp_path: Path) -> None:
+    """What `docs add` keeps out cannot reach a packet; should a stored file be replaced by one anyway (an
+    older plea, a restored backup), the packet stops with one line naming the document."""
+    from pypdf import PdfWriter
+
+    from plea.errors import InvalidInput
+    from plea.letters.annex import readable_pdf
+
+    w = PdfWriter()
+    w.add_blank_page(width=595, height=842)
+    w.encrypt("secret")
+    buf = io.BytesIO()
+    w.write(buf)
+    with pytest.raises(InvalidInput) as locked:
+        readable_pdf(buf.getvalue(), 7)
+    assert str(locked.value) == ("document 7: the PDF is encrypted (password-protected) and cannot go into a "
+                                 "packet\nadd an unprotected copy with `plea docs add`; nothing was written")
+    with pytest.raises(InvalidInput) as broken:
+        readable_pdf(b"%PDF-1.7\n garbage", 8)
+    assert str(broken.value) == ("document 8: the PDF cannot be read (Stream has ended unexpectedly)\n"
+                                 "add a copy saved again as PDF with `plea docs add`; nothing was written")
