@@ -361,3 +361,23 @@ def test_a_stored_pdf_that_cannot_go_into_a_packet_is_one_clear_line(tmp_path: P
         readable_pdf(b"%PDF-1.7\n garbage", 8)
     assert str(broken.value) == ("document 8: the PDF cannot be read (Stream has ended unexpectedly)\n"
                                  "add a copy saved again as PDF with `plea docs add`; nothing was written")
+
+
+@pytest.mark.soffice
+@pytest.mark.heavy
+def test_a_docx_annex_libreoffice_cannot_open_stops_with_one_line(
+        plea, db_file: Path, tmp_path: Path) -> None:
+    import zipfile
+
+    ref = add_case(plea)
+    with zipfile.ZipFile(tmp_path / "bad.docx", "w") as z:
+        z.writestr("word/document.xml", "not a document")
+    doc = add_doc(plea, ref, tmp_path / "bad.docx", "--title", "Bad")
+    out = tmp_path / "out"
+    r = plea("letters", "render", ref, "--host", "GB", "--to", "FR", "--format", "pdf", "--out", str(out),
+             "--annex", doc, code=8)
+    assert r.stderr == ("plea: error: LibreOffice did not convert 1 DOCX annex(es) to PDF, "
+                        f"e.g. document-{doc}: Error: source file could not be loaded\n  check that the document opens in a word "
+                        "processor, or add it as PDF with `plea docs add`; nothing was written\n")
+    assert not out.exists() or not any(out.iterdir())
+    assert q(db_file, "SELECT count(*) FROM rendition") == [(0,)]

@@ -158,11 +158,13 @@ def as_pdf(session: Any, annexes: list[Annex], workdir: Path, soffice: str | Non
         elif a.media_type.startswith("image/"):
             out[a.id] = image_pdf(data)
         else:
-            docx.append((f"annex-{a.id}", data))
+            docx.append((f"document-{a.id}", data))
     if docx:
         from plea.letters.pdf import find_soffice, to_pdf
 
-        pdfs = to_pdf(docx, workdir, soffice or find_soffice())
+        pdfs = to_pdf(docx, workdir, soffice or find_soffice(), what="DOCX annex(es)",
+                      again="check that the document opens in a word processor, or add it as PDF with "
+                            "`plea docs add`; nothing was written")
         out.update({int(name.split("-")[1]): data for name, data in pdfs.items()})
     return out
 
