@@ -378,6 +378,7 @@ def test_a_docx_annex_libreoffice_cannot_open_stops_with_one_line(
              "--annex", doc, code=8)
     assert r.stderr == ("plea: error: LibreOffice did not convert 1 DOCX annex(es) to PDF, "
                         f"e.g. document-{doc}: Error: source file could not be loaded\n"
-                        "  check that the document opens in a word processor, or add it as PDF with `plea docs add`; nothing was written\n")
+                        "  check that the document opens in a word processor, or add it as PDF with "
+                        "`plea docs add`; nothing was written\n")
     assert not out.exists() or not any(out.iterdir())
     assert q(db_file, "SELECT count(*) FROM rendition") == [(0,)]
