@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from plea.errors import Conflict, InvalidInput
+from plea.errors import Conflict, InvalidInput, PleaError
 
 ACTING = ("lawyer", "ngo", "relative", "supporter", "applicant")
 OVERRIDE_FLAG = "--without-consent"
@@ -71,7 +71,12 @@ def record(session: Any, case: Any, *, given_on: date, expires_on: date | None, 
     from plea.history import record as record_event
     from plea.recipients import parse_to
 
-    parse_to(states)  # an unknown state or group: exit 4 with the closest match, nothing recorded
+    try:
+        parse_to(states)  # an unknown state or group: exit 4 with the closest match, nothing recorded
+    except PleaError as exc:  # the recipient rule's words, said of this option
+        if exc.message.startswith("--to:"):
+            exc.message = "--states:" + exc.message[len("--to:"):]
+        raise
     if given_on > today:
         raise InvalidInput(f"--given: {given_on.isoformat()} is in the future")
     if expires_on is not None and expires_on < given_on:

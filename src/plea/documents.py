@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -46,15 +48,31 @@ def sniff(data: bytes, name: str) -> str:
                        hint="scan or save the document as PDF (or a photo as JPEG or PNG), then add it")
 
 
+@contextmanager
+def quiet_pypdf() -> Iterator[None]:
+    """pypdf logs its repairs of a damaged file ("EOF marker not found") as warnings on stderr; plea says
+    what is wrong in its own one line instead."""
+    import logging
+
+    logger = logging.getLogger("pypdf")
+    before = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(before)
+
+
 def _check_pdf(data: bytes, name: str) -> None:
     """A PDF an embassy can open: readable, not encrypted (a password-protected annex cannot be read)."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
     try:
-        reader = PdfReader(io.BytesIO(data))
-        encrypted = reader.is_encrypted
-        pages = 0 if encrypted else len(reader.pages)
+        with quiet_pypdf():
+            reader = PdfReader(io.BytesIO(data))
+            encrypted = reader.is_encrypted
+            pages = 0 if encrypted else len(reader.pages)
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise InvalidInput(f"{name}: the PDF cannot be read ({str(exc) or type(exc).__name__})",
                            hint="save it again as PDF, or scan it") from None

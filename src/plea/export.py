@@ -207,6 +207,7 @@ SAFE_EVENT_KEYS = {
     "referred_to",
     "protection",
     "authority",
+    "annexes",  # letter.rendered: the documents a letter carries, [{document: id, sha256}], never titles
 }
 # keys inside JSON columns that are not personal
 SAFE_JSON_KEYS = {"label", "relation", "sha256"}

@@ -108,7 +108,7 @@ def test_plan_line_folders_manifest_and_records(
             assert stat.S_IMODE(p.stat().st_mode) == 0o600
     listed = check_agreement(db_file, out)
     assert len(listed) == 12
-    assert (out / "manifest.csv").read_text().splitlines()[0] == "case,recipient,letter,language,file,sha256"
+    assert (out / "manifest.csv").read_text().splitlines()[0] == "case,recipient,letter,language,file,sha256,annexes"
     assert {(r["case"], r["language"]) for r in listed} == {
         (ref, lang) for ref in clients for lang in LANGS.values()
     }

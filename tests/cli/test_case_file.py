@@ -138,7 +138,7 @@ def test_consent_holds_back_states_outside_it_and_stops_what_it_does_not_cover(
     # an unknown state in the scope: nothing recorded
     before = q(db_file, "SELECT count(*) FROM consent")
     r = plea("consent", "add", case, "--states", "@eu,Atlantis", code=4)
-    assert r.stderr.startswith("plea: error: --to: unknown state 'Atlantis'")
+    assert r.stderr.startswith("plea: error: --states: unknown state 'Atlantis'")
     assert q(db_file, "SELECT count(*) FROM consent") == before
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.dbcheck import PleaDB, execute
+from tests.dbcheck import PleaDB, count, execute
 
 REF = "PLEA-2026-0001"
 NO_CASE = "plea: error: no case 'NOPE'\n  list cases with `plea cases list`\n"
@@ -27,7 +27,7 @@ CASE_COLUMNS = (
 SETTINGS = (
     "followup_days, smtp.host, smtp.port, smtp.security, smtp.user, smtp.from, smtp.cafile, imap.host, "
     "imap.port, imap.security, imap.user, imap.folder, imap.cafile, inbox.own_domains, inbox.max_header_kb, "
-    "inbox.max_message_mb, docs.max_mb, organisation, contact_max_age_days"
+    "inbox.max_message_mb, docs.max_mb, organisation, contact_max_age_days, mail.max_packet_mb"
 )
 FILES = {
     "cases.csv": "name_latin,nationality,persecution,current_country,situation\n"
@@ -35,6 +35,7 @@ FILES = {
     "cases-header.csv": "foo,name_native\n1,2\n",
     "missions.csv": "id,sending,host,email\nZZ-1,XX,US,a@example.org\nZZ-2,FR,US,notanemail\n",
     "missions-no-id.csv": "sending,host\nFR,US\n",
+    "broken.pdf": "%PDF-1.7\n garbage",
 }
 ADD = ("cases", "add", "--persecution", "S.")  # and --name, --nationality, --country, --situation
 
@@ -120,6 +121,22 @@ ERRORS: list[tuple[str, str, tuple[str, ...], int, str]] = [
      "plea: error: {tmp}/none.csv: no such file\n"),
     ("persecution-file-missing", "case", ("cases", "edit", REF, "--persecution-file", "{tmp}/no.txt"), 4,
      "plea: error: --persecution-file: no such file {tmp}/no.txt\n"),
+    # case documents and annexes (issue 23): nothing is kept, nothing is written
+    ("document-missing", "case", ("docs", "add", REF, "{tmp}/no.pdf", "--title", "Summons"), 4,
+     "plea: error: {tmp}/no.pdf: no such file\n"),
+    ("document-unreadable", "case", ("docs", "add", REF, "{tmp}/broken.pdf", "--title", "Summons"), 3,
+     "plea: error: {tmp}/broken.pdf: the PDF cannot be read (Stream has ended unexpectedly)\n"
+     "save it again as PDF, or scan it\n"),
+    ("annex-unknown", "case", ("letters", "render", REF, "--host", "US", "--to", "FR", "--annex", "99"), 4,
+     f"plea: error: no document 99 of {REF}\n  list them with `plea docs list {REF}`\n"),
+    ("annex-not-a-number", "case",
+     ("letters", "render", REF, "--host", "US", "--to", "FR", "--annex", "x"), 3,
+     "plea: error: --annex: 'x' is not a document number (see `plea docs list CASE`) or all\n"),
+    ("annex-unknown-batch", "case", ("batch", "--out", "{tmp}/b", "--cases", REF, "--annex", "99"), 4,
+     "plea: error: --annex: no document 99 of the cases in this batch\n"
+     "  list each case's documents with `plea docs list CASE`\n"),
+    ("consent-state-unknown", "case", ("consent", "add", REF, "--states", "@eu,Atlantis"), 4,
+     "plea: error: --states: unknown state 'Atlantis'\n  did you mean AL (Albania)?\n"),
     # bad rows in a CSV: FILE:LINE: column: problem
     ("cases-csv-rows", "db", ("cases", "import", "{tmp}/cases.csv"), 3,
      "plea: error: {tmp}/cases.csv: 2 problem(s); nothing was imported\n"
@@ -244,3 +261,19 @@ def test_export_into_an_earlier_export_needs_force(plea, db_file: PleaDB, tmp_pa
     assert r.stderr == (f"plea: error: {tmp_path / 'exp'} already holds case.csv, caution.csv, event.csv, "
                         "mission.csv …\n"
                         "  choose an empty folder, or pass --force to replace those files\n")
+
+
+def test_an_encrypted_pdf_is_refused(plea, db_file: PleaDB, tmp_path: Path) -> None:
+    from pypdf import PdfWriter
+
+    ref = plea(*ADD, "--name", "A", "--nationality", "RU", "--country", "US", "--situation", "detained")
+    ref = ref.stdout.strip()
+    w = PdfWriter()
+    w.add_blank_page(width=595, height=842)
+    w.encrypt("secret")
+    with open(tmp_path / "locked.pdf", "wb") as fh:
+        w.write(fh)
+    r = plea("docs", "add", ref, str(tmp_path / "locked.pdf"), "--title", "Summons", code=3)
+    assert r.stderr == (f"plea: error: {tmp_path / 'locked.pdf'}: the PDF is encrypted (password-protected): "
+                        "a recipient could not open it\nsave an unprotected copy, then add it\n")
+    assert count(db_file, "document") == 0

@@ -60,6 +60,11 @@ def batch(
     force: Annotated[
         bool, typer.Option("--force", help="Replace files in --out that plea did not write.")
     ] = False,
+    annex: Annotated[str | None, typer.Option(
+        "--annex", metavar="DOC,DOC|all",
+        help="Case documents to send with each client's letters (numbers from `plea docs list`, each applied to "
+             "its own case, or all): listed at the end of the letter, in its language where a translation "
+             "exists; with --format pdf the PDF is the packet, pages numbered across.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan; write nothing.")] = False,
     unsafe: Annotated[bool, typer.Option(
         "--unsafe-write-to-threat-state",
@@ -75,10 +80,12 @@ def batch(
 
     from plea.errors import InvalidInput, NotFound
     from plea.fileio import input_file, out_folder
+    from plea.letters.annex import parse as parse_annex
     from plea.letters.plan import make_plan, parse_formats
     from plea.letters.run import early_workers, execute
 
     fmts = parse_formats(formats)
+    annexes = parse_annex(annex)
     if paper is not None and paper not in ("a4", "letter"):
         raise InvalidInput(f"--paper: {paper!r} is not a4 or letter")
     out_folder(out_dir, "the batch's files", "batch")
@@ -114,6 +121,7 @@ def batch(
                 due=due,
                 unsafe=unsafe,
                 without_consent=without_consent,
+                annex=annexes,
             )
         if not plan.items:
             raise NotFound(
@@ -121,6 +129,8 @@ def batch(
                 hint="see `plea letters plan REF --to … --host …` and `plea embassies coverage --host …`",
             )
         note(plan.headline())
+        if annexes and "pdf" not in fmts:
+            note("the letters list their annexes; --format pdf makes each recipient's packet with them")
         for line in plan.warnings:
             note(line)
         if plan.no_mission:

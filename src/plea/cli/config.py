@@ -17,6 +17,8 @@ SETTINGS["organisation"] = ("your organisation's name, written as verified_by in
                             "(`embassies export --verified-only`) instead of anyone's login")
 SETTINGS["contact_max_age_days"] = ("days after which a mission's contact details count as unchecked "
                                     "(default 365): `plea letters plan` warns about older ones")
+SETTINGS["mail.max_packet_mb"] = ("largest PDF packet (a letter with its annexes) `plea send` attaches "
+                                  "whole, in MB (default 10); a larger one goes as the letter and each annex")
 
 
 @app.command("set")
@@ -33,12 +35,12 @@ def config_set(key: Annotated[str, typer.Argument(help=", ".join(SETTINGS))], va
         raise InvalidInput(f"unknown setting {key!r}; settings: {', '.join(SETTINGS)}")
     if key == "followup_days" and (not value.isdigit() or not 1 <= int(value) <= 365):
         raise InvalidInput(f"followup_days: {value!r} is not a number of days from 1 to 365")
-    if key == "docs.max_mb":
+    if key in ("docs.max_mb", "mail.max_packet_mb"):
         try:
             if not 0 < float(value) <= 1000:
                 raise ValueError
         except ValueError:
-            raise InvalidInput(f"docs.max_mb: {value!r} is not a size in MB from 0 to 1000") from None
+            raise InvalidInput(f"{key}: {value!r} is not a size in MB from 0 to 1000") from None
     if key == "contact_max_age_days" and (not value.isdigit() or not 1 <= int(value) <= 36500):
         raise InvalidInput(f"contact_max_age_days: {value!r} is not a number of days (at least 1)")
     db = open_db()

@@ -22,6 +22,11 @@ LangOpt = Annotated[str | None, typer.Option("--lang", help="Write every letter 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 WithoutConsentOpt = Annotated[bool, typer.Option(
     "--without-consent", help="Write outside the applicant's recorded consent (recorded in the history).")]
+AnnexOpt = Annotated[str | None, typer.Option(
+    "--annex", metavar="DOC,DOC|all",
+    help="Case documents to send with each letter (numbers from `plea docs list`, or all): listed at the end of "
+         "the letter, each in the letter's language where a translation exists; with --format pdf the PDF is "
+         "the packet, the letter followed by its annexes, pages numbered across.")]
 UnsafeOpt = Annotated[bool, typer.Option(
     "--unsafe-write-to-threat-state",
     help="DANGER: allow writing to a state named in --to that persecutes the person (a threat state of the case).")]
@@ -154,6 +159,7 @@ def render(
     lang: LangOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Replace files in --out that plea did not write.")] = False,
     due: Annotated[bool, typer.Option("--due", help="With --letter follow-up: only letters due for a follow-up.")] = False,
+    annex: AnnexOpt = None,
     unsafe: UnsafeOpt = False,
     without_consent: WithoutConsentOpt = False,
     json_: JsonOpt = False,
@@ -165,11 +171,13 @@ def render(
     from plea.cli.common import Bar
     from plea.errors import InvalidInput, NotFound
     from plea.fileio import input_file, out_folder
+    from plea.letters.annex import parse as parse_annex
     from plea.letters.choose import choose, with_context
     from plea.letters.plan import parse_formats, plan_case
     from plea.letters.run import Result, files_of, write_case
 
     fmts = parse_formats(formats)
+    annexes = parse_annex(annex)
     if paper is not None and paper not in ("a4", "letter"):
         raise InvalidInput(f"--paper: {paper!r} is not a4 or letter")
     out_folder(out_dir, "the letters", "letters")
@@ -202,16 +210,21 @@ def render(
         from plea.fileio import output_folder
 
         output_folder(out_dir, "--out")  # as typed: a path under a file, /proc/self …: one line, exit 3
-        plan = plan_case(s, case, spec, planned, out_dir=out_dir, formats=fmts, paper=paper, letterhead=letterhead)
+        plan = plan_case(s, case, spec, planned, out_dir=out_dir, formats=fmts, paper=paper, letterhead=letterhead,
+                         annex=annexes)
         result: Result = write_case(s, plan, actor=who, today=today, force=force, progress=Bar())
     written = files_of(plan, result)
     if json_:
         print_json([{"state": i.state, "mission": i.mission_id, "lang": i.lang,
-                     "files": [{"format": f, "path": p, "sha256": h} for f, p, h in files]} for i, files in written])
+                     "files": [{"format": f, "path": p, "sha256": h} for f, p, h in files],
+                     "annexes": [{"document": a.id, "original": a.original, "lang": a.lang, "sha256": a.sha256}
+                                 for a in i.annexes]} for i, files in written])
     else:
         for _, files in written:
             for _, p, _ in files:
                 typer.echo(p)
+    if annexes and "pdf" not in fmts:
+        note("the letters list their annexes; --format pdf makes each recipient's packet with them")
     if picked.missing:
         note(f"no mission found for: {', '.join(picked.missing)}")
     if picked.held_back:

@@ -16,7 +16,8 @@ from plea.db.models import Case, Letter, Rendition
 from plea.fileio import atomic_write, atomic_write_text
 
 MANIFEST = "manifest.csv"
-MANIFEST_COLUMNS = ["case", "recipient", "letter", "language", "file", "sha256"]
+#: annexes: the documents a letter lists and its PDF packet carries, "ID:SHA256" each, space-separated
+MANIFEST_COLUMNS = ["case", "recipient", "letter", "language", "file", "sha256", "annexes"]
 
 
 def _under(prefix: str) -> Any:
@@ -71,6 +72,19 @@ def manifest_rows(session: Session, out_dir: Path) -> list[dict[str, str]]:
         )
     rows = [row for path, (_, row) in latest.items() if Path(path).is_file()]
     return sorted(rows, key=lambda r: (r["case"], r["file"]))
+
+
+def with_annexes(rows: list[dict[str, str]], plan: Any) -> list[dict[str, str]]:
+    """The rows with the annexes of the plan's letters (a file of another plan keeps an empty cell)."""
+    import os
+
+    cells = {}
+    for item in plan.items:
+        if item.annexes:
+            cell = " ".join(f"{a.id}:{a.sha256}" for a in item.annexes)
+            for fmt in plan.formats:
+                cells[os.path.relpath(item.path(plan.out_dir, fmt), plan.out_dir)] = cell
+    return [{**row, "annexes": cells.get(row["file"], "")} for row in rows]
 
 
 def manifest_text(rows: list[dict[str, str]]) -> str:

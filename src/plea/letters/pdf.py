@@ -34,9 +34,11 @@ def find_soffice() -> str:
     return found
 
 
-def to_pdf(docs: list[tuple[str, bytes]], workdir: Path, soffice: str) -> dict[str, bytes]:
+def to_pdf(docs: list[tuple[str, bytes]], workdir: Path, soffice: str, *, what: str = "letter(s)",
+           again: str = "run the batch again; finished letters are kept") -> dict[str, bytes]:
     """Convert DOCX documents (name, bytes) to PDF with one LibreOffice call; name → PDF bytes.
-    Each process uses its own LibreOffice profile, so concurrent calls never collide."""
+    Each process uses its own LibreOffice profile, so concurrent calls never collide. `what` and
+    `again` word the error: what was being converted, and what to do."""
     profile = workdir / f"lo-profile-{os.getpid()}"
     profile.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(dir=workdir, prefix="pdf-"))
@@ -92,9 +94,9 @@ def to_pdf(docs: list[tuple[str, bytes]], workdir: Path, soffice: str) -> dict[s
                 f"exit {result.returncode}"
             ]
             raise ExternalProblem(
-                f"LibreOffice did not convert {len(missing)} letter(s) to PDF, e.g. {missing[0]}: "
+                f"LibreOffice did not convert {len(missing)} {what} to PDF, e.g. {missing[0]}: "
                 f"{detail[0]}",
-                hint="run the batch again; finished letters are kept",
+                hint=again,
             )
         return pdfs
     finally:

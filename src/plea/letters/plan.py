@@ -50,6 +50,7 @@ class Item:
     stem: str  # the file name without extension (a safe name)
     digests: dict[str, str] = field(default_factory=dict)  # format → inputs hash
     todo: list[str] = field(default_factory=list)  # formats to render
+    annexes: list[Any] = field(default_factory=list)  # plea.letters.annex.Annex: what the letter carries
 
     @property
     def key(self) -> tuple[int, str]:
@@ -74,6 +75,7 @@ class Plan:
     letters: dict[tuple[int, str], int]  # (case id, mission id) → letter id, for letters that exist
     renditions: dict[int, list[dict[str, Any]]]  # letter id → its rendition rows
     already_done: int = 0
+    annexes: dict[int, Any] = field(default_factory=dict)  # case id → plea.letters.annex.CaseAnnexes
     warnings: list[str] = field(default_factory=list)  # the recipient rule's one-line warnings, said once
     _by_key: dict[tuple[int, str], Item] = field(default_factory=dict)
 
@@ -253,10 +255,12 @@ def digests(
     case_sha: str,
     mission_sha: str,
     letterhead_sha: str | None,
+    annexes: list[Any] | None = None,
 ) -> dict[str, str]:
     """The one inputs hash, per format: what a file is made from (the writer's version, the
-    template texts, the case's and mission's fields, letterhead, paper, language, and what a
-    follow-up or thanks cites). The date is not in it: a letter rendered is kept."""
+    template texts, the case's and mission's fields, letterhead, paper, language, what a
+    follow-up or thanks cites, and the annexes: number, sha256 and title of each, so that a
+    changed annex renders again). The date is not in it: a letter rendered is kept."""
     common = {
         "v": RENDER_VERSION,
         "template": template,
@@ -268,6 +272,8 @@ def digests(
         "first_letter": item.first_letter,
         "response": item.response,
     }
+    if annexes:  # only then: letters without annexes keep the hashes they had
+        common["annexes"] = [a.key() for a in annexes]
     return {fmt: _sha({**common, "format": fmt}) for fmt in formats}
 
 
@@ -281,12 +287,15 @@ def _items(
     paper: str | None,
     letterhead_sha: str | None,
     missions: _Missions,
+    annexes: Any = None,
 ) -> list[Item]:
     """One case's items, in the order of its recipients."""
     from plea.render.docx import paper_for_host
 
     stems = _stems(case, [p.recipient for p in planned], spec.name)
-    case_sha = _sha(case_context(case))
+    fields = case_context(case)
+    fields.pop("annexes")  # what a letter carries is in the hash through its annexes (digests)
+    case_sha = _sha(fields)
     items = []
     for p in planned:
         r = p.recipient
@@ -303,6 +312,7 @@ def _items(
             folder,
             stems[r.mission.id],
         )
+        item.annexes = annexes.for_lang(r.lang) if annexes is not None else []
         item.digests = digests(
             item,
             formats,
@@ -310,6 +320,7 @@ def _items(
             case_sha=case_sha,
             mission_sha=missions.sha(r.mission),
             letterhead_sha=letterhead_sha,
+            annexes=item.annexes,
         )
         items.append(item)
     return items
@@ -325,8 +336,12 @@ def plan_case(
     formats: list[str],
     paper: str | None,
     letterhead: Path | None,
+    annex: list[str] | None = None,
 ) -> Plan:
-    """One case's plan (`plea letters render`): its files straight into out_dir."""
+    """One case's plan (`plea letters render`): its files straight into out_dir. `annex`: --annex as
+    plea.letters.annex.parse gives it."""
+    from plea.letters.annex import for_case
+
     if lacking := missing_fields(case, spec.requires):
         raise TemplateProblem(
             f"the letter {spec.name!r} needs these case fields, which are empty in {case.ref}: "
@@ -336,6 +351,7 @@ def plan_case(
     out_dir = out_dir.expanduser().resolve()
     letterhead_sha = hashlib.sha256(letterhead.read_bytes()).hexdigest() if letterhead else None
     missions = _Missions()
+    annexes = for_case(session, case, annex)
     items = _items(
         case,
         spec,
@@ -345,6 +361,7 @@ def plan_case(
         paper=paper,
         letterhead_sha=letterhead_sha,
         missions=missions,
+        annexes=annexes,
     )
     plan = Plan(
         spec,
@@ -360,6 +377,7 @@ def plan_case(
         {},
         {},
     )
+    plan.annexes = {case.id or 0: annexes}
     _load_done(session, plan)
     return plan
 
@@ -381,12 +399,16 @@ def make_plan(
     due: bool = False,
     unsafe: bool = False,
     without_consent: bool = False,
+    annex: list[str] | None = None,
 ) -> Plan:
+    from plea.letters.annex import check_batch_numbers, for_case
     from plea.letters.choose import with_context
 
     spec = get_letter(letter)
     out_dir = out_dir.expanduser().resolve()
     chosen = select_cases(session, cases, status)
+    check_batch_numbers(session, chosen, annex)
+    case_annexes: dict[int, Any] = {}
     to_spec = parse_to(to)  # a bad --to fails before anything else
     per_case = _Recipients(session, spec, hosts, lang)
     found: dict[str, Recipient] = {}
@@ -413,6 +435,7 @@ def make_plan(
         except InvalidInput as exc:
             context_problems.append(f"{case.ref}: {exc.message}")
             continue
+        case_annexes[case.id or 0] = for_case(session, case, annex, named=False)
         items += _items(
             case,
             spec,
@@ -422,6 +445,7 @@ def make_plan(
             paper=paper,
             letterhead_sha=letterhead_sha,
             missions=missions,
+            annexes=case_annexes[case.id or 0],
         )
     if lacking:
         raise TemplateProblem(
@@ -450,6 +474,7 @@ def make_plan(
         {},
     )
     plan.warnings = per_case.warnings
+    plan.annexes = case_annexes
     _load_done(session, plan)
     return plan
 
@@ -500,9 +525,14 @@ def _load_done(session: Session, plan: Plan) -> None:
     plan.already_done = done
 
 
-def plain_case(case: Case) -> dict[str, Any]:
-    """The case fields a template may read, as a plain dict (for a worker process)."""
-    return {f: getattr(case, f) for f in CASE_FIELDS}
+def plain_case(case: Case, plan: Plan | None = None) -> dict[str, Any]:
+    """The case fields a template may read, as a plain dict (for a worker process); with the plan, also
+    the annexes it lists (`case.annexes`)."""
+    fields = {f: getattr(case, f) for f in CASE_FIELDS}
+    annexes = plan.annexes.get(case.id or 0) if plan is not None else None
+    if annexes is not None and annexes.originals:
+        fields["annexes"] = annexes.context()
+    return fields
 
 
 __all__ = [

@@ -213,6 +213,9 @@ def record_done(session: Session, plan: Plan, done: list[Done], *, actor: str, t
                     "lang": item.lang,
                     "format": d.fmt,
                     "sha256": d.sha256,
+                    # the documents it lists (and a PDF packet carries): ids and sha256, never titles
+                    **({"annexes": [{"document": a.id, "sha256": a.sha256} for a in item.annexes]}
+                       if item.annexes else {}),
                 },
             )
         )

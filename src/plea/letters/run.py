@@ -170,6 +170,7 @@ def _task_item(plan: Plan, item: Item, out: Path | None = None) -> TaskItem:
         item.first_letter,
         item.response,
         paths,
+        [a.id for a in item.annexes],
     )
 
 
@@ -182,6 +183,7 @@ def _chunks(
     letterhead: str | None,
     workdir: str,
     soffice: str | None,
+    annex_pdfs: dict[int, bytes],
 ) -> Iterator[tuple[list[Item], Task]]:
     size = work.PDF_CHUNK if "pdf" in plan.formats else work.CHUNK
     todo = sorted(plan.todo, key=lambda i: (i.ref, i.lang, i.state, i.host))
@@ -189,6 +191,7 @@ def _chunks(
     for start in range(0, len(todo), size):
         part = todo[start : start + size]
         items = [_task_item(plan, i, out) for i in part]
+        needed = {d for it in items if "pdf" in it.paths for d in it.annexes}
         yield (
             part,
             Task(
@@ -201,6 +204,7 @@ def _chunks(
                 items,
                 workdir,
                 soffice,
+                {d: annex_pdfs[d] for d in needed},
             ),
         )
 
@@ -320,10 +324,11 @@ def write_case(
             today,
             str(plan.letterhead) if plan.letterhead else None,
             plan.formats,
-            {c.id: plain_case(c) for c in plan.cases if c.id is not None},
+            {c.id: plain_case(c, plan) for c in plan.cases if c.id is not None},
             [_task_item(plan, i, out) for i in plan.todo],
             workdir,
             soffice,
+            annex_pdfs(session, plan, workdir, soffice),
         )
         built = work.build_chunk(task)
         result.fallbacks.update(built.fallbacks)
@@ -351,6 +356,16 @@ def write_case(
     result.files = len(written.done)
     result.rendered = len({(d.case_id, d.mission_id) for d in written.done})
     return result
+
+
+def annex_pdfs(session: Any, plan: Plan, workdir: str, soffice: str | None) -> dict[int, bytes]:
+    """The annexes of the PDF packets this run writes, each as PDF (decrypted, checked, converted once)."""
+    from plea.letters.annex import as_pdf
+
+    wanted = [a for i in plan.todo if "pdf" in i.todo for a in i.annexes]
+    if not wanted:
+        return {}
+    return as_pdf(session, wanted, Path(workdir), soffice)  # a PDF run always has its work folder
 
 
 def files_of(plan: Plan, result: Result) -> list[tuple[Item, list[tuple[str, str, str]]]]:
@@ -394,7 +409,7 @@ def execute(
 
     progress = progress or Progress()
     result = Result(plan)
-    cases = {c.id: plain_case(c) for c in plan.cases if c.id is not None}
+    cases = {c.id: plain_case(c, plan) for c in plan.cases if c.id is not None}
     root = None if templates_are_shipped() else str(templates_dir())
     soffice = find_soffice() if "pdf" in plan.formats and plan.todo else None
     lock = open_output(plan.out_dir)
@@ -417,6 +432,7 @@ def execute(
         with db.read() as s:
             recorded = manifest.recorded_paths(s, plan.out_dir)
             rows = {r["file"]: r for r in manifest.manifest_rows(s, plan.out_dir)}
+            pdfs = annex_pdfs(s, plan, workdir, soffice)  # before any file is written: a bad annex stops here
         prepare_output(plan, recorded, force=force, workdir=workdir)
         progress.start(len(plan.items), plan.already_done)
         last_manifest = time.monotonic()
@@ -451,12 +467,14 @@ def execute(
                 failure = chunk.failure
             if time.monotonic() - last_manifest > MANIFEST_EVERY:
                 manifest.write_manifest(
-                    plan.out_dir, sorted(rows.values(), key=lambda r: (r["case"], r["file"]))
+                    plan.out_dir,
+                    manifest.with_annexes(sorted(rows.values(), key=lambda r: (r["case"], r["file"])), plan),
                 )
                 last_manifest = time.monotonic()
 
         chunks = _chunks(
-            plan, cases, root=root, today=today, letterhead=letterhead, workdir=workdir, soffice=soffice
+            plan, cases, root=root, today=today, letterhead=letterhead, workdir=workdir, soffice=soffice,
+            annex_pdfs=pdfs,
         )
         with work.fewer_collections():
             if pool is None:
@@ -475,7 +493,7 @@ def execute(
                 ),
             )
         with db.read() as s:
-            final = manifest.manifest_rows(s, plan.out_dir)
+            final = manifest.with_annexes(manifest.manifest_rows(s, plan.out_dir), plan)
         result.manifest = manifest.write_manifest(plan.out_dir, final)
         if zip_:
             result.zips = manifest.write_zips(plan.out_dir, final, [c.ref for c in plan.cases])

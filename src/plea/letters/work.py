@@ -35,6 +35,7 @@ class TaskItem:
     first_letter: dict[str, Any] | None
     response: dict[str, Any] | None
     paths: dict[str, str] = field(default_factory=dict)  # format → path to write (none: only checked)
+    annexes: list[int] = field(default_factory=list)  # documents after the letter in its PDF (the packet)
 
 
 @dataclass
@@ -48,6 +49,7 @@ class Task:
     items: list[TaskItem]
     workdir: str  # the run's private temp folder (PDF conversion, LibreOffice profile)
     soffice: str | None = None
+    annex_pdfs: dict[int, bytes] = field(default_factory=dict)  # document id → its PDF, for the packets
 
 
 @dataclass
@@ -349,8 +351,17 @@ def _build_chunk(task: Task, fallbacks: Counter[str]) -> list[Built]:
         pdfs = to_pdf(
             [(_stem(p), data) for _, p, data in pdf_sources], Path(task.workdir), task.soffice or "soffice"
         )
-        files += [(it, "pdf", p, pdfs[_stem(p)]) for it, p, _ in pdf_sources]
+        files += [(it, "pdf", p, _packet(task, it, pdfs[_stem(p)])) for it, p, _ in pdf_sources]
     return [Built(it.case_id, it.mission["id"], fmt, str(p), data) for it, fmt, p, data in files]
+
+
+def _packet(task: Task, it: TaskItem, letter_pdf: bytes) -> bytes:
+    """The letter's PDF, or with annexes its packet: the letter, then each annex, pages numbered across."""
+    if not it.annexes:
+        return letter_pdf
+    from plea.letters.annex import packet
+
+    return packet(letter_pdf, [task.annex_pdfs[d] for d in it.annexes])
 
 
 def _stem(path: str) -> str:

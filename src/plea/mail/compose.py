@@ -1,5 +1,7 @@
 """A letter as an email: subject in the letter's language with the case reference in
-brackets, the letter's text as the body, the DOCX (and PDF where rendered) attached."""
+brackets, the letter's text as the body, the DOCX (and PDF where rendered) attached. A letter
+rendered with annexes (`--annex`) has a PDF packet: it is attached when it is no larger than
+mail.max_packet_mb (default 10), else the annexes are attached one by one instead."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ ATTACH = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "pdf": "application/pdf",
 }
+DEFAULT_PACKET_MB = 10  # many mail servers refuse messages over 10–25 MB, and base64 adds a third
 
 
 class Skip(Exception):
@@ -41,6 +44,7 @@ class Draft:
     lang: str = ""
     stem: str = ""  # opaque file stem: reference, state, letter, language
     attachments: list[tuple[str, Path]] = field(default_factory=list)
+    annexes: list[tuple[str, str, bytes]] = field(default_factory=list)  # (file name, media type, bytes)
 
 
 def mission_address(mission: Mission) -> str:
@@ -124,6 +128,12 @@ def prepare(
         raise Skip(f"{where}: no DOCX of the letter as rendered (render it with `plea letters render`)")
     sender, reply = sender_for(case, configured_sender)
     attachments = [(files[f].name, files[f]) for f in ATTACH if f in files]
+    annexes = []
+    if "pdf" in files and files["pdf"].stat().st_size > packet_limit(session):
+        listed = letter_annexes(session, letter, files["pdf"])
+        if listed:  # a packet too large to send whole: the letter, then each annex as its own file
+            attachments = [(files["docx"].name, files["docx"])]
+            annexes = annex_files(session, listed, stem=files["docx"].stem)
     return Draft(
         letter_id=letter.id or 0,
         case_id=case.id or 0,
@@ -136,7 +146,46 @@ def prepare(
         lang=letter.lang,
         stem=file_stem(case.ref, mission.sending, mission.host, letter.letter, letter.lang),
         attachments=attachments,
+        annexes=annexes,
     )
+
+
+def packet_limit(session: Session) -> float:
+    """mail.max_packet_mb in bytes (default DEFAULT_PACKET_MB)."""
+    from plea.campaign import get_setting
+
+    value = get_setting(session, "mail.max_packet_mb")
+    return float(value or DEFAULT_PACKET_MB) * 1024 * 1024
+
+
+def letter_annexes(session: Session, letter: Letter, pdf: Path) -> list[int]:
+    """The documents the letter's PDF packet carries (the history event that recorded that file), in order."""
+    from plea.db.models import Event
+
+    sha = sha256_file(pdf)
+    events = session.exec(
+        select(Event.data)
+        .where(Event.kind == "letter.rendered", Event.subject == f"letter:{letter.id}")
+        .order_by(col(Event.id).desc())
+    )
+    for data in events:
+        if data.get("format") == "pdf" and data.get("sha256") == sha:
+            return [int(a["document"]) for a in data.get("annexes", [])]
+    return []
+
+
+def annex_files(session: Session, ids: list[int], *, stem: str) -> list[tuple[str, str, bytes]]:
+    """Each annex as an attachment, decrypted and checked: STEM_annex-N.EXT (never the document's title)."""
+    from plea.db.models import Document
+    from plea.documents import SUFFIXES, content
+
+    out = []
+    for n, doc_id in enumerate(ids, 1):
+        doc = session.get(Document, doc_id)
+        if doc is None:
+            raise Skip(f"document {doc_id}, an annex of {stem}, was removed: render the letter again")
+        out.append((f"{stem}_annex-{n}.{SUFFIXES[doc.media_type]}", doc.media_type, content(session, doc)))
+    return out
 
 
 def new_message_id(sender: str) -> str:
@@ -157,6 +206,9 @@ def build(draft: Draft, *, message_id: str, when: datetime) -> bytes:
     for name, path in draft.attachments:
         maintype, subtype = ATTACH[path.suffix.lstrip(".").lower()].split("/")
         msg.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=name)
+    for name, media_type, data in draft.annexes:
+        maintype, subtype = media_type.split("/")
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
     if draft.lang:  # after the content: set_content drops Content-* headers
         msg["Content-Language"] = draft.lang
     return msg.as_bytes(policy=POLICY)

@@ -9,7 +9,7 @@ from typing import Any
 CASE_FIELDS = (
     "ref", "name_latin", "name_native", "nationality", "birth_date", "title", "gender",
     "current_country", "situation", "facility", "authority_ids", "protection", "persecution",
-    "family", "representative", "reply_to",
+    "family", "representative", "reply_to", "annexes",
 )
 REPRESENTATIVE_FIELDS = ("name", "organisation", "address", "email", "phone")
 MISSION_FIELDS = (
@@ -58,6 +58,8 @@ def case_context(case: Any) -> dict[str, Any]:
             "phone": case.rep_phone or "",
         },
         "reply_to": case.reply_to or "",
+        # the documents sent with the letter (--annex), as plea.letters.annex.CaseAnnexes.context gives them
+        "annexes": list(getattr(case, "annexes", None) or []),
     }
 
 
