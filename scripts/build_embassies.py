@@ -26,10 +26,10 @@ from babel import Locale
 
 REPO = Path(__file__).resolve().parent.parent
 try:  # the mission types, districts and cleaning rules are shared with `plea embassies refresh`
-    from plea.wikidata_labels import KINDS, clean, pick, qid, real_city
+    from plea.directory.wikidata_labels import KINDS, clean, pick, qid, real_city
 except ImportError:  # run from a checkout where plea is not installed
     sys.path.insert(0, str(REPO / "src"))
-    from plea.wikidata_labels import KINDS, clean, pick, qid, real_city
+    from plea.directory.wikidata_labels import KINDS, clean, pick, qid, real_city
 DEFAULT_SOURCE = REPO.parent / "shared" / "data" / "embassies" / "database_of_embassies_2022-11-16.csv"
 DEFAULT_OUT = REPO / "data" / "embassies.csv"
 

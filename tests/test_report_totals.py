@@ -391,7 +391,7 @@ def test_a_write_from_outside_plea_is_counted_before_it_is_reported(plea, db: Da
 
 
 def test_the_migration_counts_an_existing_database(tmp_path: Path) -> None:
-    from plea.embassies import load_shipped
+    from plea.directory.importing import load_shipped
 
     path = tmp_path / "filled.sqlite3"
     db = open_database(f"sqlite:///{path}", create=True)

@@ -415,7 +415,7 @@ def test_referral_makes_the_authority_the_next_recipient(
 
 def test_refresh_keeps_web_forms(plea, db_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Wikidata has no contact-form property (data/README.md): a refresh that changes a mission keeps its form
-    from plea import wikidata
+    from plea.directory import wikidata
     from tests.sparql_server import SparqlServer
 
     monkeypatch.setattr(wikidata.time, "sleep", lambda _s: None)

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from plea import states
 from plea.csvio import read_sheet, write_csv
 from plea.db.models import Mission
-from plea.directory import (  # noqa: F401  (re-exported: plea.embassies is where callers look)
+from plea.directory.queries import (  # noqa: F401  (re-exported: plea.embassies is where callers look)
     AUTHORITY_KINDS,
     CLOSED,
     COLUMNS,

@@ -30,8 +30,8 @@ from datetime import date
 from typing import Any
 
 from plea import __version__
+from plea.directory.wikidata_labels import KINDS, clean, pick, qid, real_city
 from plea.errors import ExternalProblem, InvalidInput
-from plea.wikidata_labels import KINDS, clean, pick, qid, real_city
 
 ENDPOINT = "https://query.wikidata.org/sparql"
 #: Wikimedia asks every client to say who it is and how to reach its operator: PLEA_CONTACT (an

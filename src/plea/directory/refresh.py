@@ -29,9 +29,9 @@ from sqlmodel import Session, col, select
 
 from plea import states
 from plea.db.models import MISSION_KINDS, Mission
-from plea.embassies import COLUMNS, check_email, check_url, closed_on, person_fields, set_closed
+from plea.directory.importing import COLUMNS, check_email, check_url, closed_on, person_fields, set_closed
+from plea.directory.wikidata import LICENCE, SOURCE, Answer, Found
 from plea.history import record
-from plea.wikidata import LICENCE, SOURCE, Answer, Found
 
 CONTACTS = ("street_address", "postcode", "email", "phone", "website")
 REFRESHED = ("city", "kind", *CONTACTS, "latitude", "longitude")

@@ -30,7 +30,7 @@ from sqlmodel import Session, select
 from plea import states
 from plea.csvio import for_excel
 from plea.db.models import Mission
-from plea.embassies import COLUMNS, EDITED, export_csv, list_missions, parse_file, person_fields
+from plea.directory.importing import COLUMNS, EDITED, export_csv, list_missions, parse_file, person_fields
 from plea.errors import Conflict
 from plea.fileio import atomic_write_bytes
 from plea.history import record

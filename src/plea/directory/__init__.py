@@ -1,0 +1,1 @@
+"""The embassy directory: every mission a letter can go to, and everything about it."""
