@@ -1,4 +1,4 @@
-"""plea.wikidata: the query, the request (User-Agent, timeout, offline, HTTP errors, pause between
+"""plea.directory.wikidata: the query, the request (User-Agent, timeout, offline, HTTP errors, pause between
 hosts) and reading answers (malformed ones refused; several values, districts, closures reduced),
 all offline: against recorded answers served on 127.0.0.1."""
 

@@ -129,7 +129,7 @@ def normalise(values: dict[str, Any], *, today: date) -> dict[str, Any]:
         elif field == "rep_email":
             v = clean_line(str(value or ""))
             if v:
-                from plea.directory.importing import check_email
+                from plea.directory.validation import check_email
 
                 if p := check_email(v):
                     problems.append(f"rep_email: {p}")

@@ -295,7 +295,7 @@ def recipients(session: Any, spec: LetterSpec, case: Any, *, host: str, to: ToSp
                unsafe: bool = False, picked: dict[str, tuple[Mission, str]] | None = None,
                without_consent: bool = False) -> Recipients:
     """A case's recipients for one host (`picked`: the host's missions, when the caller has them)."""
-    from plea.directory.importing import pick_missions
+    from plea.directory.missions import pick_missions
     from plea.routes import referrals
 
     picked = pick_missions(session, host) if picked is None else picked

@@ -67,8 +67,9 @@ def show(
 ) -> None:
     """Show one mission, by id or by --sending and --host, and where each fact came from."""
     from plea import states
-    from plea.directory.importing import get_mission, mission_row, pick_missions
+    from plea.directory.missions import get_mission, pick_missions
     from plea.directory.provenance import facts
+    from plea.directory.queries import mission_row
     from plea.errors import InvalidInput, NotFound
 
     db = open_db()
@@ -162,7 +163,8 @@ def export(
     """Write the directory as CSV or JSON, to stdout or to FILE."""
     import sys
 
-    from plea.directory.importing import export_csv, list_missions, mission_row
+    from plea.directory.export import export_csv
+    from plea.directory.queries import list_missions, mission_row
     from plea.errors import InvalidInput
 
     if verified_only and (json_ or file is None):
@@ -225,8 +227,8 @@ def edit(
     fields you edit (--verified) or name (--verified-fields) count as verified."""
     from datetime import date
 
-    from plea.directory.importing import edit_mission
-    from plea.directory.importing import verified_fields as parse_fields
+    from plea.directory.editing import edit_mission
+    from plea.directory.editing import verified_fields as parse_fields
 
     changes = {k: v for k, v in {
         "email": email, "phone": phone, "street_address": address, "postcode": postcode, "city": city,
@@ -248,7 +250,7 @@ def coverage(
 ) -> None:
     """For each of the 193 UN member states: a mission in the host state, one accredited from
     elsewhere, or none; with --case, which of them are held back for that case."""
-    from plea.directory.importing import coverage as compute
+    from plea.directory.coverage import coverage as compute
 
     code = _code(host, "host state")
     assert code
@@ -296,7 +298,7 @@ def gaps(
 ) -> None:
     """UN member states whose mission for the host lacks a way to reach it, with the website to
     look it up on. States your open cases wrote to come first."""
-    from plea.directory.importing import gaps as compute
+    from plea.directory.gaps import gaps as compute
 
     code = _code(host, "host state")
     assert code

@@ -30,7 +30,9 @@ from sqlmodel import Session, select
 from plea import states
 from plea.csvio import for_excel
 from plea.db.models import Mission
-from plea.directory.importing import COLUMNS, EDITED, export_csv, list_missions, parse_file, person_fields
+from plea.directory.export import export_csv
+from plea.directory.importing import parse_file
+from plea.directory.queries import COLUMNS, EDITED, list_missions, person_fields
 from plea.errors import Conflict
 from plea.fileio import atomic_write_bytes
 from plea.history import record

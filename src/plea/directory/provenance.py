@@ -21,7 +21,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from plea.db.models import Event, Mission, Setting
-from plea.directory.importing import person_fields
+from plea.directory.queries import person_fields
 
 FACTS = ("city", "kind", "street_address", "postcode", "email", "phone", "website", "latitude", "longitude",
          "accredited_to", "languages")
