@@ -1,4 +1,4 @@
-"""`plea config …`: settings kept in the database (and `plea config password`, from cli/send.py)."""
+"""`plea config …`: settings kept in the database, and `plea config password` (the system keyring)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ from typing import Annotated
 
 import typer
 
-from plea.cli.common import actor, open_db
-from plea.cli.send import config_password
+from plea.cli.common import actor, note, open_db
 from plea.config import MAIL_DEFAULTS, MAIL_SETTINGS
 
 app = typer.Typer(help="Settings kept in the database.", no_args_is_help=True)
@@ -61,4 +60,24 @@ def config_get(key: Annotated[str | None, typer.Argument(help="A setting (defaul
             typer.echo(f"{k} = {get_setting(s, k) or defaults.get(k, '')}")
 
 
-app.command("password")(config_password)
+@app.command("password")
+def config_password(
+    kind: Annotated[str, typer.Argument(help="smtp or imap.", metavar="smtp|imap")],
+) -> None:
+    """Store the SMTP or IMAP password in the system keyring (asked for, never shown)."""
+    from plea.config import server, store_password
+    from plea.errors import InvalidInput
+    from plea.mail import load_settings
+
+    if kind not in ("smtp", "imap"):
+        raise InvalidInput(f"{kind!r}: say smtp or imap")
+    db = open_db()
+    with db.read() as s:
+        srv = server(load_settings(s), kind)
+    if not srv.user:
+        raise InvalidInput(f"set {kind}.user first (`plea config set {kind}.user NAME`)")
+    secret = str(typer.prompt(f"{kind.upper()} password for {srv.user}@{srv.host}", hide_input=True))
+    if not secret:
+        raise InvalidInput("no password given; nothing was stored")
+    store_password(srv, secret)
+    note(f"stored in the system keyring for {srv.user}@{srv.host}")
