@@ -182,7 +182,7 @@ def _table(columns: list[str], rows: list[list[Any]]) -> str:
 
 
 def render(report: dict[str, Any]) -> str:
-    from plea.report import table_rows
+    from plea.report.tables import table_rows
 
     t = report["totals"]
     f = report["filters"]
