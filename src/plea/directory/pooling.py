@@ -117,10 +117,9 @@ ORGANISATION = "organisation"
 
 def organisation_name(session: Session) -> str:
     """The organisation that vouches for shared corrections (a setting), or ""."""
-    from plea.db.models import Setting
+    from plea.settings import get_setting
 
-    row = session.get(Setting, ORGANISATION)
-    return (row.value or "").strip() if row else ""
+    return (get_setting(session, ORGANISATION) or "").strip()
 
 
 def export_verified(session: Session, path: Path, *, host: str | None = None, force: bool = False) -> int:
