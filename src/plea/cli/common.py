@@ -116,6 +116,24 @@ def save_output(file: Any, data: bytes, *, force: bool) -> None:
     atomic_write_bytes(file, data)
 
 
+def with_options(options: dict[str, Any]) -> Any:
+    """A decorator giving several commands the same options, declared once: `options` maps each
+    parameter's name to its Annotated type (default None), and the command takes them as
+    **kwargs. Typer reads a command's options from its signature, so the signature gains them."""
+    import inspect
+
+    def add(command: Any) -> Any:
+        signature = inspect.signature(command, eval_str=True)  # Annotated objects, as Typer reads them
+        own = [p for p in signature.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+        keyword = inspect.Parameter.KEYWORD_ONLY
+        shared = [inspect.Parameter(name, keyword, default=None, annotation=annotation)
+                  for name, annotation in options.items()]
+        command.__signature__ = signature.replace(parameters=[*own, *shared])
+        return command
+
+    return add
+
+
 def table(*columns: str, title: str | None = None) -> Table:
     return Table(list(columns), title)
 
