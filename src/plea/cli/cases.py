@@ -122,6 +122,8 @@ def _plan_line(ref: str, host: str) -> str:
             f"see `plea letters plan {ref} --host {host}`")
 
 
+# add and edit take one parameter per option (Typer reads options from the signature): they go straight
+# into plea.cases.CaseInput, which parses them
 @app.command("add")
 def add(
     name: NameOpt = None, native_name: NativeOpt = None, nationality: NatOpt = None, born: BornOpt = None,

@@ -79,6 +79,7 @@ def counted_parts(
 def _answers(conn: Any, params: dict[str, Any], until: date | None) -> dict[str, Any]:
     """Answered appeals, summarised in SQL (one row per answered appeal in a temporary table:
     first answer, days from the first letter, latest outcome); only small results reach Python."""
+    # over 60 lines: one temporary table and the few GROUP BY reads of it, each SQL statement whole
     q = conn.execute
     sqlite = conn.dialect.name == "sqlite"
     days = (
@@ -151,6 +152,7 @@ def _parts(
     session: Session | Connection, conn: Any, ans: dict[str, Any], filters: dict[str, Any]
 ) -> dict[str, Any]:
     """The report's parts from the appeals and answers counted in the temporary tables."""
+    # over 60 lines: the counted parts, each read from the temporary tables in one statement
     q = conn.execute
     per_state = {
         row[0]: {"appeals": int(row[1]), "letters": int(row[2]), "first_sent": day(row[3])}

@@ -63,7 +63,8 @@ def build(
     """The report as one JSON-able document."""
     filters = {"case_id": case_id, "all_cases": all_cases, "host": host, "since": since, "until": until}
     if case_id is None and not host and not since and not until and not _summary_pending(session):
-        return _assemble(session, kept_parts(session, all_cases=all_cases), head=history_head(session), **filters)
+        parts = kept_parts(session, all_cases=all_cases)
+        return _assemble(session, parts, head=history_head(session), **filters)
     return counted(session, head=history_head(session), **filters)
 
 
@@ -92,6 +93,43 @@ def _assemble(
 ) -> dict:
     """The report document from its parts, however they were counted."""
     until = filters["until"]
+    state_rows = _state_rows(parts)
+    case_rows = _case_rows(parts)
+    month_rows = [{"month": k, **v} for k, v in sorted(parts["months"].items())]
+    never = sorted(
+        (
+            {"state": r["state"], "name": r["name"], "cases": r["cases"], "first_sent": r["first_sent"]}
+            for r in state_rows
+            if not r["answered"]
+        ),
+        key=lambda r: (-r["cases"], r["name"]),
+    )
+    totals = _totals(parts, state_rows, cases=len(case_rows), never=len(never))
+    held = held_back(conn_of(session), filters, written=set(parts["states"]))
+    totals["states_held_back"] = len(held)
+    return {
+        "generated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        "filters": {
+            "case": parts["case_ref"],
+            "cases": "one" if filters["case_id"] is not None else ("all" if filters["all_cases"] else "open"),
+            "host": filters["host"],
+            "since": filters["since"].isoformat() if filters["since"] else None,
+            "until": until.isoformat() if until else None,
+        },
+        "history_head": head[0],
+        "history_events": head[1],
+        "totals": totals,
+        "states": state_rows,
+        "cases": case_rows,
+        "months": month_rows,
+        "never_answered": never,
+        "unsolicited": parts["unsolicited"],
+        "held_back": held,
+    }
+
+
+def _state_rows(parts: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per state written to, the best response rates first."""
     state_rows = []
     for st, s in parts["states"].items():
         outcomes = dict(sorted(parts["outcomes"].get(st, {}).items()))
@@ -112,7 +150,11 @@ def _assemble(
             }
         )
     state_rows.sort(key=lambda r: (-(r["response_rate"] or 0), -r["cases"], r["name"]))
+    return state_rows
 
+
+def _case_rows(parts: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per case, by reference."""
     case_rows = [
         {
             "case": c["case"],
@@ -126,18 +168,13 @@ def _assemble(
         for c in parts["cases"]
     ]
     case_rows.sort(key=lambda r: r["case"])
-    month_rows = [{"month": k, **v} for k, v in sorted(parts["months"].items())]
+    return case_rows
 
-    never = sorted(
-        (
-            {"state": r["state"], "name": r["name"], "cases": r["cases"], "first_sent": r["first_sent"]}
-            for r in state_rows
-            if not r["answered"]
-        ),
-        key=lambda r: (-r["cases"], r["name"]),
-    )
 
-    unsolicited = parts["unsolicited"]
+def _totals(
+    parts: dict[str, Any], state_rows: list[dict[str, Any]], *, cases: int, never: int
+) -> dict[str, Any]:
+    """The report's headline figures (states held back are added by the caller)."""
     per_state = parts["states"]
     appeals = sum(s["appeals"] for s in per_state.values())
     all_days: dict[int, int] = defaultdict(int)
@@ -145,8 +182,8 @@ def _assemble(
         for d, n in hist.items():
             all_days[d] += n
     answered_total = sum(m["answers"] for m in parts["months"].values())
-    totals = {
-        "cases": len(case_rows),
+    return {
+        "cases": cases,
         "states_written": len(per_state),
         "appeals": appeals,
         "letters": sum(s["letters"] for s in per_state.values()),
@@ -155,28 +192,7 @@ def _assemble(
         "median_days": hist_median(all_days),
         "positive": sum(m["positive"] for m in parts["months"].values()),
         "states_answered": sum(1 for r in state_rows if r["answered"]),
-        "states_never_answered": len(never),
+        "states_never_answered": never,
         "bounced": sum(parts["bounced"].values()),
-        "unsolicited": len(unsolicited),
-    }
-    held = held_back(conn_of(session), filters, written=set(per_state))
-    totals["states_held_back"] = len(held)
-    return {
-        "generated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
-        "filters": {
-            "case": parts["case_ref"],
-            "cases": "one" if filters["case_id"] is not None else ("all" if filters["all_cases"] else "open"),
-            "host": filters["host"],
-            "since": filters["since"].isoformat() if filters["since"] else None,
-            "until": until.isoformat() if until else None,
-        },
-        "history_head": head[0],
-        "history_events": head[1],
-        "totals": totals,
-        "states": state_rows,
-        "cases": case_rows,
-        "months": month_rows,
-        "never_answered": never,
-        "unsolicited": unsolicited,
-        "held_back": held,
+        "unsolicited": len(parts["unsolicited"]),
     }

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 def kept_parts(session: Session | Connection, *, all_cases: bool) -> dict[str, Any]:
     """The report's parts from the totals kept by plea.report.summary: the open cases' (scope
     "open") or every case's."""
+    # over 60 lines: one pass over report_total and two small reads, each SQL statement whole
     q = conn_of(session).execute
     scope = "" if all_cases else "scope = 'open' AND "
     per_state: dict[str, dict[str, Any]] = {}
