@@ -20,7 +20,7 @@ def build_campaign_db(path: Path | None, *, cases: int, letters_per_case: int, h
 
     from plea.db.engine import open_database
     from plea.db.models import Case, Letter, LetterEvent, Mission, Response
-    from plea.embassies import load_shipped
+    from plea.directory.importing import load_shipped
     from plea.history import record
 
     if url is None:

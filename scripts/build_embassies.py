@@ -6,7 +6,7 @@ Usage: python scripts/build_embassies.py [--source PATH] [--out PATH]
 The source is `;`-separated, one row per (mission x value) of a SPARQL query, so a mission's
 Wikidata id can repeat. This script merges rows per id, maps state names to ISO 3166-1 alpha-2
 codes (Babel's CLDR English names plus the Wikidata spellings below), maps districts to their
-city and the mission type to a kind slug (tables in src/plea/wikidata_labels.py, shared with
+city and the mission type to a kind slug (tables in src/plea/directory/wikidata_labels.py, shared with
 `plea embassies refresh`), and writes a sorted, deterministic CSV (UTF-8, `\\n`,
 comma, minimal quoting) atomically. It never fills in a value the source does not give.
 A summary (rows read, written, dropped and why) goes to stderr.
@@ -26,10 +26,10 @@ from babel import Locale
 
 REPO = Path(__file__).resolve().parent.parent
 try:  # the mission types, districts and cleaning rules are shared with `plea embassies refresh`
-    from plea.wikidata_labels import KINDS, clean, pick, qid, real_city
+    from plea.directory.wikidata_labels import KINDS, clean, pick, qid, real_city
 except ImportError:  # run from a checkout where plea is not installed
     sys.path.insert(0, str(REPO / "src"))
-    from plea.wikidata_labels import KINDS, clean, pick, qid, real_city
+    from plea.directory.wikidata_labels import KINDS, clean, pick, qid, real_city
 DEFAULT_SOURCE = REPO.parent / "shared" / "data" / "embassies" / "database_of_embassies_2022-11-16.csv"
 DEFAULT_OUT = REPO / "data" / "embassies.csv"
 

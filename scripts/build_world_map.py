@@ -37,6 +37,29 @@ SOUTH_LIMIT = -58.0  # Antarctica is left out; the map stops here
 BY_NAME = {"Kosovo": "XK"}
 # states too small for the 1:50m data: a marker dot at (longitude, latitude)
 DOTS = {"TV": ("Tuvalu", 179.2, -8.52), "VA": ("Vatican City", 12.45, 41.90)}
+# Parts of a state's feature that have an ISO 3166-1 code of their own: each becomes a shape of its own,
+# so that in a report a territory takes its own colour (as Greenland, Puerto Rico or New Caledonia, which
+# are features of their own, do), never its sovereign state's. A ring of the feature goes to the part
+# with the nearest point, if it lies within PART_RADIUS_KM of the ring's centre. The points are the CIA
+# World Factbook's "Geographic coordinates" (retrieved 2026-12-04): France's entry (its overseas
+# departments), read where https://dev.me/country/info/FR reproduces it; Svalbard, The World Factbook
+# 2002, read at
+# https://bitlit.ru/page/en/united-states-central-intelligence-agency/the-2002-cia-world-factbook/2481;
+# Jan Mayen, The World Factbook 2024, read at
+# https://worldfactbook.co/edition.php?country=jan-mayen&year=2024. The Netherlands' Caribbean
+# islands (BQ) and New Zealand's Tokelau (TK) are below MIN_RING_AREA at 1:50m.
+PARTS = {
+    "FR": {
+        "GF": ("French Guiana", [(-53.0, 4.0)]),  # 4 00 N, 53 00 W
+        "GP": ("Guadeloupe", [(-61 - 35 / 60, 16.25)]),  # 16 15 N, 61 35 W
+        "MQ": ("Martinique", [(-61.0, 14 + 40 / 60)]),  # 14 40 N, 61 00 W
+        "YT": ("Mayotte", [(45 + 10 / 60, -12 - 50 / 60)]),  # 12 50 S, 45 10 E
+        "RE": ("Réunion", [(55.6, -21.1)]),  # 21 06 S, 55 36 E
+    },
+    # Svalbard 78 00 N, 20 00 E; Jan Mayen 71 00 N, 8 00 W
+    "NO": {"SJ": ("Svalbard and Jan Mayen", [(20.0, 78.0), (-8.0, 71.0)])},
+}
+PART_RADIUS_KM = 600.0
 
 
 # -- projection: Equal Earth (Šavrič, Patterson, Jenny 2018) ------------------------------------
@@ -148,6 +171,40 @@ def path(rings: list[list[tuple[int, int]]]) -> str:
     return "".join(parts)
 
 
+def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance between two (longitude, latitude) points."""
+    (lon1, lat1), (lon2, lat2) = [(math.radians(x), math.radians(y)) for x, y in (a, b)]
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+def split_parts(
+    geometries: list[dict], codes: dict[str, str], lonlat: list[list[tuple[float, float]]]
+) -> list[dict]:
+    """The features, with the PARTS of a state's feature taken out as features of their own (a
+    polygon goes to the part with the nearest point, if it is within PART_RADIUS_KM of its outer
+    ring's centre)."""
+    out = []
+    for geom in geometries:
+        parts = PARTS.get(codes.get(geom.get("id", ""), ""))
+        if not parts or geom["type"] != "MultiPolygon":
+            out.append(geom)
+            continue
+        taken: dict[str, list] = {code: [] for code in parts}
+        kept = []
+        for polygon in geom["arcs"]:
+            points = [p for i in polygon[0] for p in lonlat[i if i >= 0 else ~i]]
+            centre = (sum(x for x, _ in points) / len(points), sum(y for _, y in points) / len(points))
+            near, owner = min((min(distance_km(centre, spot) for spot in spots), code)
+                              for code, (_name, spots) in parts.items())
+            owner = owner if near <= PART_RADIUS_KM else None
+            (taken[owner] if owner else kept).append(polygon)
+        out.append({**geom, "arcs": kept})
+        out += [{"type": "MultiPolygon", "arcs": polys, "code": code, "properties": {"name": parts[code][0]}}
+                for code, polys in taken.items() if polys]
+    return out
+
+
 # -- building --------------------------------------------------------------------------------------
 def fetch(folder: Path) -> dict[str, Path]:
     specs = [f"{name}@{version}" for name, version in PACKAGES.items()]
@@ -169,14 +226,16 @@ def build(tarballs: dict[str, Path]) -> dict:
     sx, sy = topo["transform"]["scale"]
     tx, ty = topo["transform"]["translate"]
 
-    arcs, raw = [], []
+    arcs, raw, lonlat = [], [], []
     for arc in topo["arcs"]:
         x = y = 0
         pts = []
+        lonlat.append([])
         for dx, dy in arc:
             x += dx
             y += dy
             lon, lat = x * sx + tx, y * sy + ty
+            lonlat[-1].append((lon, lat))
             pts.append(project(lon, max(lat, SOUTH_LIMIT - 2)))
         simple = simplify(pts, TOLERANCE)
         arcs.append([(round(px * 10), round(py * 10)) for px, py in simple])
@@ -194,9 +253,9 @@ def build(tarballs: dict[str, Path]) -> dict:
 
     countries: dict[str, dict] = {}
     others: list[list[tuple[int, int]]] = []
-    for geom in topo["objects"]["countries"]["geometries"]:
+    for geom in split_parts(topo["objects"]["countries"]["geometries"], numeric_to_alpha2, lonlat):
         name = geom.get("properties", {}).get("name", "")
-        code = numeric_to_alpha2.get(geom.get("id", "")) or BY_NAME.get(name)
+        code = geom.get("code") or numeric_to_alpha2.get(geom.get("id", "")) or BY_NAME.get(name)
         if code == "AQ":
             continue
         if geom["type"] == "Polygon":

@@ -18,8 +18,9 @@ from docx.oxml.ns import qn
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plea.letters import fast as staged
-from plea.letters.fast import FastRenderer, SegmentParser, case_key, segments
+from plea.letters import fast_analysis, fast_stages
+from plea.letters.fast import FastRenderer, case_key
+from plea.letters.segments import SegmentParser, segments
 from plea.render.blocks import Block, Run, parse
 from plea.render.catalog import get_letter
 from plea.render.context import case_context
@@ -89,7 +90,7 @@ def test_staged_rendering_equals_whole_letters(letter: str) -> None:
 def test_a_missed_dependency_falls_back_to_whole_letters(monkeypatch: pytest.MonkeyPatch) -> None:
     """If the analysis wrongly took a recipient piece for a case-level one, the poisoned
     recipient variables catch it: the letter is rendered whole, and right."""
-    monkeypatch.setattr(staged._Scope, "tainted", lambda self, node, exclude=None: False)
+    monkeypatch.setattr(fast_analysis.Scope, "tainted", lambda self, node, exclude=None: False)
     spec = get_letter("humanitarian-visa")
     renderer = FastRenderer(spec)
     case = sample_case()
@@ -130,9 +131,9 @@ def test_unfollowed_templates_render_whole(tmp_path) -> None:
         (root / "x" / f"{name}.md.j2").write_text(source)
     (root / "x" / "part.j2").write_text("{{ mission.id }}")
     env = make_environment(root, "en")
-    assert not staged.Staged(env, "x/ns.md.j2").ok
-    assert not staged.Staged(env, "x/inc.md.j2").ok
-    ok = staged.Staged(env, "x/ok.md.j2")
+    assert not fast_stages.Staged(env, "x/ns.md.j2").ok
+    assert not fast_stages.Staged(env, "x/inc.md.j2").ok
+    ok = fast_stages.Staged(env, "x/ok.md.j2")
     assert ok.ok and ok.pieces == 1
     # a letter of a template the accelerator cannot stage is rendered whole, and counted with why
     (root / "x" / "letter.toml").write_text('title = "X"\n[subject]\nen = "Plea"\n', encoding="utf-8")
@@ -311,12 +312,12 @@ def test_a_missed_case_dependency_falls_back_to_whole_letters(
 ) -> None:
     """If the analysis wrongly took a piece reading the case for one reading only the mission,
     the poisoned case catches it: whole letters, and right."""
-    real = staged._Scope.tainted
+    real = fast_analysis.Scope.tainted
 
     def blind(self, node, exclude=None):  # type: ignore[no-untyped-def]
-        return False if self.analysis.roots == staged.LETTER else real(self, node, exclude)
+        return False if self.analysis.roots == fast_analysis.LETTER else real(self, node, exclude)
 
-    monkeypatch.setattr(staged._Scope, "tainted", blind)
+    monkeypatch.setattr(fast_analysis.Scope, "tainted", blind)
     root = _letters_root(tmp_path, "{% if mission.city %}{{ case.ref }} in {{ mission.city }}{% endif %}\n")
     renderer = _compare(root)
     assert renderer.staged["en"] is None

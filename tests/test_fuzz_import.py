@@ -12,7 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from plea.embassies import COLUMNS, parse_file
+from plea.directory.importing import parse_file
+from plea.directory.queries import COLUMNS
 from plea.errors import PleaError
 from tests.tiers import examples
 

@@ -158,7 +158,7 @@ def test_median_from_counts_equals_the_median_of_the_values() -> None:
     import statistics
     from collections import Counter
 
-    from plea.report import _hist_median
+    from plea.report.figures import hist_median as _hist_median
 
     rnd = random.Random(6)
     for _ in range(500):

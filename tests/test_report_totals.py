@@ -2,7 +2,7 @@
 of write (letters sent, bounced, closed; answers logged, solicited or not; cases archived and
 reopened; a mission's state changed by an import; letters and answers deleted or edited; a batch;
 bulk inserts), the kept rows equal a recount from the letters, and the report read from them is
-the same document as the report counted from the letters (plea.report._counted, the SQL that
+the same document as the report counted from the letters (plea.report.document.counted, the SQL that
 any filtered report still uses)."""
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import insert, select, text, update
 
-from plea import report
 from plea.audit import current_head
 from plea.db import HEAD
 from plea.db.engine import Database, open_database
 from plea.db.models import OUTCOMES, Case, Letter, LetterEvent, Response, report_case
+from plea.report import document as report
 from plea.report import summary
 from tests.dbcheck import execute
 
@@ -208,12 +208,12 @@ def assert_counted(db: Database) -> None:
         }
         assert kept == {k: n for k, n in totals.items() if n}
         head = current_head(s)
-        assert report._head(s) == head  # the report reads it without the ORM
+        assert report.history_head(s) == head  # the report reads it without the ORM
         for all_cases in (False, True):
             kept_doc = report.build(s, all_cases=all_cases)
             with db.engine.connect() as bare:  # a Core connection will do as well as a session
                 assert _plain(report.build(bare, all_cases=all_cases)) == _plain(kept_doc)
-            counted = report._counted(
+            counted = report.counted(
                 s, case_id=None, all_cases=all_cases, host=None, since=None, until=None, head=head
             )
             assert _plain(kept_doc) == _plain(counted)
@@ -391,12 +391,12 @@ def test_a_write_from_outside_plea_is_counted_before_it_is_reported(plea, db: Da
 
 
 def test_the_migration_counts_an_existing_database(tmp_path: Path) -> None:
-    from plea.embassies import load_shipped
+    from plea.directory.importing import load_shipped
 
     path = tmp_path / "filled.sqlite3"
     db = open_database(f"sqlite:///{path}", create=True)
     with db.read() as s:
-        assert report._head(s) == current_head(s) == ("0" * 64, 0)  # no history yet
+        assert report.history_head(s) == current_head(s) == ("0" * 64, 0)  # no history yet
     with db.transaction() as s:
         load_shipped(s, actor="tester")
     _fill(db, seed=5)

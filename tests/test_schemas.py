@@ -163,7 +163,8 @@ class Campaign:
         run("embassies-gaps", "embassies", "gaps", "--host", "US")
         with SparqlServer({"US": "us_missions.json"}) as wikidata:
             self.monkeypatch.setenv("PLEA_WIKIDATA_ENDPOINT", wikidata.url)
-            self.monkeypatch.setattr(importlib.import_module("plea.wikidata").time, "sleep", lambda _s: None)
+            wikidata_module = importlib.import_module("plea.directory.wikidata")
+            self.monkeypatch.setattr(wikidata_module.time, "sleep", lambda _s: None)
             run("embassies-refresh", "embassies", "refresh", "--host", "US", "--dry-run")
 
     def upkeep(self) -> None:

@@ -1,4 +1,4 @@
-"""plea.wikidata: the query, the request (User-Agent, timeout, offline, HTTP errors, pause between
+"""plea.directory.wikidata: the query, the request (User-Agent, timeout, offline, HTTP errors, pause between
 hosts) and reading answers (malformed ones refused; several values, districts, closures reduced),
 all offline: against recorded answers served on 127.0.0.1."""
 
@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plea import wikidata
+from plea.directory import wikidata
+from plea.directory.wikidata_labels import real_city
 from plea.errors import ExitStatus, ExternalProblem, InvalidInput
-from plea.wikidata_labels import real_city
 from tests.sparql_server import RECORDED, SparqlServer, closed_port
 from tests.tiers import examples
 
@@ -60,11 +60,11 @@ def test_districts_are_mapped_to_their_city_as_in_the_shipped_build() -> None:
     de = by_id(wikidata.parse(recorded("de_missions.json"), host="DE"))
     assert de["Q554046"].city == "Berlin"  # "Mitte"
     assert de["Q130000010"].city == "Berlin"  # "Charlottenburg-Wilmersdorf"
-    # one table for both: the build script imports it from plea.wikidata_labels
+    # one table for both: the build script imports it from plea.directory.wikidata_labels
     assert real_city("16th arrondissement of Paris", "Q194420") == "Paris"
     assert real_city("Mitte", "Q999") == "Mitte"  # the same label with another id is not Berlin's Mitte
     script = (Path(__file__).resolve().parent.parent / "scripts" / "build_embassies.py").read_text()
-    assert "from plea.wikidata_labels import" in script and "CITY_DISTRICTS: dict" not in script
+    assert "from plea.directory.wikidata_labels import" in script and "CITY_DISTRICTS: dict" not in script
 
 
 def test_closed_missions_come_back_marked_with_their_date() -> None:

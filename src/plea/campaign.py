@@ -12,9 +12,10 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from plea import states
-from plea.db.models import CHANNELS, OUTCOMES, Case, Event, Letter, LetterEvent, Mission, Response, Setting
+from plea.db.models import CHANNELS, OUTCOMES, Case, Event, Letter, LetterEvent, Mission, Response
 from plea.errors import Conflict, InvalidInput, NotFound
 from plea.history import record
+from plea.settings import get_setting
 
 # the status view reads with Core statements, without this module's ORM imports (start-up speed)
 from plea.status import (  # noqa: F401  (re-exported: plea.campaign is where callers look)
@@ -29,20 +30,7 @@ from plea.status import (  # noqa: F401  (re-exported: plea.campaign is where ca
 )
 from plea.text import clean
 
-
-# -- settings ----------------------------------------------------------------------------------
-
-def get_setting(session: Session, key: str) -> str | None:
-    row = session.get(Setting, key)
-    return row.value if row else None
-
-
-def set_setting(session: Session, key: str, value: str, *, actor: str) -> None:
-    row = session.get(Setting, key) or Setting(key=key)
-    row.value = value
-    session.add(row)
-    record(session, "setting.changed", actor=actor, subject=f"setting:{key}", data={"value": value})
-
+# -- settings (plea.settings) ------------------------------------------------------------------
 
 def followup_days(session: Session, case: Case) -> int:
     if case.followup_days:

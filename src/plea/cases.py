@@ -3,7 +3,10 @@ creation, edits and archiving, each written with its history event."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, col, func, select
@@ -129,7 +132,7 @@ def normalise(values: dict[str, Any], *, today: date) -> dict[str, Any]:
         elif field == "rep_email":
             v = clean_line(str(value or ""))
             if v:
-                from plea.embassies import check_email
+                from plea.directory.validation import check_email
 
                 if p := check_email(v):
                     problems.append(f"rep_email: {p}")
@@ -155,6 +158,96 @@ def normalise(values: dict[str, Any], *, today: date) -> dict[str, Any]:
     if problems:
         raise InvalidInput("the case was not saved:", problems=problems)
     return out
+
+
+# -- what a person gives on the command line ----------------------------------------------------
+
+def id_item(item: str) -> dict[str, str] | None:
+    """One authority id written LABEL=NUMBER (`--id`, a cell's item); None if it is not that."""
+    label, sep, number = item.partition("=")
+    if not sep or not label.strip() or not number.strip():
+        return None
+    return {"label": label.strip(), "number": number.strip()}
+
+
+def family_item(item: str) -> dict[str, str] | None:
+    """One family member written NAME;RELATION;BIRTH-DATE, relation and date optional (`--family`, a
+    cell's item); None if it is not that."""
+    parts = [p.strip() for p in item.split(";")]
+    if len(parts) > 3 or not parts[0]:
+        return None
+    parts += [""] * (3 - len(parts))
+    return {"name": parts[0], "relation": parts[1], "birth_date": parts[2]}
+
+
+#: option → case field, where the option's name is not the field's
+OPTION_FIELDS = {"name": "name_latin", "native_name": "name_native", "born": "birth_date",
+                 "country": "current_country", "rep_org": "rep_organisation", "threat": "threat_states"}
+#: options read rather than copied: ids and family parsed, the story read from its file
+_READ = ("ids", "family", "persecution_file")
+
+
+@dataclass(frozen=True)
+class CaseInput:
+    """What `plea cases add/edit` were given, option by option (None: not given). values() parses
+    it, once, into a case's fields; normalise() then checks them as it checks an imported row."""
+
+    name: str | None = None
+    native_name: str | None = None
+    nationality: str | None = None
+    born: str | None = None
+    title: str | None = None
+    gender: str | None = None
+    country: str | None = None
+    situation: str | None = None
+    facility: str | None = None
+    ids: list[str] | None = None
+    protection: str | None = None
+    persecution: str | None = None
+    persecution_file: Path | None = None
+    family: list[str] | None = None
+    rep_name: str | None = None
+    rep_org: str | None = None
+    rep_address: str | None = None
+    rep_email: str | None = None
+    rep_phone: str | None = None
+    reply_to: str | None = None
+    followup_days: int | None = None
+    threat: str | None = None
+    acting: str | None = None
+    acting_relation: str | None = None
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> CaseInput:
+        """From a command's parameters by name; the ones that are not case options are left out."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in options.items() if k in names})
+
+    def values(self) -> dict[str, Any]:
+        """The case fields given: options copied to their field, --id and --family parsed,
+        --persecution-file read; InvalidInput for an item that cannot be read."""
+        values = {OPTION_FIELDS.get(f.name, f.name): getattr(self, f.name) for f in fields(self)
+                  if f.name not in _READ and getattr(self, f.name) is not None}
+        if self.persecution_file is not None:
+            from plea.fileio import read_text_file
+
+            values["persecution"] = read_text_file(self.persecution_file, "--persecution-file")
+        if self.ids:
+            values["authority_ids"] = [
+                _item(id_item, item, f"--id: {item!r} should be LABEL=NUMBER, "
+                                     "e.g. 'Alien Registration Number=A-123-456-789'") for item in self.ids]
+        if self.family:
+            values["family"] = [
+                _item(family_item, item, f"--family: {item!r} should be 'NAME;RELATION;BIRTH-DATE' "
+                                         "(relation and date optional)") for item in self.family]
+        return values
+
+
+def _item(parse: Any, item: str, problem: str) -> dict[str, str]:
+    parsed = parse(item)
+    if parsed is None:
+        raise InvalidInput(problem)
+    return dict(parsed)
 
 
 def next_ref(session: Session, year: int) -> str:

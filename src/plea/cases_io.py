@@ -34,6 +34,8 @@ from plea.cases import (
     STATUSES,
     case_dict,
     edit_case,
+    family_item,
+    id_item,
     list_cases,
     next_ref,
     normalise,
@@ -90,10 +92,10 @@ def parse_ids(cell: str) -> list[dict[str, str]]:
         return _json_list(cell, ("label", "number"))
     out = []
     for item in _items(cell):
-        label, sep, number = item.partition("=")
-        if not sep or not label.strip() or not number.strip():
+        parsed = id_item(item)
+        if parsed is None:
             raise ValueError(f"{item!r} should be LABEL=NUMBER (several separated by |)")
-        out.append({"label": label.strip(), "number": number.strip()})
+        out.append(parsed)
     return out
 
 
@@ -102,11 +104,10 @@ def parse_family(cell: str) -> list[dict[str, str]]:
         return _json_list(cell, ("name", "relation", "birth_date"))
     out = []
     for item in _items(cell):
-        parts = [p.strip() for p in item.split(";")]
-        if len(parts) > 3 or not parts[0]:
+        parsed = family_item(item)
+        if parsed is None:
             raise ValueError(f"{item!r} should be NAME;RELATION;BIRTH-DATE (several separated by |)")
-        parts += [""] * (3 - len(parts))
-        out.append({"name": parts[0], "relation": parts[1], "birth_date": parts[2]})
+        out.append(parsed)
     return out
 
 

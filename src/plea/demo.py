@@ -47,7 +47,7 @@ def check_keep(folder: Path) -> None:
 def run_demo(folder: Path, *, today: date, actor: str = "plea demo", progress=None) -> DemoResult:  # type: ignore[no-untyped-def]
     from plea import campaign
     from plea.cases import create_case
-    from plea.embassies import load_shipped
+    from plea.directory.importing import load_shipped
     from plea.letters.choose import Planned, choose
     from plea.letters.plan import plan_case
     from plea.letters.run import write_case

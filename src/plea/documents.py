@@ -84,7 +84,7 @@ def _check_pdf(data: bytes, name: str) -> None:
 
 
 def max_mb(session: Any) -> float:
-    from plea.campaign import get_setting
+    from plea.settings import get_setting
 
     value = get_setting(session, "docs.max_mb")
     return float(value) if value else float(DEFAULT_MAX_MB)

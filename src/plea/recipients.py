@@ -295,7 +295,7 @@ def recipients(session: Any, spec: LetterSpec, case: Any, *, host: str, to: ToSp
                unsafe: bool = False, picked: dict[str, tuple[Mission, str]] | None = None,
                without_consent: bool = False) -> Recipients:
     """A case's recipients for one host (`picked`: the host's missions, when the caller has them)."""
-    from plea.embassies import pick_missions
+    from plea.directory.missions import pick_missions
     from plea.routes import referrals
 
     picked = pick_missions(session, host) if picked is None else picked
@@ -332,7 +332,7 @@ def _attach_routes(session: Any, spec: LetterSpec, found: list[Recipient], prote
     from datetime import date
 
     from plea.db.models import Mission
-    from plea.provenance import max_age_days
+    from plea.directory.provenance import max_age_days
     from plea.routes import DIRECT, explain, for_recipients
 
     routes = for_recipients(session, [r.state for r in found], protection, today=date.today(),

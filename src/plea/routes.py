@@ -37,7 +37,7 @@ REQUIRED = ("state", "protection", "source_url", "checked_on")
 
 
 def _url_problem(value: str) -> str | None:
-    from plea.embassies import check_url
+    from plea.directory.validation import check_url
 
     return check_url(value)
 

@@ -15,8 +15,8 @@ from sqlalchemy import false, func, select
 
 from plea import states
 from plea.db import tables as T
+from plea.settings import DEFAULT_FOLLOWUP_DAYS
 
-DEFAULT_FOLLOWUP_DAYS = 21
 FIRST_LETTER = "humanitarian-visa"
 
 

@@ -30,10 +30,10 @@ def mission(db: PleaDB, mid: str) -> dict[str, object]:
 
 @pytest.fixture(autouse=True)
 def no_pause(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    import plea.wikidata
+    import plea.directory.wikidata
 
     pauses: list[float] = []
-    monkeypatch.setattr(plea.wikidata.time, "sleep", pauses.append)
+    monkeypatch.setattr(plea.directory.wikidata.time, "sleep", pauses.append)
     return pauses
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from plea import wikidata
+from plea.directory import wikidata
 from tests.dbcheck import execute
 from tests.sparql_server import SparqlServer
 
@@ -121,7 +121,7 @@ def test_letters_plan_warns_about_old_contact_details(plea, db_file: Path, case:
 
 
 def test_default_age_matches_the_config_default() -> None:
-    from plea.provenance import DEFAULT_MAX_AGE_DAYS
+    from plea.directory.provenance import DEFAULT_MAX_AGE_DAYS
 
     assert DEFAULT_MAX_AGE_DAYS == 365
 

@@ -415,7 +415,7 @@ def test_referral_makes_the_authority_the_next_recipient(
 
 def test_refresh_keeps_web_forms(plea, db_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Wikidata has no contact-form property (data/README.md): a refresh that changes a mission keeps its form
-    from plea import wikidata
+    from plea.directory import wikidata
     from tests.sparql_server import SparqlServer
 
     monkeypatch.setattr(wikidata.time, "sleep", lambda _s: None)
@@ -484,3 +484,18 @@ def test_a_route_to_an_authority_that_takes_letters_gets_the_letter(plea, case: 
     [fr] = plan(plea, case, "--to", "FR")["recipients"]
     assert (fr["mission"], fr["how"]) == (embassy, "referred")
     assert fr["route"]["authority"] == "FR-MEAE"
+
+
+def test_add_and_edit_share_their_options(plea) -> None:
+    import inspect
+
+    from plea.cli import routes
+
+    for command in (routes.add, routes.edit):
+        options = [name for name in inspect.signature(command).parameters if name not in ("state", "protection")]
+        assert options == list(routes.ROUTE_OPTIONS), command.__name__
+    add_help = plea("routes", "add", "--help").stdout
+    edit_help = plea("routes", "edit", "--help").stdout
+    options_of = lambda text: text[text.index("Options:"):]  # noqa: E731
+    assert options_of(add_help) == options_of(edit_help)
+    assert "--checked-on <str>  The day you read it, YYYY-MM-DD." in add_help

@@ -7,23 +7,17 @@ from typing import Annotated
 
 import typer
 
-from plea.cli.common import note, open_db, out, print_json, table
+from plea.cli.common import note, open_db, out, print_case_status, print_json, table
 
 CaseOpt = Annotated[str | None, typer.Argument(help="Case reference (default: every open case).", metavar="[CASE]")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-
-
-def flag(code: str) -> str:
-    """The flag emoji: two regional indicator letters."""
-    return "".join(chr(0x1F1E6 + ord(c) - ord("A")) for c in code.upper()) if len(code) == 2 else ""
 
 
 def status(ref: CaseOpt = None, json_: JsonOpt = False) -> None:
     """Who was written to, who answered, who is overdue."""
     from datetime import date
 
-    from plea import states
-    from plea.status import headline, headline_text, held_back_counts, open_cases, open_headlines, status_dict, statuses
+    from plea.status import held_back_counts, open_cases, open_headlines
 
     today = date.today()
     db = open_db()
@@ -42,41 +36,7 @@ def status(ref: CaseOpt = None, json_: JsonOpt = False) -> None:
                       str(h["silent"]), str(h["due"]), str(h["held_back"]))
         out().print(t)
         return
-    from plea.status import case_responses, find_case, held_back, letters_to_threats, tracking_numbers
-
-    with db.read_rows() as conn:  # plain rows, no ORM (start-up speed)
-        case = find_case(conn, ref)
-        rows = statuses(conn, [case], today)[case.id]
-        written = {r.state for r in rows}
-        unsolicited = [r for r in case_responses(conn, case.id) if r.state not in written]
-        held = held_back(conn, case, written)
-        h = {**headline(rows, today, unsolicited=len(unsolicited)), "held_back": len(held)}
-        tracked = tracking_numbers(conn, case.id)
-        data = [{**status_dict(r, today), "tracking": tracked.get(r.state)} for r in rows]
-        dangerous = letters_to_threats(conn, [case.id])
-    for _ref, state, st, on in dangerous:
-        note(f"WARNING: a letter to {states.name(state)} ({state}), a threat state of {case.ref}, is on record "
-             f"({st}, {on.isoformat()}): it may have told the persecutor where the person is")
-    if json_:
-        print_json({"case": case.ref, "today": today.isoformat(), "headline": h, "states": data,
-                    "unsolicited": [{"state": r.state, "on": r.on.isoformat(), "outcome": r.outcome} for r in unsolicited],
-                    "held_back": [x.as_dict() for x in held],
-                    "letters_to_threat_states": [{"state": s_, "status": st, "on": on.isoformat()}
-                                                 for _r, s_, st, on in dangerous]})
-        return
-    t = table("", "state", "mission", "sent", "waiting", "outcome", "tracking", title=f"{case.ref} · {case.name_latin}")
-    for d in data:
-        waiting = "" if d["days_waiting"] is None else f"{d['days_waiting']} d"
-        outcome = d["outcome"] or ("overdue" if d["overdue"] else "")
-        if d["answered"]:
-            outcome = f"{d['outcome']} ({d['answered_on']})"
-        t.add_row(flag(d["state"]), f"{d['name']} ({d['state']})", d["city"], d["last_sent"], waiting, outcome,
-                  d["tracking"] or "")
-    for r in unsolicited:
-        t.add_row(flag(r.state), f"{states.name(r.state)} ({r.state})", "", "", "", f"{r.outcome} ({r.on}) unsolicited",
-                  "")
-    out().print(t)
-    typer.echo(headline_text(h))
+    print_case_status(ref, json_=json_)
 
 
 def followups(ref: CaseOpt = None,

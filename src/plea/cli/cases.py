@@ -21,47 +21,6 @@ def _opt(*names: str, help: str) -> Any:  # noqa: A002
     return typer.Option(*names, help=help)
 
 
-def _case_values(
-    name: str | None, native_name: str | None, nationality: str | None, born: str | None, title: str | None,
-    gender: str | None, country: str | None, situation: str | None, facility: str | None, ids: list[str] | None,
-    protection: str | None, persecution: str | None, persecution_file: Path | None, family: list[str] | None,
-    rep_name: str | None, rep_org: str | None, rep_address: str | None, rep_email: str | None,
-    rep_phone: str | None, reply_to: str | None, followup_days: int | None,
-) -> dict[str, Any]:
-    from plea.errors import InvalidInput
-
-    values: dict[str, Any] = {
-        "name_latin": name, "name_native": native_name, "nationality": nationality, "birth_date": born,
-        "title": title, "gender": gender, "current_country": country, "situation": situation,
-        "facility": facility, "protection": protection, "persecution": persecution, "rep_name": rep_name,
-        "rep_organisation": rep_org, "rep_address": rep_address, "rep_email": rep_email,
-        "rep_phone": rep_phone, "reply_to": reply_to, "followup_days": followup_days,
-    }
-    values = {k: v for k, v in values.items() if v is not None}
-    if persecution_file is not None:
-        from plea.fileio import read_text_file
-
-        values["persecution"] = read_text_file(persecution_file, "--persecution-file")
-    if ids:
-        parsed = []
-        for item in ids:
-            label, sep, number = item.partition("=")
-            if not sep or not label.strip() or not number.strip():
-                raise InvalidInput(f"--id: {item!r} should be LABEL=NUMBER, e.g. 'Alien Registration Number=A-123-456-789'")
-            parsed.append({"label": label.strip(), "number": number.strip()})
-        values["authority_ids"] = parsed
-    if family:
-        members = []
-        for item in family:
-            parts = [p.strip() for p in item.split(";")]
-            if len(parts) > 3 or not parts[0]:
-                raise InvalidInput(f"--family: {item!r} should be 'NAME;RELATION;BIRTH-DATE' (relation and date optional)")
-            parts += [""] * (3 - len(parts))
-            members.append({"name": parts[0], "relation": parts[1], "birth_date": parts[2]})
-        values["family"] = members
-    return values
-
-
 # The same options serve add and edit.
 NameOpt = Annotated[str | None, _opt("--name", help="Applicant's name in Latin script.")]
 NativeOpt = Annotated[str | None, _opt("--native-name", help="Name in native script, e.g. Cyrillic.")]
@@ -167,6 +126,8 @@ def _plan_line(ref: str, host: str) -> str:
             f"see `plea letters plan {ref} --host {host}`")
 
 
+# add and edit take one parameter per option (Typer reads options from the signature): they go straight
+# into plea.cases.CaseInput, which parses them
 @app.command("add")
 def add(
     name: NameOpt = None, native_name: NativeOpt = None, nationality: NatOpt = None, born: BornOpt = None,
@@ -179,22 +140,18 @@ def add(
     acting_relation: ActingRelationOpt = None, yes: YesOpt = False,
 ) -> None:
     """Record a new case; prints its reference. In a terminal, asks for what is missing."""
+    options = dict(locals())  # the options by name, before anything else is defined here
     from datetime import date
 
-    from plea.cases import create_case
+    from plea.cases import CaseInput, create_case
     from plea.errors import InvalidInput
 
-    values = _case_values(name, native_name, nationality, born, title, gender, country, situation, facility, ids,
-                          protection, persecution, persecution_file, family, rep_name, rep_org, rep_address,
-                          rep_email, rep_phone, reply_to, followup_days)
+    values = CaseInput.from_options(options).values()
     asked = _interactive()
     if asked:
         _ask(values)
     elif not values.get("name_latin"):
         raise InvalidInput("--name is required (the applicant's name in Latin script)")
-    if threat is not None:
-        values["threat_states"] = threat
-    values.update({k: v for k, v in (("acting", acting), ("acting_relation", acting_relation)) if v is not None})
     db = open_db()
     with db.transaction() as s:
         from plea.cases import normalise
@@ -219,16 +176,12 @@ def edit(
     acting_relation: ActingRelationOpt = None, yes: YesOpt = False,
 ) -> None:
     """Change fields of a case (give only what changes)."""
+    options = dict(locals())  # the options by name, before anything else is defined here
     from datetime import date
 
-    from plea.cases import edit_case, get_case, normalise
+    from plea.cases import CaseInput, edit_case, get_case, normalise
 
-    values = _case_values(name, native_name, nationality, born, title, gender, country, situation, facility, ids,
-                          protection, persecution, persecution_file, family, rep_name, rep_org, rep_address,
-                          rep_email, rep_phone, reply_to, followup_days)
-    if threat is not None:
-        values["threat_states"] = threat
-    values.update({k: v for k, v in (("acting", acting), ("acting_relation", acting_relation)) if v is not None})
+    values = CaseInput.from_options(options).values()
     db = open_db()
     with db.transaction() as s:
         _confirm_no_threat(get_case(s, ref), normalise(values, today=date.today()), yes)

@@ -118,6 +118,24 @@ def save_output(file: Any, data: bytes, *, force: bool) -> None:
     atomic_write_bytes(file, data)
 
 
+def with_options(options: dict[str, Any]) -> Any:
+    """A decorator giving several commands the same options, declared once: `options` maps each
+    parameter's name to its Annotated type (default None), and the command takes them as
+    **kwargs. Typer reads a command's options from its signature, so the signature gains them."""
+    import inspect
+
+    def add(command: Any) -> Any:
+        signature = inspect.signature(command, eval_str=True)  # Annotated objects, as Typer reads them
+        own = [p for p in signature.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+        keyword = inspect.Parameter.KEYWORD_ONLY
+        shared = [inspect.Parameter(name, keyword, default=None, annotation=annotation)
+                  for name, annotation in options.items()]
+        command.__signature__ = signature.replace(parameters=[*own, *shared])
+        return command
+
+    return add
+
+
 def table(*columns: str, title: str | None = None) -> Table:
     return Table(list(columns), title)
 
@@ -224,3 +242,81 @@ class Bar:
         if self.bar is not None:
             self.bar.stop()
             self.bar = None
+
+
+def flag(code: str) -> str:
+    """The flag emoji: two regional indicator letters."""
+    return "".join(chr(0x1F1E6 + ord(c) - ord("A")) for c in code.upper()) if len(code) == 2 else ""
+
+
+def print_case_status(ref: str, *, json_: bool) -> None:
+    """`plea status CASE` (and the end of `plea demo`): who was written to, who answered, who is overdue."""
+    from datetime import date
+
+    from plea import states
+    from plea.status import (
+        case_responses,
+        find_case,
+        headline,
+        headline_text,
+        held_back,
+        letters_to_threats,
+        status_dict,
+        statuses,
+        tracking_numbers,
+    )
+
+    today = date.today()
+    db = open_db()
+    with db.read_rows() as conn:  # plain rows, no ORM (start-up speed)
+        case = find_case(conn, ref)
+        rows = statuses(conn, [case], today)[case.id]
+        written = {r.state for r in rows}
+        unsolicited = [r for r in case_responses(conn, case.id) if r.state not in written]
+        held = held_back(conn, case, written)
+        h = {**headline(rows, today, unsolicited=len(unsolicited)), "held_back": len(held)}
+        tracked = tracking_numbers(conn, case.id)
+        data = [{**status_dict(r, today), "tracking": tracked.get(r.state)} for r in rows]
+        dangerous = letters_to_threats(conn, [case.id])
+    for _ref, state, st, on in dangerous:
+        note(f"WARNING: a letter to {states.name(state)} ({state}), a threat state of {case.ref}, is on record "
+             f"({st}, {on.isoformat()}): it may have told the persecutor where the person is")
+    if json_:
+        print_json({"case": case.ref, "today": today.isoformat(), "headline": h, "states": data,
+                    "unsolicited": [{"state": r.state, "on": r.on.isoformat(), "outcome": r.outcome} for r in unsolicited],
+                    "held_back": [x.as_dict() for x in held],
+                    "letters_to_threat_states": [{"state": s_, "status": st, "on": on.isoformat()}
+                                                 for _r, s_, st, on in dangerous]})
+        return
+    t = table("", "state", "mission", "sent", "waiting", "outcome", "tracking", title=f"{case.ref} · {case.name_latin}")
+    for d in data:
+        waiting = "" if d["days_waiting"] is None else f"{d['days_waiting']} d"
+        outcome = d["outcome"] or ("overdue" if d["overdue"] else "")
+        if d["answered"]:
+            outcome = f"{d['outcome']} ({d['answered_on']})"
+        t.add_row(flag(d["state"]), f"{d['name']} ({d['state']})", d["city"], d["last_sent"], waiting, outcome,
+                  d["tracking"] or "")
+    for r in unsolicited:
+        t.add_row(flag(r.state), f"{states.name(r.state)} ({r.state})", "", "", "", f"{r.outcome} ({r.on}) unsolicited",
+                  "")
+    out().print(t)
+    typer.echo(headline_text(h))
+
+
+def ask_password(srv: Any) -> str | None:
+    """From PLEA_<KIND>_PASSWORD, the keyring, or a prompt in a terminal; never printed."""
+    import sys
+
+    from plea.config import env_name, password
+    from plea.errors import InvalidInput
+
+    found = password(srv)
+    if found or not srv.user:
+        return found
+    if not sys.stdin.isatty():
+        raise InvalidInput(
+            f"{srv.label}: no password for {srv.user}",
+            hint=f"set {env_name(srv.kind + '.password')}, store it with "
+            f"`plea config password {srv.kind}`, or run plea in a terminal to be asked",
+        )
+    return str(typer.prompt(translate(f"{srv.kind.upper()} password for {srv.user}@{srv.host}"), hide_input=True))

@@ -16,7 +16,7 @@ def init(
     encrypt: Annotated[bool, typer.Option("--encrypt", help="Create an encrypted (SQLCipher) database; passphrase from PLEA_PASSPHRASE, the keyring or a prompt.")] = False,
 ) -> None:
     """Create the database (if needed) and load the shipped embassy directory. Safe to run again."""
-    from plea.embassies import load_shipped
+    from plea.directory.importing import load_shipped
 
     db = open_db(create=True, encrypt=encrypt)
     with db.transaction() as s:

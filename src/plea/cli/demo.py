@@ -20,8 +20,7 @@ def demo(
     from datetime import date
 
     from plea import states
-    from plea.cli.campaign import status
-    from plea.cli.common import Bar
+    from plea.cli.common import Bar, print_case_status
     from plea.demo import check_keep, new_folder, run_demo
 
     if keep is not None:
@@ -39,6 +38,6 @@ def demo(
              + (f" and {len(cautioned)} state(s) that may hand a person over to it ({', '.join(cautioned)})"
                 if cautioned else "") + f"; see `plea letters plan {result.ref}` for why")
     OPTIONS.db = str(result.db_path)
-    status(result.ref, json_=False)
+    print_case_status(result.ref, json_=False)
     note(f"look at it: PLEA_HOME={shlex.quote(str(folder))} plea status {result.ref}; "
          f"the letters are in {result.letters_dir}")

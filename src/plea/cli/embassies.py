@@ -10,7 +10,7 @@ import typer
 from plea.cli.common import actor, note, open_db, out, print_json, table
 
 if TYPE_CHECKING:
-    from plea.refresh import HostDiff
+    from plea.directory.refresh import HostDiff
 
 app = typer.Typer(help="The embassy directory: list, show, import, edit, export, coverage, gaps, refresh.",
                   no_args_is_help=True)
@@ -38,7 +38,7 @@ def list_(
 ) -> None:
     """List missions, with state names from Babel."""
     from plea import states
-    from plea.directory import closed_on, list_missions, mission_row
+    from plea.directory.queries import closed_on, list_missions, mission_row
 
     db = open_db()
     with db.read_rows() as conn:  # plain rows, no ORM (start-up speed)
@@ -67,9 +67,10 @@ def show(
 ) -> None:
     """Show one mission, by id or by --sending and --host, and where each fact came from."""
     from plea import states
-    from plea.embassies import get_mission, mission_row, pick_missions
+    from plea.directory.missions import get_mission, pick_missions
+    from plea.directory.provenance import facts
+    from plea.directory.queries import mission_row
     from plea.errors import InvalidInput, NotFound
-    from plea.provenance import facts
 
     db = open_db()
     with db.read() as s:
@@ -122,9 +123,9 @@ def import_(
     contacts) is merged field by field: a verified value wins over an unverified one; two
     different values both verified (or both not) are a conflict: listed, nothing imported
     (exit 6), until you choose with --prefer."""
-    from plea.embassies import import_file
+    from plea.directory.importing import import_file
+    from plea.directory.pooling import MergeConflict, is_verified_file, merge_file
     from plea.errors import InvalidInput
-    from plea.pooling import MergeConflict, is_verified_file, merge_file
 
     db = open_db()
     verified = is_verified_file(file, encoding=encoding)
@@ -162,7 +163,8 @@ def export(
     """Write the directory as CSV or JSON, to stdout or to FILE."""
     import sys
 
-    from plea.embassies import export_csv, list_missions, mission_row
+    from plea.directory.export import export_csv
+    from plea.directory.queries import list_missions, mission_row
     from plea.errors import InvalidInput
 
     if verified_only and (json_ or file is None):
@@ -170,7 +172,7 @@ def export(
     db = open_db()
     code = _code(host, "host state")
     if verified_only:
-        from plea.pooling import export_verified, organisation_name
+        from plea.directory.pooling import export_verified, organisation_name
 
         assert file is not None
         with db.read() as s:
@@ -225,8 +227,8 @@ def edit(
     fields you edit (--verified) or name (--verified-fields) count as verified."""
     from datetime import date
 
-    from plea.embassies import edit_mission
-    from plea.embassies import verified_fields as parse_fields
+    from plea.directory.editing import edit_mission
+    from plea.directory.editing import verified_fields as parse_fields
 
     changes = {k: v for k, v in {
         "email": email, "phone": phone, "street_address": address, "postcode": postcode, "city": city,
@@ -248,7 +250,7 @@ def coverage(
 ) -> None:
     """For each of the 193 UN member states: a mission in the host state, one accredited from
     elsewhere, or none; with --case, which of them are held back for that case."""
-    from plea.embassies import coverage as compute
+    from plea.directory.coverage import coverage as compute
 
     code = _code(host, "host state")
     assert code
@@ -296,7 +298,7 @@ def gaps(
 ) -> None:
     """UN member states whose mission for the host lacks a way to reach it, with the website to
     look it up on. States your open cases wrote to come first."""
-    from plea.embassies import gaps as compute
+    from plea.directory.gaps import gaps as compute
 
     code = _code(host, "host state")
     assert code
@@ -334,8 +336,8 @@ def refresh(
     changed, closed) — see it first with --dry-run. Needs the internet (one query per host)."""
     from datetime import date
 
-    from plea import wikidata
-    from plea.refresh import apply, plan
+    from plea.directory import wikidata
+    from plea.directory.refresh import apply, plan
 
     codes = list(dict.fromkeys(c for h in host if (c := _code(h, "host state"))))
     answers = wikidata.ask(codes, timeout=timeout,

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from plea.cli.common import actor, note, open_db, out, print_json, table
+from plea.cli.common import actor, ask_password, note, open_db, out, print_json, table
 from plea.i18n import N_, translate, translate_lines
 
 app = typer.Typer(
@@ -91,7 +91,6 @@ def fetch(
 ) -> None:
     """Read replies from the IMAP folder (imap.host, imap.user, imap.folder) over TLS."""
 
-    from plea.cli.send import ask_password
     from plea.config import server
     from plea.dates import parse_day
     from plea.mail import load_settings

@@ -51,7 +51,7 @@ def plan(ref: RefArg, letter: LetterOpt = "humanitarian-visa", to: ToOpt = "all"
         case, spec, picked = choose(s, ref, letter=letter, to=to, host=_host(host), lang=lang, unsafe=unsafe,
                                     without_consent=without_consent)
         from plea.consent import current
-        from plea.provenance import stale_report
+        from plea.directory.provenance import stale_report
 
         stale, max_age = stale_report(s, [r.mission for r in picked.found])
         consent = current(s.connection(), case)
@@ -83,7 +83,7 @@ def plan(ref: RefArg, letter: LetterOpt = "humanitarian-visa", to: ToOpt = "all"
          + ("" if consent.share_story else ", the story may not be shared")
          + (" (overridden with --without-consent)" if without_consent else ""))
     if stale:
-        from plea.provenance import stale_warning
+        from plea.directory.provenance import stale_warning
 
         note(stale_warning(stale, max_age, host=_host(host), recipients=len(rows)))
     for row in rows:

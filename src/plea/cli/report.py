@@ -47,7 +47,7 @@ def report(
     fmt = fmt.lower()
     if fmt not in FORMATS:
         raise InvalidInput(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
-    from plea.report import TABLES
+    from plea.report.tables import TABLES
 
     if which not in TABLES:
         raise InvalidInput(f"--table: {which!r} is not one of {', '.join(TABLES)}")
@@ -68,7 +68,7 @@ def report(
         from plea import states
 
         host_code = states.resolve(host, states.user_langs(), what="host state")
-    from plea.report import build
+    from plea.report.document import build
 
     db = open_db()
     if ref:
@@ -115,7 +115,7 @@ def _csv(data: dict, which: str) -> str:
     import io
 
     from plea.csvio import SafeWriter
-    from plea.report import table_rows
+    from plea.report.tables import table_rows
 
     columns, rows = table_rows(data, which)
     buf = io.StringIO()
@@ -126,7 +126,7 @@ def _csv(data: dict, which: str) -> str:
 
 
 def _print_tables(data: dict) -> None:
-    from plea.report import table_rows
+    from plea.report.tables import table_rows
 
     t = data["totals"]
     rate = "–" if t["response_rate"] is None else f"{t['response_rate'] * 100:.1f}%"

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from plea.cli.common import actor, note, open_db, out, print_json, table
+from plea.cli.common import actor, note, open_db, out, print_json, table, with_options
 
 app = typer.Typer(
     help="Routes: which authority of a state decides a protection (humanitarian visa, asylum…), "
@@ -35,6 +35,10 @@ DeadlineOpt = Annotated[
 NotesOpt = Annotated[str | None, typer.Option("--notes")]
 SourceOpt = Annotated[str | None, typer.Option("--source-url", help="The official page you read this on.")]
 CheckedOpt = Annotated[str | None, typer.Option("--checked-on", help="The day you read it, YYYY-MM-DD.")]
+#: the options of `routes add` and `routes edit`, in the order --help shows them
+ROUTE_OPTIONS = {"source_url": SourceOpt, "checked_on": CheckedOpt, "authority": AuthorityOpt,
+                 "channel": ChannelOpt, "url": UrlOpt, "documents": DocumentsOpt, "deadline": DeadlineOpt,
+                 "notes": NotesOpt}
 
 
 def _state(value: str) -> str:
@@ -78,35 +82,14 @@ def list_(
 
 
 @app.command("add")
-def add(
-    state: StateArg,
-    protection: ProtectionArg,
-    source_url: SourceOpt = None,
-    checked_on: CheckedOpt = None,
-    authority: AuthorityOpt = None,
-    channel: ChannelOpt = None,
-    url: UrlOpt = None,
-    documents: DocumentsOpt = None,
-    deadline: DeadlineOpt = None,
-    notes: NotesOpt = None,
-) -> None:
+@with_options(ROUTE_OPTIONS)
+def add(state: StateArg, protection: ProtectionArg, **fields: str | None) -> None:
     """Add a route; it needs the official page you read (--source-url) and the day (--checked-on)."""
     from datetime import date
 
     from plea.routes import add as add_route
 
-    values = _values(
-        state=_state(state),
-        protection=protection,
-        source_url=source_url,
-        checked_on=checked_on,
-        authority=authority,
-        channel=channel,
-        url=url,
-        documents=documents,
-        deadline=deadline,
-        notes=notes,
-    )
+    values = {"state": _state(state), "protection": protection, **_values(**fields)}
     db = open_db()
     with db.transaction() as s:
         r = add_route(s, values, actor=actor(), today=date.today())
@@ -114,36 +97,16 @@ def add(
 
 
 @app.command("edit")
-def edit(
-    state: StateArg,
-    protection: ProtectionArg,
-    source_url: SourceOpt = None,
-    checked_on: CheckedOpt = None,
-    authority: AuthorityOpt = None,
-    channel: ChannelOpt = None,
-    url: UrlOpt = None,
-    documents: DocumentsOpt = None,
-    deadline: DeadlineOpt = None,
-    notes: NotesOpt = None,
-) -> None:
+@with_options(ROUTE_OPTIONS)
+def edit(state: StateArg, protection: ProtectionArg, **fields: str | None) -> None:
     """Change a route (give --checked-on when you read its source again)."""
     from datetime import date
 
     from plea.routes import edit as edit_route
 
-    changes = _values(
-        source_url=source_url,
-        checked_on=checked_on,
-        authority=authority,
-        channel=channel,
-        url=url,
-        documents=documents,
-        deadline=deadline,
-        notes=notes,
-    )
     db = open_db()
     with db.transaction() as s:
-        r = edit_route(s, _state(state), protection, changes, actor=actor(), today=date.today())
+        r = edit_route(s, _state(state), protection, _values(**fields), actor=actor(), today=date.today())
     typer.echo(f"{r.state} {r.protection}")
 
 

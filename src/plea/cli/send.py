@@ -7,30 +7,10 @@ from typing import Annotated, Any
 
 import typer
 
-from plea.cli.common import actor, note, open_db, out, print_json, table
+from plea.cli.common import actor, ask_password, note, open_db, out, print_json, table
 from plea.i18n import translate
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-
-
-def ask_password(srv: Any) -> str | None:
-    """From PLEA_<KIND>_PASSWORD, the keyring, or a prompt in a terminal; never printed."""
-    import sys
-
-    from plea.config import env_name, password
-    from plea.errors import InvalidInput
-
-    found = password(srv)
-    if found or not srv.user:
-        return found
-    if not sys.stdin.isatty():
-        raise InvalidInput(
-            f"{srv.label}: no password for {srv.user}",
-            hint=f"set {env_name(srv.kind + '.password')}, store it with "
-            f"`plea config password {srv.kind}`, or run plea in a terminal to be asked",
-        )
-    return str(typer.prompt(translate(f"{srv.kind.upper()} password for {srv.user}@{srv.host}"),
-                            hide_input=True))
 
 
 def _skips(p: Any) -> None:
@@ -213,26 +193,3 @@ def outbox_resolve(
     with db.transaction() as s:
         row = resolve(s, outbox_id, delivered=sent, actor=actor(), today=date.today())
     note(f"outbox {row.id}: {row.status}")
-
-
-def config_password(
-    kind: Annotated[str, typer.Argument(help="smtp or imap.", metavar="smtp|imap")],
-) -> None:
-    """Store the SMTP or IMAP password in the system keyring (asked for, never shown)."""
-    from plea.config import server, store_password
-    from plea.errors import InvalidInput
-    from plea.mail import load_settings
-
-    if kind not in ("smtp", "imap"):
-        raise InvalidInput(f"{kind!r}: say smtp or imap")
-    db = open_db()
-    with db.read() as s:
-        srv = server(load_settings(s), kind)
-    if not srv.user:
-        raise InvalidInput(f"set {kind}.user first (`plea config set {kind}.user NAME`)")
-    secret = str(typer.prompt(translate(f"{kind.upper()} password for {srv.user}@{srv.host}"),
-                              hide_input=True))
-    if not secret:
-        raise InvalidInput("no password given; nothing was stored")
-    store_password(srv, secret)
-    note(f"stored in the system keyring for {srv.user}@{srv.host}")

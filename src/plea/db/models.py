@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Column, Date, Float, Index, Integer, String, Table, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from plea.directory import MISSION_KINDS, RESIDENT_KINDS  # noqa: F401  (defined where reading needs no models)
+from plea.directory.queries import MISSION_KINDS, RESIDENT_KINDS  # noqa: F401  (defined where reading needs no models)
 
 
 class Mission(SQLModel, table=True):

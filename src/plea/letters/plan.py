@@ -147,7 +147,7 @@ class _Recipients:
 
     def __init__(self, session: Session, spec: LetterSpec, hosts: list[str], lang: str | None) -> None:
         from plea.cautions import effective
-        from plea.embassies import pick_missions
+        from plea.directory.missions import pick_missions
 
         self.spec, self.hosts, self.lang = spec, hosts, lang
         self.picked = {host: pick_missions(session, host) for host in hosts}

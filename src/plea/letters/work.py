@@ -101,12 +101,12 @@ class _Worker:
     """What a process keeps between chunks: parsed templates, styled skeletons, caches."""
 
     def __init__(self) -> None:
-        from plea.letters.fast import SegmentParser, _Cache
+        from plea.letters.segments import Cache, SegmentParser
 
         self.renderers: dict[tuple[str, str | None], Any] = {}
         self.parser = SegmentParser()
         self.xml: dict[int, tuple[Any, Any]] = {}
-        self._cache = _Cache
+        self._cache = Cache
 
     def renderer(self, letter: str, root: str | None) -> Any:
         key = (letter, root)

@@ -152,7 +152,7 @@ def prepare(
 
 def packet_limit(session: Session) -> float:
     """mail.max_packet_mb in bytes (default DEFAULT_PACKET_MB)."""
-    from plea.campaign import get_setting
+    from plea.settings import get_setting
 
     value = get_setting(session, "mail.max_packet_mb")
     return float(value or DEFAULT_PACKET_MB) * 1024 * 1024

@@ -90,9 +90,9 @@ def own_side(session: Any) -> Own:
 
     from sqlmodel import select
 
-    from plea.campaign import get_setting
     from plea.config import setting_value
     from plea.db.models import Case, Outbox
+    from plea.settings import get_setting
 
     own = Own()
     smtp_from = setting_value({"smtp.from": get_setting(session, "smtp.from") or ""}, "smtp.from")

@@ -83,6 +83,10 @@ def world_map(report: dict[str, Any]) -> str:
         f'<path d="{w["other_land"]}" fill="{OTHER_LAND}"/>',
     ]
     dots = []
+    # One rule for every shape: it takes the colour of its own ISO 3166-1 code (the letters to that code's
+    # missions), never another's. A territory (Greenland, Puerto Rico, French Guiana…) is a shape of its
+    # own in world.json (scripts/build_world_map.py splits overseas parts out of their state), so it is
+    # "not written to" unless letters went to it, whatever its state's answer.
     for code, shape in w["countries"].items():
         row = by_state.get(code)
         cat = "held" if row is None and code in held else category(row)
@@ -182,7 +186,7 @@ def _table(columns: list[str], rows: list[list[Any]]) -> str:
 
 
 def render(report: dict[str, Any]) -> str:
-    from plea.report import table_rows
+    from plea.report.tables import table_rows
 
     t = report["totals"]
     f = report["filters"]

@@ -1,4 +1,4 @@
-"""Merging what Wikidata says now (plea.wikidata) into the embassy directory.
+"""Merging what Wikidata says now (plea.directory.wikidata) into the embassy directory.
 
 Rules, per mission of the host, matched by Wikidata id (Mission.id is the QID):
 - a mission the directory lacks is added (unless Wikidata says it has closed);
@@ -29,9 +29,11 @@ from sqlmodel import Session, col, select
 
 from plea import states
 from plea.db.models import MISSION_KINDS, Mission
-from plea.embassies import COLUMNS, check_email, check_url, closed_on, person_fields, set_closed
+from plea.directory.missions import set_closed
+from plea.directory.queries import COLUMNS, closed_on, person_fields
+from plea.directory.validation import check_email, check_url
+from plea.directory.wikidata import LICENCE, SOURCE, Answer, Found
 from plea.history import record
-from plea.wikidata import LICENCE, SOURCE, Answer, Found
 
 CONTACTS = ("street_address", "postcode", "email", "phone", "website")
 REFRESHED = ("city", "kind", *CONTACTS, "latitude", "longitude")

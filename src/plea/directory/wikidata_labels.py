@@ -3,7 +3,7 @@ are part of, contact values cleaned, several values reduced to one.
 
 One copy for both users: scripts/build_embassies.py (which builds data/embassies.csv from the 2022
 snapshot; tests/test_embassy_data.py checks the build still reproduces it byte for byte) and
-plea.wikidata (`plea embassies refresh`). Standard library only.
+plea.directory.wikidata (`plea embassies refresh`). Standard library only.
 """
 
 from __future__ import annotations

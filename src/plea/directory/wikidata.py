@@ -4,12 +4,12 @@ One SPARQL query per host (whole-world queries time out on the public endpoint),
 standard library's urllib, a descriptive User-Agent (Wikimedia's policy) and a timeout; a pause
 between queries. The answer (application/sparql-results+json) is checked and reduced to one
 `Found` per mission: several values of a property are reduced as scripts/build_embassies.py does
-(plea.wikidata_labels), districts are mapped to their city, and closed missions (P576 dissolved,
+(plea.directory.wikidata_labels), districts are mapped to their city, and closed missions (P576 dissolved,
 P3999 official closure) come back marked closed, so the caller can mark them rather than guess
 from absence.
 
 PLEA_WIKIDATA_ENDPOINT points the queries elsewhere (a mirror, or a local server in tests).
-No database here: plea.refresh merges what this returns.
+No database here: plea.directory.refresh merges what this returns.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from datetime import date
 from typing import Any
 
 from plea import __version__
+from plea.directory.wikidata_labels import KINDS, clean, pick, qid, real_city
 from plea.errors import ExternalProblem, InvalidInput
-from plea.wikidata_labels import KINDS, clean, pick, qid, real_city
 
 ENDPOINT = "https://query.wikidata.org/sparql"
 #: Wikimedia asks every client to say who it is and how to reach its operator: PLEA_CONTACT (an

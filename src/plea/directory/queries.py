@@ -1,6 +1,6 @@
 """Reading the embassy directory: the columns, what a person edited, closed missions, and the
 list of missions, on Core rows (plea.db.tables) without the ORM or the model classes, so
-`plea embassies list` starts fast. plea.embassies re-exports all of it and does the writing."""
+`plea embassies list` starts fast. The rest of plea.directory does the writing."""
 
 from __future__ import annotations
 

@@ -30,7 +30,9 @@ from sqlmodel import Session, select
 from plea import states
 from plea.csvio import for_excel
 from plea.db.models import Mission
-from plea.embassies import COLUMNS, EDITED, export_csv, list_missions, parse_file, person_fields
+from plea.directory.export import export_csv
+from plea.directory.importing import parse_file
+from plea.directory.queries import COLUMNS, EDITED, list_missions, person_fields
 from plea.errors import Conflict
 from plea.fileio import atomic_write_bytes
 from plea.history import record
@@ -115,10 +117,9 @@ ORGANISATION = "organisation"
 
 def organisation_name(session: Session) -> str:
     """The organisation that vouches for shared corrections (a setting), or ""."""
-    from plea.db.models import Setting
+    from plea.settings import get_setting
 
-    row = session.get(Setting, ORGANISATION)
-    return (row.value or "").strip() if row else ""
+    return (get_setting(session, ORGANISATION) or "").strip()
 
 
 def export_verified(session: Session, path: Path, *, host: str | None = None, force: bool = False) -> int:

@@ -20,8 +20,9 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from plea.db.models import Event, Mission, Setting
-from plea.embassies import person_fields
+from plea.db.models import Event, Mission
+from plea.directory.queries import person_fields
+from plea.settings import get_setting
 
 FACTS = ("city", "kind", "street_address", "postcode", "email", "phone", "website", "latitude", "longitude",
          "accredited_to", "languages")
@@ -132,9 +133,9 @@ def _verification(m: Mission, name: str, edits: Edits) -> tuple[date, str] | Non
 
 
 def max_age_days(session: Session) -> int:
-    row = session.get(Setting, MAX_AGE_SETTING)
+    value = get_setting(session, MAX_AGE_SETTING)
     try:
-        return int(row.value) if row and row.value else DEFAULT_MAX_AGE_DAYS
+        return int(value) if value else DEFAULT_MAX_AGE_DAYS
     except ValueError:
         return DEFAULT_MAX_AGE_DAYS
 
