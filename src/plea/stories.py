@@ -144,8 +144,12 @@ def fallback_summary(items: list[tuple[str, Story]]) -> str | None:
 
 def refuse_untranslated(items: list[tuple[str, Story]]) -> None:
     """--require-translated-story: InvalidInput (exit 3) when any letter would carry the original."""
-    missing = sorted({(ref, s.wanted, s.lang) for ref, s in items if s.fallback})
+    missing: dict[str, set[str]] = {}
+    for ref, story in items:
+        if story.fallback:
+            missing.setdefault(ref, set()).add(story.wanted)
     if missing:
-        listed = "; ".join(f"{ref}: {wanted} (only {lang})" for ref, wanted, lang in missing)
-        raise InvalidInput(f"{REQUIRE_FLAG}: no translation of the story for {listed}; nothing was written",
+        listed = "; ".join(f"{ref} ({', '.join(sorted(langs))})" for ref, langs in sorted(missing.items()))
+        raise InvalidInput(f"{REQUIRE_FLAG}: the story has no translation into the letter's language for "
+                           f"{listed}; nothing was written",
                            hint="add one with `plea cases story set REF --lang LANG --file FILE`")
