@@ -60,7 +60,7 @@ ID_KINDS: dict[str, dict[str, str]] = {
         "ru": "Внутренний паспорт", "tr": "İç pasaport", "zh": "国内护照"},
     "national id": {
         "ar": "بطاقة الهوية الوطنية", "de": "Personalausweis", "es": "Documento nacional de identidad",
-        "fr": "Carte nationale d'identité", "it": "Carta d'identità", "ja": "身分証明書", "pl": "Dowód osobisty",
+        "fr": "Carte nationale d’identité", "it": "Carta d’identità", "ja": "身分証明書", "pl": "Dowód osobisty",
         "pt": "Documento de identidade", "ru": "Удостоверение личности", "tr": "Kimlik kartı", "zh": "身份证"},
     "residence permit": {
         "ar": "تصريح الإقامة", "de": "Aufenthaltstitel", "es": "Permiso de residencia", "fr": "Titre de séjour",
@@ -79,7 +79,7 @@ ID_KINDS: dict[str, dict[str, str]] = {
         "ar": "رقم تسجيل الأجنبي (Alien Registration Number)",
         "de": "Ausländer-Registriernummer (Alien Registration Number)",
         "es": "Número de registro de extranjero (Alien Registration Number)",
-        "fr": "Numéro d'enregistrement d'étranger (Alien Registration Number)",
+        "fr": "Numéro d’enregistrement d’étranger (Alien Registration Number)",
         "it": "Numero di registrazione dello straniero (Alien Registration Number)",
         "ja": "外国人登録番号（Alien Registration Number）",
         "pl": "Numer rejestracyjny cudzoziemca (Alien Registration Number)",
