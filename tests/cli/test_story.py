@@ -151,7 +151,7 @@ def test_labels_are_in_the_letters_language_and_free_text_stays_as_typed(plea, d
     out = tmp_path / "out"
     render(plea, out, "FR,DE")
     fr, de = letter(out, "FR", "fr"), letter(out, "DE", "de")
-    assert "Maria Petrova (épouse) ; Oleg Petrov (cousin)" in fr
+    assert "Maria Petrova (épouse)\u202f; Oleg Petrov (cousin)" in fr
     assert "Numéro d’enregistrement d’étranger (Alien Registration Number)\u00a0: A-123-456-789" in fr
     assert "Maria Petrova (Ehefrau); Oleg Petrov (cousin)" in de
 
