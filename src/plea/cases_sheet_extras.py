@@ -18,7 +18,13 @@ from datetime import date
 from typing import Any
 
 STORY_COLUMN = re.compile(r"^persecution_([a-z]{2,3})$")
-CONSENT_COLUMNS = ["consent_date", "consent_states", "consent_channels", "consent_share_story", "consent_expires"]
+CONSENT_COLUMNS = [
+    "consent_date",
+    "consent_states",
+    "consent_channels",
+    "consent_share_story",
+    "consent_expires",
+]
 _YES = {"yes", "y", "true", "1", "oui", "ja", "да"}
 _NO = {"no", "n", "false", "0", "non", "nein", "нет"}
 
@@ -40,8 +46,10 @@ def pop_stories(values: dict[str, Any]) -> dict[str, str]:
     """Pop the persecution_<lang> cells: {lang: text ("" to remove)}."""
     from plea.text import clean
 
-    return {STORY_COLUMN.match(c).group(1): clean(str(values.pop(c) or "")).strip()  # type: ignore[union-attr]
-            for c in [c for c in values if STORY_COLUMN.match(c)]}
+    return {
+        STORY_COLUMN.match(c).group(1): clean(str(values.pop(c) or "")).strip()  # type: ignore[union-attr]
+        for c in [c for c in values if STORY_COLUMN.match(c)]
+    }
 
 
 def check_stories(stories: dict[str, str], original: str) -> list[str]:
@@ -49,8 +57,10 @@ def check_stories(stories: dict[str, str], original: str) -> list[str]:
     for lang, text in stories.items():
         column = f"persecution_{lang}"
         if lang == original and text:
-            problems.append(f"{column}: {lang} is the language of the original story (put it in the persecution "
-                            "column, or set persecution_lang to the original's language)")
+            problems.append(
+                f"{column}: {lang} is the language of the original story (put it in the persecution "
+                "column, or set persecution_lang to the original's language)"
+            )
     return problems
 
 
@@ -63,7 +73,9 @@ def _share(cell: str) -> bool:
     raise ValueError(f"{cell!r} is not yes or no")
 
 
-def take_consent(values: dict[str, Any], order: str | None, today: date) -> tuple[ConsentCells | None, list[str]]:
+def take_consent(
+    values: dict[str, Any], order: str | None, today: date
+) -> tuple[ConsentCells | None, list[str]]:
     """Pop the consent_* cells: (the consent they describe, or None when all are empty; problems)."""
     from plea.consent import check_channels
     from plea.csvio import iso_date
@@ -86,7 +98,9 @@ def take_consent(values: dict[str, Any], order: str | None, today: date) -> tupl
 
     given, expires = day("consent_date"), day("consent_expires")
     if given is None and not cells.get("consent_date"):
-        problems.append("consent_date: the day the consent was given is needed with the other consent columns")
+        problems.append(
+            "consent_date: the day the consent was given is needed with the other consent columns"
+        )
     if given and given > today:
         problems.append(f"consent_date: {given.isoformat()} is in the future")
     if given and expires and expires < given:
@@ -118,7 +132,9 @@ def _latest(session: Any, case: Any) -> Any:
 
     if case is None or case.id is None:
         return None
-    return session.exec(select(Consent).where(Consent.case_id == case.id).order_by(col(Consent.id).desc())).first()
+    return session.exec(
+        select(Consent).where(Consent.case_id == case.id).order_by(col(Consent.id).desc())
+    ).first()
 
 
 def consent_differs(session: Any, case: Any, cells: ConsentCells | None) -> bool:
@@ -126,7 +142,12 @@ def consent_differs(session: Any, case: Any, cells: ConsentCells | None) -> bool
         return False
     now = _latest(session, case)
     return now is None or (now.given_on, now.expires_on, now.states, now.channels, bool(now.share_story)) != (
-        cells.given_on, cells.expires_on, cells.states, cells.channels, cells.share_story)
+        cells.given_on,
+        cells.expires_on,
+        cells.states,
+        cells.channels,
+        cells.share_story,
+    )
 
 
 def stories_differ(case: Any, stories: dict[str, str]) -> bool:
@@ -134,8 +155,9 @@ def stories_differ(case: Any, stories: dict[str, str]) -> bool:
     return any((have.get(lang, {}).get("text", "") != text) for lang, text in stories.items())
 
 
-def apply(session: Any, case: Any, stories: dict[str, str], cells: ConsentCells | None, *, actor: str,
-          today: date) -> bool:
+def apply(
+    session: Any, case: Any, stories: dict[str, str], cells: ConsentCells | None, *, actor: str, today: date
+) -> bool:
     """Write a row's translations and consent (each with its history event); whether anything changed."""
     from plea import consent
     from plea.stories import remove_story, set_story
@@ -148,9 +170,18 @@ def apply(session: Any, case: Any, stories: dict[str, str], cells: ConsentCells 
             remove_story(session, case, lang=lang, actor=actor)
             changed = True
     if cells is not None and consent_differs(session, case, cells):
-        consent.record(session, case, given_on=cells.given_on, expires_on=cells.expires_on, states=cells.states,
-                       channels=cells.channels, share_story=cells.share_story, document=None, actor=actor,
-                       today=today)
+        consent.record(
+            session,
+            case,
+            given_on=cells.given_on,
+            expires_on=cells.expires_on,
+            states=cells.states,
+            channels=cells.channels,
+            share_story=cells.share_story,
+            document=None,
+            actor=actor,
+            today=today,
+        )
         changed = True
     return changed
 

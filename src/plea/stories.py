@@ -24,7 +24,9 @@ REQUIRE_FLAG = "--require-translated-story"
 def check_lang(value: str, what: str = "--lang") -> str:
     lang = (value or "").strip().lower()
     if not _LANG.match(lang):
-        raise InvalidInput(f"{what}: {value!r} is not a language code (two or three letters, e.g. fr, de, ru)")
+        raise InvalidInput(
+            f"{what}: {value!r} is not a language code (two or three letters, e.g. fr, de, ru)"
+        )
     return lang
 
 
@@ -74,11 +76,18 @@ def versions(case: Any) -> list[dict[str, Any]]:
     """The original then each translation, by language."""
     rows = []
     if case.persecution:
-        rows.append({"lang": original_lang(case), "original": True, "chars": len(case.persecution),
-                     "updated": None})
+        rows.append(
+            {"lang": original_lang(case), "original": True, "chars": len(case.persecution), "updated": None}
+        )
     for lang, version in sorted((case.stories or {}).items()):
-        rows.append({"lang": lang, "original": False, "chars": len(version.get("text", "")),
-                     "updated": version.get("updated") or None})
+        rows.append(
+            {
+                "lang": lang,
+                "original": False,
+                "chars": len(version.get("text", "")),
+                "updated": version.get("updated") or None,
+            }
+        )
     return rows
 
 
@@ -102,7 +111,8 @@ def set_story(session: Any, case: Any, *, lang: str, text: str, actor: str) -> b
     if lang == original_lang(case):
         raise InvalidInput(
             f"--lang: {lang} is the language of the original story of {case.ref}",
-            hint=f"change the original with `plea cases edit {case.ref} --persecution-file FILE`")
+            hint=f"change the original with `plea cases edit {case.ref} --persecution-file FILE`",
+        )
     stories = dict(case.stories or {})
     if stories.get(lang, {}).get("text") == body:
         return False
@@ -120,8 +130,10 @@ def remove_story(session: Any, case: Any, *, lang: str, actor: str) -> None:
     stories = dict(case.stories or {})
     if lang not in stories:
         have = ", ".join(sorted(stories)) or "none"
-        raise NotFound(f"{case.ref} has no {lang} version of its story (translations: {have})",
-                       hint=f"see `plea cases story list {case.ref}`")
+        raise NotFound(
+            f"{case.ref} has no {lang} version of its story (translations: {have})",
+            hint=f"see `plea cases story list {case.ref}`",
+        )
     del stories[lang]
     case.stories = stories
     case.updated_at = datetime.now(UTC)
@@ -137,9 +149,11 @@ def fallback_summary(items: list[tuple[str, Story]]) -> str | None:
         return None
     langs = sorted({s.wanted for _, s in missing})
     refs = sorted({ref for ref, _ in missing})
-    return (f"story: {len(missing)} letter(s) carry the original story for want of a translation "
-            f"({', '.join(langs)}) for {', '.join(refs)}; add one with `plea cases story set REF --lang LANG "
-            f"--file FILE`, or refuse such letters with {REQUIRE_FLAG}")
+    return (
+        f"story: {len(missing)} letter(s) carry the original story for want of a translation "
+        f"({', '.join(langs)}) for {', '.join(refs)}; add one with `plea cases story set REF --lang LANG "
+        f"--file FILE`, or refuse such letters with {REQUIRE_FLAG}"
+    )
 
 
 def refuse_untranslated(items: list[tuple[str, Story]]) -> None:
@@ -150,6 +164,8 @@ def refuse_untranslated(items: list[tuple[str, Story]]) -> None:
             missing.setdefault(ref, set()).add(story.wanted)
     if missing:
         listed = "; ".join(f"{ref} ({', '.join(sorted(langs))})" for ref, langs in sorted(missing.items()))
-        raise InvalidInput(f"{REQUIRE_FLAG}: the story has no translation into the letter's language for "
-                           f"{listed}; nothing was written",
-                           hint="add one with `plea cases story set REF --lang LANG --file FILE`")
+        raise InvalidInput(
+            f"{REQUIRE_FLAG}: the story has no translation into the letter's language for "
+            f"{listed}; nothing was written",
+            hint="add one with `plea cases story set REF --lang LANG --file FILE`",
+        )

@@ -55,9 +55,8 @@ def plan(ref: RefArg, letter: LetterOpt = "humanitarian-visa", to: ToOpt = "all"
         stale, max_age = stale_report(s, [r.mission for r in picked.found])
         consent = current(s.connection(), case)
     rows = [{"state": r.state, "name": states.name(r.state), "mission": r.mission.id, "city": r.mission.city,
-             "how": r.how, "lang": r.lang, "why": r.why, "route": r.route,
-             "story": story_for(case, r.lang)} for r in picked.found]
-    stories = [(case.ref, row.pop("story")) for row in rows]
+             "how": r.how, "lang": r.lang, "why": r.why, "route": r.route} for r in picked.found]
+    stories = [(case.ref, story_for(case, r.lang)) for r in picked.found]  # the version each letter carries
     for row, (_, story) in zip(rows, stories, strict=True):
         row["story"] = story.as_dict()
     if json_:

@@ -73,7 +73,8 @@ def case_context(case: Any, lang: str | None = None) -> dict[str, Any]:
         },
         "reply_to": case.reply_to or "",
         "name": letter_name(case.name_latin, case.name_native or "", words),
-        "acting": acting(SimpleNamespace(acting=getattr(case, "acting", "") or "", rep_name=case.rep_name or "")),
+        "acting": acting(SimpleNamespace(acting=getattr(case, "acting", "") or "",
+                                         rep_name=case.rep_name or "")),
         # a known relation by its English key (the templates word it in their language), else as typed
         "acting_relation": relation_key(getattr(case, "acting_relation", "") or "")
         or getattr(case, "acting_relation", "") or "",
