@@ -280,6 +280,8 @@ def show(ref: RefArg, json_: JsonOpt = False) -> None:
             v = ", ".join(f"{states.name(c)} ({c})" for c in v.split()) or "none (letters may reach the persecutor)"
         if isinstance(v, list):
             v = "; ".join(" ".join(str(x) for x in item.values() if x) for item in v)
+        if k == "stories":  # the translations: their texts with `plea cases story list`
+            v = ", ".join(f"{lang} ({len(t['text'])} characters)" for lang, t in v.items()) or "none"
         text = str(v if v is not None else "").replace("\n", "\n" + " " * (width + 2))
         typer.echo(f"{k:<{width}}  {text}")
 
