@@ -336,3 +336,13 @@ def test_a_translation_in_the_originals_language_is_refused_with_its_line(
         "fix these lines and import again\n"
     )
     assert rows(db_file, 'SELECT count(*) FROM "case"')[0][0] == 0
+
+
+def test_templates_from_elsewhere_get_the_translation_too(plea, db_file, tmp_path: Path,
+                                                         templates_copy: Path) -> None:
+    """Templates outside plea render in a confined child process: the story's versions travel there too."""
+    add_case(plea)
+    plea("cases", "story", "set", REF, "--lang", "fr", "--text", STORY_FR)
+    out = tmp_path / "out"
+    render(plea, out, "FR,DE")
+    assert STORY_FR in letter(out, "FR", "fr") and STORY_EN in letter(out, "DE", "de")
