@@ -82,7 +82,8 @@ def test_story_set_list_remove_with_history_that_holds_no_text(plea, db_file, tm
         ("fr", False, len(STORY_FR)),
     ]
     assert listed["versions"][0]["updated"] is None and listed["versions"][1]["updated"]
-    assert f"de ({len(STORY_DE)} characters), fr ({len(STORY_FR)} characters)" in plea("cases", "show", REF).stdout
+    shown = plea("cases", "show", REF).stdout
+    assert f"de ({len(STORY_DE)} characters), fr ({len(STORY_FR)} characters)" in shown
     table = plea("cases", "story", "list", REF).stdout
     assert "original" in table and "translation" in table
     plea("cases", "story", "remove", REF, "--lang", "de")

@@ -175,7 +175,8 @@ def add(
     rep_name: RepNameOpt = None, rep_org: RepOrgOpt = None, rep_address: RepAddressOpt = None,
     rep_email: RepEmailOpt = None, rep_phone: RepPhoneOpt = None, reply_to: ReplyToOpt = None,
     followup_days: FollowupOpt = None, threat: ThreatOpt = None, acting: ActingOpt = None,
-    acting_relation: ActingRelationOpt = None, persecution_lang: PersecutionLangOpt = None, yes: YesOpt = False,
+    acting_relation: ActingRelationOpt = None, persecution_lang: PersecutionLangOpt = None,
+    yes: YesOpt = False,
 ) -> None:
     """Record a new case; prints its reference. In a terminal, asks for what is missing."""
     from datetime import date
@@ -216,7 +217,8 @@ def edit(
     rep_name: RepNameOpt = None, rep_org: RepOrgOpt = None, rep_address: RepAddressOpt = None,
     rep_email: RepEmailOpt = None, rep_phone: RepPhoneOpt = None, reply_to: ReplyToOpt = None,
     followup_days: FollowupOpt = None, threat: ThreatOpt = None, acting: ActingOpt = None,
-    acting_relation: ActingRelationOpt = None, persecution_lang: PersecutionLangOpt = None, yes: YesOpt = False,
+    acting_relation: ActingRelationOpt = None, persecution_lang: PersecutionLangOpt = None,
+    yes: YesOpt = False,
 ) -> None:
     """Change fields of a case (give only what changes)."""
     from datetime import date
@@ -367,7 +369,8 @@ def export(
     typer.echo(str(file))
 
 
-story_app = typer.Typer(help="The persecution story in the letters' languages (translated by people, never by plea).",
+story_app = typer.Typer(help="The persecution story in the letters' languages (translated by people, never by "
+                             "plea).",
                         no_args_is_help=True)
 app.add_typer(story_app, name="story")
 StoryLangOpt = Annotated[str, typer.Option("--lang", help="Language of this version, e.g. fr.")]
@@ -377,7 +380,8 @@ StoryLangOpt = Annotated[str, typer.Option("--lang", help="Language of this vers
 def story_set(
     ref: RefArg,
     lang: StoryLangOpt,
-    file: Annotated[Path | None, typer.Option("--file", help="Read the translation from a UTF-8 text file.")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="Read the translation from a UTF-8 text file.")]
+    = None,
     text: Annotated[str | None, typer.Option("--text", help="The translation itself.")] = None,
 ) -> None:
     """Keep a translation of the story: letters in that language use it instead of the original."""
