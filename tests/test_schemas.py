@@ -118,6 +118,8 @@ class Campaign:
              "--translation-of", doc, "--certified")
         plea("consent", "add", ref, "--states", "all,-US", "--expires", "2099-01-01", "--channels",
              "email,post", "--document", doc)
+        plea("cases", "story", "set", ref, "--lang", "fr", "--text", "Il a refusé la mobilisation.")
+        run("cases-story-list", "cases", "story", "list", ref)
         run("cautions-list", "cautions", "list", "--threat", "RU")
         run("cases-list", "cases", "list")
         run("cases-show", "cases", "show", ref)

@@ -24,7 +24,7 @@ STATUSES = ("open", "archived")
 #: fields a person sets (flags of `plea cases add/edit`), in display order
 FIELDS = (
     "name_latin", "name_native", "nationality", "threat_states", "birth_date", "title", "gender", "current_country", "situation",
-    "facility", "authority_ids", "protection", "persecution", "family", "rep_name", "rep_organisation",
+    "facility", "authority_ids", "protection", "persecution", "persecution_lang", "family", "rep_name", "rep_organisation",
     "rep_address", "rep_email", "rep_phone", "reply_to", "followup_days", "acting", "acting_relation",
 )
 MULTILINE = {"persecution", "rep_address", "reply_to"}
@@ -118,6 +118,11 @@ def normalise(values: dict[str, Any], *, today: date) -> dict[str, Any]:
             from plea.consent import ACTING
 
             out[field] = _choice(field, clean_line(str(value or "")).lower(), ACTING, problems)
+        elif field == "persecution_lang":
+            lang = clean_line(str(value or "")).lower() or "en"  # the original's language; en unless said
+            if not lang.isascii() or not lang.isalpha() or not 2 <= len(lang) <= 3:
+                problems.append(f"persecution_lang: {value!r} is not a language code (e.g. en, ru, fr)")
+            out[field] = lang
         elif field == "followup_days":
             if value in (None, ""):
                 out[field] = None
@@ -216,6 +221,7 @@ class CaseInput:
     threat: str | None = None
     acting: str | None = None
     acting_relation: str | None = None
+    persecution_lang: str | None = None
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> CaseInput:
@@ -323,6 +329,7 @@ def case_dict(case: Case) -> dict[str, Any]:
     for f in FIELDS:
         v = getattr(case, f)
         data[f] = v.isoformat() if isinstance(v, date) else v
+    data["stories"] = {lang: dict(v) for lang, v in sorted((case.stories or {}).items())}
     data["created_at"] = case.created_at.isoformat()
     data["updated_at"] = case.updated_at.isoformat()
     return data

@@ -41,12 +41,14 @@ from plea.cases import (
     normalise,
     set_status,
 )
+from plea.cases_sheet_extras import CONSENT_COLUMNS, ConsentCells, is_extra
 from plea.csvio import SheetOptions, iso_date, read_sheet, write_csv
 from plea.db.models import Case
 from plea.errors import InvalidInput
 from plea.history import Change, record_many
 
-#: the columns of `plea cases export --csv` and `plea cases import`
+#: the columns of `plea cases export --csv` and `plea cases import`; besides these, persecution_<lang>
+#: (a translation of the story) and the consent columns (plea.cases_sheet_extras)
 COLUMNS = ["ref", "status", *FIELDS]
 #: other headings people use for the same columns
 ALIASES = {
@@ -137,7 +139,7 @@ def format_family(family: list[dict[str, str]]) -> str:
 
 def _column(heading: str) -> str | None:
     key = heading.strip().lower().replace(" ", "_").replace("-", "_")
-    return key if key in COLUMNS else ALIASES.get(key)
+    return key if key in COLUMNS or is_extra(key) else ALIASES.get(key)
 
 
 def _header(path: Path, header: list[str]) -> dict[str, str]:
@@ -152,7 +154,7 @@ def _header(path: Path, header: list[str]) -> dict[str, str]:
             problems.append(
                 f"{path}:1: header: unknown column {h!r}"
                 + (f" (did you mean {close[0]}?)" if close else "")
-                + f"; columns are: {', '.join(COLUMNS)}"
+                + f"; columns are: {', '.join(COLUMNS)}, persecution_<lang>, {', '.join(CONSENT_COLUMNS)}"
             )
         elif column in mapping.values():
             problems.append(f"{path}:1: header: column {column} appears twice")
@@ -174,6 +176,8 @@ class _Row:
     status: str | None
     values: dict[str, Any]
     case: Case | None = None
+    stories: dict[str, str] = field(default_factory=dict)  # lang → a translation ("": remove it)
+    consent: ConsentCells | None = None
 
 
 def _dates(values: dict[str, Any], order: str | None) -> list[str]:
@@ -195,7 +199,9 @@ def _dates(values: dict[str, Any], order: str | None) -> list[str]:
     return problems
 
 
-def _read(session: Session, path: Path, today: date, options: SheetOptions) -> list[_Row]:
+def _read(session: Session, path: Path, today: date, options: SheetOptions) -> list[_Row]:  # noqa: C901
+    from plea.cases_sheet_extras import check_stories, pop_stories, take_consent
+
     sheet = read_sheet(path, encoding=options.encoding, roles=lambda h: _NAME_ROLES.get(_column(h) or ""))
     mapping = _header(path, sheet.header)
     problems: list[str] = []
@@ -220,6 +226,9 @@ def _read(session: Session, path: Path, today: date, options: SheetOptions) -> l
                 problems.append(f"{where}: ref: {ref} appears twice (first on line {seen_refs[ref]})")
             seen_refs.setdefault(ref, line)
         values: dict[str, Any] = dict(cells)
+        stories = pop_stories(values)
+        consent, consent_problems = take_consent(values, options.date_order, today)
+        problems += [f"{where}: {p}" for p in consent_problems]
         if not values.get("threat_states", "x").strip():
             values.pop("threat_states")  # an empty cell says nothing: a new case gets its nationality
         for column, parse in (("authority_ids", parse_ids), ("family", parse_family)):
@@ -253,7 +262,9 @@ def _read(session: Session, path: Path, today: date, options: SheetOptions) -> l
             matches = by_person.get(person, [])
             if len(matches) == 1:
                 case = matches[0]
-        rows.append(_Row(line, ref, status, clean, case))
+        original = clean.get("persecution_lang") or (case.persecution_lang if case is not None else "en")
+        problems += [f"{where}: {p}" for p in check_stories(stories, original)]
+        rows.append(_Row(line, ref, status, clean, case, stories, consent))
     if problems:
         raise InvalidInput(
             f"{path}: {len(problems)} problem(s); nothing was imported",
@@ -281,6 +292,8 @@ def import_cases(
             hint="if that is what you mean, import again with --yes")
     result = ImportResult()
     new = [row for row in rows if row.case is None]
+    from plea.cases_sheet_extras import apply, consent_differs, stories_differ
+
     if dry_run:
         result.created += [row.ref or f"(new, line {row.line})" for row in new]
     else:
@@ -288,6 +301,7 @@ def import_cases(
         for row, case in zip(new, _create(session, new, refs, actor=actor), strict=True):
             if row.status == "archived":
                 set_status(session, case.ref, "archived", actor=actor)
+            apply(session, case, row.stories, row.consent, actor=actor, today=today)
             result.created.append(case.ref)
     for row in rows:
         if row.case is None:
@@ -296,13 +310,15 @@ def import_cases(
         changed = [k for k, v in row.values.items() if getattr(case, k) != v]
         status_change = row.status is not None and row.status != case.status
         if dry_run:
-            (result.updated if changed or status_change else result.unchanged).append(case.ref)
+            extra = stories_differ(case, row.stories) or consent_differs(session, case, row.consent)
+            (result.updated if changed or status_change or extra else result.unchanged).append(case.ref)
             continue
         if changed:
             edit_case(session, case.ref, {k: row.values[k] for k in changed}, actor=actor, today=today)
         if status_change:
             set_status(session, case.ref, row.status or "open", actor=actor)
-        (result.updated if changed or status_change else result.unchanged).append(case.ref)
+        extra = apply(session, case, row.stories, row.consent, actor=actor, today=today)
+        (result.updated if changed or status_change or extra else result.unchanged).append(case.ref)
     return result
 
 
@@ -344,24 +360,32 @@ def _create(session: Session, rows: list[_Row], refs: _NewRefs, *, actor: str) -
 # -- export ------------------------------------------------------------------------------------------------
 
 
-def export_rows(session: Session, *, status: str | None = "open") -> list[dict[str, Any]]:
-    """Every case as a row of COLUMNS (the lists in one cell each, as import reads them)."""
-    out = []
-    for case in session.exec(
+def export_rows(session: Session, *, status: str | None = "open") -> tuple[list[str], list[dict[str, Any]]]:
+    """The columns (COLUMNS, a persecution_<lang> column for each language some case has a translation
+    in, the consent columns) and every case as a row of them (lists in one cell each, as import reads them)."""
+    from plea.cases_sheet_extras import export_cells
+
+    cases = list(session.exec(
         select(Case)
         .order_by(col(Case.ref))
         .where(Case.status == status if status else col(Case.id).is_not(None))
-    ):
+    ))
+    langs = sorted({lang for case in cases for lang in (case.stories or {})})
+    columns = [*COLUMNS, *(f"persecution_{lang}" for lang in langs), *CONSENT_COLUMNS]
+    out = []
+    for case in cases:
         row = case_dict(case)
         row["authority_ids"] = format_ids(case.authority_ids)
         row["family"] = format_family(case.family)
         row["threat_states"] = case.threat_states or "none"  # empty means none, deliberately: keep it so
-        out.append({c: row.get(c) for c in COLUMNS})
-    return out
+        row |= export_cells(session, case, langs)
+        out.append({c: row.get(c) for c in columns})
+    return columns, out
 
 
 def export_csv(session: Session, *, status: str | None = "open") -> str:
-    return write_csv(COLUMNS, export_rows(session, status=status))
+    columns, rows = export_rows(session, status=status)
+    return write_csv(columns, rows)
 
 
 def export_json(session: Session, *, status: str | None = "open") -> list[dict[str, Any]]:

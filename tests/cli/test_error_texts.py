@@ -21,8 +21,10 @@ ISO_HINT = "  use an ISO 3166 alpha-2 code such as FR\n"
 NARNIA_HINT = "  did you mean AM (Armenia) or AR (Argentina) or MR (Mauritania)?\n"
 CASE_COLUMNS = (
     "ref, status, name_latin, name_native, nationality, threat_states, birth_date, title, gender, "
-    "current_country, situation, facility, authority_ids, protection, persecution, family, rep_name, "
-    "rep_organisation, rep_address, rep_email, rep_phone, reply_to, followup_days, acting, acting_relation"
+    "current_country, situation, facility, authority_ids, protection, persecution, persecution_lang, family, "
+    "rep_name, rep_organisation, rep_address, rep_email, rep_phone, reply_to, followup_days, acting, "
+    "acting_relation, persecution_<lang>, consent_date, consent_states, consent_channels, consent_share_story, "
+    "consent_expires"
 )
 SETTINGS = (
     "followup_days, smtp.host, smtp.port, smtp.security, smtp.user, smtp.from, smtp.cafile, imap.host, "
@@ -33,6 +35,8 @@ FILES = {
     "cases.csv": "name_latin,nationality,persecution,current_country,situation\n"
     "A,RU,S,US,at-liberty\nB,XX,S,US,at-liberty\nC,RU,S,US,flying\n",
     "cases-header.csv": "foo,name_native\n1,2\n",
+    "cases-consent.csv": "name_latin,nationality,persecution_ru,consent_states,consent_channels,consent_share_story\n"
+    "D,RU,Текст,@eux,pigeon,maybe\n",
     "missions.csv": "id,sending,host,email\nZZ-1,XX,US,a@example.org\nZZ-2,FR,US,notanemail\n",
     "missions-no-id.csv": "sending,host\nFR,US\n",
     "broken.pdf": "%PDF-1.7\n garbage",
@@ -148,6 +152,32 @@ ERRORS: list[tuple[str, str, tuple[str, ...], int, str]] = [
      f"{{tmp}}/cases-header.csv:1: header: unknown column 'foo'; columns are: {CASE_COLUMNS}\n"
      "{tmp}/cases-header.csv:1: header: a name_latin column (new clients) or a ref column (updates) "
      "is needed\n"),
+    ("cases-csv-consent", "db", ("cases", "import", "{tmp}/cases-consent.csv"), 3,
+     "plea: error: {tmp}/cases-consent.csv: 4 problem(s); nothing was imported\n"
+     "{tmp}/cases-consent.csv:2: consent_date: the day the consent was given is needed with the other consent "
+     "columns\n"
+     "{tmp}/cases-consent.csv:2: consent_states: unknown group '@eux'\n"
+     "{tmp}/cases-consent.csv:2: consent_channels: pigeon not one of email, post, fax, hand, web-form, phone, other\n"
+     "{tmp}/cases-consent.csv:2: consent_share_story: 'maybe' is not yes or no\n"
+     "fix these lines and import again\n"),
+    # the story in the letter's language
+    ("story-untranslated", "case", ("letters", "render", REF, "--host", "US", "--to", "FR,DE", "--out",
+                                    "{tmp}/out", "--require-translated-story"), 3,
+     "plea: error: --require-translated-story: the story has no translation into the letter's language for "
+     "PLEA-2026-0001 (de, fr); nothing was written\n"
+     "add one with `plea cases story set REF --lang LANG --file FILE`\n"),
+    ("story-untranslated-batch", "case", ("batch", "--out", "{tmp}/b", "--to", "FR", "--require-translated-story"),
+     3, "plea: error: --require-translated-story: the story has no translation into the letter's language for "
+     "PLEA-2026-0001 (fr); nothing was written\n"
+     "add one with `plea cases story set REF --lang LANG --file FILE`\n"),
+    ("story-remove-unknown", "case", ("cases", "story", "remove", REF, "--lang", "fr"), 4,
+     "plea: error: PLEA-2026-0001 has no fr version of its story (translations: none)\n"
+     "  see `plea cases story list PLEA-2026-0001`\n"),
+    ("story-set-original", "case", ("cases", "story", "set", REF, "--lang", "en", "--text", "S."), 3,
+     "plea: error: --lang: en is the language of the original story of PLEA-2026-0001\n"
+     "change the original with `plea cases edit PLEA-2026-0001 --persecution-file FILE`\n"),
+    ("story-set-bad-lang", "case", ("cases", "story", "set", REF, "--lang", "French", "--text", "S."), 3,
+     "plea: error: --lang: 'French' is not a language code (two or three letters, e.g. fr, de, ru)\n"),
     ("missions-csv-rows", "db", ("embassies", "import", "{tmp}/missions.csv"), 3,
      "plea: error: {tmp}/missions.csv: 2 problem(s); nothing was imported\n"
      "{tmp}/missions.csv:2: sending: unknown ISO 3166 code 'XX'\n"

@@ -510,10 +510,11 @@ def test_unknown_field_in_a_template_names_file_line_and_field(
 def test_unknown_field_in_a_shared_block(plea, case: str, tmp_path: Path, templates_copy: Path) -> None:
     path = templates_copy / "letters" / "_blocks" / "fr.md.j2"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("{{ case.name_latin }}", "{{ case.name_latn }}", 1), encoding="utf-8")
-    line = text[: text.index("{{ case.name_latin }}")].count("\n") + 1
+    field = "{{ case.name }}{% if case.name_native %}"  # the name in the list: on every letter's path
+    path.write_text(text.replace(field, "{{ case.nmae }}{% if case.name_native %}", 1), encoding="utf-8")
+    line = text[: text.index(field)].count("\n") + 1
     r = render(plea, tmp_path / "out", to="FR", code=7)
-    assert f"templates/letters/_blocks/fr.md.j2:{line}: unknown field 'name_latn'" in r.stderr
+    assert f"templates/letters/_blocks/fr.md.j2:{line}: unknown field 'nmae'" in r.stderr
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
 
 

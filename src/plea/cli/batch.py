@@ -71,6 +71,10 @@ def batch(
         help="DANGER: allow writing to a state named in --to that persecutes a client (a threat state).")] = False,
     without_consent: Annotated[bool, typer.Option(
         "--without-consent", help="Write outside clients' recorded consent (recorded in each case's history).")] = False,
+    require_story: Annotated[bool, typer.Option(
+        "--require-translated-story",
+        help="Refuse (exit 3) when a letter would carry the original story for want of a version in its "
+             "language.")] = False,
     json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Render a letter for many clients to many missions: resumable (run it again to finish),
@@ -128,11 +132,17 @@ def batch(
                 "no letter to write: no mission matches --to for this --host",
                 hint="see `plea letters plan REF --to … --host …` and `plea embassies coverage --host …`",
             )
+        from plea.stories import fallback_summary, refuse_untranslated
+
+        if require_story:
+            refuse_untranslated(plan.stories())
         note(plan.headline())
         if annexes and "pdf" not in fmts:
             note("the letters list their annexes; --format pdf makes each recipient's packet with them")
         for line in plan.warnings:
             note(line)
+        if story_line := fallback_summary(plan.stories()):
+            note(story_line)
         if plan.no_mission:
             note(f"no mission found for: {', '.join(plan.no_mission)}")
         if dry_run:  # per client: how many were held back, and which

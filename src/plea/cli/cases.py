@@ -50,6 +50,9 @@ ActingOpt = Annotated[str | None, _opt(
     "--acting", help="Who writes: lawyer, ngo, relative, supporter or applicant (default: lawyer with a "
                      "representative, else the applicant).")]
 ActingRelationOpt = Annotated[str | None, _opt("--acting-relation", help="A relative's relation, e.g. brother.")]
+PersecutionLangOpt = Annotated[str | None, _opt(
+    "--persecution-lang", help="Language of the story given with --persecution (default en); translations: "
+                               "`plea cases story set`.")]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Confirm leaving the case without a threat state.")]
 
 
@@ -137,7 +140,8 @@ def add(
     rep_name: RepNameOpt = None, rep_org: RepOrgOpt = None, rep_address: RepAddressOpt = None,
     rep_email: RepEmailOpt = None, rep_phone: RepPhoneOpt = None, reply_to: ReplyToOpt = None,
     followup_days: FollowupOpt = None, threat: ThreatOpt = None, acting: ActingOpt = None,
-    acting_relation: ActingRelationOpt = None, yes: YesOpt = False,
+    acting_relation: ActingRelationOpt = None, persecution_lang: PersecutionLangOpt = None,
+    yes: YesOpt = False,
 ) -> None:
     """Record a new case; prints its reference. In a terminal, asks for what is missing."""
     options = dict(locals())  # the options by name, before anything else is defined here
@@ -173,7 +177,8 @@ def edit(
     rep_name: RepNameOpt = None, rep_org: RepOrgOpt = None, rep_address: RepAddressOpt = None,
     rep_email: RepEmailOpt = None, rep_phone: RepPhoneOpt = None, reply_to: ReplyToOpt = None,
     followup_days: FollowupOpt = None, threat: ThreatOpt = None, acting: ActingOpt = None,
-    acting_relation: ActingRelationOpt = None, yes: YesOpt = False,
+    acting_relation: ActingRelationOpt = None, persecution_lang: PersecutionLangOpt = None,
+    yes: YesOpt = False,
 ) -> None:
     """Change fields of a case (give only what changes)."""
     options = dict(locals())  # the options by name, before anything else is defined here
@@ -232,6 +237,8 @@ def show(ref: RefArg, json_: JsonOpt = False) -> None:
             v = ", ".join(f"{states.name(c)} ({c})" for c in v.split()) or "none (letters may reach the persecutor)"
         if isinstance(v, list):
             v = "; ".join(" ".join(str(x) for x in item.values() if x) for item in v)
+        if k == "stories":  # the translations: their texts with `plea cases story list`
+            v = ", ".join(f"{lang} ({len(t['text'])} characters)" for lang, t in v.items()) or "none"
         text = str(v if v is not None else "").replace("\n", "\n" + " " * (width + 2))
         typer.echo(f"{k:<{width}}  {text}")
 
@@ -315,3 +322,74 @@ def export(
     save_output(file, text.encode("utf-8") if json_ else for_excel(text), force=force)
     note(f"cases written to {file} (it holds personal data: keep it private)")
     typer.echo(str(file))
+
+
+story_app = typer.Typer(help="The persecution story in the letters' languages (translated by people, never by "
+                             "plea).",
+                        no_args_is_help=True)
+app.add_typer(story_app, name="story")
+StoryLangOpt = Annotated[str, typer.Option("--lang", help="Language of this version, e.g. fr.")]
+
+
+@story_app.command("set")
+def story_set(
+    ref: RefArg,
+    lang: StoryLangOpt,
+    file: Annotated[Path | None, typer.Option("--file", help="Read the translation from a UTF-8 text file.")]
+    = None,
+    text: Annotated[str | None, typer.Option("--text", help="The translation itself.")] = None,
+) -> None:
+    """Keep a translation of the story: letters in that language use it instead of the original."""
+    from plea.cases import get_case
+    from plea.errors import InvalidInput
+    from plea.stories import set_story
+
+    if (file is None) == (text is None):
+        raise InvalidInput("give the story with --file FILE or --text TEXT (one of them)")
+    if file is not None:
+        from plea.fileio import read_text_file
+
+        text = read_text_file(file, "--file")
+    db = open_db()
+    with db.transaction() as s:
+        case = get_case(s, ref)
+        changed = set_story(s, case, lang=lang, text=text or "", actor=actor())
+        ref = case.ref
+    note(f"story ({lang.strip().lower()}) of {ref} " + ("kept" if changed else "unchanged"))
+    typer.echo(ref)
+
+
+@story_app.command("list")
+def story_list(ref: RefArg, json_: JsonOpt = False) -> None:
+    """The story's versions: the original and each translation, with its length and date."""
+    from plea.cases import get_case
+    from plea.stories import versions
+
+    db = open_db()
+    with db.read() as s:
+        case = get_case(s, ref)
+        rows, ref = versions(case), case.ref
+    if json_:
+        print_json({"case": ref, "versions": rows})
+        return
+    t = table("lang", "version", "characters", "updated")
+    for row in rows:
+        t.add_row(row["lang"], "original" if row["original"] else "translation", str(row["chars"]),
+                  row["updated"] or "")
+    out().print(t)
+    note(f"{len(rows)} version(s) of the story of {ref}")
+
+
+@story_app.command("remove")
+def story_remove(ref: RefArg, lang: StoryLangOpt) -> None:
+    """Remove a translation (letters in that language then carry the original, and say so)."""
+    from plea.cases import get_case
+    from plea.stories import remove_story
+
+    db = open_db()
+    with db.transaction() as s:
+        case = get_case(s, ref)
+        remove_story(s, case, lang=lang, actor=actor())
+        ref = case.ref
+    note(f"story ({lang.strip().lower()}) of {ref} removed")
+    typer.echo(ref)

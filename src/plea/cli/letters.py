@@ -27,6 +27,9 @@ AnnexOpt = Annotated[str | None, typer.Option(
     help="Case documents to send with each letter (numbers from `plea docs list`, or all): listed at the end of "
          "the letter, each in the letter's language where a translation exists; with --format pdf the PDF is "
          "the packet, the letter followed by its annexes, pages numbered across.")]
+RequireStoryOpt = Annotated[bool, typer.Option(
+    "--require-translated-story",
+    help="Refuse (exit 3) when a letter would carry the original story for want of a version in its language.")]
 UnsafeOpt = Annotated[bool, typer.Option(
     "--unsafe-write-to-threat-state",
     help="DANGER: allow writing to a state named in --to that persecutes the person (a threat state of the case).")]
@@ -45,6 +48,7 @@ def plan(ref: RefArg, letter: LetterOpt = "humanitarian-visa", to: ToOpt = "all"
     """Show, per recipient, the mission and the language chosen and why, and who is held back. Writes nothing."""
     from plea import states
     from plea.letters.choose import choose
+    from plea.stories import story_for
 
     db = open_db()
     with db.read() as s:
@@ -57,6 +61,9 @@ def plan(ref: RefArg, letter: LetterOpt = "humanitarian-visa", to: ToOpt = "all"
         consent = current(s.connection(), case)
     rows = [{"state": r.state, "name": states.name(r.state), "mission": r.mission.id, "city": r.mission.city,
              "how": r.how, "lang": r.lang, "why": r.why, "route": r.route} for r in picked.found]
+    stories = [(case.ref, story_for(case, r.lang)) for r in picked.found]  # the version each letter carries
+    for row, (_, story) in zip(rows, stories, strict=True):
+        row["story"] = story.as_dict()
     if json_:
         print_json({"case": case.ref, "letter": spec.name, "recipients": rows, "no_mission": picked.missing,
                     "stale_contacts": stale, "contact_max_age_days": max_age,
@@ -66,11 +73,12 @@ def plan(ref: RefArg, letter: LetterOpt = "humanitarian-visa", to: ToOpt = "all"
                         "expires_on": consent.expires_on.isoformat() if consent.expires_on else None,
                         "channels": sorted(consent.channels), "share_story": consent.share_story}})
         return
-    t = table("state", "mission", "where", "language", "why")
-    for row in rows:
+    t = table("state", "mission", "where", "language", "why", "story")
+    for row, (_, story) in zip(rows, stories, strict=True):
         where = row["city"] + (" (accredited from there)" if row["how"] == "accredited" else "")
         where += {"referred": " (referred to it)", "route": " (by the route)"}.get(row["how"], "")
-        t.add_row(f"{row['name']} ({row['state']})", row["mission"], where, row["lang"], row["why"])
+        t.add_row(f"{row['name']} ({row['state']})", row["mission"], where, row["lang"], row["why"],
+                  story.label() or "none")
     out().print(t)
     show_held_back(picked.held_back)
     for line in picked.warnings:
@@ -91,6 +99,10 @@ def plan(ref: RefArg, letter: LetterOpt = "humanitarian-visa", to: ToOpt = "all"
             note(f"warning: the route for {row['name']} ({row['state']}) was checked on {row['route']['checked_on']}, "
                  f"more than {max_age} days ago: check {row['route']['source_url']} and update it with "
                  f"`plea routes edit {row['state']} {row['route']['protection']} --checked-on …`")
+    from plea.stories import fallback_summary
+
+    if line := fallback_summary(stories):
+        note(line)
     note(f"{len(rows)} letter(s) would be written; nothing was written")
 
 
@@ -162,6 +174,7 @@ def render(
     annex: AnnexOpt = None,
     unsafe: UnsafeOpt = False,
     without_consent: WithoutConsentOpt = False,
+    require_story: RequireStoryOpt = False,
     json_: JsonOpt = False,
 ) -> None:
     """Render the letter for each recipient, each in its language, and record them: a batch of
@@ -212,6 +225,10 @@ def render(
         output_folder(out_dir, "--out")  # as typed: a path under a file, /proc/self …: one line, exit 3
         plan = plan_case(s, case, spec, planned, out_dir=out_dir, formats=fmts, paper=paper, letterhead=letterhead,
                          annex=annexes)
+        if require_story:
+            from plea.stories import refuse_untranslated
+
+            refuse_untranslated(plan.stories())
         result: Result = write_case(s, plan, actor=who, today=today, force=force, progress=Bar())
     written = files_of(plan, result)
     if json_:
@@ -225,6 +242,10 @@ def render(
                 typer.echo(p)
     if annexes and "pdf" not in fmts:
         note("the letters list their annexes; --format pdf makes each recipient's packet with them")
+    from plea.stories import fallback_summary
+
+    if line := fallback_summary(plan.stories()):
+        note(line)
     if picked.missing:
         note(f"no mission found for: {', '.join(picked.missing)}")
     if picked.held_back:

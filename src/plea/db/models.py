@@ -135,7 +135,10 @@ class Case(SQLModel, table=True):
     facility: str = ""
     authority_ids: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     protection: str = "humanitarian-visa"  # humanitarian-visa | asylum | resettlement | safe-passage
-    persecution: str = ""
+    persecution: str = ""  # the original story, in persecution_lang
+    persecution_lang: str = Field(default="en", max_length=16)
+    # translations made by people (plea.stories; never machine-made): {lang: {"text": …, "updated": ISO}}
+    stories: dict[str, dict[str, str]] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     family: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     rep_name: str = ""
     rep_organisation: str = ""

@@ -89,7 +89,7 @@ def _render_confined(case: Case, spec: LetterSpec, planned: list[Planned], *, to
     from plea.render.context import MISSION_FIELDS
     from plea.render.isolate import plain, render_many
 
-    case_fields = ("ref", *FIELDS)
+    case_fields = ("ref", *FIELDS, "stories")
     jobs = [{"lang": p.recipient.lang, "case": plain(case, case_fields),
              "mission": plain(p.recipient.mission, MISSION_FIELDS), "today": today,
              "first_letter": p.first_letter, "response": p.response} for p in planned]

@@ -26,11 +26,12 @@ from plea.fileio import safe_name, sha256_file
 from plea.recipients import Held, Recipient, choose_language, parse_to, resolve
 from plea.render.catalog import LetterSpec, get_letter, letters_root
 from plea.render.context import case_context, mission_context
+from plea.stories import Story, story_for
 
 FORMATS = ("docx", "pdf", "md", "txt")
 #: bump when the writer changes what it makes of the same inputs: every letter renders again
-RENDER_VERSION = 2
-CASE_FIELDS = ("id", "ref", *FIELDS)
+RENDER_VERSION = 3  # 3: labels, names and the story in the letter's language (plea.render.labels, plea.stories)
+CASE_FIELDS = ("id", "ref", *FIELDS, "stories")
 
 
 @dataclass
@@ -49,6 +50,7 @@ class Item:
     folder: str  # the client's folder (a safe name)
     stem: str  # the file name without extension (a safe name)
     digests: dict[str, str] = field(default_factory=dict)  # format → inputs hash
+    story: Story | None = None  # the version of the story the letter carries (plea.stories)
     todo: list[str] = field(default_factory=list)  # formats to render
     annexes: list[Any] = field(default_factory=list)  # plea.letters.annex.Annex: what the letter carries
 
@@ -87,6 +89,10 @@ class Plan:
     @property
     def todo(self) -> list[Item]:
         return [i for i in self.items if i.todo]
+
+    def stories(self) -> list[tuple[str, Story]]:
+        """(case ref, the version of the story its letter carries), letter by letter."""
+        return [(i.ref, i.story) for i in self.items if i.story is not None]
 
     def per_case(self) -> Counter[int]:
         return Counter(i.case_id for i in self.items)
@@ -258,10 +264,12 @@ def digests(
     annexes: list[Any] | None = None,
 ) -> dict[str, str]:
     """The one inputs hash, per format: what a file is made from (the writer's version, the
-    template texts, the case's and mission's fields, letterhead, paper, language, what a
-    follow-up or thanks cites, and the annexes: number, sha256 and title of each, so that a
-    changed annex renders again). The date is not in it: a letter rendered is kept."""
+    template texts, the case's and mission's fields, the version of the story the letter carries,
+    letterhead, paper, language, what a follow-up or thanks cites, and the annexes: number, sha256
+    and title of each, so that a changed annex renders again). The date is not in it: a letter
+    rendered is kept."""
     common = {
+        "story": item.story.sha if item.story else None,
         "v": RENDER_VERSION,
         "template": template,
         "case": case_sha,
@@ -311,6 +319,7 @@ def _items(
             p.response,
             folder,
             stems[r.mission.id],
+            story=story_for(case, r.lang),
         )
         item.annexes = annexes.for_lang(r.lang) if annexes is not None else []
         item.digests = digests(

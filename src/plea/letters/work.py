@@ -243,7 +243,9 @@ def _markdowns(task: Task, fallbacks: Counter[str]) -> list[str]:
 
     renderer = _worker().renderer(task.letter, None)
     cases = {cid: SimpleNamespace(**fields) for cid, fields in task.cases.items()}
-    keys = {cid: case_key(case_context(case)) for cid, case in cases.items()}  # from the data, never stale
+    # from the data, never stale (with every version of the story: a letter's language picks one)
+    keys = {cid: case_key({**case_context(case), "stories": getattr(case, "stories", None)})
+            for cid, case in cases.items()}
     before = Counter(renderer.reasons)
     out = []
     for it in task.items:

@@ -4,12 +4,16 @@
 from __future__ import annotations
 
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 
 CASE_FIELDS = (
     "ref", "name_latin", "name_native", "nationality", "birth_date", "title", "gender",
     "current_country", "situation", "facility", "authority_ids", "protection", "persecution",
     "family", "representative", "reply_to", "annexes",
+    # what the letter's language decides: the name it uses (plea.render.labels.letter_name), the story's
+    # language (plea.stories: the version in the letter's language, else the original), who acts
+    "name", "persecution_lang", "acting", "acting_relation",
 )
 REPRESENTATIVE_FIELDS = ("name", "organisation", "address", "email", "phone")
 MISSION_FIELDS = (
@@ -28,7 +32,15 @@ CONTEXT_FIELDS: dict[str, tuple[str, ...] | None] = {
 }
 
 
-def case_context(case: Any) -> dict[str, Any]:
+def case_context(case: Any, lang: str | None = None) -> dict[str, Any]:
+    """The case as a letter in `lang` sees it (labels, name and story in that language where known);
+    without a language, the case's own data (the original story, labels as typed)."""
+    from plea.consent import acting
+    from plea.render.labels import id_label, letter_name, relation, relation_key
+    from plea.stories import original_lang, story_for
+
+    story = story_for(case, lang) if lang else None
+    words = lang or "en"
     return {
         "ref": case.ref,
         "name_latin": case.name_latin,
@@ -41,12 +53,14 @@ def case_context(case: Any) -> dict[str, Any]:
         "situation": case.situation or "",
         "facility": case.facility or "",
         "authority_ids": [
-            {"label": str(d.get("label", "")), "number": str(d.get("number", ""))} for d in case.authority_ids or []
+            {"label": id_label(str(d.get("label", "")), words), "number": str(d.get("number", ""))}
+            for d in case.authority_ids or []
         ],
         "protection": case.protection or "",
-        "persecution": case.persecution or "",
+        "persecution": story.text if story else case.persecution or "",
+        "persecution_lang": story.lang if story else original_lang(case),
         "family": [
-            {"name": str(m.get("name", "")), "relation": str(m.get("relation", "")),
+            {"name": str(m.get("name", "")), "relation": relation(str(m.get("relation", "")), words),
              "birth_date": str(m.get("birth_date", ""))}
             for m in case.family or []
         ],
@@ -60,6 +74,12 @@ def case_context(case: Any) -> dict[str, Any]:
         "reply_to": case.reply_to or "",
         # the documents sent with the letter (--annex), as plea.letters.annex.CaseAnnexes.context gives them
         "annexes": list(getattr(case, "annexes", None) or []),
+        "name": letter_name(case.name_latin, case.name_native or "", words),
+        "acting": acting(SimpleNamespace(acting=getattr(case, "acting", "") or "",
+                                         rep_name=case.rep_name or "")),
+        # a known relation by its English key (the templates word it in their language), else as typed
+        "acting_relation": relation_key(getattr(case, "acting_relation", "") or "")
+        or getattr(case, "acting_relation", "") or "",
     }
 
 
@@ -79,7 +99,7 @@ def letter_context(
     response: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     return {
-        "case": case_context(case),
+        "case": case_context(case, lang),
         "mission": mission_context(mission),
         "today": today,
         "lang": lang,
