@@ -110,9 +110,10 @@ def check_templates_all() -> list[Check]:
         findings = check_templates_confined()
     except PleaError as exc:  # templates from elsewhere that the confined child had to stop
         return [Check("fail", f"templates: {exc.message}", "fix the template, or do not use it")]
-    if not findings:
-        return [Check("ok", "every letter template renders in every language")]
-    return [Check("fail", str(f), "fix the template") for f in findings]
+    if not [f for f in findings if f.blocking]:
+        return [Check("ok", "every letter template renders in every language"),
+                *[Check("warn", str(f), "add the template: `plea templates new`") for f in findings]]
+    return [Check("fail" if f.blocking else "warn", str(f), "fix the template") for f in findings]
 
 
 #: what PDF letters need, and where Debian/Ubuntu ship it: package contents as listed by
