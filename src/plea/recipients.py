@@ -274,7 +274,7 @@ def consent_rule(conn: Any, case: Any, *, channel: str | None = None) -> Consent
 
 def choose_language(spec: LetterSpec, mission: Mission, lang: str | None) -> tuple[str, str]:
     """(language, why) for one mission."""
-    from plea.render.locale import official_languages
+    from plea.render.locale import candidates, official_languages
 
     if lang:
         if lang not in spec.langs:
@@ -282,12 +282,13 @@ def choose_language(spec: LetterSpec, mission: Mission, lang: str | None) -> tup
                            hint=f"languages: {', '.join(spec.langs)}")
         return lang, "--lang"
     for code in mission.languages.split():
-        base = code.split("-")[0].split("_")[0]
-        if base in spec.langs:
-            return base, f"the mission writes in {code}"
+        for found in candidates(code):
+            if found in spec.langs:
+                return found, f"the mission writes in {code}"
     for code in official_languages(mission.sending):
-        if code in spec.langs:
-            return code, f"official language of {states.name(mission.sending)}"
+        for found in candidates(code):
+            if found in spec.langs:
+                return found, f"official language of {states.name(mission.sending)}"
     return "en", "no template in the mission's or the state's languages: English"
 
 
