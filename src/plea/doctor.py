@@ -126,6 +126,11 @@ FONTS = (
     ("Latin, Cyrillic and Greek letters", ("Noto Sans", "Noto Serif"), "fonts-noto-core"),
     ("Chinese and Japanese letters", ("Noto Sans CJK*", "Noto Serif CJK*"), "fonts-noto-cjk"),
     ("Arabic letters", ("Noto Sans Arabic", "Noto Naskh Arabic", "Noto Kufi Arabic"), "fonts-noto-core"),
+    # the fonts plea.render.docx.SCRIPT_FONTS names: Debian's fonts-noto-core holds NotoSerifHebrew,
+    # NotoSerifGeorgian and NotoSerifArmenian (and the Sans ones), seen with fc-list on 2026-12-04
+    ("Hebrew letters", ("Noto Serif Hebrew", "Noto Sans Hebrew"), "fonts-noto-core"),
+    ("Georgian letters", ("Noto Serif Georgian", "Noto Sans Georgian"), "fonts-noto-core"),
+    ("Armenian letters", ("Noto Serif Armenian", "Noto Sans Armenian"), "fonts-noto-core"),
 )
 
 
