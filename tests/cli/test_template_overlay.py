@@ -59,16 +59,15 @@ def test_an_overlay_with_one_changed_file_changes_only_that_letter(plea, overlay
     assert plea("templates", "check").stdout == "ok\n"
 
 
-def test_an_overlaid_file_still_renders_in_the_confined_child(plea, overlay: Path) -> None:
+def test_an_overlaid_file_still_renders_in_the_confined_child(plea, overlay: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     loop = "{% for i in range(9999) %}{% for j in range(9999) %}{% for k in range(9999) %}{% endfor %}" \
            "{% endfor %}{% endfor %}"
     mine = overlay / "letters" / "_blocks" / "en.md.j2"
     mine.parent.mkdir()
     shipped = (REPO / "templates" / "letters" / "_blocks" / "en.md.j2").read_text(encoding="utf-8")
     mine.write_text(shipped.replace("{% macro salutation() %}", "{% macro salutation() %}" + loop), encoding="utf-8")
-    import os
-
-    os.environ["PLEA_RENDER_TIMEOUT"] = "4"
+    monkeypatch.setenv("PLEA_RENDER_TIMEOUT", "4")
     r = plea("templates", "preview", "thanks", "en", code=7)
     assert r.stderr.startswith("plea: error: the template took longer than 4 s to render and was stopped")
     assert plea("templates", "preview", "thanks", "de").stdout  # German does not use the English blocks
@@ -116,7 +115,7 @@ def test_new_into_an_out_folder_and_its_errors(plea, tmp_path: Path, monkeypatch
     monkeypatch.delenv("PLEA_TEMPLATES", raising=False)
     r = plea("templates", "new", "thanks", "--lang", "nl", code=3)
     assert r.stderr == ("plea: error: no templates folder to write into\n"
-                        "  give --out DIR, or set PLEA_TEMPLATES to your templates folder (it overlays plea's)\n")
+                        "give --out DIR, or set PLEA_TEMPLATES to your templates folder (it overlays plea's)\n")
     out = tmp_path / "out"
     r = plea("templates", "new", "follow-up", "--lang", "uk", "--out", str(out))
     # Ukrainian has shipped blocks and a subject line: only the letter is written, the rest is kept

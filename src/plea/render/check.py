@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from jinja2 import TemplateSyntaxError, nodes
 
@@ -84,7 +85,7 @@ def _undeclared(ast: nodes.Template, rel: str, env_globals: set[str]) -> list[Fi
 
 
 def check_templates(root: Path | None = None) -> list[Finding]:
-    from plea.render.letter import render_letter
+    from plea.render.letter import render_markdown_for
     from plea.sample import sample_case, sample_mission
 
     bases = letters_roots(root)
@@ -102,6 +103,7 @@ def check_templates(root: Path | None = None) -> list[Finding]:
                 return str(path.relative_to(b.parent.parent))
         return str(path)
 
+    envs: dict[str, Any] = {}
     for path in files:
         rel = relative(path)
         lang = path.name[: -len(SUFFIX)]
@@ -114,7 +116,9 @@ def check_templates(root: Path | None = None) -> list[Finding]:
         marked = marked_lines(text)
         if marked:
             findings.append(Finding(rel, marked[0], f"not translated yet: {len(marked)} line(s) marked {MARK}"))
-        env = make_environment(bases, lang)
+        if lang not in envs:  # one environment per language, as rendering has
+            envs[lang] = make_environment(bases, lang)
+        env = envs[lang]
         try:
             ast = env.parse(text, name=path.name, filename=str(path))
         except TemplateSyntaxError as exc:
@@ -150,9 +154,9 @@ def check_templates(root: Path | None = None) -> list[Finding]:
         for lang in spec.langs:
             for case in variants:
                 try:
-                    render_letter(spec, lang, case=case, mission=sample_mission(), today=date(2026, 1, 15),
-                                  first_letter={"date": date(2025, 12, 1), "ref": case.ref, "subject": ""},
-                                  response={"date": date(2026, 1, 10), "outcome": "positive"}, root=root)
+                    render_markdown_for(spec, lang, case=case, mission=sample_mission(), today=date(2026, 1, 15),
+                                        first_letter={"date": date(2025, 12, 1), "ref": case.ref, "subject": ""},
+                                        response={"date": date(2026, 1, 10), "outcome": "positive"}, root=root)
                 except PleaError as exc:
                     findings.append(Finding(relative(spec.paths[lang]), 1,
                                             f"fails to render: {exc}"))
