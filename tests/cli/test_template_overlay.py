@@ -4,6 +4,7 @@ check` says what is still missing or untranslated."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -125,3 +126,25 @@ def test_new_into_an_out_folder_and_its_errors(plea, tmp_path: Path, monkeypatch
                         "  edit it, or remove it to start again from English\n")
     r = plea("templates", "new", "follow-up", "--lang", "../x", "--out", str(out), code=3)
     assert r.stderr == "plea: error: --lang '../x': not a language code such as uk or sr-Latn\n"
+
+
+def test_an_untranslated_language_is_never_chosen_for_a_letter(plea, overlay: Path, db_file) -> None:
+    ref = plea("cases", "add", "--name", "Ivan Petrov", "--nationality", "RU", "--persecution", "x").stdout.strip()
+    plea("templates", "new", "humanitarian-visa", "--lang", "nl")
+    data = json.loads(plea("letters", "plan", ref, "--host", "US", "--to", "NL", "--json").stdout)
+    assert [(r["lang"], r["why"]) for r in data["recipients"]] == [
+        ("en", "no template in the mission's or the state's languages: English")]
+    template = overlay / "letters" / "humanitarian-visa" / "nl.md.j2"
+    r = plea("letters", "plan", ref, "--host", "US", "--to", "NL", "--lang", "nl", code=7)
+    assert r.stderr == (
+        "plea: error: the letter 'humanitarian-visa' in 'nl' is not translated yet: the subject line for 'nl' in "
+        "letter.toml is marked [TRANSLATE]\n  translate the marked lines (`plea templates check` lists them)\n")
+    for path in (overlay / "letters" / "_blocks" / "nl.md.j2", template,
+                 overlay / "letters" / "humanitarian-visa" / "letter.toml"):
+        body = path.read_text(encoding="utf-8")
+        path.write_text(re.sub(r"{# \[TRANSLATE\][^#]*#}\n", "", body).replace(f"{MARK} ", ""), encoding="utf-8")
+    from plea.render.catalog import load_catalog
+
+    load_catalog.cache_clear()
+    data = json.loads(plea("letters", "plan", ref, "--host", "US", "--to", "NL", "--json").stdout)
+    assert [(r["lang"], r["why"]) for r in data["recipients"]] == [("nl", "official language of Netherlands")]

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from plea.errors import Conflict, InvalidInput, TemplateProblem
 
@@ -68,7 +70,7 @@ def scaffold(letter: str, lang: str, target: Path) -> Scaffolded:
     """Write target/letters/<letter>/<lang>.md.j2 (and the blocks, and letter.toml with the subject
     line) from English; Conflict if the template is there already. Nothing is overwritten."""
     from plea.fileio import atomic_write_text
-    from plea.render.catalog import SUFFIX, get_letter, locate
+    from plea.render.catalog import SUFFIX, get_letter, load_catalog, locate
     from plea.render.confine import read_text
 
     check_lang(lang)
@@ -100,6 +102,7 @@ def scaffold(letter: str, lang: str, target: Path) -> Scaffolded:
         kept.append(meta)
     atomic_write_text(dest, mark_for_translation(read_text(*en), lang), mode=0o644)
     written.append(dest)
+    load_catalog.cache_clear()  # type: ignore[attr-defined]  # the letter now has one more language
     return Scaffolded(written, kept)
 
 
@@ -138,3 +141,28 @@ def review_status(root: Path | None = None) -> dict[str, dict[str, str]]:
 def unreviewed(langs: tuple[str, ...] | list[str], root: Path | None = None) -> list[str]:
     status = review_status(root)
     return [lang for lang in langs if status.get(lang, {}).get("status") != "reviewed"]
+
+
+def untranslated(spec: Any, lang: str) -> str:
+    """Why the letter in `lang` is not ready to send ("" when it is): its template, its shared
+    blocks or its subject line still hold MARK. Read through the confined reader, cached by file
+    and modification time (a plan asks once per recipient)."""
+    from plea.render.catalog import SUFFIX, locate
+
+    if MARK in spec.subjects.get(lang, ""):
+        return f"the subject line for {lang!r} in letter.toml is marked {MARK}"
+    for rel in (f"{spec.name}/{lang}{SUFFIX}", f"_blocks/{lang}{SUFFIX}"):
+        found = locate(rel)
+        if found is None or not found[0].is_file():
+            continue
+        count = _marks(found[0], found[1], found[0].stat().st_mtime_ns)
+        if count:
+            return f"{found[0]} has {count} line(s) marked {MARK}"
+    return ""
+
+
+@lru_cache(maxsize=256)
+def _marks(path: Path, root: Path, mtime_ns: int) -> int:
+    from plea.render.confine import read_text
+
+    return len(marked_lines(read_text(path, root)))
