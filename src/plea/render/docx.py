@@ -70,6 +70,7 @@ def _ensure_styles(doc: Any) -> None:
         style.base_style = base
         style.quick_style = True
         style.font.bold = bold or None
+        style.font.cs_bold = bold or None  # right-to-left text (Arabic, Hebrew) is bold by w:bCs
         if size:
             style.font.size = Pt(size)
         fmt = style.paragraph_format
@@ -324,8 +325,11 @@ def _run(w: str, text: str, rpr: str) -> str:
 
 
 def _rpr(w: str, bold: bool, italic: bool, rtl: bool) -> str:
-    # OOXML's order of rPr children: b, i, …, rtl
-    inner = (f"<{w}b/>" if bold else "") + (f"<{w}i/>" if italic else "") + (f"<{w}rtl/>" if rtl else "")
+    # OOXML's order of rPr children: b, bCs, i, iCs, …, rtl. Right-to-left runs are complex script:
+    # Word and LibreOffice make them bold and italic by w:bCs and w:iCs, not w:b and w:i
+    cs = "Cs" if rtl else ""
+    inner = ((f"<{w}b/>" + (f"<{w}b{cs}/>" if cs else "") if bold else "")
+             + (f"<{w}i/>" + (f"<{w}i{cs}/>" if cs else "") if italic else "") + (f"<{w}rtl/>" if rtl else ""))
     return f"<{w}rPr>{inner}</{w}rPr>" if inner else ""
 
 
