@@ -457,5 +457,10 @@ def test_right_to_left_runs_in_order() -> None:
     assert [c.tag for c in p._p.pPr] == [qn("w:pStyle"), qn("w:bidi")]
     for run in p.runs:
         tags = [c.tag for c in run._r.rPr]
-        assert tags[-1] == qn("w:rtl") and tags == sorted(tags, key=[qn("w:b"), qn("w:i"), qn("w:rtl")].index)
+        order = [qn("w:b"), qn("w:bCs"), qn("w:i"), qn("w:iCs"), qn("w:rtl")]
+        assert tags[-1] == qn("w:rtl") and tags == sorted(tags, key=order.index)
+    # complex script (right to left) is bold and italic by w:bCs and w:iCs
+    assert [[c.tag for c in run._r.rPr] for run in p.runs] == [[qn("w:b"), qn("w:bCs"), qn("w:rtl")],
+                                                              [qn("w:rtl")],  # the line break's run
+                                                              [qn("w:i"), qn("w:iCs"), qn("w:rtl")]]
     assert p.text == "نص\nسطر"

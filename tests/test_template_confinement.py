@@ -58,8 +58,9 @@ def case(plea, db_file: Path) -> str:
 
 
 def test_an_include_through_a_symlink_to_outside_is_refused_everywhere(
-    plea, theirs: Path, case: str, tmp_path: Path
+    plea, theirs: Path, case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("PLEA_RENDER_TIMEOUT", "60")  # `templates check` renders every letter in 23 languages
     link = theirs / "letters" / "_blocks" / "note.md.j2"
     link.symlink_to(tmp_path / "secret.txt")
     _append(_letter(theirs), "{% include '_blocks/note.md.j2' %}")
@@ -75,8 +76,9 @@ def test_an_include_through_a_symlink_to_outside_is_refused_everywhere(
 
 
 def test_a_template_or_letter_toml_that_is_itself_a_link_to_outside_is_refused(
-    plea, theirs: Path, tmp_path: Path
+    plea, theirs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("PLEA_RENDER_TIMEOUT", "60")  # `templates check` renders every letter in 23 languages
     letter = _letter(theirs)
     letter.unlink()
     letter.symlink_to(tmp_path / "secret.txt")

@@ -274,20 +274,29 @@ def consent_rule(conn: Any, case: Any, *, channel: str | None = None) -> Consent
 
 def choose_language(spec: LetterSpec, mission: Mission, lang: str | None) -> tuple[str, str]:
     """(language, why) for one mission."""
-    from plea.render.locale import official_languages
+    from plea.render.locale import candidates, official_languages
+    from plea.render.scaffold import untranslated
 
     if lang:
         if lang not in spec.langs:
             raise NotFound(f"the letter {spec.name!r} has no {lang!r} template",
                            hint=f"languages: {', '.join(spec.langs)}")
+        why_not = untranslated(spec, lang)
+        if why_not:
+            from plea.errors import TemplateProblem
+
+            raise TemplateProblem(f"the letter {spec.name!r} in {lang!r} is not translated yet: {why_not}",
+                                  hint="translate the marked lines (`plea templates check` lists them)")
         return lang, "--lang"
+    # a template still marked [TRANSLATE] (plea templates new) is passed over, never sent half-written
     for code in mission.languages.split():
-        base = code.split("-")[0].split("_")[0]
-        if base in spec.langs:
-            return base, f"the mission writes in {code}"
+        for found in candidates(code):
+            if found in spec.langs and not untranslated(spec, found):
+                return found, f"the mission writes in {code}"
     for code in official_languages(mission.sending):
-        if code in spec.langs:
-            return code, f"official language of {states.name(mission.sending)}"
+        for found in candidates(code):
+            if found in spec.langs and not untranslated(spec, found):
+                return found, f"official language of {states.name(mission.sending)}"
     return "en", "no template in the mission's or the state's languages: English"
 
 

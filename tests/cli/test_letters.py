@@ -100,11 +100,12 @@ def test_plan_all_for_us_and_language_choice(plea, case: str) -> None:
     assert {r["how"] for r in data["recipients"]} <= {"resident", "accredited"}
     assert (got["FR"]["lang"], got["DE"]["lang"], got["CN"]["lang"]) == ("fr", "de", "zh")
     assert got["FR"]["why"] == "official language of France"
-    # no Ukrainian template: English, never Russian
-    assert got["UA"]["lang"] == "en"
-    assert got["UA"]["why"] == "no template in the mission's or the state's languages: English"
-    # Greek is the majority language of Cyprus; Turkish (under a quarter of the population) is not chosen
+    # Ukrainian for Ukraine, never Russian (de facto languages count only where there is no de jure one)
+    assert (got["UA"]["lang"], got["UA"]["why"]) == ("uk", "official language of Ukraine")
+    # Greek is the majority language of Cyprus, and has no template: English; Turkish (under a quarter of
+    # the population) is not chosen
     assert got["CY"]["lang"] == "en"
+    assert got["CY"]["why"] == "no template in the mission's or the state's languages: English"
     assert got["EG"]["lang"] == "ar" and got["JP"]["lang"] == "ja"
     assert got["FR"]["mission"] and got["FR"]["city"] == "Washington, D.C."
 
@@ -129,8 +130,8 @@ def test_lang_forces_every_letter(plea, case: str) -> None:
     data = plan(plea, "--to", "FR,CN,EG,UA", "--lang", "de")
     assert {r["lang"] for r in data["recipients"]} == {"de"}
     assert {r["why"] for r in data["recipients"]} == {"--lang"}
-    r = plea("letters", "plan", REF, "--to", "FR", "--lang", "uk", code=4)
-    assert "the letter 'humanitarian-visa' has no 'uk' template" in r.stderr
+    r = plea("letters", "plan", REF, "--to", "FR", "--lang", "el", code=4)
+    assert "the letter 'humanitarian-visa' has no 'el' template" in r.stderr
 
 
 def test_to_mixes_codes_names_and_groups(plea, case: str) -> None:

@@ -13,33 +13,68 @@ app = typer.Typer(help="Letter templates: list, check, preview.", no_args_is_hel
 
 @app.command("list")
 def list_(json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
-    """Letters × languages."""
+    """Letters × languages; languages no fluent reader has checked are marked "unreviewed"."""
     from plea.render.catalog import load_catalog
+    from plea.render.scaffold import unreviewed
 
     catalog = load_catalog()
     if json_:
-        print_json([{"letter": s.name, "title": s.title, "languages": list(s.langs), "requires": list(s.requires)}
+        print_json([{"letter": s.name, "title": s.title, "languages": list(s.langs),
+                     "unreviewed": unreviewed(s.langs), "requires": list(s.requires)}
                     for s in catalog.values()])
         return
     langs = sorted({lang for s in catalog.values() for lang in s.langs})
-    t = table("letter", *langs)
-    t.show_edge = False  # 3 letters × 12 languages fit 80 columns on a terminal
-    for spec in catalog.values():
-        t.add_row(spec.name, *["✓" if lang in spec.langs else "·" for lang in langs])
+    pending = set(unreviewed(langs))
+    t = table("language", *catalog, "review")  # a row per language: any number of them fit 80 columns
+    t.show_edge = False
+    for lang in langs:
+        t.add_row(lang, *["✓" if lang in spec.langs else "·" for spec in catalog.values()],
+                  "unreviewed" if lang in pending else "reviewed")
     out().print(t)
 
 
 @app.command("check")
 def check() -> None:
-    """Lint every template in every language (syntax, fields, languages, quotes, sample render)."""
+    """Lint every template in every language (syntax, fields, languages, quotes, sample render,
+    sentences still marked [TRANSLATE]); exits 7 when a letter the plan could use is not ready."""
     from plea.errors import TemplateProblem
     from plea.render.check import check_templates_confined
 
     findings = check_templates_confined()
-    if findings:
-        raise TemplateProblem(f"{len(findings)} problem(s) in the templates:\n" + "\n".join(map(str, findings)))
+    blocking = [f for f in findings if f.blocking]
+    for f in findings:
+        if not f.blocking:
+            note(f"note: {f}")
+    if blocking:
+        raise TemplateProblem(f"{len(blocking)} problem(s) in the templates:\n" + "\n".join(map(str, blocking)))
     note("all templates are fine")
     typer.echo("ok")
+
+
+@app.command("new")
+def new(
+    letter: Annotated[str, typer.Argument(help="Letter, e.g. humanitarian-visa.")],
+    lang: Annotated[str, typer.Option("--lang", help="The new language's code, e.g. uk.")],
+    out_dir: Annotated[str | None, typer.Option("--out", help="Templates folder to write into "
+                                                "(default: PLEA_TEMPLATES).")] = None,
+) -> None:
+    """Start a letter in a new language from English, every sentence marked [TRANSLATE]."""
+    import os
+    from pathlib import Path
+
+    from plea.errors import InvalidInput
+    from plea.render.scaffold import MARK, scaffold
+
+    target = out_dir or os.environ.get("PLEA_TEMPLATES")
+    if not target:
+        raise InvalidInput("no templates folder to write into",
+                           hint="give --out DIR, or set PLEA_TEMPLATES to your templates folder (it overlays plea's)")
+    done = scaffold(letter, lang, Path(target).expanduser().resolve())
+    for path in done.kept:
+        note(f"kept {path} (already there)")
+    note(f"translate every line marked {MARK}, then run `plea templates check`")
+    for path in done.written:
+        typer.echo(str(path))
 
 
 @app.command("preview")

@@ -24,7 +24,7 @@ from plea.db.models import Case, Letter, Rendition
 from plea.errors import InvalidInput, NotFound, TemplateProblem
 from plea.fileio import safe_name, sha256_file
 from plea.recipients import Held, Recipient, choose_language, parse_to, resolve
-from plea.render.catalog import LetterSpec, get_letter, letters_root
+from plea.render.catalog import LetterSpec, get_letter, locate
 from plea.render.context import case_context, mission_context
 from plea.stories import Story, story_for
 
@@ -229,13 +229,9 @@ def template_hash(spec: LetterSpec, lang: str) -> str:
     from plea.render.confine import read_bytes
 
     h = hashlib.sha256()
-    root = letters_root()
-    for path in (
-        spec.folder / f"{lang}.md.j2",
-        root / "_blocks" / f"{lang}.md.j2",
-        spec.folder / "letter.toml",
-    ):
-        h.update(read_bytes(path, root) if path.exists() else b"-")  # inside the folder, bounded
+    for rel in (f"{spec.name}/{lang}.md.j2", f"_blocks/{lang}.md.j2", f"{spec.name}/letter.toml"):
+        found = locate(rel)  # the overlay's file (PLEA_TEMPLATES) before plea's own
+        h.update(read_bytes(*found) if found and found[0].exists() else b"-")  # inside its folder, bounded
         h.update(b"\0")
     return h.hexdigest()
 

@@ -1,7 +1,11 @@
-"""The shipped letters: templates/letters/<letter>/<lang>.md.j2 plus letter.toml.
+"""The letters: templates/letters/<letter>/<lang>.md.j2 plus letter.toml.
 
 letter.toml holds the title, the subject line per language and the case fields the
 letter requires. Shared blocks live in templates/letters/_blocks/<lang>.md.j2.
+
+Templates from elsewhere (PLEA_TEMPLATES, or a root passed in) overlay the shipped ones: a
+file there replaces the shipped file of the same name, everything else comes from plea.
+`letters_roots()` lists the folders in that order; the first that holds a file wins.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from pathlib import Path
 
 from plea.errors import NotFound, TemplateProblem
 from plea.render.confine import read_toml
-from plea.resources import templates_dir
+from plea.resources import shipped_templates_dir, templates_dir
 
 BLOCKS = "_blocks"
 SUFFIX = ".md.j2"
@@ -28,7 +32,8 @@ class LetterSpec:
     requires: tuple[str, ...]
     subjects: dict[str, str] = field(hash=False)
     langs: tuple[str, ...]
-    folder: Path
+    folder: Path  #: the folder of the letter.toml in use
+    paths: dict[str, Path] = field(default_factory=dict, hash=False, compare=False)  #: language → its template file
 
     def template_name(self, lang: str) -> str:
         return f"{self.name}/{lang}{SUFFIX}"
@@ -38,32 +43,62 @@ class LetterSpec:
 
 
 def letters_root(root: Path | None = None) -> Path:
-    return (root or templates_dir()) / "letters"
+    """The first template folder in use: the overlay's letters/ if there is one, else the shipped."""
+    return letters_roots(root)[0]
+
+
+def letters_roots(root: Path | None = None) -> tuple[Path, ...]:
+    """The letters/ folders in use, first match wins: root (or PLEA_TEMPLATES), then the shipped ones."""
+    shipped = shipped_templates_dir() / "letters"
+    first = (root or templates_dir()) / "letters"
+    return (shipped,) if first.resolve() == shipped.resolve() else (first, shipped)
+
+
+def locate(rel: str, root: Path | None = None) -> tuple[Path, Path] | None:
+    """(file, its letters/ folder) for a path inside letters/, from the first folder that holds it."""
+    for base in letters_roots(root):
+        path = base / rel
+        if path.exists() or path.is_symlink():
+            return path, base
+    return None
 
 
 def load_catalog(root: Path | None = None) -> dict[str, LetterSpec]:
-    return _load_catalog(letters_root(root))
+    return _load_catalog(letters_roots(root))
+
+
+def _files(bases: tuple[Path, ...], folder: str) -> dict[str, Path]:
+    """Language → template file in letters/<folder>/, the overlay's before the shipped."""
+    found: dict[str, Path] = {}
+    for base in reversed(bases):  # the shipped first, then the overlay replaces
+        for p in (base / folder).glob(f"*{SUFFIX}"):
+            found[p.name[: -len(SUFFIX)]] = p
+    return dict(sorted(found.items()))
 
 
 @lru_cache(maxsize=8)
-def _load_catalog(base: Path) -> dict[str, LetterSpec]:
+def _load_catalog(bases: tuple[Path, ...]) -> dict[str, LetterSpec]:
     specs: dict[str, LetterSpec] = {}
-    if not base.is_dir():
-        return specs
-    for folder in sorted(p for p in base.iterdir() if p.is_dir() and not p.name.startswith("_")):
-        meta_path = folder / "letter.toml"
-        if not meta_path.exists():
-            raise TemplateProblem(f"{meta_path}: missing (every letter needs its letter.toml)")
-        meta = read_toml(meta_path, base)
-        langs = tuple(sorted(p.name[: -len(SUFFIX)] for p in folder.glob(f"*{SUFFIX}")))
-        specs[folder.name] = LetterSpec(
-            name=folder.name,
-            title=str(meta.get("title", folder.name)),
+    names = sorted({p.name for base in bases if base.is_dir() for p in base.iterdir()
+                    if p.is_dir() and not p.name.startswith("_")})
+    for name in names:
+        where = next((b for b in bases if (b / name / "letter.toml").exists()
+                      or (b / name / "letter.toml").is_symlink()), None)
+        if where is None:
+            folder = next(b / name for b in bases if (b / name).is_dir())
+            raise TemplateProblem(f"{folder / 'letter.toml'}: missing (every letter needs its letter.toml)")
+        folder = where / name
+        meta = read_toml(folder / "letter.toml", where)
+        paths = _files(bases, name)
+        specs[name] = LetterSpec(
+            name=name,
+            title=str(meta.get("title", name)),
             description=str(meta.get("description", "")),
             requires=tuple(meta.get("requires", ())),
             subjects={str(k): str(v) for k, v in dict(meta.get("subject", {})).items()},
-            langs=langs,
+            langs=tuple(paths),
             folder=folder,
+            paths=paths,
         )
     return specs
 
@@ -79,9 +114,13 @@ def get_letter(name: str, root: Path | None = None) -> LetterSpec:
     return catalog[name]
 
 
+def block_files(root: Path | None = None) -> dict[str, Path]:
+    """Language → its shared blocks file, the overlay's before the shipped."""
+    return _files(letters_roots(root), BLOCKS)
+
+
 def block_langs(root: Path | None = None) -> tuple[str, ...]:
-    folder = letters_root(root) / BLOCKS
-    return tuple(sorted(p.name[: -len(SUFFIX)] for p in folder.glob(f"*{SUFFIX}")))
+    return tuple(block_files(root))
 
 
 load_catalog.cache_clear = _load_catalog.cache_clear  # type: ignore[attr-defined]

@@ -12,14 +12,16 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from jinja2 import TemplateSyntaxError, nodes
 
 from plea.errors import PleaError
-from plea.render.catalog import BLOCKS, REQUIRED_LANGS, SUFFIX, block_langs, letters_root, load_catalog
+from plea.render.catalog import REQUIRED_LANGS, SUFFIX, block_files, block_langs, letters_roots, load_catalog
 from plea.render.confine import read_text
 from plea.render.context import CONTEXT_FIELDS, REPRESENTATIVE_FIELDS
 from plea.render.jinja import make_environment
+from plea.render.scaffold import MARK, marked_lines
 
 _TAG = re.compile(r"({{.*?}}|{%.*?%})", re.S)
 _SMART = re.compile(r"[\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f\u00ab\u00bb\u2039\u203a]")
@@ -33,6 +35,7 @@ class Finding:
     path: str
     line: int
     message: str
+    blocking: bool = True  # False: reported, but no letter the plan would write is affected
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.message}"
@@ -82,31 +85,40 @@ def _undeclared(ast: nodes.Template, rel: str, env_globals: set[str]) -> list[Fi
 
 
 def check_templates(root: Path | None = None) -> list[Finding]:
-    from plea.render.letter import render_letter
+    from plea.render.letter import render_markdown_for
     from plea.sample import sample_case, sample_mission
 
-    base = letters_root(root)
+    bases = letters_roots(root)
+    base = bases[0]
     findings: list[Finding] = []
     try:
         catalog = load_catalog(root)
     except PleaError as exc:
         return [Finding(str(base), 1, str(exc))]
-    block_files = sorted((base / BLOCKS).glob(f"*{SUFFIX}"))
-    files = block_files + [p for spec in catalog.values() for p in sorted(spec.folder.glob(f"*{SUFFIX}"))]
+    files = list(block_files(root).values()) + [p for spec in catalog.values() for p in spec.paths.values()]
 
     def relative(path: Path) -> str:  # every finding names its file the same way: templates/letters/…
-        return str(path.relative_to(base.parent.parent)) if base.parent.parent in path.parents else str(path)
+        for b in bases:
+            if b.parent.parent in path.parents:
+                return str(path.relative_to(b.parent.parent))
+        return str(path)
 
+    envs: dict[str, Any] = {}
     for path in files:
         rel = relative(path)
         lang = path.name[: -len(SUFFIX)]
         try:
-            text = read_text(path, base)
+            text = read_text(path, next(b for b in bases if b in path.parents))
         except PleaError as exc:
             findings.append(Finding(rel, 1, str(exc)))
             continue
         findings += _smart_quotes(path, text, rel)
-        env = make_environment(base, lang)
+        marked = marked_lines(text)
+        if marked:
+            findings.append(Finding(rel, marked[0], f"not translated yet: {len(marked)} line(s) marked {MARK}"))
+        if lang not in envs:  # one environment per language, as rendering has
+            envs[lang] = make_environment(bases, lang)
+        env = envs[lang]
         try:
             ast = env.parse(text, name=path.name, filename=str(path))
         except TemplateSyntaxError as exc:
@@ -115,17 +127,23 @@ def check_templates(root: Path | None = None) -> list[Finding]:
         findings += _fields(ast, rel)
         findings += _undeclared(ast, rel, set(env.globals))
     blocks = set(block_langs(root))
+    every = {lang for spec in catalog.values() for lang in spec.langs}
     for spec in catalog.values():
         meta = relative(spec.folder / "letter.toml")
         for lang in REQUIRED_LANGS:
             if lang not in spec.langs:
                 findings.append(Finding(meta, 1, f"letter {spec.name!r} has no {lang!r} template"))
+        for lang in sorted(every - set(spec.langs) - set(REQUIRED_LANGS)):
+            findings.append(Finding(meta, 1, f"letter {spec.name!r} has no {lang!r} template (other letters have "
+                                    "one): this letter is written in another language", blocking=False))
         for lang in spec.langs:
             if lang not in spec.subjects:
                 findings.append(Finding(meta, 1, f"no subject line for {lang!r} in [subject]"))
+            elif MARK in spec.subjects[lang]:
+                findings.append(Finding(meta, 1, f"not translated yet: the subject line for {lang!r} is marked {MARK}"))
             if lang not in blocks:
                 findings.append(Finding(meta, 1, f"no shared blocks file _blocks/{lang}{SUFFIX} for {lang!r}"))
-    if any("syntax error" in f.message for f in findings):
+    if any("syntax error" in f.message for f in findings):  # the sample render would only repeat it
         return findings
     # render the sample case, with and without a representative and family
     variants = [sample_case(), sample_case()]
@@ -136,11 +154,11 @@ def check_templates(root: Path | None = None) -> list[Finding]:
         for lang in spec.langs:
             for case in variants:
                 try:
-                    render_letter(spec, lang, case=case, mission=sample_mission(), today=date(2026, 1, 15),
-                                  first_letter={"date": date(2025, 12, 1), "ref": case.ref, "subject": ""},
-                                  response={"date": date(2026, 1, 10), "outcome": "positive"}, root=root)
+                    render_markdown_for(spec, lang, case=case, mission=sample_mission(), today=date(2026, 1, 15),
+                                        first_letter={"date": date(2025, 12, 1), "ref": case.ref, "subject": ""},
+                                        response={"date": date(2026, 1, 10), "outcome": "positive"}, root=root)
                 except PleaError as exc:
-                    findings.append(Finding(relative(spec.folder / f"{lang}{SUFFIX}"), 1,
+                    findings.append(Finding(relative(spec.paths[lang]), 1,
                                             f"fails to render: {exc}"))
                     break
     return findings
@@ -155,4 +173,4 @@ def check_templates_confined() -> list[Finding]:
         return check_templates()
     from plea.render.isolate import check_findings
 
-    return [Finding(path, line, message) for path, line, message in check_findings()]
+    return [Finding(path, line, message, blocking) for path, line, message, blocking in check_findings()]

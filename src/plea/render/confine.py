@@ -5,10 +5,12 @@ letter.toml and `templates check` all read through here."""
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from jinja2 import FileSystemLoader, TemplateNotFound
+from jinja2 import BaseLoader, TemplateNotFound
+from jinja2.loaders import split_template_path
 
 from plea.errors import TemplateProblem
 
@@ -71,15 +73,20 @@ def read_toml(path: Path, root: Path) -> dict[str, Any]:
     return meta
 
 
-class ConfinedLoader(FileSystemLoader):
-    """FileSystemLoader that refuses a template whose real path leaves the folder."""
+class ConfinedLoader(BaseLoader):
+    """Loads a template from the first of its folders that holds it (an overlay, then plea's
+    own), refusing one whose real path leaves the folder it was found in."""
 
-    def __init__(self, root: Path) -> None:
-        super().__init__(str(root))
-        self.root = Path(root)
+    def __init__(self, roots: Path | Sequence[Path]) -> None:
+        self.roots = (Path(roots),) if isinstance(roots, (str, Path)) else tuple(Path(r) for r in roots)
+        self.root = self.roots[0]
 
     def get_source(self, environment: Any, template: str) -> tuple[str, str, Any]:
-        source, filename, uptodate = super().get_source(environment, template)
-        if filename is None:
-            raise TemplateNotFound(template)
-        return read_text(Path(filename), self.root), filename, uptodate
+        pieces = split_template_path(template)  # refuses `..`
+        for root in self.roots:
+            path = root.joinpath(*pieces)
+            if path.is_file() or path.is_symlink():
+                text = read_text(path, root)
+                mtime = path.stat().st_mtime if path.exists() else None
+                return text, str(path), lambda p=path, m=mtime: p.exists() and p.stat().st_mtime == m
+        raise TemplateNotFound(template)

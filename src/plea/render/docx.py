@@ -1,5 +1,6 @@
 """Blocks → DOCX with python-docx: real paragraph styles, paper size, right-to-left
-paragraphs for Arabic, East Asian fonts for Chinese and Japanese, and optionally a
+paragraphs for Arabic and Hebrew, East Asian fonts for Chinese and Japanese, Noto fonts named
+for Georgian, Armenian and Hebrew, and optionally a
 letterhead document's styles, header and footer."""
 
 from __future__ import annotations
@@ -27,6 +28,16 @@ from plea.render.locale import EAST_ASIAN_LANGS, RTL_LANGS
 
 PAPER = {"a4": (Mm(210), Mm(297)), "letter": (Mm(215.9), Mm(279.4))}
 EAST_ASIAN_FONTS = {"zh": "SimSun", "ja": "MS Mincho", "ko": "Malgun Gothic"}
+#: scripts the common Latin fonts lack, named on the Normal style so that LibreOffice (and Word, where
+#: installed) use them: (rFonts attributes, font, w:lang attribute, language tag). Georgian and Armenian
+#: are "high ANSI" text in OOXML (w:hAnsi; LibreOffice reads its western font from w:ascii too, and finds
+#: the Latin letters these fonts lack by its own fallback); Hebrew runs are right to left, i.e. complex
+#: script (w:cs). The fonts are Debian's fonts-noto-core (plea doctor checks them).
+SCRIPT_FONTS = {
+    "ka": (("ascii", "hAnsi"), "Noto Serif Georgian", "val", "ka-GE"),
+    "hy": (("ascii", "hAnsi"), "Noto Serif Armenian", "val", "hy-AM"),
+    "he": (("cs",), "Noto Serif Hebrew", "bidi", "he-IL"),
+}
 STYLE_NAMES = {
     "body": "Plea Body",
     "date": "Plea Date",
@@ -59,6 +70,7 @@ def _ensure_styles(doc: Any) -> None:
         style.base_style = base
         style.quick_style = True
         style.font.bold = bold or None
+        style.font.cs_bold = bold or None  # right-to-left text (Arabic, Hebrew) is bold by w:bCs
         if size:
             style.font.size = Pt(size)
         fmt = style.paragraph_format
@@ -89,6 +101,22 @@ def _east_asian(doc: Any, lang: str) -> None:
         lang_el = OxmlElement("w:lang")
         rpr.append(lang_el)
     lang_el.set(qn("w:eastAsia"), {"zh": "zh-CN", "ja": "ja-JP", "ko": "ko-KR"}[lang])
+
+
+def _script_font(doc: Any, lang: str) -> None:
+    attributes, font, lang_attr, tag = SCRIPT_FONTS[lang]
+    rpr = doc.styles["Normal"].element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    for attribute in attributes:
+        fonts.set(qn(f"w:{attribute}"), font)
+    lang_el = rpr.find(qn("w:lang"))
+    if lang_el is None:
+        lang_el = OxmlElement("w:lang")
+        rpr.append(lang_el)
+    lang_el.set(qn(f"w:{lang_attr}"), tag)
 
 
 #: parts of python-docx's default template that a letter does not need (Word 2010's copy of the
@@ -167,6 +195,8 @@ def _skeleton(paper: str, lang: str, letterhead: Path | None, letterhead_mtime: 
     _ensure_styles(doc)
     if lang in EAST_ASIAN_LANGS:
         _east_asian(doc, lang)
+    if lang in SCRIPT_FONTS:
+        _script_font(doc, lang)
     section = doc.sections[0]
     if letterhead is None:
         section.page_width, section.page_height = PAPER[paper]
@@ -295,8 +325,11 @@ def _run(w: str, text: str, rpr: str) -> str:
 
 
 def _rpr(w: str, bold: bool, italic: bool, rtl: bool) -> str:
-    # OOXML's order of rPr children: b, i, …, rtl
-    inner = (f"<{w}b/>" if bold else "") + (f"<{w}i/>" if italic else "") + (f"<{w}rtl/>" if rtl else "")
+    # OOXML's order of rPr children: b, bCs, i, iCs, …, rtl. Right-to-left runs are complex script:
+    # Word and LibreOffice make them bold and italic by w:bCs and w:iCs, not w:b and w:i
+    cs = "Cs" if rtl else ""
+    inner = ((f"<{w}b/>" + (f"<{w}b{cs}/>" if cs else "") if bold else "")
+             + (f"<{w}i/>" + (f"<{w}i{cs}/>" if cs else "") if italic else "") + (f"<{w}rtl/>" if rtl else ""))
     return f"<{w}rPr>{inner}</{w}rPr>" if inner else ""
 
 
@@ -333,7 +366,7 @@ def _core_entry(core: str, subject: str, lang: str) -> bytes:
 def skeleton_for(lang: str, *, paper: str = "a4", letterhead: Path | None = None) -> Skeleton:
     base = lang.split("-")[0]
     mtime = letterhead.stat().st_mtime if letterhead else 0.0
-    return _skeleton(paper, base if base in EAST_ASIAN_LANGS else "", letterhead, mtime)
+    return _skeleton(paper, base if base in EAST_ASIAN_LANGS or base in SCRIPT_FONTS else "", letterhead, mtime)
 
 
 def is_rtl(lang: str) -> bool:

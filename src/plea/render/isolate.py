@@ -71,13 +71,13 @@ def _preview_in_child(letter: str, lang: str, sending: str) -> list[tuple[str, s
     return [("ok", r.markdown)]
 
 
-def _check_in_child() -> list[tuple[str, int, str]]:
+def _check_in_child() -> list[tuple[str, int, str, bool]]:
     from plea.render.check import check_templates
 
     try:
-        return [(f.path, f.line, f.message) for f in check_templates()]
+        return [(f.path, f.line, f.message, f.blocking) for f in check_templates()]
     except MemoryError:
-        return [("templates", 1, "the templates used more memory than allowed")]
+        return [("templates", 1, "the templates used more memory than allowed", True)]
 
 
 def preview_markdown(letter: str, lang: str, sending: str) -> str:
@@ -89,7 +89,7 @@ def preview_markdown(letter: str, lang: str, sending: str) -> str:
     return md
 
 
-def check_findings() -> list[tuple[str, int, str]]:
+def check_findings() -> list[tuple[str, int, str, bool]]:
     """`templates check` and `doctor` on templates from elsewhere: the findings, from the confined
     child (a hostile template stops it: TemplateProblem)."""
     return run_confined(_check_in_child)

@@ -125,7 +125,8 @@ class LetterEnvironment(SandboxedEnvironment):
         return super().call(__context, __obj, *args, **kwargs)
 
 
-def make_environment(root: Path, lang: str) -> LetterEnvironment:
+def make_environment(root: Path | tuple[Path, ...], lang: str) -> LetterEnvironment:
+    """root: the letters/ folder, or the folders in use, first match wins (an overlay, then plea's)."""
     env = LetterEnvironment(
         loader=ConfinedLoader(root),
         undefined=StrictUndefined,

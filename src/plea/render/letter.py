@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from plea.render.blocks import Block, parse, to_text
-from plea.render.catalog import LetterSpec, get_letter, letters_root
+from plea.render.catalog import LetterSpec, get_letter, letters_roots
 from plea.render.context import letter_context
 from plea.render.jinja import LetterEnvironment, make_environment, render_template
 
@@ -28,13 +28,13 @@ class RenderedLetter:
 
 
 @lru_cache(maxsize=64)
-def _environment(base: Path, lang: str) -> LetterEnvironment:
-    return make_environment(base, lang)
+def _environment(bases: tuple[Path, ...], lang: str) -> LetterEnvironment:
+    return make_environment(bases, lang)
 
 
 def render_markdown(spec: LetterSpec, lang: str, context: dict[str, Any], root: Path | None = None) -> str:
-    base = letters_root(root)
-    return render_template(_environment(base, lang), spec.template_name(lang), context, base)
+    bases = letters_roots(root)
+    return render_template(_environment(bases, lang), spec.template_name(lang), context, bases[0])
 
 
 def render_markdown_for(

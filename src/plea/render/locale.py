@@ -55,7 +55,9 @@ def official_languages(state: str) -> tuple[str, ...]:
     """The state's official languages in CLDR, most widely spoken first, leaving out those
     spoken by under a quarter of the population (Turkish in Cyprus, Arabic in Israel,
     Russian in Belarus) and regional ones. De facto official languages count only where a
-    state has no de jure one (English in the US): Russian is not chosen for Ukraine."""
+    state has no de jure one (English in the US): Russian is not chosen for Ukraine.
+    A script CLDR names stays in the code (sr-Latn, zh-Hant): `candidates` falls back to the
+    language alone when no template is written in that script."""
     from babel.core import get_global
 
     info = get_global("territory_languages").get(state.upper(), {})
@@ -64,6 +66,12 @@ def official_languages(state: str) -> tuple[str, ...]:
         langs = [(lang, d) for lang, d in info.items() if d.get("official_status") in statuses
                  and float(d.get("population_percent") or 0) >= MIN_POPULATION_PERCENT]
         langs.sort(key=lambda item: -float(item[1].get("population_percent") or 0))
-        return [lang.split("_")[0] for lang, _ in langs]
+        return [lang.replace("_", "-") for lang, _ in langs]  # the script kept: sr-Latn for Montenegro
 
     return tuple(dict.fromkeys(pick(("official",)) or pick(("de_facto_official",))))
+
+
+def candidates(code: str) -> tuple[str, ...]:
+    """The template languages to try for a language code, most specific first: sr-Latn, then sr."""
+    code = code.replace("_", "-")
+    return tuple(dict.fromkeys((code, code.split("-")[0])))
