@@ -62,6 +62,12 @@ MISSION_TITLES = [
     ("PL", "pl", "embassy", "", "Ambasada Rzeczypospolitej Polskiej"),
     ("BY", "ru", "embassy", "", "Посольство Республики Беларусь"),
     ("AM", "it", "embassy", "", "Ambasciata d’Armenia"),
+    ("AT", "ru", "embassy", "", "Посольство Австрийской Республики"),
+    ("CZ", "ru", "embassy", "", "Посольство Чешской Республики"),
+    ("LT", "ru", "embassy", "", "Посольство Литовской Республики"),
+    ("IL", "ru", "embassy", "", "Посольство Государства Израиль"),
+    ("LU", "ru", "consulate-general", "", "Генеральное консульство Великого Герцогства Люксембург"),
+    ("KG", "ru", "embassy", "", "Посольство Киргизии"),  # iso-codes' formal name is outdated: the short one
 ]
 
 #: (state, language, form) → the form, each checked by hand
@@ -108,12 +114,18 @@ STATE_FORMS = [
     ("AM", "de", "to", "nach Armenien"),
     ("AM", "fr", "gen", "de l’Arménie"),
     ("AM", "ru", "in", "в Армении"),
+    ("LT", "ru", "in", "в Литве"),
+    ("CY", "ru", "in", "на Кипре"),
+    ("MT", "ru", "to", "на Мальту"),
+    ("MK", "ru", "to", "в Северную Македонию"),
+    ("BA", "ru", "in", "в Боснии и Герцеговине"),
+    ("FI", "ru", "gen", "Финляндской Республики"),
 ]
 
 #: states the table lacks: the fallback's constructions, each checked by hand
 FALLBACK = [
     ("AT", "de", "embassy", "Botschaft der Republik Österreich"),
-    ("AT", "ru", "embassy", "Посольство государства Австрия"),
+    ("BR", "ru", "embassy", "Посольство государства Бразилия"),
     ("CA", "fr", "embassy", "Ambassade du Canada"),
     ("HU", "fr", "embassy", "Ambassade de Hongrie"),
     ("IE", "fr", "embassy", "Ambassade d’Irlande"),
