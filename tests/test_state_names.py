@@ -68,6 +68,11 @@ MISSION_TITLES = [
     ("IL", "ru", "embassy", "", "Посольство Государства Израиль"),
     ("LU", "ru", "consulate-general", "", "Генеральное консульство Великого Герцогства Люксембург"),
     ("KG", "ru", "embassy", "", "Посольство Киргизии"),  # iso-codes' formal name is outdated: the short one
+    ("AT", "de", "embassy", "", "Botschaft der Republik Österreich"),
+    ("LI", "de", "embassy", "", "Botschaft des Fürstentums Liechtenstein"),
+    ("CZ", "de", "embassy", "", "Botschaft der Tschechischen Republik"),
+    ("HU", "de", "embassy", "", "Botschaft von Ungarn"),
+    ("GR", "de", "consulate-general", "", "Generalkonsulat der Hellenischen Republik"),
 ]
 
 #: (state, language, form) → the form, each checked by hand
@@ -120,11 +125,15 @@ STATE_FORMS = [
     ("MK", "ru", "to", "в Северную Македонию"),
     ("BA", "ru", "in", "в Боснии и Герцеговине"),
     ("FI", "ru", "gen", "Финляндской Республики"),
+    ("SK", "de", "in", "in der Slowakei"),
+    ("MD", "de", "to", "in die Republik Moldau"),
+    ("AT", "de", "gen", "Österreichs"),
+    ("LU", "de", "to", "nach Luxemburg"),
 ]
 
 #: states the table lacks: the fallback's constructions, each checked by hand
 FALLBACK = [
-    ("AT", "de", "embassy", "Botschaft der Republik Österreich"),
+    ("TH", "de", "embassy", "Botschaft des Königreichs Thailand"),
     ("BR", "ru", "embassy", "Посольство государства Бразилия"),
     ("CA", "fr", "embassy", "Ambassade du Canada"),
     ("HU", "fr", "embassy", "Ambassade de Hongrie"),
