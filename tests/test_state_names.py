@@ -73,6 +73,10 @@ MISSION_TITLES = [
     ("CZ", "de", "embassy", "", "Botschaft der Tschechischen Republik"),
     ("HU", "de", "embassy", "", "Botschaft von Ungarn"),
     ("GR", "de", "consulate-general", "", "Generalkonsulat der Hellenischen Republik"),
+    ("CZ", "pl", "embassy", "", "Ambasada Republiki Czeskiej"),
+    ("LT", "pl", "embassy", "", "Ambasada Republiki Litewskiej"),
+    ("HU", "pl", "embassy", "", "Ambasada Węgier"),
+    ("IL", "pl", "consulate", "", "Konsulat Państwa Izrael"),
 ]
 
 #: (state, language, form) → the form, each checked by hand
@@ -129,6 +133,11 @@ STATE_FORMS = [
     ("MD", "de", "to", "in die Republik Moldau"),
     ("AT", "de", "gen", "Österreichs"),
     ("LU", "de", "to", "nach Luxemburg"),
+    ("CZ", "pl", "in", "w Czechach"),
+    ("LT", "pl", "to", "na Litwę"),
+    ("HU", "pl", "in", "na Węgrzech"),
+    ("AD", "pl", "in", "w Andorze"),
+    ("IN", "pl", "in", "w Indiach"),
 ]
 
 #: states the table lacks: the fallback's constructions, each checked by hand
@@ -143,7 +152,7 @@ FALLBACK = [
     ("AT", "ar", "embassy", "سفارة النمسا"),
     ("AT", "es", "embassy", "Embajada de la República de Austria"),
     ("AT", "it", "embassy", "Ambasciata della Repubblica d’Austria"),
-    ("CZ", "pl", "embassy", "Ambasada państwa Czechy"),
+    ("BR", "pl", "embassy", "Ambasada państwa Brazylia"),
     ("CD", "en", "embassy", "Embassy of the Democratic Republic of the Congo"),  # un-inverted
     ("CD", "fr", "embassy", "Ambassade de la République démocratique du Congo"),
     ("KR", "fr", "embassy", "Ambassade de Corée du Sud"),  # the first word's gender
