@@ -77,6 +77,12 @@ MISSION_TITLES = [
     ("LT", "pl", "embassy", "", "Ambasada Republiki Litewskiej"),
     ("HU", "pl", "embassy", "", "Ambasada Węgier"),
     ("IL", "pl", "consulate", "", "Konsulat Państwa Izrael"),
+    ("CD", "fr", "embassy", "", "Ambassade de la République démocratique du Congo"),
+    ("SN", "fr", "embassy", "", "Ambassade du Sénégal"),
+    ("CI", "fr", "embassy", "", "Ambassade de Côte d’Ivoire"),
+    ("HT", "fr", "embassy", "", "Ambassade d’Haïti"),
+    ("VU", "fr", "embassy", "", "Ambassade du Vanuatu"),
+    ("KM", "fr", "consulate", "", "Consulat des Comores"),
 ]
 
 #: (state, language, form) → the form, each checked by hand
@@ -138,13 +144,18 @@ STATE_FORMS = [
     ("HU", "pl", "in", "na Węgrzech"),
     ("AD", "pl", "in", "w Andorze"),
     ("IN", "pl", "in", "w Indiach"),
+    ("BE", "fr", "gen", "de la Belgique"),
+    ("MG", "fr", "in", "à Madagascar"),
+    ("SC", "fr", "to", "aux Seychelles"),
+    ("BI", "fr", "in", "au Burundi"),
+    ("DZ", "fr", "gen", "de l’Algérie"),
 ]
 
 #: states the table lacks: the fallback's constructions, each checked by hand
 FALLBACK = [
     ("TH", "de", "embassy", "Botschaft des Königreichs Thailand"),
     ("BR", "ru", "embassy", "Посольство государства Бразилия"),
-    ("CA", "fr", "embassy", "Ambassade du Canada"),
+    ("BR", "fr", "embassy", "Ambassade du Brésil"),
     ("HU", "fr", "embassy", "Ambassade de Hongrie"),
     ("IE", "fr", "embassy", "Ambassade d’Irlande"),
     ("BS", "en", "embassy", "Embassy of the Bahamas"),
@@ -154,10 +165,10 @@ FALLBACK = [
     ("AT", "it", "embassy", "Ambasciata della Repubblica d’Austria"),
     ("BR", "pl", "embassy", "Ambasada państwa Brazylia"),
     ("CD", "en", "embassy", "Embassy of the Democratic Republic of the Congo"),  # un-inverted
-    ("CD", "fr", "embassy", "Ambassade de la République démocratique du Congo"),
+    ("DO", "fr", "embassy", "Ambassade de la République dominicaine"),
     ("KR", "fr", "embassy", "Ambassade de Corée du Sud"),  # the first word's gender
-    ("MG", "fr", "embassy", "Ambassade de Madagascar"),  # no article
-    ("SC", "fr", "embassy", "Ambassade des Seychelles"),  # plural
+    ("MT", "fr", "embassy", "Ambassade de Malte"),  # no article
+    ("MV", "fr", "embassy", "Ambassade des Maldives"),  # plural
     ("MH", "fr", "embassy", "Ambassade des Îles Marshall"),
     ("DO", "es", "embassy", "Embajada de la República Dominicana"),
     ("SY", "ar", "embassy", "سفارة سوريا"),  # iso-codes has no Arabic name: CLDR's
