@@ -83,6 +83,9 @@ MISSION_TITLES = [
     ("HT", "fr", "embassy", "", "Ambassade d’Haïti"),
     ("VU", "fr", "embassy", "", "Ambassade du Vanuatu"),
     ("KM", "fr", "consulate", "", "Consulat des Comores"),
+    ("DO", "es", "embassy", "", "Embajada de la República Dominicana"),
+    ("SV", "es", "embassy", "", "Embajada de El Salvador"),
+    ("MX", "es", "consulate-general", "", "Consulado General de México"),
 ]
 
 #: (state, language, form) → the form, each checked by hand
@@ -149,6 +152,9 @@ STATE_FORMS = [
     ("SC", "fr", "to", "aux Seychelles"),
     ("BI", "fr", "in", "au Burundi"),
     ("DZ", "fr", "gen", "de l’Algérie"),
+    ("SV", "es", "to", "a El Salvador"),
+    ("DO", "es", "in", "en la República Dominicana"),
+    ("AR", "es", "in", "en Argentina"),
 ]
 
 #: states the table lacks: the fallback's constructions, each checked by hand
@@ -170,7 +176,7 @@ FALLBACK = [
     ("MT", "fr", "embassy", "Ambassade de Malte"),  # no article
     ("MV", "fr", "embassy", "Ambassade des Maldives"),  # plural
     ("MH", "fr", "embassy", "Ambassade des Îles Marshall"),
-    ("DO", "es", "embassy", "Embajada de la República Dominicana"),
+    ("BR", "es", "embassy", "Embajada de la República Federativa de Brasil"),
     ("SY", "ar", "embassy", "سفارة سوريا"),  # iso-codes has no Arabic name: CLDR's
 ]
 
