@@ -86,6 +86,11 @@ MISSION_TITLES = [
     ("DO", "es", "embassy", "", "Embajada de la República Dominicana"),
     ("SV", "es", "embassy", "", "Embajada de El Salvador"),
     ("MX", "es", "consulate-general", "", "Consulado General de México"),
+    ("BR", "pt", "embassy", "", "Embaixada do Brasil"),
+    ("AO", "pt", "embassy", "", "Embaixada de Angola"),
+    ("GW", "pt", "consulate", "", "Consulado da Guiné-Bissau"),
+    ("CH", "it", "embassy", "", "Ambasciata di Svizzera"),
+    ("SM", "it", "embassy", "", "Ambasciata di San Marino"),
 ]
 
 #: (state, language, form) → the form, each checked by hand
@@ -155,6 +160,10 @@ STATE_FORMS = [
     ("SV", "es", "to", "a El Salvador"),
     ("DO", "es", "in", "en la República Dominicana"),
     ("AR", "es", "in", "en Argentina"),
+    ("BR", "pt", "to", "ao Brasil"),
+    ("MZ", "pt", "in", "em Moçambique"),
+    ("GW", "pt", "to", "à Guiné-Bissau"),
+    ("CH", "it", "gen", "della Svizzera"),
 ]
 
 #: states the table lacks: the fallback's constructions, each checked by hand
