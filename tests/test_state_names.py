@@ -91,6 +91,10 @@ MISSION_TITLES = [
     ("GW", "pt", "consulate", "", "Consulado da Guiné-Bissau"),
     ("CH", "it", "embassy", "", "Ambasciata di Svizzera"),
     ("SM", "it", "embassy", "", "Ambasciata di San Marino"),
+    ("SA", "ar", "embassy", "", "سفارة المملكة العربية السعودية"),
+    ("AE", "ar", "consulate-general", "", "قنصلية الإمارات العربية المتحدة العامة"),
+    ("PS", "ar", "embassy", "", "سفارة دولة فلسطين"),
+    ("EG", "ar", "embassy", "", "سفارة مصر"),
 ]
 
 #: (state, language, form) → the form, each checked by hand
@@ -164,6 +168,9 @@ STATE_FORMS = [
     ("MZ", "pt", "in", "em Moçambique"),
     ("GW", "pt", "to", "à Guiné-Bissau"),
     ("CH", "it", "gen", "della Svizzera"),
+    ("JO", "ar", "in", "في الأردن"),
+    ("MA", "ar", "to", "إلى المغرب"),
+    ("SY", "ar", "nom", "سوريا"),
 ]
 
 #: states the table lacks: the fallback's constructions, each checked by hand
@@ -186,7 +193,7 @@ FALLBACK = [
     ("MV", "fr", "embassy", "Ambassade des Maldives"),  # plural
     ("MH", "fr", "embassy", "Ambassade des Îles Marshall"),
     ("BR", "es", "embassy", "Embajada de la República Federativa de Brasil"),
-    ("SY", "ar", "embassy", "سفارة سوريا"),  # iso-codes has no Arabic name: CLDR's
+    ("IR", "ar", "embassy", "سفارة إيران"),  # iso-codes has no Arabic name: CLDR's
 ]
 
 
