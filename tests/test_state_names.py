@@ -95,6 +95,12 @@ MISSION_TITLES = [
     ("AE", "ar", "consulate-general", "", "قنصلية الإمارات العربية المتحدة العامة"),
     ("PS", "ar", "embassy", "", "سفارة دولة فلسطين"),
     ("EG", "ar", "embassy", "", "سفارة مصر"),
+    ("GM", "en", "embassy", "", "Embassy of the Gambia"),
+    ("KR", "en", "embassy", "", "Embassy of the Republic of Korea"),
+    ("CG", "en", "embassy", "", "Embassy of the Republic of the Congo"),
+    ("CF", "en", "high-commission", "", "High Commission of the Central African Republic"),
+    ("NG", "en", "high-commission", "", "High Commission of Nigeria"),
+    ("PH", "en", "consulate-general", "", "Consulate General of the Philippines"),
 ]
 
 #: (state, language, form) → the form, each checked by hand
@@ -171,6 +177,11 @@ STATE_FORMS = [
     ("JO", "ar", "in", "في الأردن"),
     ("MA", "ar", "to", "إلى المغرب"),
     ("SY", "ar", "nom", "سوريا"),
+    ("BS", "en", "in", "in the Bahamas"),
+    ("CD", "en", "to", "to the Democratic Republic of the Congo"),
+    ("KP", "en", "gen", "of the Democratic People’s Republic of Korea"),
+    ("ER", "en", "formal", "State of Eritrea"),
+    ("VC", "en", "nom", "Saint Vincent and the Grenadines"),
 ]
 
 #: states the table lacks: the fallback's constructions, each checked by hand
@@ -180,13 +191,13 @@ FALLBACK = [
     ("BR", "fr", "embassy", "Ambassade du Brésil"),
     ("HU", "fr", "embassy", "Ambassade de Hongrie"),
     ("IE", "fr", "embassy", "Ambassade d’Irlande"),
-    ("BS", "en", "embassy", "Embassy of the Bahamas"),
+    ("FO", "en", "embassy", "Embassy of the Faroe Islands"),  # plural
     ("XK", "en", "embassy", "Embassy of Kosovo"),  # not in iso-codes: CLDR's name
     ("AT", "ar", "embassy", "سفارة النمسا"),
     ("AT", "es", "embassy", "Embajada de la República de Austria"),
     ("AT", "it", "embassy", "Ambasciata della Repubblica d’Austria"),
     ("BR", "pl", "embassy", "Ambasada państwa Brazylia"),
-    ("CD", "en", "embassy", "Embassy of the Democratic Republic of the Congo"),  # un-inverted
+    ("PS", "en", "embassy", "Embassy of the State of Palestine"),  # un-inverted: "Palestine, State of"
     ("DO", "fr", "embassy", "Ambassade de la République dominicaine"),
     ("KR", "fr", "embassy", "Ambassade de Corée du Sud"),  # the first word's gender
     ("MT", "fr", "embassy", "Ambassade de Malte"),  # no article
@@ -294,7 +305,7 @@ def _source_names(code: str, lang: str) -> set[str]:
     for name in (country.name, getattr(country, "official_name", None)):
         if name:
             head, sep, tail = catalog.gettext(name).partition(", ")
-            names.add(f"{tail} {head}" if sep else head)
+            names.add(re.sub("^the ", "", f"{tail} {head}" if sep else head, flags=re.IGNORECASE))
     return {_norm(n) for n in names}
 
 
