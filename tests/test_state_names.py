@@ -95,6 +95,12 @@ MISSION_TITLES = [
     ("AE", "ar", "consulate-general", "", "قنصلية الإمارات العربية المتحدة العامة"),
     ("PS", "ar", "embassy", "", "سفارة دولة فلسطين"),
     ("EG", "ar", "embassy", "", "سفارة مصر"),
+    ("BB", "fr", "embassy", "", "Ambassade de la Barbade"),
+    ("JM", "fr", "embassy", "", "Ambassade de la Jamaïque"),
+    ("KR", "fr", "embassy", "", "Ambassade de la République de Corée"),
+    ("AT", "fr", "embassy", "", "Ambassade d’Autriche"),
+    ("BR", "fr", "embassy", "", "Ambassade du Brésil"),
+    ("AG", "fr", "embassy", "", "Ambassade d’Antigua-et-Barbuda"),
     ("GM", "en", "embassy", "", "Embassy of the Gambia"),
     ("KR", "en", "embassy", "", "Embassy of the Republic of Korea"),
     ("CG", "en", "embassy", "", "Embassy of the Republic of the Congo"),
@@ -182,15 +188,21 @@ STATE_FORMS = [
     ("KP", "en", "gen", "of the Democratic People’s Republic of Korea"),
     ("ER", "en", "formal", "State of Eritrea"),
     ("VC", "en", "nom", "Saint Vincent and the Grenadines"),
+    ("AT", "fr", "in", "en Autriche"),
+    ("GD", "fr", "to", "à la Grenade"),
+    ("OM", "fr", "in", "à Oman"),
+    ("IL", "fr", "to", "en Israël"),
+    ("PH", "fr", "in", "aux Philippines"),
+    ("BR", "fr", "gen", "du Brésil"),
 ]
 
 #: states the table lacks: the fallback's constructions, each checked by hand
 FALLBACK = [
     ("TH", "de", "embassy", "Botschaft des Königreichs Thailand"),
     ("BR", "ru", "embassy", "Посольство государства Бразилия"),
-    ("BR", "fr", "embassy", "Ambassade du Brésil"),
-    ("HU", "fr", "embassy", "Ambassade de Hongrie"),
-    ("IE", "fr", "embassy", "Ambassade d’Irlande"),
+    ("XK", "fr", "embassy", "Ambassade du Kosovo"),
+    ("NU", "fr", "embassy", "Ambassade de Nioue"),
+    ("AW", "fr", "embassy", "Ambassade d’Aruba"),
     ("FO", "en", "embassy", "Embassy of the Faroe Islands"),  # plural
     ("XK", "en", "embassy", "Embassy of Kosovo"),  # not in iso-codes: CLDR's name
     ("AT", "ar", "embassy", "سفارة النمسا"),
@@ -198,11 +210,10 @@ FALLBACK = [
     ("AT", "it", "embassy", "Ambasciata della Repubblica d’Austria"),
     ("BR", "pl", "embassy", "Ambasada państwa Brazylia"),
     ("PS", "en", "embassy", "Embassy of the State of Palestine"),  # un-inverted: "Palestine, State of"
-    ("DO", "fr", "embassy", "Ambassade de la République dominicaine"),
-    ("KR", "fr", "embassy", "Ambassade de Corée du Sud"),  # the first word's gender
-    ("MT", "fr", "embassy", "Ambassade de Malte"),  # no article
-    ("MV", "fr", "embassy", "Ambassade des Maldives"),  # plural
-    ("MH", "fr", "embassy", "Ambassade des Îles Marshall"),
+    ("PS", "fr", "embassy", "Ambassade de l’État de Palestine"),
+    ("TV", "fr", "embassy", "Ambassade de Tuvalu"),  # no article
+    ("FO", "fr", "embassy", "Ambassade des Îles Féroé"),  # plural
+    ("CK", "fr", "embassy", "Ambassade des Îles Cook"),
     ("BR", "es", "embassy", "Embajada de la República Federativa de Brasil"),
     ("IR", "ar", "embassy", "سفارة إيران"),  # iso-codes has no Arabic name: CLDR's
 ]
@@ -238,6 +249,14 @@ def test_fallback_for_a_state_the_table_lacks(sending: str, lang: str, kind: str
 
     assert sending not in table(lang)
     assert mission_title(kind, sending, lang) == title
+
+
+def test_french_fallback_takes_the_first_word_s_gender() -> None:
+    """Every UN member state has a French row now: the rule is checked on the fallback itself."""
+    from plea.render import name_fallback
+
+    assert name_fallback.forms("fr", "Corée du Sud", "")["mission"] == "de Corée du Sud"
+    assert name_fallback.forms("fr", "Corée du Sud", "")["nom"] == "la Corée du Sud"
 
 
 def test_turkish_fallback_follows_vowel_harmony() -> None:
