@@ -101,6 +101,10 @@ MISSION_TITLES = [
     ("AT", "fr", "embassy", "", "Ambassade d’Autriche"),
     ("BR", "fr", "embassy", "", "Ambassade du Brésil"),
     ("AG", "fr", "embassy", "", "Ambassade d’Antigua-et-Barbuda"),
+    ("BR", "ru", "embassy", "", "Посольство Федеративной Республики Бразилия"),
+    ("JO", "ru", "embassy", "", "Посольство Иорданского Хашимитского Королевства"),
+    ("IR", "ru", "embassy", "", "Посольство Исламской Республики Иран"),
+    ("KP", "ru", "consulate-general", "", "Генеральное консульство Корейской Народно-Демократической Республики"),
     ("GM", "en", "embassy", "", "Embassy of the Gambia"),
     ("KR", "en", "embassy", "", "Embassy of the Republic of Korea"),
     ("CG", "en", "embassy", "", "Embassy of the Republic of the Congo"),
@@ -194,12 +198,17 @@ STATE_FORMS = [
     ("IL", "fr", "to", "en Israël"),
     ("PH", "fr", "in", "aux Philippines"),
     ("BR", "fr", "gen", "du Brésil"),
+    ("VN", "ru", "in", "во Вьетнаме"),
+    ("CU", "ru", "to", "на Кубу"),
+    ("PH", "ru", "in", "на Филиппинах"),
+    ("ZA", "ru", "to", "в Южно-Африканскую Республику"),
+    ("MX", "ru", "gen", "Мексиканских Соединённых Штатов"),
 ]
 
 #: states the table lacks: the fallback's constructions, each checked by hand
 FALLBACK = [
     ("TH", "de", "embassy", "Botschaft des Königreichs Thailand"),
-    ("BR", "ru", "embassy", "Посольство государства Бразилия"),
+    ("TZ", "ru", "embassy", "Посольство государства Танзания"),
     ("XK", "fr", "embassy", "Ambassade du Kosovo"),
     ("NU", "fr", "embassy", "Ambassade de Nioue"),
     ("AW", "fr", "embassy", "Ambassade d’Aruba"),
@@ -312,6 +321,7 @@ _ARTICLE = re.compile(r"^(the |le |la |les |l’|das |die |der |el |los |il |gli
 
 def _norm(name: str) -> str:
     name = unicodedata.normalize("NFC", name).replace("'", "’").replace("ё", "е").replace("Ё", "Е")
+    name = name.replace("\u0301", "")  # iso-codes' stress marks in a few Russian names (Респу́блика)
     name = re.sub("[\u064b-\u0652]", "", name)  # Arabic vowel marks and shadda
     return re.sub(r"\s+", "", name).lower()
 
