@@ -105,6 +105,8 @@ MISSION_TITLES = [
     ("JO", "ru", "embassy", "", "Посольство Иорданского Хашимитского Королевства"),
     ("IR", "ru", "embassy", "", "Посольство Исламской Республики Иран"),
     ("KP", "ru", "consulate-general", "", "Генеральное консульство Корейской Народно-Демократической Республики"),
+    ("AZ", "tr", "embassy", "", "Azerbaycan Cumhuriyeti Büyükelçiliği"),
+    ("TM", "tr", "consulate-general", "", "Türkmenistan Başkonsolosluğu"),
     ("GM", "en", "embassy", "", "Embassy of the Gambia"),
     ("KR", "en", "embassy", "", "Embassy of the Republic of Korea"),
     ("CG", "en", "embassy", "", "Embassy of the Republic of the Congo"),
@@ -203,6 +205,8 @@ STATE_FORMS = [
     ("PH", "ru", "in", "на Филиппинах"),
     ("ZA", "ru", "to", "в Южно-Африканскую Республику"),
     ("MX", "ru", "gen", "Мексиканских Соединённых Штатов"),
+    ("AZ", "tr", "in", "Azerbaycan'da"),
+    ("UZ", "tr", "to", "Özbekistan'a"),
 ]
 
 #: states the table lacks: the fallback's constructions, each checked by hand
