@@ -363,6 +363,34 @@ def test_table_names_are_the_sources_names(lang: str) -> None:
             assert _norm(r["formal"]) in names, (lang, r["code"], r["formal"], names)
 
 
+def _un_members() -> list[str]:
+    with (DATA.parent / "un_member_states.csv").open(encoding="utf-8", newline="") as f:
+        return [r["iso2"] for r in csv.DictReader(f)]
+
+
+def test_every_state_has_a_row_in_the_language_its_letters_are_written_in() -> None:
+    """A UN member state whose letters plea writes in one of its languages (plea.render.locale's
+    official_languages, as recipients.choose_language picks them) is named from a row, not the fallback."""
+    from plea.render.locale import official_languages
+    from plea.render.names import table
+
+    missing = []
+    for code in _un_members():
+        lang = next((x for x in official_languages(code) if x in LANGS), "en")
+        if code not in table(lang):
+            missing.append((code, lang))
+    assert missing == []
+
+
+def test_english_covers_every_un_member_and_french_all_but_five() -> None:
+    from plea.render.names import table
+
+    members = set(_un_members())
+    assert len(members) == 193
+    assert members - set(table("en")) == set()
+    assert members - set(table("fr")) == {"KI", "TV", "TO", "WS", "PW"}
+
+
 def test_readme_documents_every_column() -> None:
     readme = (DATA / "README.md").read_text(encoding="utf-8")
     for column in ("code", *FORMS, *SOURCE_COLUMNS):
@@ -439,3 +467,33 @@ def test_rendered_letters_in_other_languages(plea, petrov: str, tmp_path: Path) 
         assert phrase is None or phrase in body, lang
         if lang == "tr":
             assert "Rusya'ya geri dönememektedir" in body  # the dative after the apostrophe
+
+
+#: letters in the mission's own language (no --lang: plea picks it) and Russian letters to EU states:
+#: the addressee each row gives
+OWN_LANGUAGE = [
+    ("AT", "de", "Botschaft der Republik Österreich"),
+    ("MX", "es", "Embajada de México"),
+    ("SN", "fr", "Ambassade du Sénégal"),
+    ("SA", "ar", "سفارة المملكة العربية السعودية"),
+    ("BR", "pt", "Embaixada do Brasil"),
+    ("CZ", "en", "Embassy of Czechia"),
+]
+
+
+def test_rendered_letters_to_states_in_their_own_language(plea, petrov: str, tmp_path: Path) -> None:
+    own, ru = tmp_path / "own", tmp_path / "ru"
+    plea("letters", "render", petrov, "--host", "US", "--to", ",".join(s for s, *_ in OWN_LANGUAGE),
+         "--out", str(own))
+    for state, lang, addressee in OWN_LANGUAGE:
+        (path,) = own.glob(f"*_{state}-US_*.docx")
+        assert path.stem.endswith(f"_{lang}"), path.name
+        assert _letter(own, state)[0] == addressee, state
+    assert "die Regierung Österreichs möge" in _letter(own, "AT")[1]
+
+    plea("letters", "render", petrov, "--host", "US", "--to", "AT,CZ,LT", "--lang", "ru", "--out", str(ru))
+    assert _letter(ru, "AT")[0] == "Посольство Австрийской Республики"
+    assert _letter(ru, "CZ")[0] == "Посольство Чешской Республики"
+    addressee, body = _letter(ru, "LT")
+    assert addressee == "Посольство Литовской Республики"
+    assert "Правительство Литовской Республики" in body
