@@ -107,6 +107,10 @@ MISSION_TITLES = [
     ("KP", "ru", "consulate-general", "", "Генеральное консульство Корейской Народно-Демократической Республики"),
     ("AZ", "tr", "embassy", "", "Azerbaycan Cumhuriyeti Büyükelçiliği"),
     ("TM", "tr", "consulate-general", "", "Türkmenistan Başkonsolosluğu"),
+    ("TH", "de", "embassy", "", "Botschaft des Königreichs Thailand"),
+    ("AE", "de", "embassy", "", "Botschaft der Vereinigten Arabischen Emirate"),
+    ("BR", "de", "embassy", "", "Botschaft der Föderativen Republik Brasilien"),
+    ("NZ", "de", "embassy", "", "Botschaft von Neuseeland"),
     ("GM", "en", "embassy", "", "Embassy of the Gambia"),
     ("KR", "en", "embassy", "", "Embassy of the Republic of Korea"),
     ("CG", "en", "embassy", "", "Embassy of the Republic of the Congo"),
@@ -207,11 +211,15 @@ STATE_FORMS = [
     ("MX", "ru", "gen", "Мексиканских Соединённых Штатов"),
     ("AZ", "tr", "in", "Azerbaycan'da"),
     ("UZ", "tr", "to", "Özbekistan'a"),
+    ("PH", "de", "in", "auf den Philippinen"),
+    ("IR", "de", "to", "in den Iran"),
+    ("AE", "de", "in", "in den Vereinigten Arabischen Emiraten"),
+    ("LB", "de", "gen", "des Libanon"),
 ]
 
 #: states the table lacks: the fallback's constructions, each checked by hand
 FALLBACK = [
-    ("TH", "de", "embassy", "Botschaft des Königreichs Thailand"),
+    ("TZ", "de", "embassy", "Botschaft des Staates Tansania"),
     ("TZ", "ru", "embassy", "Посольство государства Танзания"),
     ("XK", "fr", "embassy", "Ambassade du Kosovo"),
     ("NU", "fr", "embassy", "Ambassade de Nioue"),
@@ -343,13 +351,12 @@ def _source_names(code: str, lang: str) -> set[str]:
 
 
 def _strong(name: str) -> str:
-    """German: the adjective after the article back to its form without one (Vereinigte → Vereinigtes)."""
-    first, _, rest = name.partition(" ")
-    if first.endswith("ten"):
-        first = first[:-1]
-    elif first.endswith("te"):
-        first += "s"
-    return f"{first} {rest}"
+    """German: the adjectives after the article back to their form without one (das Vereinigte Königreich →
+    Vereinigtes Königreich, die Vereinigten Arabischen Emirate → Vereinigte Arabische Emirate)."""
+    *adjectives, noun = name.split(" ")
+    if len(adjectives) == 1 and adjectives[0].endswith("te"):
+        return f"{adjectives[0]}s {noun}"
+    return " ".join([a[:-1] if a.endswith("en") else a for a in adjectives] + [noun])
 
 
 @pytest.mark.parametrize("lang", LANGS)
