@@ -111,6 +111,9 @@ MISSION_TITLES = [
     ("AE", "de", "embassy", "", "Botschaft der Vereinigten Arabischen Emirate"),
     ("BR", "de", "embassy", "", "Botschaft der Föderativen Republik Brasilien"),
     ("NZ", "de", "embassy", "", "Botschaft von Neuseeland"),
+    ("BR", "pl", "embassy", "", "Ambasada Federacyjnej Republiki Brazylii"),
+    ("KR", "pl", "embassy", "", "Ambasada Republiki Korei"),
+    ("AE", "pl", "embassy", "", "Ambasada Zjednoczonych Emiratów Arabskich"),
     ("GM", "en", "embassy", "", "Embassy of the Gambia"),
     ("KR", "en", "embassy", "", "Embassy of the Republic of Korea"),
     ("CG", "en", "embassy", "", "Embassy of the Republic of the Congo"),
@@ -215,6 +218,10 @@ STATE_FORMS = [
     ("IR", "de", "to", "in den Iran"),
     ("AE", "de", "in", "in den Vereinigten Arabischen Emiraten"),
     ("LB", "de", "gen", "des Libanon"),
+    ("LK", "pl", "in", "na Sri Lance"),
+    ("CU", "pl", "to", "na Kubę"),
+    ("MA", "pl", "in", "w Maroku"),
+    ("EG", "pl", "in", "w Egipcie"),
 ]
 
 #: states the table lacks: the fallback's constructions, each checked by hand
@@ -229,7 +236,7 @@ FALLBACK = [
     ("AT", "ar", "embassy", "سفارة النمسا"),
     ("AT", "es", "embassy", "Embajada de la República de Austria"),
     ("AT", "it", "embassy", "Ambasciata della Repubblica d’Austria"),
-    ("BR", "pl", "embassy", "Ambasada państwa Brazylia"),
+    ("TZ", "pl", "embassy", "Ambasada państwa Tanzania"),
     ("PS", "en", "embassy", "Embassy of the State of Palestine"),  # un-inverted: "Palestine, State of"
     ("PS", "fr", "embassy", "Ambassade de l’État de Palestine"),
     ("TV", "fr", "embassy", "Ambassade de Tuvalu"),  # no article
