@@ -114,6 +114,9 @@ MISSION_TITLES = [
     ("BR", "pl", "embassy", "", "Ambasada Federacyjnej Republiki Brazylii"),
     ("KR", "pl", "embassy", "", "Ambasada Republiki Korei"),
     ("AE", "pl", "embassy", "", "Ambasada Zjednoczonych Emiratów Arabskich"),
+    ("TZ", "ru", "embassy", "", "Посольство Объединённой Республики Танзания"),
+    ("CG", "ru", "embassy", "", "Посольство Республики Конго"),
+    ("BS", "ru", "embassy", "", "Посольство Содружества Багамских Островов"),
     ("GM", "en", "embassy", "", "Embassy of the Gambia"),
     ("KR", "en", "embassy", "", "Embassy of the Republic of Korea"),
     ("CG", "en", "embassy", "", "Embassy of the Republic of the Congo"),
@@ -222,12 +225,16 @@ STATE_FORMS = [
     ("CU", "pl", "to", "na Kubę"),
     ("MA", "pl", "in", "w Maroku"),
     ("EG", "pl", "in", "w Egipcie"),
+    ("MG", "ru", "in", "на Мадагаскаре"),
+    ("SS", "ru", "in", "в Южном Судане"),
+    ("GW", "ru", "to", "в Гвинею-Бисау"),
+    ("TG", "ru", "in", "в Того"),
 ]
 
 #: states the table lacks: the fallback's constructions, each checked by hand
 FALLBACK = [
     ("TZ", "de", "embassy", "Botschaft des Staates Tansania"),
-    ("TZ", "ru", "embassy", "Посольство государства Танзания"),
+    ("BZ", "ru", "embassy", "Посольство государства Белиз"),
     ("XK", "fr", "embassy", "Ambassade du Kosovo"),
     ("NU", "fr", "embassy", "Ambassade de Nioue"),
     ("AW", "fr", "embassy", "Ambassade d’Aruba"),
