@@ -117,6 +117,9 @@ MISSION_TITLES = [
     ("TZ", "ru", "embassy", "", "Посольство Объединённой Республики Танзания"),
     ("CG", "ru", "embassy", "", "Посольство Республики Конго"),
     ("BS", "ru", "embassy", "", "Посольство Содружества Багамских Островов"),
+    ("AT", "es", "embassy", "", "Embajada de Austria"),
+    ("IN", "es", "embassy", "", "Embajada de la India"),
+    ("AE", "es", "consulate", "", "Consulado de los Emiratos Árabes Unidos"),
     ("GM", "en", "embassy", "", "Embassy of the Gambia"),
     ("KR", "en", "embassy", "", "Embassy of the Republic of Korea"),
     ("CG", "en", "embassy", "", "Embassy of the Republic of the Congo"),
@@ -229,6 +232,9 @@ STATE_FORMS = [
     ("SS", "ru", "in", "в Южном Судане"),
     ("GW", "ru", "to", "в Гвинею-Бисау"),
     ("TG", "ru", "in", "в Того"),
+    ("AT", "es", "in", "en Austria"),
+    ("IN", "es", "to", "a la India"),
+    ("KR", "es", "gen", "de la República de Corea"),
 ]
 
 #: states the table lacks: the fallback's constructions, each checked by hand
@@ -241,7 +247,7 @@ FALLBACK = [
     ("FO", "en", "embassy", "Embassy of the Faroe Islands"),  # plural
     ("XK", "en", "embassy", "Embassy of Kosovo"),  # not in iso-codes: CLDR's name
     ("AT", "ar", "embassy", "سفارة النمسا"),
-    ("AT", "es", "embassy", "Embajada de la República de Austria"),
+    ("KE", "es", "embassy", "Embajada de la República de Kenia"),
     ("AT", "it", "embassy", "Ambasciata della Repubblica d’Austria"),
     ("TZ", "pl", "embassy", "Ambasada państwa Tanzania"),
     ("PS", "en", "embassy", "Embassy of the State of Palestine"),  # un-inverted: "Palestine, State of"
@@ -249,7 +255,7 @@ FALLBACK = [
     ("TV", "fr", "embassy", "Ambassade de Tuvalu"),  # no article
     ("FO", "fr", "embassy", "Ambassade des Îles Féroé"),  # plural
     ("CK", "fr", "embassy", "Ambassade des Îles Cook"),
-    ("BR", "es", "embassy", "Embajada de la República Federativa de Brasil"),
+    ("TH", "es", "embassy", "Embajada del Reino de Tailandia"),
     ("IR", "ar", "embassy", "سفارة إيران"),  # iso-codes has no Arabic name: CLDR's
 ]
 
