@@ -120,6 +120,10 @@ MISSION_TITLES = [
     ("AT", "es", "embassy", "", "Embajada de Austria"),
     ("IN", "es", "embassy", "", "Embajada de la India"),
     ("AE", "es", "consulate", "", "Consulado de los Emiratos Árabes Unidos"),
+    ("AT", "it", "embassy", "", "Ambasciata d’Austria"),
+    ("BE", "it", "embassy", "", "Ambasciata del Belgio"),
+    ("UZ", "it", "embassy", "", "Ambasciata dell’Uzbekistan"),
+    ("SE", "it", "consulate-general", "", "Consolato Generale di Svezia"),
     ("GM", "en", "embassy", "", "Embassy of the Gambia"),
     ("KR", "en", "embassy", "", "Embassy of the Republic of Korea"),
     ("CG", "en", "embassy", "", "Embassy of the Republic of the Congo"),
@@ -235,6 +239,9 @@ STATE_FORMS = [
     ("AT", "es", "in", "en Austria"),
     ("IN", "es", "to", "a la India"),
     ("KR", "es", "gen", "de la República de Corea"),
+    ("MT", "it", "in", "a Malta"),
+    ("AE", "it", "in", "negli Emirati Arabi Uniti"),
+    ("PT", "it", "gen", "del Portogallo"),
 ]
 
 #: states the table lacks: the fallback's constructions, each checked by hand
@@ -248,7 +255,7 @@ FALLBACK = [
     ("XK", "en", "embassy", "Embassy of Kosovo"),  # not in iso-codes: CLDR's name
     ("AT", "ar", "embassy", "سفارة النمسا"),
     ("KE", "es", "embassy", "Embajada de la República de Kenia"),
-    ("AT", "it", "embassy", "Ambasciata della Repubblica d’Austria"),
+    ("KE", "it", "embassy", "Ambasciata della Repubblica del Kenya"),
     ("TZ", "pl", "embassy", "Ambasada państwa Tanzania"),
     ("PS", "en", "embassy", "Embassy of the State of Palestine"),  # un-inverted: "Palestine, State of"
     ("PS", "fr", "embassy", "Ambassade de l’État de Palestine"),
