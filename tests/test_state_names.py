@@ -124,6 +124,9 @@ MISSION_TITLES = [
     ("BE", "it", "embassy", "", "Ambasciata del Belgio"),
     ("UZ", "it", "embassy", "", "Ambasciata dell’Uzbekistan"),
     ("SE", "it", "consulate-general", "", "Consolato Generale di Svezia"),
+    ("AT", "pt", "embassy", "", "Embaixada da Áustria"),
+    ("CY", "pt", "embassy", "", "Embaixada de Chipre"),
+    ("AE", "pt", "embassy", "", "Embaixada dos Emirados Árabes Unidos"),
     ("GM", "en", "embassy", "", "Embassy of the Gambia"),
     ("KR", "en", "embassy", "", "Embassy of the Republic of Korea"),
     ("CG", "en", "embassy", "", "Embassy of the Republic of the Congo"),
@@ -242,6 +245,9 @@ STATE_FORMS = [
     ("MT", "it", "in", "a Malta"),
     ("AE", "it", "in", "negli Emirati Arabi Uniti"),
     ("PT", "it", "gen", "del Portogallo"),
+    ("IE", "pt", "to", "à Irlanda"),
+    ("CA", "pt", "in", "no Canadá"),
+    ("IL", "pt", "to", "a Israel"),
 ]
 
 #: states the table lacks: the fallback's constructions, each checked by hand
