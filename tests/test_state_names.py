@@ -127,6 +127,10 @@ MISSION_TITLES = [
     ("AT", "pt", "embassy", "", "Embaixada da Áustria"),
     ("CY", "pt", "embassy", "", "Embaixada de Chipre"),
     ("AE", "pt", "embassy", "", "Embaixada dos Emirados Árabes Unidos"),
+    ("CD", "de", "embassy", "", "Botschaft der Demokratischen Republik Kongo"),
+    ("CD", "pl", "embassy", "", "Ambasada Demokratycznej Republiki Konga"),
+    ("BN", "pl", "embassy", "", "Ambasada Brunei"),
+    ("BO", "de", "embassy", "", "Botschaft des Plurinationalen Staates Bolivien"),
     ("GM", "en", "embassy", "", "Embassy of the Gambia"),
     ("KR", "en", "embassy", "", "Embassy of the Republic of Korea"),
     ("CG", "en", "embassy", "", "Embassy of the Republic of the Congo"),
@@ -248,11 +252,14 @@ STATE_FORMS = [
     ("IE", "pt", "to", "à Irlanda"),
     ("CA", "pt", "in", "no Canadá"),
     ("IL", "pt", "to", "a Israel"),
+    ("DO", "pl", "in", "w Republice Dominikańskiej"),
+    ("DO", "de", "to", "in die Dominikanische Republik"),
+    ("TL", "pl", "in", "w Timorze Wschodnim"),
 ]
 
 #: states the table lacks: the fallback's constructions, each checked by hand
 FALLBACK = [
-    ("TZ", "de", "embassy", "Botschaft des Staates Tansania"),
+    ("GD", "de", "embassy", "Botschaft des Staates Grenada"),
     ("BZ", "ru", "embassy", "Посольство государства Белиз"),
     ("XK", "fr", "embassy", "Ambassade du Kosovo"),
     ("NU", "fr", "embassy", "Ambassade de Nioue"),
@@ -262,7 +269,7 @@ FALLBACK = [
     ("AT", "ar", "embassy", "سفارة النمسا"),
     ("KE", "es", "embassy", "Embajada de la República de Kenia"),
     ("KE", "it", "embassy", "Ambasciata della Repubblica del Kenya"),
-    ("TZ", "pl", "embassy", "Ambasada państwa Tanzania"),
+    ("GD", "pl", "embassy", "Ambasada państwa Grenada"),
     ("PS", "en", "embassy", "Embassy of the State of Palestine"),  # un-inverted: "Palestine, State of"
     ("PS", "fr", "embassy", "Ambassade de l’État de Palestine"),
     ("TV", "fr", "embassy", "Ambassade de Tuvalu"),  # no article
