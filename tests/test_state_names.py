@@ -94,6 +94,7 @@ MISSION_TITLES = [
     ("SA", "ar", "embassy", "", "سفارة المملكة العربية السعودية"),
     ("AE", "ar", "consulate-general", "", "قنصلية الإمارات العربية المتحدة العامة"),
     ("PS", "ar", "embassy", "", "سفارة دولة فلسطين"),
+    ("FM", "ar", "embassy", "", "سفارة ميكرونيزيا"),
     ("EG", "ar", "embassy", "", "سفارة مصر"),
     ("BB", "fr", "embassy", "", "Ambassade de la Barbade"),
     ("JM", "fr", "embassy", "", "Ambassade de la Jamaïque"),
@@ -213,6 +214,8 @@ STATE_FORMS = [
     ("JO", "ar", "in", "في الأردن"),
     ("MA", "ar", "to", "إلى المغرب"),
     ("SY", "ar", "nom", "سوريا"),
+    ("CD", "ar", "in", "في جمهورية الكونغو الديموقراطية"),
+    ("MM", "tr", "in", "Myanmar'da"),
     ("BS", "en", "in", "in the Bahamas"),
     ("CD", "en", "to", "to the Democratic Republic of the Congo"),
     ("KP", "en", "gen", "of the Democratic People’s Republic of Korea"),
@@ -385,8 +388,11 @@ def _source_names(code: str, lang: str) -> set[str]:
     names = {Locale.parse(lang).territories[code]}
     for name in (country.name, getattr(country, "official_name", None)):
         if name:
-            head, sep, tail = catalog.gettext(name).partition(", ")
+            translated = catalog.gettext(name)
+            head, sep, tail = translated.partition(", ")
             names.add(re.sub("^the ", "", f"{tail} {head}" if sep else head, flags=re.IGNORECASE))
+            if "، " in translated:  # Arabic list forms put the whole name after the comma
+                names.add(translated.partition("، ")[2])
     return {_norm(n) for n in names}
 
 
