@@ -98,6 +98,8 @@ MISSION_TITLES = [
     ("MD", "ar", "embassy", "", "سفارة مولدوفا"),  # iso-codes' Arabic short name is the Maldives'
     ("KH", "zh", "embassy", "US", "柬埔寨驻美国大使馆"),  # iso-codes: 柬埔塞
     ("CD", "ja", "embassy", "", "コンゴ民主共和国大使館"),
+    ("BF", "es", "embassy", "", "Embajada de Burkina Faso"),  # iso-codes: Burquina Faso
+    ("KE", "pt", "embassy", "", "Embaixada do Quênia"),  # iso-codes spells the European way: Quénia
     ("EG", "ar", "embassy", "", "سفارة مصر"),
     ("BB", "fr", "embassy", "", "Ambassade de la Barbade"),
     ("JM", "fr", "embassy", "", "Ambassade de la Jamaïque"),
@@ -219,6 +221,8 @@ STATE_FORMS = [
     ("SY", "ar", "nom", "سوريا"),
     ("CD", "ar", "in", "في جمهورية الكونغو الديموقراطية"),
     ("MM", "tr", "in", "Myanmar'da"),
+    ("TN", "es", "in", "en Túnez"),  # iso-codes: Tunez
+    ("VN", "pt", "in", "no Vietnã"),
     ("BS", "en", "in", "in the Bahamas"),
     ("CD", "en", "to", "to the Democratic Republic of the Congo"),
     ("KP", "en", "gen", "of the Democratic People’s Republic of Korea"),
