@@ -17,7 +17,7 @@ Forms = dict[str, str]
 _THE_EN = re.compile(
     r"\b(Republic|Kingdom|United|Union|Federation|Emirates|States|Islands|Netherlands|"
     r"Philippines|Bahamas|Gambia|Maldives|Comoros|Seychelles|Holy See|Principality|"
-    r"Commonwealth|Sultanate|Grand Duchy|Federated|Congo)\b"
+    r"Commonwealth|Sultanate|Grand Duchy|Federated|Congo|State)\b"
 )
 
 
