@@ -125,6 +125,8 @@ def validate_fields(row: dict[str, str]) -> list[tuple[str, str]]:
         problems.append(("host", f"a {row['kind']} is in its own state: host should be {row['sending'].upper()}"))
     if row.get("email") and (p := check_email(row["email"])):
         problems.append(("email", p))
+    if row.get("area") and row.get("host") and (p := _area_problem(row["host"], row["area"])):
+        problems.append(("area", p))
     for column in ("website", "web_form"):
         if row.get(column) and (p := check_url(row[column])):
             problems.append((column, p))
@@ -153,6 +155,17 @@ def validate_fields(row: dict[str, str]) -> list[tuple[str, str]]:
     return problems
 
 
+def _area_problem(host: str, area: str) -> str | None:
+    """An area the host's postal format does not know (where it lists its areas): a typo to catch."""
+    from plea.postal import area_key, rules
+
+    choices = rules(host.upper()).areas
+    if not choices or area_key(host.upper(), area):
+        return None
+    close = get_close_matches(area, [name for _, name in choices] + [key for key, _ in choices], n=1)
+    return f"unknown area {area!r} for {host.upper()}" + (f" (did you mean {close[0]}?)" if close else "")
+
+
 def _normalise(row: dict[str, str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     if EDITED in row:
@@ -169,6 +182,10 @@ def _normalise(row: dict[str, str]) -> dict[str, Any]:
             v = " ".join(dict.fromkeys(c.lower() for c in v.replace(",", " ").split()))
         elif column == "email":
             v = v.removeprefix("mailto:")
+        elif column == "area" and row.get("host"):
+            from plea.postal import area_key
+
+            v = area_key(row["host"].upper(), v) or v  # "District of Columbia", "d.c." → DC
         if column in ("latitude", "longitude"):
             values[column] = float(v) if v else None
         elif column == "verified_on":
@@ -361,8 +378,8 @@ def coverage(session: Session, host: str) -> dict[str, Any]:
         row: dict[str, Any] = {"state": code, "name": nm, "mission": how,
                                "mission_id": mission.id if mission else None,
                                "city": mission.city if mission else ""}
-        for key, column in HAS.items():
-            has = bool(mission and getattr(mission, column))
+        for key in HAS:
+            has = bool(mission and reaches(mission, key))
             row[key] = has
             totals[key] += has
         rows.append(row)
@@ -372,6 +389,16 @@ def coverage(session: Session, host: str) -> dict[str, Any]:
 # -- gaps --------------------------------------------------------------------------------------
 
 NEEDS = {"email": "email", "address": "street_address", "phone": "phone"}
+
+
+def reaches(mission: Any, channel: str) -> bool:
+    """Whether a mission can be reached by a channel: "address" is a postal address in the host's
+    format (street, and the city, postcode and region it requires: plea.postal), the others a value."""
+    if channel == "address":
+        from plea.postal import has_postal_address
+
+        return has_postal_address(mission)
+    return bool(getattr(mission, HAS.get(channel) or NEEDS[channel]))
 
 
 def written_to(session: Session) -> dict[str, int]:
@@ -404,7 +431,7 @@ def gaps(session: Session, host: str, need: list[str] | None = None) -> dict[str
         if code == host:
             continue
         mission, how = picked.get(code, (None, "none"))
-        lacks = [n for n in need if not (mission and getattr(mission, NEEDS[n]))]
+        lacks = [n for n in need if not (mission and reaches(mission, n))]
         if not lacks:
             continue
         rows.append({"state": code, "name": nm, "written_to": written.get(code, 0), "lacks": lacks,
@@ -420,7 +447,8 @@ def gaps(session: Session, host: str, need: list[str] | None = None) -> dict[str
 
 #: how `embassies edit` options name the mission's fields (--verified-fields takes these names)
 OPTION_FIELDS = {"email": "email", "phone": "phone", "address": "street_address", "postcode": "postcode",
-                 "city": "city", "website": "website", "languages": "languages", "kind": "kind"}
+                 "area": "area", "city": "city", "website": "website", "languages": "languages",
+                 "kind": "kind"}
 
 
 def verified_fields(text: str) -> list[str]:
@@ -441,10 +469,11 @@ def edit_mission(session: Session, mission_id: str, changes: dict[str, str], *, 
 
     mission = get_mission(session, mission_id)
     changes = {k: clean(v).strip() for k, v in changes.items()}
-    problems = [f"--{c.replace('_', '-')}: {p}" for c, p in validate_fields(changes)]
+    checked_row = changes | _host_of(mission, changes)
+    problems = [f"--{c.replace('_', '-')}: {p}" for c, p in validate_fields(checked_row)]
     if problems:
         raise InvalidInput("nothing was changed:", problems=problems)
-    values = _normalise({k: v for k, v in changes.items()})
+    values = {k: v for k, v in _normalise(checked_row).items() if k in changes}
     changed = [k for k, v in values.items() if getattr(mission, k) != v]
     checked = sorted(set(verified)) if isinstance(verified, list) else sorted(values) if verified else []
     checked = [c for c in checked if c != "notes"]
@@ -468,6 +497,11 @@ def edit_mission(session: Session, mission_id: str, changes: dict[str, str], *, 
     record(session, "mission.edited", actor=actor, subject=f"mission:{mission.id}",
            data={"fields": sorted(changed), "verified": bool(checked), "verified_fields": checked})
     return mission
+
+
+def _host_of(mission: Mission, changes: dict[str, str]) -> dict[str, str]:
+    """The mission's host, for checking an area edited without it (the area list is the host's)."""
+    return {"host": mission.host} if "area" in changes else {}
 
 
 def export_csv(missions: list[Mission], *, verified: bool = False, organisation: str = "") -> str:

@@ -209,6 +209,8 @@ def edit(
     phone: Annotated[str | None, typer.Option("--phone")] = None,
     address: Annotated[str | None, typer.Option("--address", help="Street address.")] = None,
     postcode: Annotated[str | None, typer.Option("--postcode")] = None,
+    area: Annotated[str | None, typer.Option(
+        "--area", help="Region the host's postal format asks for: US state (DC), JP prefecture…")] = None,
     city: Annotated[str | None, typer.Option("--city")] = None,
     website: Annotated[str | None, typer.Option("--website")] = None,
     web_form: Annotated[str | None, typer.Option("--web-form", help="The mission's contact-form page.")] = None,
@@ -229,8 +231,9 @@ def edit(
     from plea.embassies import verified_fields as parse_fields
 
     changes = {k: v for k, v in {
-        "email": email, "phone": phone, "street_address": address, "postcode": postcode, "city": city,
-        "website": website, "languages": languages, "notes": notes, "web_form": web_form}.items() if v is not None}
+        "email": email, "phone": phone, "street_address": address, "postcode": postcode, "area": area,
+        "city": city, "website": website, "languages": languages, "notes": notes,
+        "web_form": web_form}.items() if v is not None}
     db = open_db()
     who = actor()
     with db.transaction() as s:
