@@ -242,7 +242,9 @@ def sent(
         "--tracking", help="The post's tracking or article number, for the one state in --to.")] = None,
     tracking_file: Annotated[Path | None, typer.Option(
         "--tracking-file", help="CSV with columns state (or mission) and tracking: one number per letter.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Accept a date before the letter was rendered.")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Accept a date before the letter was rendered, or --via post to a mission plea has "
+                        "no postal address for.")] = False,
 ) -> None:
     """Mark letters sent (again, if they were sent before). A proof is kept with its sha256; tracking
     numbers are recorded with the sending."""
