@@ -388,6 +388,10 @@ def describe(event: Event, missions: dict[str, Mission]) -> str:
         via = f" via {d['via']}" if d.get("via") else ""
         via += f", tracking {d['tracking']}" if d.get("tracking") else ""
         return f"{d.get('letter')} to {state_of(d.get('mission'))} {status} on {d.get('on')}{via}"
+    if kind == "mailing.prepared":
+        from plea.timeline import mailing_summary
+
+        return mailing_summary([d])
     if kind == "response.logged":
         extra = " (unsolicited)" if d.get("unsolicited") else ""
         return f"answer from {states.name(d.get('state', ''))} ({d.get('state')}) on {d.get('on')}: {d.get('outcome')}{extra}"

@@ -268,3 +268,51 @@ def test_one_case_or_cases_not_both(plea, db_file: Path, tmp_path: Path) -> None
     assert r.stderr == "plea: error: give one CASE or --cases all|REF,…\n"
     r = plea("post", "--cases", "NOPE-1", "--out", str(tmp_path / "m"), code=4)
     assert r.stderr == "plea: error: 1 unknown case(s): no case 'NOPE-1'; list cases with `plea cases list`\n"
+
+
+def test_tracking_numbers_show_in_status_history_report_export_and_the_audit_log(
+    plea, db_file: Path, tmp_path: Path
+) -> None:
+    ref = add_case(plea)
+    give_addresses(plea)
+    plea(
+        "letters",
+        "render",
+        ref,
+        "--host",
+        "US",
+        "--to",
+        "FR,DE",
+        "--format",
+        "md",
+        "--out",
+        str(tmp_path / "l"),
+    )
+    sheet = tmp_path / "tracking.csv"
+    sheet.write_text(
+        "mission,tracking\nQ2841718,RR 123 456 785 FR\nQ324833,RR000000001DE\n", encoding="utf-8"
+    )
+    plea("letters", "sent", ref, "--via", "post", "--tracking-file", str(sheet))
+    status = json.loads(plea("status", ref, "--json").stdout)
+    assert {s["state"]: s["tracking"] for s in status["states"]} == {
+        "FR": "RR123456785FR",
+        "DE": "RR000000001DE",
+    }
+    assert "RR123456785FR" in plea("status", ref).stdout
+    history = plea("history", ref).stdout
+    assert (
+        "humanitarian-visa sent: France (FR), Germany (DE) via post, tracking RR123456785FR, RR000000001DE"
+        in (" ".join(history.split()))
+    )
+    report = json.loads(plea("report", "--case", ref, "--format", "json").stdout)
+    assert {r["state"]: r["tracking"] for r in report["never_answered"]} == {
+        "FR": ["RR123456785FR"],
+        "DE": ["RR000000001DE"],
+    }
+    table = plea("report", "--case", ref, "--table", "never_answered").stdout
+    assert "RR123456785FR" in table and "RR000000001DE" in table
+    audit = plea("audit", "log", "--case", ref).stdout
+    assert "sent on" in audit and "via post, tracking RR123456785FR" in audit
+    plea("export", str(tmp_path / "export"), "--format", "csv")
+    exported = (tmp_path / "export" / "letter_event.csv").read_text("utf-8")
+    assert "RR123456785FR" in exported and "RR000000001DE" in exported

@@ -429,6 +429,9 @@ def _assemble(
         ),
         key=lambda r: (-r["cases"], r["name"]),
     )
+    tracked = _tracking(_conn(session), filters) if never else {}
+    for r in never:  # a posted letter never answered: its tracking number says whether it arrived
+        r["tracking"] = tracked.get(r["state"], [])
 
     unsolicited = parts["unsolicited"]
     per_state = parts["states"]
@@ -503,6 +506,35 @@ def _held_back(conn: Any, filters: dict[str, Any], *, written: set[str]) -> list
                                         "source_url": url})
             row["cases"] += n
     return sorted(out.values(), key=lambda r: (-r["cases"], r["name"]))
+
+
+def _tracking(conn: Any, filters: dict[str, Any]) -> dict[str, list[str]]:
+    """Sending state → the tracking numbers of letters posted to its missions, for cases in scope."""
+    where, p = ["e.status = 'sent'", "e.tracking != ''"], {}
+    if filters["case_id"] is not None:
+        where.append("l.case_id = :case_id")
+        p["case_id"] = filters["case_id"]
+    elif not filters["all_cases"]:
+        where.append("""l.case_id IN (SELECT id FROM "case" WHERE status = 'open')""")
+    if filters["host"]:
+        where.append("m.host = :host")
+        p["host"] = filters["host"]
+    for key, op in (("since", ">="), ("until", "<=")):
+        if filters[key]:
+            where.append(f'e."on" {op} :{key}')
+            p[key] = filters[key]
+    rows = conn.execute(
+        text(
+            "SELECT m.sending, e.tracking FROM letter_event e JOIN letter l ON l.id = e.letter_id "
+            f'JOIN mission m ON m.id = l.mission_id WHERE {" AND ".join(where)} ORDER BY e."on", e.id'
+        ),
+        p,
+    )
+    out: dict[str, list[str]] = {}
+    for state, number in rows:
+        if number not in out.setdefault(state, []):
+            out[state].append(number)
+    return out
 
 
 def _unsolicited(
@@ -592,8 +624,9 @@ def table_rows(report: dict[str, Any], name: str) -> tuple[list[str], list[list[
         cols = ["month", "appeals", "letters", "answers", "positive"]
         return cols, [[r[c] for c in cols] for r in report["months"]]
     if name == "never_answered":
-        cols = ["state", "name", "cases", "first_sent"]
-        return cols, [[r[c] for c in cols] for r in report["never_answered"]]
+        cols = ["state", "name", "cases", "first_sent", "tracking"]
+        return cols, [[r["state"], r["name"], r["cases"], r["first_sent"], " ".join(r["tracking"])]
+                      for r in report["never_answered"]]
     if name == "unsolicited":
         cols = ["case", "state", "name", "on", "outcome"]
         return cols, [[r[c] for c in cols] for r in report["unsolicited"]]
