@@ -316,3 +316,23 @@ def test_tracking_numbers_show_in_status_history_report_export_and_the_audit_log
     plea("export", str(tmp_path / "export"), "--format", "csv")
     exported = (tmp_path / "export" / "letter_event.csv").read_text("utf-8")
     assert "RR123456785FR" in exported and "RR000000001DE" in exported
+
+
+@pytest.mark.soffice
+@pytest.mark.heavy
+def test_a_mailing_for_several_cases(plea, db_file: Path, tmp_path: Path) -> None:
+    first, second = add_case(plea), add_case(plea, "--name", "Olga Ivanova")
+    give_addresses(plea)
+    out = tmp_path / "mailing"
+    r = plea(
+        "post", "--cases", f"{first},{second}", "--host", "US", "--to", "FR", "--out", str(out), "--labels"
+    )
+    letters = [out / f"{ref}_FR-US_humanitarian-visa_fr.pdf" for ref in (first, second)]
+    assert r.stdout.splitlines()[:2] == [str(p) for p in letters] and all(p.exists() for p in letters)
+    with open(out / "posting-list.csv", encoding="utf-8-sig", newline="") as fh:
+        assert [(row["case"], row["state"]) for row in csv.DictReader(fh)] == [(first, "FR"), (second, "FR")]
+    assert page_texts(out / "labels.pdf")[0].count("4101 Reservoir Road NW") == 2
+    assert not (out / "envelopes.pdf").exists()
+    assert q(db_file, "SELECT case_id, subject FROM event WHERE kind = 'mailing.prepared'") == [
+        (None, "host:US")
+    ]

@@ -82,6 +82,7 @@ def envelope_for(paper: str, choice: str | None) -> Envelope:
     if choice is None:
         return ENVELOPES["us10" if paper == "letter" else "dl"]
     key = choice.lower().replace("#", "").replace(" ", "")
+    key = {"10": "us10", "no10": "us10"}.get(key, key)
     if key not in ENVELOPES:
         raise InvalidInput(f"--envelope: {choice!r} is not one of {', '.join(ENVELOPES)}")
     return ENVELOPES[key]
