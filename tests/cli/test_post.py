@@ -71,6 +71,36 @@ def page_texts(path: Path) -> list[str]:
         return [p.extract_text() or "" for p in pdf.pages]
 
 
+def address_block(page: list[dict], first_word: str) -> list[dict]:
+    """The words of the addressee block: the lines that run on, without a gap and from the same left
+    edge, above and below the street line (found by its first word); a word of those lines beyond the
+    window's right edge (the date beside the window) is another block's."""
+    street = next((w for w in page if w["text"] == first_word), None)
+    assert street is not None, f"no {first_word!r} on the first page"
+    left, height = street["x0"], street["bottom"] - street["top"]
+    tops = sorted({round(w["top"], 1) for w in page})
+
+    def line(top: float) -> list[dict]:
+        return [w for w in page if abs(w["top"] - top) < 2 and left - 1 <= w["x0"] < US10_WINDOW[2]]
+
+    block_tops = [street["top"]]
+    for direction in (-1, 1):
+        current = street["top"]
+        for top in sorted(tops, reverse=direction < 0):
+            if (top - current) * direction <= 1:
+                continue
+            words_of = line(top)
+            if (
+                (top - current) * direction > 1.8 * height
+                or not words_of
+                or abs(words_of[0]["x0"] - left) > 2
+            ):
+                break
+            block_tops.append(top)
+            current = top
+    return [w for top in block_tops for w in line(top)]
+
+
 def inside(word: dict, box: tuple[float, float, float, float]) -> bool:
     x0, top, x1, bottom = box
     return word["x0"] >= x0 and word["x1"] <= x1 and word["top"] >= top and word["bottom"] <= bottom
@@ -105,16 +135,9 @@ def test_a_mailing_for_three_addressed_missions_and_two_without(plea, db_file: P
     for pdf in pdfs:
         state = pdf.name.split("_")[1][:2]
         _, street, postcode = ADDRESSES[state]
-        page = words(pdf)
-        first = street.split()[0]
-        street_words = [w for w in page if w["text"] == first]
-        assert street_words, f"{pdf.name}: no {first!r} on the first page"
-        line_top = street_words[0]["top"]
-        block = [w for w in page if abs(w["top"] - line_top) < 2]  # the street line
-        block += [w for w in page if w["text"] == postcode]  # the city line's postcode
-        above = max((w["top"] for w in page if w["bottom"] <= line_top - 1), default=None)
-        assert above is not None
-        block += [w for w in page if abs(w["top"] - above) < 2]  # the addressee's name, just above
+        block = address_block(words(pdf), street.split()[0])
+        assert len({round(w["top"]) for w in block}) >= 3, f"{pdf.name}: no name, street and city lines"
+        assert postcode in {w["text"] for w in block}
         outside = [w["text"] for w in block if not inside(w, US10_WINDOW)]
         assert not outside, f"{pdf.name}: outside the #10 envelope's window: {outside}"
 
