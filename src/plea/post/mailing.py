@@ -164,6 +164,13 @@ def write(session: Session, mail: MailPlan, *, actor: str, today: date, progress
     from plea.history import record
 
     o = mail.options
+    if not mail.letters and not mail.left_out:
+        from plea.errors import NotFound
+
+        raise NotFound(
+            "no recipient: no mission matches --to for this --host",
+            hint="see `plea letters plan` and `plea embassies coverage --host …`",
+        )
     if not mail.letters:
         raise InvalidInput(
             "nothing to post: no recipient has a postal address",
