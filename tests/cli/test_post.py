@@ -71,17 +71,18 @@ def page_texts(path: Path) -> list[str]:
         return [p.extract_text() or "" for p in pdf.pages]
 
 
-def address_block(page: list[dict], first_word: str) -> list[dict]:
+def address_block(page: list[dict], first_word: str, window: tuple = US10_WINDOW) -> list[dict]:
     """The words of the addressee block: the lines that run on, without a gap and from the same left
     edge, above and below the street line (found by its first word); a word of those lines beyond the
     window's right edge (the date beside the window) is another block's."""
     street = next((w for w in page if w["text"] == first_word), None)
     assert street is not None, f"no {first_word!r} on the first page"
     left, height = street["x0"], street["bottom"] - street["top"]
-    tops = sorted({round(w["top"], 1) for w in page})
+    column = [w for w in page if left - 1 <= w["x0"] < window[2]]  # not the sender's or the date's
+    tops = sorted({round(w["top"], 1) for w in column})
 
     def line(top: float) -> list[dict]:
-        return [w for w in page if abs(w["top"] - top) < 2 and left - 1 <= w["x0"] < US10_WINDOW[2]]
+        return [w for w in column if abs(w["top"] - top) < 2]
 
     block_tops = [street["top"]]
     for direction in (-1, 1):
@@ -359,3 +360,33 @@ def test_a_mailing_for_several_cases(plea, db_file: Path, tmp_path: Path) -> Non
     assert q(db_file, "SELECT case_id, subject FROM event WHERE kind = 'mailing.prepared'") == [
         (None, "host:US")
     ]
+
+
+#: A4 folded for a DL or C5/6 window envelope, DIN 5008 form B: the address field 20 mm from the left,
+#: 45 mm from the top, 85 × 45 mm
+MM = 72 / 25.4
+DIN_WINDOW = (20 * MM, 45 * MM, 105 * MM, 90 * MM)
+
+
+@pytest.mark.soffice
+@pytest.mark.heavy
+def test_a_mailing_in_an_a4_country_uses_the_din_window_and_dl_envelopes(
+    plea, db_file: Path, tmp_path: Path
+) -> None:
+    ref = add_case(plea)
+    # https://en.wikipedia.org/wiki/Embassy_of_France,_Berlin (Pariser Platz 5, 10117 Berlin)
+    plea("embassies", "edit", "Q554046", "--address", "Pariser Platz 5", "--postcode", "10117")
+    out = tmp_path / "mailing"
+    r = plea("post", ref, "--host", "DE", "--to", "FR", "--out", str(out), "--posted-in", "DE")
+    pdf = out / f"{ref}_FR-DE_humanitarian-visa_fr.pdf"
+    assert r.stdout.splitlines()[0] == str(pdf)
+    block = address_block(words(pdf), "Pariser", window=DIN_WINDOW)
+    assert "10117" in {w["text"] for w in block} and len({round(w["top"]) for w in block}) >= 3
+    outside = [w["text"] for w in block if not inside(w, DIN_WINDOW)]
+    assert not outside, f"outside the DIN 5008 window: {outside}"
+    import pdfplumber
+
+    with pdfplumber.open(out / "envelopes.pdf") as env:
+        page = env.pages[0]
+        assert (round(page.width / MM), round(page.height / MM)) == (220, 110)  # DL
+        assert "Pariser Platz 5\n10117 BERLIN" in page.extract_text()  # posted in Germany: no country line
