@@ -162,8 +162,8 @@ def refuse_unpostable(missions: list[Mission]) -> None:
         f"--via post: {len(lacking)} mission(s) have no postal address; nothing was recorded",
         problems=[f"{states.name(m.sending)} ({m.sending}), mission {m.id}: no {', '.join(fields)}"
                   for m, fields in lacking],
-        hint="add the address with `plea embassies edit ID --address … --postcode …`, send these letters by "
-             "another channel, or pass --force if they were posted all the same")
+        hint="add the address with `plea embassies edit ID --address … --postcode …`, send these letters "
+             "by another channel, or pass --force if they were posted all the same")
 
 
 def _tracking_for(chosen: list[tuple[Letter, Mission]], tracking: dict[str, str]) -> dict[int, str]:

@@ -13,7 +13,8 @@ CASE_FIELDS = (
 )
 REPRESENTATIVE_FIELDS = ("name", "organisation", "address", "email", "phone")
 MISSION_FIELDS = (
-    "id", "sending", "host", "city", "kind", "street_address", "postcode", "area", "email", "phone", "website",
+    "id", "sending", "host", "city", "kind", "street_address", "postcode", "area", "email", "phone",
+    "website",
 )
 #: top-level names a template may use, with the attributes each allows (None: any/scalar)
 CONTEXT_FIELDS: dict[str, tuple[str, ...] | None] = {
