@@ -357,8 +357,10 @@ def test_a_mailing_for_several_cases(plea, db_file: Path, tmp_path: Path) -> Non
         assert [(row["case"], row["state"]) for row in csv.DictReader(fh)] == [(first, "FR"), (second, "FR")]
     assert page_texts(out / "labels.pdf")[0].count("4101 Reservoir Road NW") == 2
     assert not (out / "envelopes.pdf").exists()
-    assert q(db_file, "SELECT case_id, subject FROM event WHERE kind = 'mailing.prepared'") == [
-        (None, "host:US")
+    ids = [i for (i,) in q(db_file, 'SELECT id FROM "case" ORDER BY id')]
+    assert q(db_file, "SELECT case_id, subject FROM event WHERE kind = 'mailing.prepared' ORDER BY id") == [
+        (ids[0], "host:US"),
+        (ids[1], "host:US"),
     ]
 
 

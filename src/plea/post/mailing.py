@@ -186,22 +186,19 @@ def write(session: Session, mail: MailPlan, *, actor: str, today: date, progress
     paths = {str(o.out_dir / name): data for name, data in _contents(rows, o, paper).items()}
     written = _write_files(paths)
     files = {p: hashlib.sha256(d).hexdigest() for p, d in paths.items()}
-    if written or letters_written:
-        only = mail.cases[0].case.id if len(mail.cases) == 1 else None
-        record(
-            session,
-            EVENT,
-            actor=actor,
-            case_id=only,
-            subject=f"host:{o.host}",
-            data={
+    if written or letters_written:  # one event per case in the mailing: each case's history shows it
+        hashes = {os.path.basename(p): h for p, h in files.items()}
+        for cp in mail.cases:
+            mine = sum(1 for r in rows if r.case == cp.case.ref)
+            left = sum(1 for x in mail.left_out if x.case == cp.case.ref)
+            data = {
                 "host": o.host,
-                "letters": len(rows),
-                "left_out": len(mail.left_out),
+                "letters": mine,
+                "left_out": left,
                 "cases": len(mail.cases),
-                "files": {os.path.basename(p): h for p, h in files.items()},
-            },
-        )
+                "files": hashes,
+            }
+            record(session, EVENT, actor=actor, case_id=cp.case.id, subject=f"host:{o.host}", data=data)
     missing_sender = [c.case.ref for c in mail.cases if c.found and not (c.case.rep_address or "").strip()]
     return Mailing(rows, mail.left_out, files, written, letters_written, missing_sender)
 
