@@ -66,6 +66,7 @@ def test_database_from_first_migration_upgrades_with_rows_intact(empty_db: PleaD
     with db.engine.connect() as conn:
         assert conn.exec_driver_sql(f"SELECT {OLD_MISSION} FROM mission").fetchall() == before
         assert conn.exec_driver_sql("SELECT web_form FROM mission").fetchall() == [("",)]  # added by 0013
+        assert conn.exec_driver_sql("SELECT area FROM mission").fetchall() == [("",)]  # added by 0015
         assert conn.exec_driver_sql("SELECT value FROM setting").fetchall() == [("30",)]
         assert conn.exec_driver_sql("SELECT count(*) FROM \"case\"").scalar() == 0
     db.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import shutil
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
@@ -142,6 +143,10 @@ class Campaign:
         run("batch", "batch", "--out", str(tmp / "batch"), "--host", "US", "--to", "all", "--dry-run")
         run("batch", "batch", "--out", str(tmp / "batch"), "--host", "US", "--to", "FR,@eu", "--format", "md",
             "--zip")
+        if shutil.which("soffice"):  # post writes PDFs through LibreOffice (without it: skipped below)
+            self.plea("embassies", "edit", "Q2841718", "--address", "4101 Reservoir Road NW",
+                      "--postcode", "20007")
+            run("post", "post", ref, "--host", "US", "--to", "FR,DE", "--out", str(tmp / "mailing"))
         run("status", "status")
         run("status", "status", ref)
         run("followups", "followups")
@@ -213,6 +218,8 @@ def test_each_json_output_validates_against_its_schema(name: str, outputs: dict[
         assert {**schema(name), **words} == {**schema(NOT_RUN[name]), **words}
         return
     documents = outputs.get(name)
+    if name == "post" and not documents and not shutil.which("soffice"):
+        pytest.skip("plea post writes PDFs through LibreOffice, which is not installed")
     assert documents, f"the campaign in tests/test_schemas.py does not run the command of schema {name}"
     check = validator(name)
     for doc in documents:

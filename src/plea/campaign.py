@@ -124,6 +124,8 @@ def mark_sent(session: Session, case: Case, *, to: str, on: date, via: str, lett
     from plea.tracking import refuse_reuse
 
     refuse_reuse(session, numbers)
+    if via == "post" and not force:
+        refuse_unpostable([m for _, m in chosen])
     marked = []
     for lt, m in chosen:
         last = max(events.get(lt.id or 0, []), key=lambda e: e.id or 0, default=None)  # the latest recorded
@@ -134,6 +136,22 @@ def mark_sent(session: Session, case: Case, *, to: str, on: date, via: str, lett
         transition(session, case, lt, "sent", on=on, via=via, proof=stored, actor=actor, tracking=number)
         marked.append((lt, m))
     return marked
+
+
+def refuse_unpostable(missions: list[Mission]) -> None:
+    """InvalidInput listing the missions with no postal address in their host's format (plea.postal)."""
+    from plea.postal import missing
+
+    lacking = [(m, missing(m)) for m in missions]
+    lacking = [(m, fields) for m, fields in lacking if fields]
+    if not lacking:
+        return
+    raise InvalidInput(
+        f"--via post: {len(lacking)} mission(s) have no postal address; nothing was recorded",
+        problems=[f"{states.name(m.sending)} ({m.sending}), mission {m.id}: no {', '.join(fields)}"
+                  for m, fields in lacking],
+        hint="add the address with `plea embassies edit ID --address … --postcode …`, send these letters "
+             "by another channel, or pass --force if they were posted all the same")
 
 
 def _tracking_for(chosen: list[tuple[Letter, Mission]], tracking: dict[str, str]) -> dict[int, str]:
@@ -358,6 +376,10 @@ def describe(event: Event, missions: dict[str, Mission]) -> str:
         via = f" via {d['via']}" if d.get("via") else ""
         via += f", tracking {d['tracking']}" if d.get("tracking") else ""
         return f"{d.get('letter')} to {state_of(d.get('mission'))} {status} on {d.get('on')}{via}"
+    if kind == "mailing.prepared":
+        from plea.timeline import mailing_summary
+
+        return mailing_summary([d])
     if kind == "response.logged":
         extra = " (unsolicited)" if d.get("unsolicited") else ""
         return f"answer from {states.name(d.get('state', ''))} ({d.get('state')}) on {d.get('on')}: {d.get('outcome')}{extra}"

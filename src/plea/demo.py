@@ -68,7 +68,9 @@ def run_demo(folder: Path, *, today: date, actor: str = "plea demo", progress=No
                              formats=["docx"], paper=None, letterhead=None)
             write_case(s, plan, actor=actor, today=sent_on, progress=progress)
         with db.transaction() as s:
-            campaign.mark_sent(s, case, to="all", on=sent_on, via="post", actor=actor, today=today)
+            # posted in the story: the shipped directory has no postal addresses, hence force
+            campaign.mark_sent(s, case, to="all", on=sent_on, via="post", actor=actor, today=today,
+                               force=True)
             campaign.log_response(s, case, "FR", on=today - timedelta(days=10), outcome="positive",
                                   summary="Invited to apply for a humanitarian visa (fictional demo answer).",
                                   channel="email", actor=actor, today=today)

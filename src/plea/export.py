@@ -117,6 +117,7 @@ SAFE: dict[str, set[str]] = {
         "kind",
         "street_address",
         "postcode",
+        "area",
         "email",
         "phone",
         "website",

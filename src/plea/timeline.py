@@ -69,8 +69,13 @@ class Group:
             return f"{_letters(data)} rendered: {len(data)} file(s) ({formats}) for {_states(codes)}"
         if kind.startswith("letter."):
             vias = sorted({d["via"] for d in data if d.get("via")})
+            numbers = [d["tracking"] for d in data if d.get("tracking")]
+            tracked = (f", tracking {', '.join(numbers)}" if len(numbers) <= 3
+                       else f", {len(numbers)} tracking numbers") if numbers else ""
             return (f"{_letters(data)} {kind.split('.', 1)[1]}: {_states(codes)}"
-                    + (f" via {', '.join(vias)}" if vias else ""))
+                    + (f" via {', '.join(vias)}" if vias else "") + tracked)
+        if kind == "mailing.prepared":
+            return mailing_summary(data)
         if kind == "response.logged":
             outcomes = Counter(d.get("outcome", "?") for d in data)
             return f"answer(s) from {_states(codes)}: " + ", ".join(f"{n} {o}" for o, n in outcomes.items())
@@ -84,6 +89,14 @@ def summarise(events: list[Event]) -> list[Group]:
         day = e.at.date().isoformat()
         groups.setdefault((day, e.kind), Group(day, e.kind)).events.append(e)
     return list(groups.values())
+
+
+def mailing_summary(data: list[dict[str, Any]]) -> str:
+    """A mailing for post (plea post): how many letters, how many missions left out for want of an address."""
+    letters = sum(d.get("letters", 0) for d in data)
+    left = sum(d.get("left_out", 0) for d in data)
+    hosts = ", ".join(sorted({d.get("host", "?") for d in data}))
+    return f"mailing prepared for post in {hosts}: {letters} letter(s), {left} left out (no postal address)"
 
 
 def _letters(data: list[dict[str, Any]]) -> str:

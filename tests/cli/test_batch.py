@@ -304,8 +304,8 @@ def test_follow_up_batch_cites_the_first_letters(
 ) -> None:
     out = tmp_path / "out"
     batch(plea, out)
-    plea("letters", "sent", clients[0], "--to", "FR,DE", "--via", "post")
-    plea("letters", "sent", clients[2], "--to", "EG", "--via", "post")
+    plea("letters", "sent", clients[0], "--to", "FR,DE", "--via", "hand")
+    plea("letters", "sent", clients[2], "--to", "EG", "--via", "hand")
     r = batch(plea, out, "--letter", "follow-up")
     assert "2 clients × 1–2 missions = 3 letters" in r.stderr
     names = sorted(r["file"] for r in manifest(out) if r["letter"] == "follow-up")

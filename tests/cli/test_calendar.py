@@ -12,7 +12,7 @@ def test_followups_ics_opens_with_icalendar_with_stable_uids_and_no_story(  # no
         plea, db_file: Path, case: str, tmp_path: Path) -> None:
     from icalendar import Calendar
 
-    plea("letters", "sent", case, "--to", "FR,DE,IT", "--via", "post")
+    plea("letters", "sent", case, "--to", "FR,DE,IT", "--via", "hand")
     execute(db_file, "UPDATE letter_event SET \"on\" = '2020-01-02' WHERE status = 'sent' AND letter_id IN "
                      "(SELECT l.id FROM letter l JOIN mission m ON m.id = l.mission_id WHERE m.sending = 'FR')")
     ics = tmp_path / "followups.ics"

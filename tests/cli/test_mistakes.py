@@ -68,7 +68,7 @@ def test_sent_before_the_letter_was_rendered_needs_force(plea, case: str, db_fil
         "(a letter written outside plea)\n")
     assert q(db_file, "SELECT count(*) FROM letter_event") == before
     plea("letters", "sent", case, "--to", "FR", "--via", "post", "--on", "-3d", "--force")
-    plea("letters", "sent", case, "--to", "DE", "--via", "post")  # today: the day it was rendered
+    plea("letters", "sent", case, "--to", "DE", "--via", "hand")  # today: the day it was rendered
     assert q(db_file, "SELECT m.sending, e.\"on\" FROM letter_event e JOIN letter l ON l.id = e.letter_id "
                       "JOIN mission m ON m.id = l.mission_id WHERE e.status = 'sent' ORDER BY e.id") == [
         ("FR", early), ("DE", TODAY.isoformat())]

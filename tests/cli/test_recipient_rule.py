@@ -57,7 +57,7 @@ def test_every_command_resolves_the_same_states(plea, db_file: Path, case: str, 
     got["batch"] = {stem_state(p.name) for p in (tmp_path / "b").glob("*/*.md")}
     r = plea("send", case, "--to", to, "--dry-run", "--out", str(tmp_path / "eml"))
     got["send"] = {stem_state(Path(line).name) for line in r.stdout.split()}
-    got["letters sent"] = set(plea("letters", "sent", case, "--to", to, "--via", "post").stdout.split())
+    got["letters sent"] = set(plea("letters", "sent", case, "--to", to, "--via", "hand").stdout.split())
     plea("letters", "sent", case, "--to", "all", "--via", "email")  # every first letter sent, long ago:
     execute(db_file, "UPDATE letter_event SET \"on\" = '2020-01-02' WHERE status = 'sent'")
     r = plea("followups", case, "--to", to, "--json")
@@ -98,7 +98,7 @@ def test_threat_state_is_held_back_named_refused_and_released_only_with_the_flag
     r = plea("status", case)
     assert f"WARNING: a letter to Russia (RU), a threat state of {case}, is on record (drafted, " in r.stderr
     assert f"{case}: a letter to Russia (RU), a threat state of the case, is on record" in plea("doctor").stdout
-    assert plea("letters", "sent", case, "--to", "RU", "--via", "post").stdout.split() == ["RU"]
+    assert plea("letters", "sent", case, "--to", "RU", "--via", "hand").stdout.split() == ["RU"]
     assert "RU" not in plea("letters", "sent", case, "--to", "all", "--via", "hand").stdout.split()
 
 

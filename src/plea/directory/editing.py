@@ -15,6 +15,7 @@ from plea.history import record
 
 #: how `embassies edit` options name the mission's fields (--verified-fields takes these names)
 OPTION_FIELDS = {"email": "email", "phone": "phone", "address": "street_address", "postcode": "postcode",
+                 "area": "area",
                  "city": "city", "website": "website", "languages": "languages", "kind": "kind"}
 
 
@@ -36,10 +37,11 @@ def edit_mission(session: Session, mission_id: str, changes: dict[str, str], *, 
 
     mission = get_mission(session, mission_id)
     changes = {k: clean(v).strip() for k, v in changes.items()}
-    problems = [f"--{c.replace('_', '-')}: {p}" for c, p in validate_fields(changes)]
+    checked_row = changes | _host_of(mission, changes)
+    problems = [f"--{c.replace('_', '-')}: {p}" for c, p in validate_fields(checked_row)]
     if problems:
         raise InvalidInput("nothing was changed:", problems=problems)
-    values = normalise({k: v for k, v in changes.items()})
+    values = {k: v for k, v in normalise(checked_row).items() if k in changes}
     changed = [k for k, v in values.items() if getattr(mission, k) != v]
     checked = sorted(set(verified)) if isinstance(verified, list) else sorted(values) if verified else []
     checked = [c for c in checked if c != "notes"]
@@ -63,3 +65,8 @@ def edit_mission(session: Session, mission_id: str, changes: dict[str, str], *, 
     record(session, "mission.edited", actor=actor, subject=f"mission:{mission.id}",
            data={"fields": sorted(changed), "verified": bool(checked), "verified_fields": checked})
     return mission
+
+
+def _host_of(mission: Mission, changes: dict[str, str]) -> dict[str, str]:
+    """The mission's host, for checking an area edited without it (the area list is the host's)."""
+    return {"host": mission.host} if "area" in changes else {}

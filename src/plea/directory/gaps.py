@@ -15,6 +15,18 @@ from plea.errors import InvalidInput
 NEEDS = {"email": "email", "address": "street_address", "phone": "phone"}
 
 
+def reaches(mission: Any, channel: str) -> bool:
+    """Whether a mission can be reached by a channel: "address" is a postal address in the host's
+    format (street, and the city, postcode and region it requires: plea.postal), the others a value."""
+    if channel == "address":
+        from plea.postal import has_postal_address
+
+        return has_postal_address(mission)
+    from plea.directory.queries import HAS
+
+    return bool(getattr(mission, HAS.get(channel) or NEEDS[channel]))
+
+
 def written_to(session: Session) -> dict[str, int]:
     """Sending state → how many open cases have a letter marked sent to one of its missions."""
     from sqlalchemy import distinct, func
@@ -45,7 +57,7 @@ def gaps(session: Session, host: str, need: list[str] | None = None) -> dict[str
         if code == host:
             continue
         mission, how = picked.get(code, (None, "none"))
-        lacks = [n for n in need if not (mission and getattr(mission, NEEDS[n]))]
+        lacks = [n for n in need if not (mission and reaches(mission, n))]
         if not lacks:
             continue
         rows.append({"state": code, "name": nm, "written_to": written.get(code, 0), "lacks": lacks,

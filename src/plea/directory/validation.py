@@ -71,6 +71,8 @@ def validate_fields(row: dict[str, str]) -> list[tuple[str, str]]:
         problems.append(("host", f"a {row['kind']} is in its own state: host should be {row['sending'].upper()}"))
     if row.get("email") and (p := check_email(row["email"])):
         problems.append(("email", p))
+    if row.get("area") and row.get("host") and (p := _area_problem(row["host"], row["area"])):
+        problems.append(("area", p))
     for column in ("website", "web_form"):
         if row.get(column) and (p := check_url(row[column])):
             problems.append((column, p))
@@ -99,6 +101,17 @@ def validate_fields(row: dict[str, str]) -> list[tuple[str, str]]:
     return problems
 
 
+def _area_problem(host: str, area: str) -> str | None:
+    """An area the host's postal format does not know (where it lists its areas): a typo to catch."""
+    from plea.postal import area_key, rules
+
+    choices = rules(host.upper()).areas
+    if not choices or area_key(host.upper(), area):
+        return None
+    close = get_close_matches(area, [name for _, name in choices] + [key for key, _ in choices], n=1)
+    return f"unknown area {area!r} for {host.upper()}" + (f" (did you mean {close[0]}?)" if close else "")
+
+
 def normalise(row: dict[str, str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     if EDITED in row:
@@ -115,6 +128,10 @@ def normalise(row: dict[str, str]) -> dict[str, Any]:
             v = " ".join(dict.fromkeys(c.lower() for c in v.replace(",", " ").split()))
         elif column == "email":
             v = v.removeprefix("mailto:")
+        elif column == "area" and row.get("host"):
+            from plea.postal import area_key
+
+            v = area_key(row["host"].upper(), v) or v  # "District of Columbia", "d.c." → DC
         if column in ("latitude", "longitude"):
             values[column] = float(v) if v else None
         elif column == "verified_on":

@@ -17,7 +17,8 @@ CASE_FIELDS = (
 )
 REPRESENTATIVE_FIELDS = ("name", "organisation", "address", "email", "phone")
 MISSION_FIELDS = (
-    "id", "sending", "host", "city", "kind", "street_address", "postcode", "email", "phone", "website",
+    "id", "sending", "host", "city", "kind", "street_address", "postcode", "area", "email", "phone",
+    "website",
 )
 #: top-level names a template may use, with the attributes each allows (None: any/scalar)
 CONTEXT_FIELDS: dict[str, tuple[str, ...] | None] = {
@@ -84,7 +85,7 @@ def case_context(case: Any, lang: str | None = None) -> dict[str, Any]:
 
 
 def mission_context(mission: Any) -> dict[str, Any]:
-    return {name: (getattr(mission, name) or "") for name in MISSION_FIELDS}
+    return {name: (getattr(mission, name, "") or "") for name in MISSION_FIELDS}
 
 
 def letter_context(

@@ -27,7 +27,7 @@ from plea import states
 from plea.report.counted import counted_parts
 from plea.report.figures import conn_of, hist_median, rate
 from plea.report.kept import kept_parts
-from plea.report.outside import held_back
+from plea.report.outside import held_back, tracking
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -104,6 +104,9 @@ def _assemble(
         ),
         key=lambda r: (-r["cases"], r["name"]),
     )
+    tracked = tracking(conn_of(session), filters) if never else {}
+    for r in never:  # a posted letter never answered: its tracking number says whether it arrived
+        r["tracking"] = tracked.get(r["state"], [])
     totals = _totals(parts, state_rows, cases=len(case_rows), never=len(never))
     held = held_back(conn_of(session), filters, written=set(parts["states"]))
     totals["states_held_back"] = len(held)

@@ -75,3 +75,32 @@ def unsolicited(
         {"case": ref, "state": st, "name": states.name(st), "on": day(on).isoformat(), "outcome": outcome}
         for ref, st, on, outcome in rows
     ]
+
+
+def tracking(conn: Any, filters: dict[str, Any]) -> dict[str, list[str]]:
+    """Sending state → the tracking numbers of letters posted to its missions, for cases in scope."""
+    where, p = ["e.status = 'sent'", "e.tracking != ''"], {}
+    if filters["case_id"] is not None:
+        where.append("l.case_id = :case_id")
+        p["case_id"] = filters["case_id"]
+    elif not filters["all_cases"]:
+        where.append("""l.case_id IN (SELECT id FROM "case" WHERE status = 'open')""")
+    if filters["host"]:
+        where.append("m.host = :host")
+        p["host"] = filters["host"]
+    for key, op in (("since", ">="), ("until", "<=")):
+        if filters[key]:
+            where.append(f'e."on" {op} :{key}')
+            p[key] = filters[key]
+    rows = conn.execute(
+        text(
+            "SELECT m.sending, e.tracking FROM letter_event e JOIN letter l ON l.id = e.letter_id "
+            f'JOIN mission m ON m.id = l.mission_id WHERE {" AND ".join(where)} ORDER BY e."on", e.id'
+        ),
+        p,
+    )
+    out: dict[str, list[str]] = {}
+    for state, number in rows:
+        if number not in out.setdefault(state, []):
+            out[state].append(number)
+    return out

@@ -63,8 +63,9 @@ def table_rows(report: dict[str, Any], name: str) -> tuple[list[str], list[list[
         cols = ["month", "appeals", "letters", "answers", "positive"]
         return cols, [[r[c] for c in cols] for r in report["months"]]
     if name == "never_answered":
-        cols = ["state", "name", "cases", "first_sent"]
-        return cols, [[r[c] for c in cols] for r in report["never_answered"]]
+        cols = ["state", "name", "cases", "first_sent", "tracking"]
+        return cols, [[r["state"], r["name"], r["cases"], r["first_sent"], " ".join(r["tracking"])]
+                      for r in report["never_answered"]]
     if name == "unsolicited":
         cols = ["case", "state", "name", "on", "outcome"]
         return cols, [[r[c] for c in cols] for r in report["unsolicited"]]

@@ -1,0 +1,133 @@
+"""`plea post`: a mailing for window envelopes, for one case or many (the core: plea.post.mailing)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from plea.cli.common import Bar, actor, note, open_db, print_json
+
+
+def post(
+    ref: Annotated[str | None, typer.Argument(help="Case reference (or --cases).", metavar="CASE")] = None,
+    cases: Annotated[
+        str | None,
+        typer.Option("--cases", help="all (the open cases) or references, PLEA-2026-0001,PLEA-2026-0002."),
+    ] = None,
+    to: Annotated[
+        str, typer.Option("--to", help="all, or states (FR,DE) / groups (@eu) / -exclusions, left to right.")
+    ] = "all",
+    host: Annotated[str, typer.Option("--host", help="State where letters are delivered, e.g. US.")] = "US",
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the mailing.")] = Path("mailing"),
+    letter: Annotated[str, typer.Option("--letter", help="Letter template.")] = "humanitarian-visa",
+    labels: Annotated[
+        bool,
+        typer.Option(
+            "--labels", help="A sheet of labels (Avery L7163 on A4, 5160 on Letter) instead of envelopes."
+        ),
+    ] = False,
+    envelope: Annotated[
+        str | None, typer.Option("--envelope", help="dl, c5 or us10 (default: DL on A4, US #10 on Letter).")
+    ] = None,
+    paper: Annotated[
+        str | None, typer.Option("--paper", help="a4 or letter (default: from the host).")
+    ] = None,
+    posted_in: Annotated[
+        str | None,
+        typer.Option(
+            "--posted-in",
+            help="Where you post the letters (default: the host): the country line is left "
+            "out for letters posted inside it.",
+        ),
+    ] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="Write every letter in this language.")] = None,
+    letterhead: Annotated[
+        Path | None, typer.Option("--letterhead", help="A DOCX whose styles to use.")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace files in --out that plea did not write.")
+    ] = False,
+    unsafe: Annotated[
+        bool, typer.Option("--unsafe-write-to-threat-state", help="Write to a threat state named in --to.")
+    ] = False,
+    json_: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Prepare a mailing: one print-ready PDF per letter with the address where the envelope's window
+    is, envelopes.pdf (or labels.pdf), and the posting list (posting-list.csv and a firm mailing book,
+    posting-list.pdf, for the post office to stamp). Missions without a postal address are listed
+    first and left out. Running it again into the same folder changes nothing."""
+    from datetime import date
+
+    from plea import states
+    from plea.errors import InvalidInput
+    from plea.fileio import input_file, out_folder, output_folder
+    from plea.letters.plan import select_cases
+    from plea.post.mailing import Options, plan, write
+
+    if (ref is None) == (cases is None):
+        raise InvalidInput("give one CASE or --cases all|REF,…")
+    if paper is not None and paper not in ("a4", "letter"):
+        raise InvalidInput(f"--paper: {paper!r} is not a4 or letter")
+    out_folder(out_dir, "the mailing", "mailing")
+    if letterhead is not None:
+        input_file(letterhead, "--letterhead")
+    code = states.resolve(host, states.user_langs(), what="host state")
+    posted = states.resolve(posted_in, states.user_langs(), what="state") if posted_in else code
+    options = Options(
+        letter=letter,
+        to=to,
+        host=code,
+        out_dir=out_dir,
+        posted_in=posted,
+        labels=labels,
+        envelope=envelope,
+        paper=paper,
+        lang=lang,
+        letterhead=letterhead,
+        force=force,
+        unsafe=unsafe,
+    )
+    if envelope is not None:
+        from plea.post.sheets import envelope_for
+
+        envelope_for(paper or "a4", envelope)  # a bad --envelope: said before any work
+    db = open_db()
+    who = actor()
+    with db.transaction() as s:
+        from plea.cases import get_case
+
+        chosen = [get_case(s, ref)] if ref is not None else select_cases(s, cases or "", None)
+        mail = plan(s, chosen, options)
+        for line in mail.warnings:
+            note(line)
+        if mail.left_out and mail.letters:  # with no letter at all, the error lists them
+            note(
+                f"left out, no postal address ({len(mail.left_out)}): add it with `plea embassies edit ID "
+                "--address … --postcode …`"
+            )
+            for x in mail.left_out:
+                note(f"  {x.line()}")
+        output_folder(out_dir, "--out")
+        result = write(s, mail, actor=who, today=date.today(), progress=Bar())
+    if json_:
+        print_json(result.as_json())
+    else:
+        for row in result.rows:
+            typer.echo(str(out_dir / row.letter))
+        for path in result.files:
+            typer.echo(path)
+    for c in mail.cases:
+        if c.missing:
+            note(f"{c.case.ref}: no mission found for: {', '.join(c.missing)}")
+    for refno in result.sender_missing:
+        note(
+            f"{refno}: no return address on the envelopes: give it with "
+            f"`plea cases edit {refno} --rep-address …`"
+        )
+    note(
+        f"{len(result.rows)} letter(s) to post, {len(mail.left_out)} left out; "
+        f"{result.letters_written} letter PDF(s) and {len(result.written)} mailing file(s) written, "
+        f"the rest already up to date"
+    )
