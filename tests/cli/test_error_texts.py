@@ -85,7 +85,7 @@ ERRORS: list[tuple[str, str, tuple[str, ...], int, str]] = [
      "plea: error: no letter template named 'nosuch'\n  letters: follow-up, humanitarian-visa, thanks\n"),
     ("lang-unknown", "case", ("letters", "render", REF, "--host", "US", "--to", "FR", "--lang", "xx"), 4,
      "plea: error: the letter 'humanitarian-visa' has no 'xx' template\n"
-     "  languages: ar, de, en, es, fr, it, ja, pl, pt, ru, tr, zh\n"),
+     "  languages: ar, de, en, es, et, fr, he, hy, it, ja, ka, kk, lt, lv, pl, pt, ro, ru, sr, sr-Latn, tr, uk, zh\n"),
     ("message-unknown", "db", ("inbox", "show", "999"), 4,
      "plea: error: no received message 999\n  list them with `plea inbox list`\n"),
     # options with a fixed set of values
