@@ -9,9 +9,11 @@ from typing import Any
 CASE_FIELDS = (
     "ref", "name_latin", "name_native", "nationality", "birth_date", "title", "gender",
     "current_country", "situation", "facility", "authority_ids", "protection", "persecution",
-    "family", "representative", "reply_to",
+    "family", "representative", "reply_to", "sender",
 )
 REPRESENTATIVE_FIELDS = ("name", "organisation", "address", "email", "phone")
+#: case.sender: who signs and how to answer them, worked out from the case (see sender())
+SENDER_FIELDS = ("name", "organisation", "address", "email", "phone", "lines", "country")
 MISSION_FIELDS = (
     "id", "sending", "host", "city", "kind", "street_address", "postcode", "email", "phone", "website",
 )
@@ -58,7 +60,35 @@ def case_context(case: Any) -> dict[str, Any]:
             "phone": case.rep_phone or "",
         },
         "reply_to": case.reply_to or "",
+        "sender": sender(case),
     }
+
+
+def _text(value: Any) -> str:
+    return str(value or "").strip()
+
+
+def sender(case: Any) -> dict[str, Any]:
+    """The sender block: the representative's name, organisation, postal address, email and
+    phone, or for a self-applicant their own name and contact fields (applicant_address,
+    applicant_email, applicant_phone). `lines`: the block's lines, an empty field left out,
+    the address a line per line it was written on. `country`: where the letter is posted from,
+    when known (the self-applicant's current country; "" for a representative, so the
+    addressee block keeps its country line)."""
+    if _text(case.rep_name):
+        name, organisation = _text(case.rep_name), _text(case.rep_organisation)
+        address, email, phone = _text(case.rep_address), _text(case.rep_email), _text(case.rep_phone)
+        country = ""
+    else:
+        name, organisation = _text(case.name_latin), ""
+        address = _text(getattr(case, "applicant_address", ""))
+        email = _text(getattr(case, "applicant_email", ""))
+        phone = _text(getattr(case, "applicant_phone", ""))
+        country = _text(case.current_country)
+    address_lines = [line.strip() for line in address.splitlines() if line.strip()]
+    lines = [line for line in (name, organisation, *address_lines, email, phone) if line]
+    return {"name": name, "organisation": organisation, "address": address, "email": email,
+            "phone": phone, "lines": lines, "country": country}
 
 
 def mission_context(mission: Any) -> dict[str, Any]:

@@ -124,6 +124,12 @@ class LetterEnvironment(SandboxedEnvironment):
         return super().call(__context, __obj, *args, **kwargs)
 
 
+def _address_lines(mission: Any, lang: str, sender_country: Any) -> list[str]:
+    from plea.postal import address_lines
+
+    return address_lines(mission, lang=lang, sender_country=str(sender_country or ""))
+
+
 def make_environment(root: Path, lang: str) -> LetterEnvironment:
     env = LetterEnvironment(
         loader=ConfinedLoader(root),
@@ -140,6 +146,9 @@ def make_environment(root: Path, lang: str) -> LetterEnvironment:
     env.filters["join"] = _join
     env.filters["date"] = lambda d: loc.long_date(d, lang) if isinstance(d, date) else d
     env.filters["country"] = lambda code: loc.state_name(code, lang)
+    # the lines of a mission's postal address under its name, for the addressee block:
+    # {% for line in mission | address_lines(case.sender.country) %} (plea.postal.address_lines)
+    env.filters["address_lines"] = lambda mission, sender_country="": _address_lines(mission, lang, sender_country)
     env.globals["plural"] = lambda n, **forms: loc.plural(lang, int(n), forms)
     return env
 
