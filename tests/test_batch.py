@@ -454,7 +454,11 @@ def test_right_to_left_runs_in_order() -> None:
     doc = Document(io.BytesIO(docx_bytes(blocks, subject="s", lang="ar", skeleton=skeleton_for("ar"))))
     p = doc.paragraphs[0]
     assert [c.tag for c in p._p.pPr] == [qn("w:pStyle"), qn("w:bidi")]
+    order = [qn("w:b"), qn("w:bCs"), qn("w:i"), qn("w:iCs"), qn("w:rtl")]
     for run in p.runs:
         tags = [c.tag for c in run._r.rPr]
-        assert tags[-1] == qn("w:rtl") and tags == sorted(tags, key=[qn("w:b"), qn("w:i"), qn("w:rtl")].index)
+        assert tags[-1] == qn("w:rtl") and tags == sorted(tags, key=order.index)
+    # bold and italic for Arabic text too: the complex-script twins beside w:b and w:i
+    assert [c.tag for c in p.runs[0]._r.rPr] == [qn("w:b"), qn("w:bCs"), qn("w:rtl")]
+    assert [c.tag for c in p.runs[-1]._r.rPr] == [qn("w:i"), qn("w:iCs"), qn("w:rtl")]
     assert p.text == "نص\nسطر"
