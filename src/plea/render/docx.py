@@ -103,8 +103,9 @@ def _ensure_styles(doc: Any, layout: Layout | None, top_margin_mm: float) -> Non
     add("Plea List Bullet", space_after=0)
     add("Plea List Number", space_after=0)
     add("Plea Closing", keep_next=True, keep_lines=True)
-    # the space to sign by hand above the name; the block never split
-    add("Plea Signature", space_before=28, space_after=6, keep_lines=True)
+    # the space to sign by hand above the name; the block never split, nor parted from the
+    # line after it (where to reply)
+    add("Plea Signature", space_before=28, space_after=6, keep_lines=True, keep_next=True)
     add("Plea Header", size=8, space_after=0)
 
 
