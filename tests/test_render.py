@@ -180,7 +180,7 @@ def test_sandbox_still_allows_what_letters_use(tmp_path: Path) -> None:
 def test_sandbox_error_through_the_command(plea, db_file: Path, tmp_path: Path, templates_copy: Path) -> None:
     from tests.dbcheck import rows
 
-    plea("cases", "add", "--name", "Ivan Petrov", "--nationality", "RU", "--persecution", "Story.")
+    plea("cases", "add", "--reply-to", "answers@example.org", "--name", "Ivan Petrov", "--nationality", "RU", "--persecution", "Story.")
     path = templates_copy / "letters" / "humanitarian-visa" / "de.md.j2"
     path.write_text(
         path.read_text(encoding="utf-8") + "{{ cycler.__init__.__globals__ }}\n", encoding="utf-8"

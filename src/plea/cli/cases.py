@@ -82,6 +82,9 @@ RepAddressOpt = Annotated[str | None, _opt("--rep-address", help="Representative
 RepEmailOpt = Annotated[str | None, _opt("--rep-email", help="Representative's email.")]
 RepPhoneOpt = Annotated[str | None, _opt("--rep-phone", help="Representative's phone.")]
 ReplyToOpt = Annotated[str | None, _opt("--reply-to", help="Where replies should go.")]
+EmailOpt = Annotated[str | None, _opt("--email", help="The applicant's own email (the sender block when they sign).")]
+PhoneOpt = Annotated[str | None, _opt("--phone", help="The applicant's own phone.")]
+AddressOpt = Annotated[str | None, _opt("--address", help="The applicant's own postal address.")]
 FollowupOpt = Annotated[int | None, _opt("--followup-days", help="Days before a follow-up is due (default 21).")]
 ThreatOpt = Annotated[str | None, _opt(
     "--threat", help="States that persecute the applicant (RU,BY; default: the nationality): never written to "
@@ -172,7 +175,8 @@ def add(
     rep_name: RepNameOpt = None, rep_org: RepOrgOpt = None, rep_address: RepAddressOpt = None,
     rep_email: RepEmailOpt = None, rep_phone: RepPhoneOpt = None, reply_to: ReplyToOpt = None,
     followup_days: FollowupOpt = None, threat: ThreatOpt = None, acting: ActingOpt = None,
-    acting_relation: ActingRelationOpt = None, yes: YesOpt = False,
+    acting_relation: ActingRelationOpt = None, email: EmailOpt = None, phone: PhoneOpt = None,
+    address: AddressOpt = None, yes: YesOpt = False,
 ) -> None:
     """Record a new case; prints its reference. In a terminal, asks for what is missing."""
     from datetime import date
@@ -190,7 +194,9 @@ def add(
         raise InvalidInput("--name is required (the applicant's name in Latin script)")
     if threat is not None:
         values["threat_states"] = threat
-    values.update({k: v for k, v in (("acting", acting), ("acting_relation", acting_relation)) if v is not None})
+    values.update({k: v for k, v in (("acting", acting), ("acting_relation", acting_relation),
+                                      ("applicant_email", email), ("applicant_phone", phone),
+                                      ("applicant_address", address)) if v is not None})
     db = open_db()
     with db.transaction() as s:
         from plea.cases import normalise
@@ -212,7 +218,8 @@ def edit(
     rep_name: RepNameOpt = None, rep_org: RepOrgOpt = None, rep_address: RepAddressOpt = None,
     rep_email: RepEmailOpt = None, rep_phone: RepPhoneOpt = None, reply_to: ReplyToOpt = None,
     followup_days: FollowupOpt = None, threat: ThreatOpt = None, acting: ActingOpt = None,
-    acting_relation: ActingRelationOpt = None, yes: YesOpt = False,
+    acting_relation: ActingRelationOpt = None, email: EmailOpt = None, phone: PhoneOpt = None,
+    address: AddressOpt = None, yes: YesOpt = False,
 ) -> None:
     """Change fields of a case (give only what changes)."""
     from datetime import date
@@ -224,7 +231,9 @@ def edit(
                           rep_email, rep_phone, reply_to, followup_days)
     if threat is not None:
         values["threat_states"] = threat
-    values.update({k: v for k, v in (("acting", acting), ("acting_relation", acting_relation)) if v is not None})
+    values.update({k: v for k, v in (("acting", acting), ("acting_relation", acting_relation),
+                                      ("applicant_email", email), ("applicant_phone", phone),
+                                      ("applicant_address", address)) if v is not None})
     db = open_db()
     with db.transaction() as s:
         _confirm_no_threat(get_case(s, ref), normalise(values, today=date.today()), yes)
