@@ -72,7 +72,8 @@ def letter(lang: str, paper: str, persecution: str):
     mission = sample_mission("CD", "US")
     mission.street_address = "1100 Connecticut Avenue NW, Suite 725"
     mission.postcode = "20036"
-    return render_letter(get_letter("humanitarian-visa"), lang, case=case, mission=mission, today=date(2026, 11, 23))
+    return render_letter(get_letter("humanitarian-visa"), lang, case=case, mission=mission,
+                         today=date(2026, 11, 23))
 
 
 @pytest.fixture(scope="module")
@@ -173,7 +174,8 @@ def word_boxes(pdf: Path) -> list[tuple[str, float, float, float, float]]:
     html = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(pdf), "-"],
                           check=True, capture_output=True, timeout=60).stdout.decode("utf-8")
     out = []
-    for m in re.finditer(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', html):
+    word = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>')
+    for m in word.finditer(html):
         x0, y0, x1, y1 = (float(m.group(i)) / PT_PER_MM for i in range(1, 5))
         out.append((_BIDI.sub("", m.group(5)).replace("&amp;", "&"), x0, y0, x1, y1))
     return out
@@ -181,7 +183,9 @@ def word_boxes(pdf: Path) -> list[tuple[str, float, float, float, float]]:
 
 @pytest.mark.parametrize("paper", PAPERS)
 @pytest.mark.parametrize("lang", ["en", "de", "ru", "fr"])
-def test_the_addressee_block_lies_in_the_envelope_window(pdfs: dict[str, Path], lang: str, paper: str) -> None:
+def test_the_addressee_block_lies_in_the_envelope_window(
+    pdfs: dict[str, Path], lang: str, paper: str
+) -> None:
     layout = LAYOUTS[paper]
     window = layout.window
     rendered = letter(lang, paper, story(600))
@@ -199,7 +203,8 @@ def test_the_addressee_block_lies_in_the_envelope_window(pdfs: dict[str, Path], 
         assert window.x <= x0 and x1 <= window.right, (lang, paper, word, x0, x1)
         assert window.y <= y0 and y1 <= window.bottom, (lang, paper, word, y0, y1)
     # and nothing else of the letter shows through the window
-    inside = [b for b in boxes if b[1] < window.right and b[3] > window.x and b[2] < window.bottom and b[4] > window.y]
+    inside = [b for b in boxes
+              if b[1] < window.right and b[3] > window.x and b[2] < window.bottom and b[4] > window.y]
     assert sorted(b[0] for b in inside) == sorted(words), (lang, paper)
 
 

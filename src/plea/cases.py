@@ -252,5 +252,9 @@ def no_way_to_answer(case: Any) -> tuple[str, str] | None:
     if given("reply_to"):
         return None
     if given("rep_name"):
-        return None if given("rep_email", "rep_address") else ("the representative", "--rep-email or --rep-address")
-    return None if given("applicant_email", "applicant_address") else ("the applicant", "--email or --address")
+        if given("rep_email", "rep_address"):
+            return None
+        return "the representative", "--rep-email or --rep-address"
+    if given("applicant_email", "applicant_address"):
+        return None
+    return "the applicant", "--email or --address"

@@ -82,7 +82,7 @@ RepAddressOpt = Annotated[str | None, _opt("--rep-address", help="Representative
 RepEmailOpt = Annotated[str | None, _opt("--rep-email", help="Representative's email.")]
 RepPhoneOpt = Annotated[str | None, _opt("--rep-phone", help="Representative's phone.")]
 ReplyToOpt = Annotated[str | None, _opt("--reply-to", help="Where replies should go.")]
-EmailOpt = Annotated[str | None, _opt("--email", help="The applicant's own email (the sender block when they sign).")]
+EmailOpt = Annotated[str | None, _opt("--email", help="The applicant's own email (their letters' sender block).")]
 PhoneOpt = Annotated[str | None, _opt("--phone", help="The applicant's own phone.")]
 AddressOpt = Annotated[str | None, _opt("--address", help="The applicant's own postal address.")]
 FollowupOpt = Annotated[int | None, _opt("--followup-days", help="Days before a follow-up is due (default 21).")]

@@ -23,15 +23,16 @@ def _programs() -> tuple[str, str]:
     if not soffice or not Path(soffice).is_file():
         raise ExternalProblem(
             "--format png needs LibreOffice, and its program soffice is not installed (not on PATH)",
-            hint=f"install the package {SOFFICE_PACKAGE} (Debian/Ubuntu: sudo apt-get install {SOFFICE_PACKAGE}; "
-            "macOS: brew install --cask libreoffice), or set PLEA_SOFFICE to soffice's path; nothing was written",
+            hint=f"install the package {SOFFICE_PACKAGE} (Debian/Ubuntu: sudo apt-get install "
+            f"{SOFFICE_PACKAGE}; macOS: brew install --cask libreoffice), or set PLEA_SOFFICE to soffice's "
+            "path; nothing was written",
         )
     pdftoppm = shutil.which("pdftoppm")
     if not pdftoppm:
         raise ExternalProblem(
             "--format png needs pdftoppm, which is not installed (not on PATH)",
-            hint=f"install the package {PDFTOPPM_PACKAGE} (Debian/Ubuntu: sudo apt-get install {PDFTOPPM_PACKAGE}; "
-            "macOS: brew install poppler); nothing was written",
+            hint=f"install the package {PDFTOPPM_PACKAGE} (Debian/Ubuntu: sudo apt-get install "
+            f"{PDFTOPPM_PACKAGE}; macOS: brew install poppler); nothing was written",
         )
     return soffice, pdftoppm
 
