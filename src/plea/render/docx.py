@@ -26,7 +26,6 @@ from plea.render.layout import LAYOUTS, Layout, continuation
 from plea.render.letter import RenderedLetter
 from plea.render.locale import EAST_ASIAN_LANGS, RTL_LANGS
 
-PAPER = {"a4": (Mm(210), Mm(297)), "letter": (Mm(215.9), Mm(279.4))}
 EAST_ASIAN_FONTS = {"zh": "SimSun", "ja": "MS Mincho", "ko": "Malgun Gothic"}
 #: Latin and complex-script (Arabic) fonts, both in Debian's fonts-noto-core (what CI installs):
 #: LibreOffice renders every letter with fonts on the machine, never fetched
@@ -58,13 +57,14 @@ def paper_for_host(host: str) -> str:
     return "letter" if host.upper() in {"US", "CA", "MX", "PH", "CL", "CO", "VE", "GT", "CR", "PA", "DO", "SV"} else "a4"
 
 
-def _ensure_styles(doc: Any, layout: Layout | None, top_margin_mm: float) -> None:
+def _ensure_styles(doc: Any, layout: Layout | None, top_margin_mm: float, *, own_fonts: bool = True) -> None:
     """plea's paragraph styles. With a layout (plea's own paper, or a letterhead's page), the
-    text after the sender, addressee and date frames starts below the window."""
+    text after the sender, addressee and date frames starts below the window. own_fonts: plea's
+    fonts, size and spacing in Normal (not over a letterhead's, which only gains an Arabic font)."""
     styles = doc.styles
     names = {s.name for s in styles}
     base = styles["Normal"]
-    _fonts(base)
+    _fonts(base, whole=own_fonts)
 
     def add(name: str, *, bold: bool = False, size: float | None = None, space_after: float = 4,
             space_before: float = 0, align: Any = None, keep_next: bool = False,
@@ -123,14 +123,19 @@ def _set_after(parent: Any, tag: str, after: tuple[str, ...]) -> Any:
     return el
 
 
-def _fonts(normal: Any) -> None:
+def _fonts(normal: Any, *, whole: bool = True) -> None:
     """Normal's fonts and size: Noto Serif for Latin and Cyrillic, Noto Naskh Arabic for
-    complex script, the body size for both; a little under single line spacing, a little space after."""
+    complex script, the body size for both; a little under single line spacing, a little space
+    after. Not whole: only the complex-script font, where Normal names none."""
     rpr = normal.element.get_or_add_rPr()
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:
         fonts = OxmlElement("w:rFonts")
         rpr.insert(0, fonts)
+    if not whole:
+        if not fonts.get(qn("w:cs")) and not fonts.get(qn("w:cstheme")):
+            fonts.set(qn("w:cs"), COMPLEX_FONT)
+        return
     for attr in ("w:ascii", "w:hAnsi"):
         fonts.set(qn(attr), LATIN_FONT)
     fonts.set(qn("w:cs"), COMPLEX_FONT)
@@ -246,7 +251,7 @@ def _skeleton(paper: str, lang: str, letterhead: Path | None, letterhead_mtime: 
         width = section.page_width.mm if section.page_width else 210.0
         layout = LAYOUTS["letter"] if abs(width - 215.9) < 2 else LAYOUTS["a4"]
     top_mm = section.top_margin.mm if section.top_margin is not None else layout.margins[0]
-    _ensure_styles(doc, layout, top_mm)
+    _ensure_styles(doc, layout, top_mm, own_fonts=letterhead is None)
     if lang in EAST_ASIAN_LANGS:
         _east_asian(doc, lang)
     ids = {key: doc.styles[name].style_id for key, name in STYLE_NAMES.items()}
