@@ -94,7 +94,7 @@ def _ensure_styles(doc: Any, layout: Layout | None, top_margin_mm: float, *, own
     add("Plea Body")
     add("Plea Date", align=WD_ALIGN_PARAGRAPH.RIGHT, space_after=0)
     add("Plea Sender", size=8.5, space_after=0)
-    add("Plea Recipient", space_after=0)
+    add("Plea Recipient", size=layout.address_size if layout else None, space_after=0)
     add("Plea Subject", bold=True, space_after=8)
     # the empty, left-to-right paragraph after the frames: they are anchored to it (LibreOffice
     # mirrors a frame anchored to a right-to-left paragraph), and it ends below the window

@@ -40,6 +40,7 @@ class Layout:
     date: Box  # the frame of the date line (right-aligned in it)
     text_top: float  # where the text after the blocks (the subject line) begins on the first page
     header_distance: float  # from the top edge to the continuation pages' header
+    address_size: float = 10.0  # points: the addressee block's type size (six lines fit the window)
 
 
 #: A4, DIN 5008 form B (tiefgestelltes Anschriftfeld), for a DL or C5/6 window envelope: the
@@ -80,6 +81,7 @@ LETTER = Layout(
     date=Box(130.0, (11 / 3 - 2) * INCH + 2.0, 215.9 - 19.05 - 130.0, 5.0),
     text_top=(11 / 3 - 1) * INCH + 4.0,
     header_distance=10.0,
+    address_size=9.0,  # the window is one inch high: six lines of 9 pt fit it
 )
 
 LAYOUTS = {"a4": A4, "letter": LETTER}
