@@ -29,7 +29,7 @@ from plea.render.context import case_context, mission_context
 
 FORMATS = ("docx", "pdf", "md", "txt")
 #: bump when the writer changes what it makes of the same inputs: every letter renders again
-RENDER_VERSION = 2
+RENDER_VERSION = 3  # 3: the window layout, sender block and continuation header (issue 20)
 CASE_FIELDS = ("id", "ref", *FIELDS)
 
 
