@@ -114,6 +114,8 @@ def make_campaign(plea: Any, tmp_path: Path) -> dict[str, Any]:
         "US",
         "--persecution",
         p["story2"],
+        "--reply-to",
+        p["rep_email"],
     ).stdout.strip()
     letters = tmp_path / f"letters of {p['name']}"
     plea(

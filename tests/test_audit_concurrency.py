@@ -57,7 +57,7 @@ def _worker(n: int, env: dict[str, str], ref: str, day: str, barrier: Any, resul
 
 def test_eight_caseworkers_log_800_responses_at_once(plea, db_file: PleaDB, tmp_path: Path) -> None:
     ref = plea(
-        "cases", "add", "--name", "Concurrent Person", "--nationality", "RU", "--persecution", "x"
+        "cases", "add", "--reply-to", "answers@example.org", "--name", "Concurrent Person", "--nationality", "RU", "--persecution", "x"
     ).stdout.strip()
     plea(
         "letters",

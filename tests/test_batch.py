@@ -455,6 +455,7 @@ def test_right_to_left_runs_in_order() -> None:
     doc = Document(io.BytesIO(docx_bytes(blocks, subject="s", lang="ar", skeleton=skeleton_for("ar"))))
     p = doc.paragraphs[0]
     assert [c.tag for c in p._p.pPr] == [qn("w:pStyle"), qn("w:bidi")]
+    order = [qn("w:b"), qn("w:bCs"), qn("w:i"), qn("w:iCs"), qn("w:rtl")]
     for run in p.runs:
         tags = [c.tag for c in run._r.rPr]
         order = [qn("w:b"), qn("w:bCs"), qn("w:i"), qn("w:iCs"), qn("w:rtl")]

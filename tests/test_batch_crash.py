@@ -134,6 +134,8 @@ def base(db_file: PleaDB, plea_home: Path, plea) -> Iterator[Path]:
         plea(
             "cases",
             "add",
+            "--reply-to",
+            "answers@example.org",
             "--name",
             name,
             "--nationality",

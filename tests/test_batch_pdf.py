@@ -40,6 +40,8 @@ def test_pdf_batch_one_soffice_call_and_the_text_is_there(
             plea(
                 "cases",
                 "add",
+                "--reply-to",
+                "answers@example.org",
                 "--name",
                 name,
                 "--nationality",
@@ -86,7 +88,7 @@ def test_concurrent_conversions_do_not_collide(
     monkeypatch.setattr(work, "PDF_CHUNK", 3)
     monkeypatch.setattr(work, "CHUNK", 3)
     ref = plea(
-        "cases", "add", "--name", "Ivan Petrov", "--nationality", "RU", "--persecution", "Story."
+        "cases", "add", "--reply-to", "answers@example.org", "--name", "Ivan Petrov", "--nationality", "RU", "--persecution", "Story."
     ).stdout.strip()
     out = tmp_path / "out"
     r = plea(
@@ -112,7 +114,7 @@ def test_concurrent_conversions_do_not_collide(
 def test_letters_render_pdf_comes_from_the_batch_path(plea, db_file: Path, tmp_path: Path) -> None:
     """`letters render --format pdf`: a batch of one case, so PDFs too, straight into --out and
     recorded; no work folder left behind."""
-    ref = plea("cases", "add", "--name", "Ivan Petrov", "--nationality", "RU",
+    ref = plea("cases", "add", "--reply-to", "answers@example.org", "--name", "Ivan Petrov", "--nationality", "RU",
                "--persecution", "Arrested twice for posts against the war.").stdout.strip()
     out = tmp_path / "one"
     r = plea("letters", "render", ref, "--to", "FR,EG", "--host", "US", "--format", "pdf", "--out", str(out))

@@ -42,7 +42,7 @@ def _worker(args: tuple[str, int, str, str, int]) -> list[tuple[int, str]]:
 
 
 def run_writers(plea, db_file: PleaDB, plea_home: Path, tmp_path: Path, rounds: int) -> None:
-    ref = plea("cases", "add", "--name", "Concurrent Person", "--nationality", "RU", "--persecution", "x").stdout.strip()
+    ref = plea("cases", "add", "--reply-to", "answers@example.org", "--name", "Concurrent Person", "--nationality", "RU", "--persecution", "x").stdout.strip()
     plea("letters", "render", ref, "--host", "US", "--to", "FR,DE,IT,ES,PL,PT,NL,BE", "--format", "md",
          "--out", str(tmp_path / "first"))
     plea("letters", "sent", "--force", ref, "--to", "all", "--via", "post", "--on", (date.today() - timedelta(days=3)).isoformat())

@@ -121,7 +121,7 @@ class Scenario:
 
 
 def _case(home: Path) -> str:
-    r = run(home, "cases", "add", "--name", "Crash Person", "--nationality", "RU", "--persecution", "Story.")
+    r = run(home, "cases", "add", "--reply-to", "answers@example.org", "--name", "Crash Person", "--nationality", "RU", "--persecution", "Story.")
     assert r.returncode == 0, r.stderr
     return r.stdout.strip()
 

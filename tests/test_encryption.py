@@ -22,7 +22,7 @@ def encrypted(plea, empty_db, plea_home: Path, monkeypatch: pytest.MonkeyPatch, 
     monkeypatch.setenv("PLEA_PASSPHRASE", PASS)
     r = plea("init", "--encrypt")
     assert "(encrypted)" in r.stderr
-    ref = plea("cases", "add", "--name", SECRETS[0], "--native-name", SECRETS[1], "--nationality", "RU",
+    ref = plea("cases", "add", "--reply-to", "answers@example.org", "--name", SECRETS[0], "--native-name", SECRETS[1], "--nationality", "RU",
                "--id", f"A-Number={SECRETS[2]}", "--persecution", SECRETS[3]).stdout.strip()
     plea("letters", "render", ref, "--host", "US", "--to", "FR", "--format", "md", "--out", str(tmp_path / "out"))
     proof = tmp_path / "proof.txt"

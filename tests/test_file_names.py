@@ -10,7 +10,7 @@ from plea.fileio import inside, safe_name
 
 
 def test_rendered_names_differ_in_more_than_case(plea, db_file: Path, tmp_path: Path) -> None:
-    ref = plea("cases", "add", "--name", "Case Person", "--nationality", "RU", "--persecution", "x").stdout.strip()
+    ref = plea("cases", "add", "--reply-to", "answers@example.org", "--name", "Case Person", "--nationality", "RU", "--persecution", "x").stdout.strip()
     out = tmp_path / "out"
     r = plea("letters", "render", ref, "--host", "US", "--to", "all", "--format", "md,txt", "--out", str(out), "--json")
     names = [Path(f["path"]).name for w in json.loads(r.stdout) for f in w["files"]]

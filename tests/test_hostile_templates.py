@@ -35,7 +35,7 @@ def own_templates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def case(plea, db_file: Path) -> str:
-    return plea("cases", "add", "--name", "Template Victim", "--nationality", "RU", "--persecution", "x").stdout.strip()
+    return plea("cases", "add", "--reply-to", "answers@example.org", "--name", "Template Victim", "--nationality", "RU", "--persecution", "x").stdout.strip()
 
 
 def test_templates_from_elsewhere_render_in_a_child(plea, own_templates: Path, case: str, tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ PIXEL = "https://tracker.example/pixel.png"
 
 @pytest.fixture
 def case(plea, db_file: Path) -> str:
-    return plea("cases", "add", "--name", REF_NAME, "--nationality", "RU", "--persecution", "x").stdout.strip()
+    return plea("cases", "add", "--reply-to", "answers@example.org", "--name", REF_NAME, "--nationality", "RU", "--persecution", "x").stdout.strip()
 
 
 def _base(tmp_path: Path) -> dict[str, bytes]:

@@ -60,16 +60,19 @@ def test_golden(letter: str, lang: str) -> None:
 
 @pytest.mark.parametrize("lang", GOLDEN_LANGS)
 def test_golden_letters_are_whole(lang: str) -> None:
-    """What every sample letter must hold, whatever its wording: the date, the reference,
-    the applicant, a signature; no Markdown or template syntax left over."""
+    """What every sample letter must hold, whatever its wording: the sender, the addressee, the
+    date, the reference, the applicant, a closing and a signature; no Markdown or template
+    syntax left over."""
     for letter in LETTERS:
         text = (GOLDEN / f"{letter}.{lang}.txt").read_text(encoding="utf-8")
         body = "\n".join(line for line in text.splitlines() if not line.startswith("[Plea "))
-        assert text.startswith("[Plea Date]\n"), (letter, lang)
+        assert text.startswith("[Plea Sender]\nJane Counsel (fictional)\n"), (letter, lang)
         # the applicant by the name in the letter's script (the sample's native name is Cyrillic)
         name = "Анна Образцова" if lang == "ru" else "Anna Sample (fictional)"
         assert "PLEA-2026-0001" in body and name in body, (letter, lang)
-        assert "[Plea Recipient]" in text and "[Plea Subject]" in text and "[Plea Signature]" in text
+        styles = [line for line in text.splitlines() if line.startswith("[Plea ")]
+        assert styles[:4] == ["[Plea Sender]", "[Plea Recipient]", "[Plea Date]", "[Plea Anchor]"], (letter, lang)
+        assert "[Plea Subject]" in text and "[Plea Closing]" in text and "[Plea Signature]" in text
         for leftover in ("{{", "}}", "{%", "%}", ":::", "**", "\\", "&amp;", "&lt;", "None", "Undefined"):
             assert leftover not in body, (letter, lang, leftover)
 
@@ -179,7 +182,7 @@ def test_sandbox_still_allows_what_letters_use(tmp_path: Path) -> None:
 def test_sandbox_error_through_the_command(plea, db_file: Path, tmp_path: Path, templates_copy: Path) -> None:
     from tests.dbcheck import rows
 
-    plea("cases", "add", "--name", "Ivan Petrov", "--nationality", "RU", "--persecution", "Story.")
+    plea("cases", "add", "--reply-to", "answers@example.org", "--name", "Ivan Petrov", "--nationality", "RU", "--persecution", "Story.")
     path = templates_copy / "letters" / "humanitarian-visa" / "de.md.j2"
     path.write_text(
         path.read_text(encoding="utf-8") + "{{ cycler.__init__.__globals__ }}\n", encoding="utf-8"

@@ -173,7 +173,7 @@ def test_months_count_answers_in_the_month_of_the_letter_they_answer(plea, db_fi
     count in the letters' month, on both the kept totals and the recount from the letters."""
     from datetime import date
 
-    ref = plea("cases", "add", "--name", "Month Person", "--nationality", "RU",
+    ref = plea("cases", "add", "--reply-to", "answers@example.org", "--name", "Month Person", "--nationality", "RU",
                "--persecution", "x").stdout.strip()
     plea("letters", "render", ref, "--to", "FR,DE,IT", "--format", "md", "--out", str(tmp_path / "l"))
     plea("letters", "sent", ref, "--to", "all", "--via", "post", "--on", "-60d", "--force")

@@ -48,6 +48,8 @@ def test_letters_convert_to_pdf_with_their_text(plea, db_file: Path, tmp_path: P
         "US",
         "--persecution",
         "He was arrested twice for posts against the war.",
+        "--email",
+        "ivan@example.org",
     )
     out = tmp_path / "letters"
     plea("letters", "render", REF, "--to", "FR,DE,EG,CN", "--format", "docx", "--out", str(out))

@@ -67,7 +67,7 @@ def loaded_running(*args: str) -> list[str]:
 @pytest.fixture
 def campaign(plea, db_file: Path, tmp_path: Path) -> str:
     """A case written to France and Germany in the US, France answered; follow-ups after 30 days."""
-    ref = plea("cases", "add", "--name", "Test Person", "--nationality", "RU", "--persecution", "Story.",
+    ref = plea("cases", "add", "--reply-to", "answers@example.org", "--name", "Test Person", "--nationality", "RU", "--persecution", "Story.",
                "--country", "US", "--situation", "at-liberty").stdout.strip()
     plea("letters", "render", ref, "--host", "US", "--to", "FR,DE", "--format", "md",
          "--out", str(tmp_path / "out"))

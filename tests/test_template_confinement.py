@@ -54,7 +54,7 @@ def _append(path: Path, text: str) -> None:
 
 @pytest.fixture
 def case(plea, db_file: Path) -> str:
-    return plea("cases", "add", "--name", "Template Victim", "--nationality", "RU", "--persecution", "x").stdout.strip()
+    return plea("cases", "add", "--reply-to", "answers@example.org", "--name", "Template Victim", "--nationality", "RU", "--persecution", "x").stdout.strip()
 
 
 def test_an_include_through_a_symlink_to_outside_is_refused_everywhere(

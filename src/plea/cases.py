@@ -26,8 +26,9 @@ FIELDS = (
     "name_latin", "name_native", "nationality", "threat_states", "birth_date", "title", "gender", "current_country", "situation",
     "facility", "authority_ids", "protection", "persecution", "persecution_lang", "family", "rep_name", "rep_organisation",
     "rep_address", "rep_email", "rep_phone", "reply_to", "followup_days", "acting", "acting_relation",
+    "applicant_address", "applicant_email", "applicant_phone",
 )
-MULTILINE = {"persecution", "rep_address", "reply_to"}
+MULTILINE = {"persecution", "rep_address", "reply_to", "applicant_address"}
 REF_PREFIX = "PLEA"
 
 
@@ -134,13 +135,13 @@ def normalise(values: dict[str, Any], *, today: date) -> dict[str, Any]:
                     out[field] = n
                 except (TypeError, ValueError):
                     problems.append(f"followup_days: {value!r} is not a number of days from 1 to 365")
-        elif field == "rep_email":
+        elif field in ("rep_email", "applicant_email"):
             v = clean_line(str(value or ""))
             if v:
                 from plea.directory.validation import check_email
 
                 if p := check_email(v):
-                    problems.append(f"rep_email: {p}")
+                    problems.append(f"{field}: {p}")
             out[field] = v
         elif field == "authority_ids":
             out[field] = [{"label": clean_line(str(d.get("label", ""))), "number": clean_line(str(d.get("number", "")))}
@@ -187,7 +188,8 @@ def family_item(item: str) -> dict[str, str] | None:
 
 #: option → case field, where the option's name is not the field's
 OPTION_FIELDS = {"name": "name_latin", "native_name": "name_native", "born": "birth_date",
-                 "country": "current_country", "rep_org": "rep_organisation", "threat": "threat_states"}
+                 "country": "current_country", "rep_org": "rep_organisation", "threat": "threat_states",
+                 "email": "applicant_email", "phone": "applicant_phone", "address": "applicant_address"}
 #: options read rather than copied: ids and family parsed, the story read from its file
 _READ = ("ids", "family", "persecution_file")
 
@@ -222,6 +224,9 @@ class CaseInput:
     acting: str | None = None
     acting_relation: str | None = None
     persecution_lang: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    address: str | None = None
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> CaseInput:
@@ -337,3 +342,23 @@ def case_dict(case: Case) -> dict[str, Any]:
 
 def missing_fields(case: Case, required: tuple[str, ...]) -> list[str]:
     return [f for f in required if getattr(case, f, None) in (None, "", [])]
+
+
+def no_way_to_answer(case: Any) -> tuple[str, str] | None:
+    """None if a mission can answer this case's letters; else who signs them and the options
+    that would give them a way: whoever signs (the representative, or the applicant writing for
+    themselves) needs an email or a postal address (the reply address counts as an email).
+    Never the person's name."""
+
+    def given(*fields: str) -> bool:
+        return any(str(getattr(case, f, "") or "").strip() for f in fields)
+
+    if given("reply_to"):
+        return None
+    if given("rep_name"):
+        if given("rep_email", "rep_address"):
+            return None
+        return "the representative", "--rep-email or --rep-address"
+    if given("applicant_email", "applicant_address"):
+        return None
+    return "the applicant", "--email or --address"

@@ -62,6 +62,9 @@ ALIASES = {
     "ids": "authority_ids",
     "story": "persecution",
     "reference": "ref",
+    "email": "applicant_email",
+    "phone": "applicant_phone",
+    "address": "applicant_address",
 }
 #: columns holding names, for telling code pages apart (plea.csvio.Roles)
 _NAME_ROLES = {"name_latin": "latin", "name_native": "name", "rep_name": "name"}

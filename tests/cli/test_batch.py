@@ -29,6 +29,8 @@ def add_case(plea, name: str, *extra: str) -> str:
     return plea(
         "cases",
         "add",
+        "--reply-to",
+        "answers@example.org",
         "--name",
         name,
         "--nationality",
@@ -138,14 +140,16 @@ def test_letters_are_whole_styled_right_to_left_and_east_asian(
     folder = out / clients[0]
     fr = Document(str(folder / f"{clients[0]}_FR-US_humanitarian-visa_fr.docx"))
     styles = [p.style.name for p in fr.paragraphs]
-    assert styles[:3] == ["Plea Date", "Plea Recipient", "Plea Subject"]
+    assert styles[:5] == ["Plea Sender", "Plea Recipient", "Plea Date", "Plea Anchor", "Plea Subject"]
     text = "\n".join(p.text for p in fr.paragraphs)
     assert "Ivan Petrov" in text and clients[0] in text and "Ambassade" in text
     assert fr.core_properties.language == "fr" and fr.sections[0].page_width == 7772400  # letter paper, US
     ar = Document(str(folder / f"{clients[0]}_EG-US_humanitarian-visa_ar.docx"))
     assert "سفارة مصر" in ar.paragraphs[1].text
     for p in ar.paragraphs:
-        assert [c.tag for c in p._p.pPr][:2] == [qn("w:pStyle"), qn("w:bidi")]
+        if p.style.name in ("Plea Sender", "Plea Recipient", "Plea Date", "Plea Anchor"):
+            continue  # the frames where the envelope's windows are, left to right (docx.body_xml)
+        assert [c.tag for c in p._p.pPr if c.tag != qn("w:keepNext")] == [qn("w:pStyle"), qn("w:bidi")]
         assert all(run._r.rPr is not None and run._r.rPr.find(qn("w:rtl")) is not None for run in p.runs)
     zh = Document(str(folder / f"{clients[0]}_CN-US_humanitarian-visa_zh.docx"))
     assert zh.styles["Normal"].element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "SimSun"
@@ -322,8 +326,8 @@ def test_follow_up_batch_cites_the_first_letters(
 def test_clients_lacking_fields_stop_the_batch_before_any_file(
     plea, clients: list[str], db_file: Path, tmp_path: Path
 ) -> None:
-    a = plea("cases", "add", "--name", "No Story", "--nationality", "RU").stdout.strip()
-    b = plea("cases", "add", "--name", "No Nationality", "--persecution", "Story.").stdout.strip()
+    a = plea("cases", "add", "--reply-to", "answers@example.org", "--name", "No Story", "--nationality", "RU").stdout.strip()
+    b = plea("cases", "add", "--reply-to", "answers@example.org", "--name", "No Nationality", "--persecution", "Story.").stdout.strip()
     events = rows(db_file, "SELECT count(*) FROM event")
     out = tmp_path / "out"
     r = batch(plea, out, code=7)

@@ -22,7 +22,7 @@ def day(n: int) -> str:
 
 @pytest.fixture
 def case(plea, db_file: Path, tmp_path: Path) -> str:
-    ref = plea("cases", "add", "--name", "Test Person", "--nationality", "RU", "--persecution", "Story.",
+    ref = plea("cases", "add", "--reply-to", "answers@example.org", "--name", "Test Person", "--nationality", "RU", "--persecution", "Story.",
                "--country", "US", "--situation", "at-liberty").stdout.strip()
     plea("letters", "render", ref, "--host", "US", "--to", "FR,DE,IT,ES,JP,PL", "--format", "md",
          "--out", str(tmp_path / "out"))
@@ -282,7 +282,7 @@ def test_followups_say_when_the_next_one_falls_due(plea, db_file: Path, case: st
                         f"{due_on}: France (FR), Germany (DE)\n")
     assert not out.exists()
     # across cases, each state is named with its case
-    other = plea("cases", "add", "--name", "Second Person", "--nationality", "RU", "--persecution", "Story.",
+    other = plea("cases", "add", "--reply-to", "answers@example.org", "--name", "Second Person", "--nationality", "RU", "--persecution", "Story.",
                  "--country", "US", "--situation", "at-liberty").stdout.strip()
     plea("letters", "render", other, "--to", "ES", "--format", "md", "--out", str(tmp_path / "o2"))
     plea("letters", "sent", other, "--to", "ES", "--via", "hand")

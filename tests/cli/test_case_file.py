@@ -11,7 +11,7 @@ from tests.dbcheck import rows as q
 
 
 def add_case(plea, *extra: str) -> str:
-    return plea("cases", "add", "--name", "Ivan Petrov", "--nationality", "RU", "--country", "GB",
+    return plea("cases", "add", "--reply-to", "answers@example.org", "--name", "Ivan Petrov", "--nationality", "RU", "--country", "GB",
                 "--situation", "detained", "--persecution", "Arrested for posts against the war.",
                 "--rep-name", "Jane Counsel", *extra).stdout.strip()
 
@@ -144,7 +144,7 @@ def test_consent_holds_back_states_outside_it_and_stops_what_it_does_not_cover(
 
 def test_who_acts(plea, db_file: Path, tmp_path: Path) -> None:
     lawyer = add_case(plea)
-    own = plea("cases", "add", "--name", "Olga I", "--nationality", "RU", "--persecution", "x").stdout.strip()
+    own = plea("cases", "add", "--reply-to", "answers@example.org", "--name", "Olga I", "--nationality", "RU", "--persecution", "x").stdout.strip()
     brother = add_case(plea, "--acting", "relative", "--acting-relation", "brother")
     got = {ref: json.loads(plea("consent", "show", ref, "--json").stdout) for ref in (lawyer, own, brother)}
     assert [(g["acting"], g["acting_relation"]) for g in got.values()] == [

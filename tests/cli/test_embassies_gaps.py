@@ -51,7 +51,7 @@ def test_states_without_a_mission_lack_everything(plea, db_file: Path) -> None:
 
 @pytest.fixture
 def written(plea, db_file: Path, tmp_path: Path) -> str:
-    ref = plea("cases", "add", "--name", "Test Person", "--nationality", "RU", "--persecution", "Story.",
+    ref = plea("cases", "add", "--reply-to", "answers@example.org", "--name", "Test Person", "--nationality", "RU", "--persecution", "Story.",
                "--country", "US", "--situation", "at-liberty").stdout.strip()
     plea("letters", "render", ref, "--host", "US", "--to", "FR,DE,IT", "--format", "md",
          "--out", str(tmp_path / "o"))

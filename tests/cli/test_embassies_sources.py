@@ -91,7 +91,7 @@ def test_merged_and_refreshed_facts(plea, db_file: Path, tmp_path: Path, monkeyp
 
 @pytest.fixture
 def case(plea, db_file: Path) -> str:
-    return plea("cases", "add", "--name", "Test Person", "--nationality", "RU", "--persecution", "Story.",
+    return plea("cases", "add", "--reply-to", "answers@example.org", "--name", "Test Person", "--nationality", "RU", "--persecution", "Story.",
                 "--country", "US", "--situation", "at-liberty").stdout.strip()
 
 

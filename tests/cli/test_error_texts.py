@@ -24,7 +24,8 @@ CASE_COLUMNS = (
     "current_country, situation, facility, authority_ids, protection, persecution, persecution_lang, family, "
     "rep_name, rep_organisation, rep_address, rep_email, rep_phone, reply_to, followup_days, acting, "
     "acting_relation, persecution_<lang>, consent_date, consent_states, consent_channels, consent_share_story, "
-    "consent_expires"
+    "consent_expires, "
+    "applicant_address, applicant_email, applicant_phone"
 )
 SETTINGS = (
     "followup_days, smtp.host, smtp.port, smtp.security, smtp.user, smtp.from, smtp.cafile, imap.host, "
@@ -41,7 +42,7 @@ FILES = {
     "missions-no-id.csv": "sending,host\nFR,US\n",
     "broken.pdf": "%PDF-1.7\n garbage",
 }
-ADD = ("cases", "add", "--persecution", "S.")  # and --name, --nationality, --country, --situation
+ADD = ("cases", "add", "--reply-to", "answers@example.org", "--persecution", "S.")  # and --name, --nationality, --country, --situation
 
 # (name, needs, command, exit code, stderr)
 ERRORS: list[tuple[str, str, tuple[str, ...], int, str]] = [
@@ -188,7 +189,7 @@ ERRORS: list[tuple[str, str, tuple[str, ...], int, str]] = [
      "plea: error: {tmp}/missions-no-id.csv: the header is wrong; nothing was imported\n"
      "{tmp}/missions-no-id.csv:1: header: missing column(s) id\n"),
     # a case's fields
-    ("name-missing", "db", ("cases", "add", "--name", "", "--nationality", "RU"), 3,
+    ("name-missing", "db", ("cases", "add", "--reply-to", "answers@example.org", "--name", "", "--nationality", "RU"), 3,
      "plea: error: --name is required (the applicant's name in Latin script)\n"),
     ("nationality", "db",
      (*ADD, "--name", "X", "--nationality", "XX", "--country", "US", "--situation", "at-liberty"), 3,
@@ -313,3 +314,41 @@ def test_an_encrypted_pdf_is_refused(plea, db_file: PleaDB, tmp_path: Path) -> N
     assert r.stderr == (f"plea: error: {tmp_path / 'locked.pdf'}: the PDF is encrypted (password-protected): "
                         "a recipient could not open it\nsave an unprotected copy, then add it\n")
     assert count(db_file, "document") == 0
+
+
+def test_a_case_without_a_way_to_answer_is_refused_when_planning(plea, db_file: PleaDB, tmp_path: Path) -> None:
+    """Whoever signs (the representative, or the applicant for themselves) needs an email or a
+    postal address: `letters plan`, `letters render` and `batch` refuse the case (exit 7) and say
+    what to add; nothing is written."""
+    base = ("cases", "add", "--nationality", "RU", "--persecution", "S.", "--country", "US",
+            "--situation", "at-liberty")
+    own = plea(*base, "--name", "Self Applicant").stdout.strip()
+    repd = plea(*base, "--name", "Represented Person", "--rep-name", "A Lawyer", "--rep-phone", "+1 555 0100",
+                "--email", "own@example.org").stdout.strip()
+    own_text = (f"plea: error: {own}: no way to answer its letters: the applicant, who signs them, has no email "
+                f"and no postal address\n  add one with `plea cases edit {own} --email …` (or --address); nothing was "
+                "written\n")
+    for command in (("letters", "plan", own, "--host", "US", "--to", "FR"),
+                    ("letters", "render", own, "--host", "US", "--to", "FR", "--out", str(tmp_path / "out"))):
+        r = plea(*command, code=7)
+        assert r.stderr == own_text and r.stdout == ""
+    r = plea("letters", "plan", repd, "--host", "US", "--to", "FR", code=7)
+    assert r.stderr == (
+        f"plea: error: {repd}: no way to answer its letters: the representative, who signs them, has no email "
+        f"and no postal address\n  add one with `plea cases edit {repd} --rep-email …` (or --rep-address); "
+        "nothing was written\n")
+    r = plea("batch", "--out", str(tmp_path / "b"), "--cases", f"{own},{repd}", "--to", "FR", "--host", "US", code=7)
+    assert r.stderr == (
+        "plea: error: 2 client(s) give no way to answer their letters; nothing was written:\n"
+        f"  {own}: no way to answer its letters: the applicant, who signs them, has no email and no postal "
+        "address (add --email or --address)\n"
+        f"  {repd}: no way to answer its letters: the representative, who signs them, has no email and no "
+        "postal address (add --rep-email or --rep-address)\n"
+        "  add an email or a postal address with `plea cases edit REF …` or `plea cases import FILE`, then run "
+        "the batch again\n")
+    assert not (tmp_path / "out").exists() and not any((tmp_path / "b").glob("**/*.docx"))
+    # an address is enough, and then the letters go out
+    plea("cases", "edit", own, "--address", "1 Example Street\nSpringfield")
+    plea("letters", "render", own, "--host", "US", "--to", "FR", "--format", "md", "--out", str(tmp_path / "out"))
+    md = next((tmp_path / "out").glob("*.md")).read_text(encoding="utf-8")
+    assert "::: sender\nSelf Applicant\n1 Example Street\nSpringfield\n:::" in md

@@ -17,7 +17,7 @@ FOLDER_HINT = "--out is the folder {} go in: give one, e.g. --out {}/ (plea name
 
 @pytest.fixture
 def case(plea, db_file: Path, tmp_path: Path) -> str:
-    ref = plea("cases", "add", "--name", "Test Person", "--nationality", "RU", "--persecution", "Story.",
+    ref = plea("cases", "add", "--reply-to", "answers@example.org", "--name", "Test Person", "--nationality", "RU", "--persecution", "Story.",
                "--country", "US", "--situation", "at-liberty").stdout.strip()
     plea("letters", "render", ref, "--host", "US", "--to", "FR,DE,IT,ES", "--format", "md",
          "--out", str(tmp_path / "out"))
@@ -76,7 +76,7 @@ def test_sent_before_the_letter_was_rendered_needs_force(plea, case: str, db_fil
 
 def test_file_options_naming_no_file(plea, case: str, db_file: Path, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
-    add = ("cases", "add", "--name", "Other Person", "--nationality", "RU", "--country", "US",
+    add = ("cases", "add", "--reply-to", "answers@example.org", "--name", "Other Person", "--nationality", "RU", "--country", "US",
            "--situation", "at-liberty")
     r = plea(*add, "--persecution-file", "story.txt", code=4)
     assert r.stderr == "plea: error: --persecution-file: no such file story.txt\n"

@@ -18,7 +18,7 @@ REF = f"PLEA-{YEAR}-0001"
 
 @pytest.fixture
 def case(plea, db_file: Path) -> str:
-    return plea("cases", "add", "--name", "Ivan Petrov", "--nationality", "RU", "--persecution", "x").stdout.strip()
+    return plea("cases", "add", "--reply-to", "answers@example.org", "--name", "Ivan Petrov", "--nationality", "RU", "--persecution", "x").stdout.strip()
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ HOST = "US"
 
 
 def add_case(plea, *extra: str) -> str:
-    return plea("cases", "add", "--name", "Ivan Petrov", "--nationality", "RU", "--country", "US",
+    return plea("cases", "add", "--reply-to", "answers@example.org", "--name", "Ivan Petrov", "--nationality", "RU", "--country", "US",
                 "--situation", "detained", "--persecution", "Arrested for posts against the war.",
                 "--rep-name", "Jane Counsel", *extra).stdout.strip()
 
@@ -152,7 +152,7 @@ def test_to_grammar_errors_write_nothing(plea, db_file: Path, case: str, tmp_pat
 
 def test_threat_states_on_the_case(plea, db_file: Path, case: str, tmp_path: Path) -> None:
     assert q(db_file, 'SELECT threat_states FROM "case"') == [("RU",)]
-    assert "threat_states     Russia (RU)" in plea("cases", "show", case).stdout
+    assert "threat_states      Russia (RU)" in plea("cases", "show", case).stdout
     plea("cases", "edit", case, "--threat", "RU,Belarus")
     assert q(db_file, 'SELECT threat_states FROM "case"') == [("RU BY",)]
     r = plea("cases", "edit", case, "--threat", "none", code=3)

@@ -181,7 +181,7 @@ def test_bidi_controls_are_stripped_from_names(plea, db_file: Path, tmp_path: Pa
     sheet.write_text(f"name_latin,name_native,persecution\nIvan\u202e vorteP,\u2067Иван\u2069,A{BIDI}B\n",
                      encoding="utf-8")
     plea("cases", "import", str(sheet))
-    plea("cases", "add", "--name", "Olga\u202eavonavI", "--persecution", "x\u200fy")
+    plea("cases", "add", "--reply-to", "answers@example.org", "--name", "Olga\u202eavonavI", "--persecution", "x\u200fy")
     assert rows(db_file, 'SELECT name_latin, name_native, persecution FROM "case" ORDER BY ref') == [
         ("Ivan vorteP", "Иван", "AB"), ("OlgaavonavI", "", "xy")]
     mission = rows(db_file, "SELECT id FROM mission WHERE host = 'LT' ORDER BY id LIMIT 1")[0][0]
@@ -194,7 +194,7 @@ def test_bidi_controls_are_stripped_from_names(plea, db_file: Path, tmp_path: Pa
 def test_bidi_controls_stored_earlier_reach_no_table_or_letter(plea, db_file: Path, tmp_path: Path) -> None:
     from tests.dbcheck import execute
 
-    ref = plea("cases", "add", "--name", "Ivan Petrov", "--nationality", "RU", "--persecution", "x").stdout.strip()
+    ref = plea("cases", "add", "--reply-to", "answers@example.org", "--name", "Ivan Petrov", "--nationality", "RU", "--persecution", "x").stdout.strip()
     execute(db_file, ('UPDATE "case" SET name_latin = ? WHERE ref = ?', ("Ivan\u202e vorteP", ref)))  # an old row
     assert "\u202e" not in plea("cases", "list").stdout
     plea("letters", "render", ref, "--to", "FR", "--format", "txt", "--out", str(tmp_path / "out"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,41 @@ def test_preview(plea, lang: str) -> None:
     assert "Anna Sample (fictional)" in out and "PLEA-2026-0001" in out
     md = plea("templates", "preview", "humanitarian-visa", lang, "--markdown").stdout
     assert "::: date" in md and "::: signature" in md
+
+
+@pytest.mark.soffice
+@pytest.mark.heavy
+@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftoppm") is None,
+                    reason="LibreOffice (soffice) or pdftoppm (poppler-utils) is not on PATH")
+def test_preview_draws_the_pages_as_png(plea, tmp_path: Path) -> None:
+    from PIL import Image
+
+    out = plea("templates", "preview", "humanitarian-visa", "ar", "--format", "png", "--paper", "letter",
+               "--dpi", "50", "--out", str(tmp_path / "pages")).stdout
+    pages = [Path(line) for line in out.splitlines()]
+    assert [p.name for p in pages] == ["humanitarian-visa-ar-letter-1.png"]  # the sample letter: one page
+    with Image.open(pages[0]) as image:
+        assert image.format == "PNG" and image.size == (round(8.5 * 50), round(11 * 50))
+        # not a blank page: the letter's text darkens it
+        assert image.convert("L").getextrema()[0] < 100
+
+
+def test_preview_png_names_the_package_of_a_missing_program(plea, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PLEA_SOFFICE", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))  # neither soffice nor pdftoppm
+    r = plea("templates", "preview", "humanitarian-visa", "en", "--format", "png", "--out", str(tmp_path / "p"),
+             code=8)
+    assert r.stderr == (
+        "plea: error: --format png needs LibreOffice, and its program soffice is not installed (not on PATH)\n"
+        "  install the package libreoffice-writer (Debian/Ubuntu: sudo apt-get install libreoffice-writer; "
+        "macOS: brew install --cask libreoffice), or set PLEA_SOFFICE to soffice's path; nothing was written\n")
+    (tmp_path / "soffice").write_text("#!/bin/sh\nexit 1\n")
+    (tmp_path / "soffice").chmod(0o755)
+    r = plea("templates", "preview", "humanitarian-visa", "en", "--format", "png", "--out", str(tmp_path / "p"),
+             code=8)
+    assert r.stderr == (
+        "plea: error: --format png needs pdftoppm, which is not installed (not on PATH)\n"
+        "  install the package poppler-utils (Debian/Ubuntu: sudo apt-get install poppler-utils; macOS: brew "
+        "install poppler); nothing was written\n")
+    assert not any((tmp_path / "p").glob("*.png"))

@@ -42,6 +42,9 @@ RepAddressOpt = Annotated[str | None, _opt("--rep-address", help="Representative
 RepEmailOpt = Annotated[str | None, _opt("--rep-email", help="Representative's email.")]
 RepPhoneOpt = Annotated[str | None, _opt("--rep-phone", help="Representative's phone.")]
 ReplyToOpt = Annotated[str | None, _opt("--reply-to", help="Where replies should go.")]
+EmailOpt = Annotated[str | None, _opt("--email", help="The applicant's own email (their letters' sender block).")]
+PhoneOpt = Annotated[str | None, _opt("--phone", help="The applicant's own phone.")]
+AddressOpt = Annotated[str | None, _opt("--address", help="The applicant's own postal address.")]
 FollowupOpt = Annotated[int | None, _opt("--followup-days", help="Days before a follow-up is due (default 21).")]
 ThreatOpt = Annotated[str | None, _opt(
     "--threat", help="States that persecute the applicant (RU,BY; default: the nationality): never written to "
@@ -141,7 +144,7 @@ def add(
     rep_email: RepEmailOpt = None, rep_phone: RepPhoneOpt = None, reply_to: ReplyToOpt = None,
     followup_days: FollowupOpt = None, threat: ThreatOpt = None, acting: ActingOpt = None,
     acting_relation: ActingRelationOpt = None, persecution_lang: PersecutionLangOpt = None,
-    yes: YesOpt = False,
+    email: EmailOpt = None, phone: PhoneOpt = None, address: AddressOpt = None, yes: YesOpt = False,
 ) -> None:
     """Record a new case; prints its reference. In a terminal, asks for what is missing."""
     options = dict(locals())  # the options by name, before anything else is defined here
@@ -178,7 +181,7 @@ def edit(
     rep_email: RepEmailOpt = None, rep_phone: RepPhoneOpt = None, reply_to: ReplyToOpt = None,
     followup_days: FollowupOpt = None, threat: ThreatOpt = None, acting: ActingOpt = None,
     acting_relation: ActingRelationOpt = None, persecution_lang: PersecutionLangOpt = None,
-    yes: YesOpt = False,
+    email: EmailOpt = None, phone: PhoneOpt = None, address: AddressOpt = None, yes: YesOpt = False,
 ) -> None:
     """Change fields of a case (give only what changes)."""
     options = dict(locals())  # the options by name, before anything else is defined here

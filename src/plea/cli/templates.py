@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -83,9 +84,30 @@ def preview(
     lang: Annotated[str, typer.Argument(help="Language, e.g. fr.")],
     sending: Annotated[str, typer.Option("--sending", help="The embassy's state.")] = "FR",
     markdown: Annotated[bool, typer.Option("--markdown", help="Print the Markdown, not plain text.")] = False,
+    format_: Annotated[str, typer.Option("--format", help="text, markdown, or png: the pages as images "
+                                         "(needs LibreOffice and pdftoppm).")] = "text",
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the PNG pages.")] = Path("preview"),
+    paper: Annotated[str, typer.Option("--paper", help="a4 or letter (PNG).")] = "a4",
+    dpi: Annotated[int, typer.Option("--dpi", min=30, max=300, help="Resolution of the PNG pages.")] = 100,
 ) -> None:
-    """Print a letter for the fictional sample case."""
+    """Print a letter for the fictional sample case, or draw its pages (--format png)."""
+    from plea.errors import InvalidInput
     from plea.render.letter import preview_confined
 
+    if format_ not in ("text", "markdown", "png"):
+        raise InvalidInput(f"--format: {format_!r} is not one of text, markdown, png")
+    if paper not in ("a4", "letter"):
+        raise InvalidInput(f"--paper: {paper!r} is not a4 or letter")
     r = preview_confined(letter, lang, sending.upper())
-    typer.echo(r.markdown if markdown else r.text, nl=False)
+    if format_ != "png":
+        typer.echo(r.markdown if markdown or format_ == "markdown" else r.text, nl=False)
+        return
+    from plea.fileio import output_folder
+    from plea.render.docx import build_docx
+    from plea.render.pages import docx_pages
+
+    folder = output_folder(out_dir)
+    pages = docx_pages(build_docx(r, paper=paper, reference="PLEA-2026-0001"), folder,
+                       f"{r.letter}-{r.lang}-{paper}", dpi=dpi)
+    for page in pages:
+        typer.echo(str(page))

@@ -155,6 +155,10 @@ class Case(SQLModel, table=True):
     # a representative, else the applicant); acting_relation: the relative's relation, e.g. "brother"
     acting: str = Field(default="", max_length=16)
     acting_relation: str = ""
+    # the applicant's own contact details: the sender block of the letters they sign themselves
+    applicant_address: str = ""
+    applicant_email: str = ""
+    applicant_phone: str = ""
     created_at: datetime
     updated_at: datetime
 

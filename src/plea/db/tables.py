@@ -68,6 +68,7 @@ case = Table(
     Column("family", JSON, nullable=False), _s("rep_name"),
     _s("rep_organisation"), _s("rep_address"), _s("rep_email"), _s("rep_phone"), _s("reply_to"),
     Column("followup_days", Integer), _s("threat_states"), _s("acting", 16), _s("acting_relation"),
+    _s("applicant_address"), _s("applicant_email"), _s("applicant_phone"),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
 )

@@ -31,8 +31,24 @@ def choose(session: Session, ref: str, *, letter: str, to: str, host: str, lang:
     """The case, its letter and its recipients for one host, by the one recipient rule (plea.recipients)."""
     case = get_case(session, ref)
     spec = get_letter(letter)
+    answerable(case)
     return case, spec, recipients(session, spec, case, host=host, to=to, lang=lang, unsafe=unsafe,
                                   without_consent=without_consent)
+
+
+def answerable(case: Case) -> None:
+    """Refuse a case whose letters would give the mission no way to answer (plea.cases.no_way_to_answer)."""
+    from plea.cases import no_way_to_answer
+
+    if lacking := no_way_to_answer(case):
+        first, _, second = lacking[1].partition(" or ")
+        raise TemplateProblem(unanswerable(case.ref, lacking),
+                              hint=f"add one with `plea cases edit {case.ref} {first} …` (or {second}); "
+                              "nothing was written")
+
+
+def unanswerable(ref: str, lacking: tuple[str, str]) -> str:
+    return f"{ref}: no way to answer its letters: {lacking[0]}, who signs them, has no email and no postal address"
 
 
 def with_context(session: Session, case: Case, spec: LetterSpec, found: list[Recipient], *, to: str,
@@ -70,6 +86,7 @@ def render_all(case: Case, spec: LetterSpec, planned: list[Planned], *, today: d
         raise TemplateProblem(
             f"the letter {spec.name!r} needs these case fields, which are empty in {case.ref}: {', '.join(lacking)}",
             hint=f"fill them with `plea cases edit {case.ref} …`; nothing was written")
+    answerable(case)
     from plea.resources import templates_are_shipped, templates_dir
 
     if not templates_are_shipped():

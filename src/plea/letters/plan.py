@@ -19,7 +19,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from plea import states
-from plea.cases import FIELDS, get_case, list_cases, missing_fields
+from plea.cases import FIELDS, get_case, list_cases, missing_fields, no_way_to_answer
 from plea.db.models import Case, Letter, Rendition
 from plea.errors import InvalidInput, NotFound, TemplateProblem
 from plea.fileio import safe_name, sha256_file
@@ -30,7 +30,8 @@ from plea.stories import Story, story_for
 
 FORMATS = ("docx", "pdf", "md", "txt")
 #: bump when the writer changes what it makes of the same inputs: every letter renders again
-RENDER_VERSION = 3  # 3: labels, names and the story in the letter's language (plea.render.labels, plea.stories)
+RENDER_VERSION = 4  # 3: labels, names and the story in the letter's language; 4: the window layout,
+#   sender block and continuation header (issue 20)
 CASE_FIELDS = ("id", "ref", *FIELDS, "stories")
 
 
@@ -353,6 +354,9 @@ def plan_case(
             f"{', '.join(lacking)}",
             hint=f"fill them with `plea cases edit {case.ref} …`; nothing was written",
         )
+    from plea.letters.choose import answerable
+
+    answerable(case)
     out_dir = out_dir.expanduser().resolve()
     letterhead_sha = hashlib.sha256(letterhead.read_bytes()).hexdigest() if letterhead else None
     missions = _Missions()
@@ -407,6 +411,7 @@ def make_plan(
     annex: list[str] | None = None,
 ) -> Plan:
     from plea.letters.annex import check_batch_numbers, for_case
+    from plea.letters.choose import unanswerable as unanswerable_line
     from plea.letters.choose import with_context
 
     spec = get_letter(letter)
@@ -423,10 +428,14 @@ def make_plan(
     missions = _Missions()
     items: list[Item] = []
     lacking: list[str] = []
+    unanswerable: list[str] = []
     context_problems: list[str] = []
     for case in chosen:
         if gaps := missing_fields(case, spec.requires):
             lacking.append(f"{case.ref}: {', '.join(gaps)}")
+            continue
+        if why := no_way_to_answer(case):
+            unanswerable.append(f"{unanswerable_line(case.ref, why)} (add {why[1]})")
             continue
         mine, missing, held_back = per_case.of(case, to_spec, unsafe=unsafe, without_consent=without_consent)
         named_missing.update(missing)
@@ -458,6 +467,13 @@ def make_plan(
             "nothing was written:\n  " + "\n  ".join(lacking),
             hint="fill them with `plea cases edit REF …` or `plea cases import FILE`, then run the batch "
             "again",
+        )
+    if unanswerable:
+        raise TemplateProblem(
+            f"{len(unanswerable)} client(s) give no way to answer their letters; nothing was written:\n  "
+            + "\n  ".join(unanswerable),
+            hint="add an email or a postal address with `plea cases edit REF …` or `plea cases import FILE`, "
+            "then run the batch again",
         )
     if context_problems:
         raise InvalidInput(

@@ -130,11 +130,18 @@ class _Worker:
         cache = holder[1]
         out = []
         number = 0
-        for text, blocks in segments:
+        # the style of the block after each segment's last (body_xml's `following`)
+        firsts = [blocks[0].style if blocks else None for _, blocks in segments]
+        after: list[str | None] = [None] * len(segments)
+        for i in range(len(segments) - 2, -1, -1):
+            after[i] = firsts[i + 1] if firsts[i + 1] is not None else after[i + 1]
+        for (text, blocks), following in zip(segments, after, strict=True):
             out.append(
                 cache.get_or(
-                    (text, rtl, number),
-                    lambda b=blocks, n=number: deflate_piece(body_xml(b, skeleton, rtl=rtl, number=n)),
+                    (text, rtl, number, following),
+                    lambda b=blocks, n=number, f=following: deflate_piece(
+                        body_xml(b, skeleton, rtl=rtl, number=n, following=f)
+                    ),
                 )
             )
             for block in blocks:
@@ -338,6 +345,7 @@ def _build_chunk(task: Task, fallbacks: Counter[str]) -> list[Built]:
                 lang=lang,
                 skeleton=skeleton,
                 pieces=w.pieces(segments, skeleton, is_rtl(lang)),
+                reference=str(task.cases[it.case_id].get("ref", "")),
             )
         for fmt, path in wanted.items():
             if fmt == "docx":

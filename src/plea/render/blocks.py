@@ -1,9 +1,10 @@
 """Light Markdown → a list of styled blocks, the one shape every output writer reads.
 
 Parsed with markdown-it-py (CommonMark, raw HTML off) and mdit-py-plugins' containers:
-`::: date`, `::: recipient`, `::: subject`, `::: signature` mark the letter's parts, each
-mapped to a paragraph style of its own. A line break inside a paragraph stays a line break
-(address blocks).
+`::: sender`, `::: recipient`, `::: date`, `::: subject`, `::: closing`, `::: signature` mark the
+letter's parts, each mapped to a paragraph style of its own (docx.py places the sender and
+recipient blocks in frames and keeps the closing with the signature). A line break inside a
+paragraph stays a line break (address blocks).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from functools import lru_cache
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-CONTAINERS = ("date", "recipient", "subject", "signature")
+CONTAINERS = ("date", "sender", "recipient", "subject", "closing", "signature")
 
 
 @dataclass
@@ -27,7 +28,7 @@ class Run:
 
 @dataclass
 class Block:
-    style: str  # body, heading1-3, bullet, number, date, recipient, subject, signature
+    style: str  # body, heading1-3, bullet, number, or a container: sender, recipient, date, subject, closing, signature
     runs: list[Run] = field(default_factory=list)
 
     @property

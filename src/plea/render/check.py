@@ -19,13 +19,14 @@ from jinja2 import TemplateSyntaxError, nodes
 from plea.errors import PleaError
 from plea.render.catalog import REQUIRED_LANGS, SUFFIX, block_files, block_langs, letters_roots, load_catalog
 from plea.render.confine import read_text
-from plea.render.context import CONTEXT_FIELDS, REPRESENTATIVE_FIELDS
+from plea.render.context import CONTEXT_FIELDS, REPRESENTATIVE_FIELDS, SENDER_FIELDS
 from plea.render.jinja import make_environment
 from plea.render.scaffold import MARK, marked_lines
 
 _TAG = re.compile(r"({{.*?}}|{%.*?%})", re.S)
 _SMART = re.compile(r"[\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f\u00ab\u00bb\u2039\u203a]")
 _NESTED = {("case", "representative"): REPRESENTATIVE_FIELDS,
+           ("case", "sender"): SENDER_FIELDS,
            ("case", "authority_ids"): ("label", "number"),
            ("case", "family"): ("name", "relation", "birth_date")}
 

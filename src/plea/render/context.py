@@ -10,12 +10,14 @@ from typing import Any
 CASE_FIELDS = (
     "ref", "name_latin", "name_native", "nationality", "birth_date", "title", "gender",
     "current_country", "situation", "facility", "authority_ids", "protection", "persecution",
-    "family", "representative", "reply_to", "annexes",
+    "family", "representative", "reply_to", "annexes", "sender",
     # what the letter's language decides: the name it uses (plea.render.labels.letter_name), the story's
     # language (plea.stories: the version in the letter's language, else the original), who acts
     "name", "persecution_lang", "acting", "acting_relation",
 )
 REPRESENTATIVE_FIELDS = ("name", "organisation", "address", "email", "phone")
+#: case.sender: who signs and how to answer them, worked out from the case (see sender())
+SENDER_FIELDS = ("name", "organisation", "address", "email", "phone", "lines", "country")
 MISSION_FIELDS = (
     "id", "sending", "host", "city", "kind", "street_address", "postcode", "area", "email", "phone",
     "website",
@@ -81,7 +83,35 @@ def case_context(case: Any, lang: str | None = None) -> dict[str, Any]:
         # a known relation by its English key (the templates word it in their language), else as typed
         "acting_relation": relation_key(getattr(case, "acting_relation", "") or "")
         or getattr(case, "acting_relation", "") or "",
+        "sender": sender(case),
     }
+
+
+def _text(value: Any) -> str:
+    return str(value or "").strip()
+
+
+def sender(case: Any) -> dict[str, Any]:
+    """The sender block: the representative's name, organisation, postal address, email and
+    phone, or for a self-applicant their own name and contact fields (applicant_address,
+    applicant_email, applicant_phone). `lines`: the block's lines, an empty field left out,
+    the address a line per line it was written on. `country`: where the letter is posted from,
+    when known (the self-applicant's current country; "" for a representative, so the
+    addressee block keeps its country line)."""
+    if _text(case.rep_name):
+        name, organisation = _text(case.rep_name), _text(case.rep_organisation)
+        address, email, phone = _text(case.rep_address), _text(case.rep_email), _text(case.rep_phone)
+        country = ""
+    else:
+        name, organisation = _text(case.name_latin), ""
+        address = _text(getattr(case, "applicant_address", ""))
+        email = _text(getattr(case, "applicant_email", ""))
+        phone = _text(getattr(case, "applicant_phone", ""))
+        country = _text(case.current_country)
+    address_lines = [line.strip() for line in address.splitlines() if line.strip()]
+    lines = [line for line in (name, organisation, *address_lines, email, phone) if line]
+    return {"name": name, "organisation": organisation, "address": address, "email": email,
+            "phone": phone, "lines": lines, "country": country}
 
 
 def mission_context(mission: Any) -> dict[str, Any]:

@@ -23,10 +23,10 @@ from docx.shared import Mm, Pt
 
 from plea.errors import InvalidInput
 from plea.render.blocks import Block
+from plea.render.layout import LAYOUTS, Layout, continuation
 from plea.render.letter import RenderedLetter
 from plea.render.locale import EAST_ASIAN_LANGS, RTL_LANGS
 
-PAPER = {"a4": (Mm(210), Mm(297)), "letter": (Mm(215.9), Mm(279.4))}
 EAST_ASIAN_FONTS = {"zh": "SimSun", "ja": "MS Mincho", "ko": "Malgun Gothic"}
 #: scripts the common Latin fonts lack, named on the Normal style so that LibreOffice (and Word, where
 #: installed) use them: (rFonts attributes, font, w:lang attribute, language tag). Georgian and Armenian
@@ -38,17 +38,28 @@ SCRIPT_FONTS = {
     "hy": (("ascii", "hAnsi"), "Noto Serif Armenian", "val", "hy-AM"),
     "he": (("cs",), "Noto Serif Hebrew", "bidi", "he-IL"),
 }
+#: Latin and complex-script (Arabic) fonts, both in Debian's fonts-noto-core (what CI installs):
+#: LibreOffice renders every letter with fonts on the machine, never fetched
+LATIN_FONT = "Noto Serif"
+COMPLEX_FONT = "Noto Naskh Arabic"
+BODY_SIZE = 10.0  # points
+#: Noto Serif's own line height is 1.36 em: a little less keeps a letter on one page
+LINE_SPACING = 0.9
 STYLE_NAMES = {
     "body": "Plea Body",
     "date": "Plea Date",
+    "sender": "Plea Sender",
     "recipient": "Plea Recipient",
     "subject": "Plea Subject",
+    "closing": "Plea Closing",
     "signature": "Plea Signature",
     "heading1": "Plea Heading",
     "heading2": "Plea Heading",
     "heading3": "Plea Heading",
     "bullet": "Plea List Bullet",
     "number": "Plea List Number",
+    "header": "Plea Header",
+    "anchor": "Plea Anchor",
 }
 
 
@@ -57,13 +68,18 @@ def paper_for_host(host: str) -> str:
     return "letter" if host.upper() in {"US", "CA", "MX", "PH", "CL", "CO", "VE", "GT", "CR", "PA", "DO", "SV"} else "a4"
 
 
-def _ensure_styles(doc: Any) -> None:
+def _ensure_styles(doc: Any, layout: Layout | None, top_margin_mm: float, *, own_fonts: bool = True) -> None:
+    """plea's paragraph styles. With a layout (plea's own paper, or a letterhead's page), the
+    text after the sender, addressee and date frames starts below the window. own_fonts: plea's
+    fonts, size and spacing in Normal (not over a letterhead's, which only gains an Arabic font)."""
     styles = doc.styles
     names = {s.name for s in styles}
     base = styles["Normal"]
+    _fonts(base, whole=own_fonts)
 
-    def add(name: str, *, bold: bool = False, size: int | None = None, space_after: int = 8,
-            align: Any = None, keep_next: bool = False) -> None:
+    def add(name: str, *, bold: bool = False, size: float | None = None, space_after: float = 4,
+            space_before: float = 0, align: Any = None, keep_next: bool = False,
+            keep_lines: bool = False) -> None:
         if name in names:
             return
         style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
@@ -73,20 +89,73 @@ def _ensure_styles(doc: Any) -> None:
         style.font.cs_bold = bold or None  # right-to-left text (Arabic, Hebrew) is bold by w:bCs
         if size:
             style.font.size = Pt(size)
+        rpr = style.element.get_or_add_rPr()
+        if bold:  # the complex-script twin: Arabic text is bold too
+            _set_after(rpr, "w:bCs", ("w:b",))
+        if size:
+            _set_after(rpr, "w:szCs", ("w:sz",)).set(qn("w:val"), str(int(size * 2)))
         fmt = style.paragraph_format
         fmt.space_after = Pt(space_after)
+        fmt.space_before = Pt(space_before) if space_before else None
         if align is not None:
             fmt.alignment = align
         fmt.keep_with_next = keep_next or None
+        fmt.keep_together = keep_lines or None
 
-    add("Plea Body", space_after=8)
-    add("Plea Date", align=WD_ALIGN_PARAGRAPH.RIGHT, space_after=18)
-    add("Plea Recipient", space_after=18)
-    add("Plea Subject", bold=True, space_after=14)
-    add("Plea Heading", bold=True, size=12, space_after=6, keep_next=True)
-    add("Plea List Bullet", space_after=2)
-    add("Plea List Number", space_after=2)
-    add("Plea Signature", space_after=8)
+    text_before = max(0.0, layout.text_top - top_margin_mm) * 72 / 25.4 if layout else 0
+    add("Plea Body")
+    add("Plea Date", align=WD_ALIGN_PARAGRAPH.RIGHT, space_after=0)
+    add("Plea Sender", size=8.5, space_after=0)
+    add("Plea Recipient", size=layout.address_size if layout else None, space_after=0)
+    add("Plea Subject", bold=True, space_after=8)
+    # the empty, left-to-right paragraph after the frames: they are anchored to it (LibreOffice
+    # mirrors a frame anchored to a right-to-left paragraph), and it ends below the window
+    add("Plea Anchor", size=1, space_before=text_before, space_after=0)
+    add("Plea Heading", bold=True, size=BODY_SIZE + 0.5, space_before=3, space_after=2, keep_next=True)
+    add("Plea List Bullet", space_after=0)
+    add("Plea List Number", space_after=0)
+    add("Plea Closing", keep_next=True, keep_lines=True)
+    # the space to sign by hand above the name; the block never split, nor parted from the
+    # line after it (where to reply)
+    add("Plea Signature", space_before=28, space_after=6, keep_lines=True, keep_next=True)
+    add("Plea Header", size=8, space_after=0)
+
+
+def _set_after(parent: Any, tag: str, after: tuple[str, ...]) -> Any:
+    """parent's child `tag`, made if missing and put right after the last of `after` present
+    (OOXML fixes the order of run properties)."""
+    el = parent.find(qn(tag))
+    if el is None:
+        el = OxmlElement(tag)
+        anchors = [c for c in parent if c.tag in {qn(a) for a in after}]
+        if anchors:
+            anchors[-1].addnext(el)
+        else:
+            parent.insert(0, el)
+    return el
+
+
+def _fonts(normal: Any, *, whole: bool = True) -> None:
+    """Normal's fonts and size: Noto Serif for Latin and Cyrillic, Noto Naskh Arabic for
+    complex script, the body size for both; a little under single line spacing, a little space
+    after. Not whole: only the complex-script font, where Normal names none."""
+    rpr = normal.element.get_or_add_rPr()
+    fonts = rpr.find(qn("w:rFonts"))
+    if fonts is None:
+        fonts = OxmlElement("w:rFonts")
+        rpr.insert(0, fonts)
+    if not whole:
+        if not fonts.get(qn("w:cs")) and not fonts.get(qn("w:cstheme")):
+            fonts.set(qn("w:cs"), COMPLEX_FONT)
+        return
+    for attr in ("w:ascii", "w:hAnsi"):
+        fonts.set(qn(attr), LATIN_FONT)
+    fonts.set(qn("w:cs"), COMPLEX_FONT)
+    normal.font.size = Pt(BODY_SIZE)
+    _set_after(rpr, "w:szCs", ("w:sz",)).set(qn("w:val"), str(int(BODY_SIZE * 2)))
+    fmt = normal.paragraph_format
+    fmt.line_spacing = LINE_SPACING
+    fmt.space_after = Pt(0)
 
 
 def _east_asian(doc: Any, lang: str) -> None:
@@ -169,6 +238,11 @@ class Skeleton:
     w: str  # the prefix of the WordprocessingML namespace in document.xml ("w:")
     style_ids: dict[str, str] = field(hash=False)
     core: str  # docProps/core.xml with \ue000TITLE\ue000 and \ue000LANG\ue000 to fill
+    # the continuation pages' header part: (its name, its XML with \ue000HEAD\ue000 where the
+    # paragraph goes); ("", "") with a letterhead (whose own header stays)
+    header: tuple[str, str] = ("", "")
+    # a block style's frame (w:framePr) on the first page: the sender and addressee blocks
+    frames: dict[str, str] = field(default_factory=dict, hash=False)
     # the zip's unchanging part, laid out once: the fixed parts' entries and directory records
     fixed_local: bytes = b""
     fixed_central: bytes = b""
@@ -178,7 +252,7 @@ class Skeleton:
     tail_piece: tuple[bytes, bytes] = (b"", b"")
 
 
-_TITLE, _LANG = "\ue000TITLE\ue000", "\ue000LANG\ue000"
+_TITLE, _LANG, _HEAD = "\ue000TITLE\ue000", "\ue000LANG\ue000", "\ue000HEAD\ue000"
 _MARK = "PLEA-BODY-MARK"
 _W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _DOCUMENT, _CORE = "word/document.xml", "docProps/core.xml"
@@ -192,17 +266,24 @@ def _skeleton(paper: str, lang: str, letterhead: Path | None, letterhead_mtime: 
     from lxml import etree
 
     doc = _open_base(letterhead)
-    _ensure_styles(doc)
+    section = doc.sections[0]
+    if letterhead is None:
+        layout = LAYOUTS[paper]
+        section.page_width, section.page_height = (Mm(v) for v in layout.page)
+        top, right, bottom, left = layout.margins
+        section.top_margin, section.right_margin = Mm(top), Mm(right)
+        section.bottom_margin, section.left_margin = Mm(bottom), Mm(left)
+        section.header_distance = Mm(layout.header_distance)
+        _continuation_header(section)
+    else:  # the letterhead's page and margins; the blocks where plea's paper of that size has them
+        width = section.page_width.mm if section.page_width else 210.0
+        layout = LAYOUTS["letter"] if abs(width - 215.9) < 2 else LAYOUTS["a4"]
+    top_mm = section.top_margin.mm if section.top_margin is not None else layout.margins[0]
+    _ensure_styles(doc, layout, top_mm, own_fonts=letterhead is None)
     if lang in EAST_ASIAN_LANGS:
         _east_asian(doc, lang)
     if lang in SCRIPT_FONTS:
         _script_font(doc, lang)
-    section = doc.sections[0]
-    if letterhead is None:
-        section.page_width, section.page_height = PAPER[paper]
-        for side in ("left_margin", "right_margin"):
-            setattr(section, side, Mm(25))
-        section.top_margin = section.bottom_margin = Mm(20)
     ids = {key: doc.styles[name].style_id for key, name in STYLE_NAMES.items()}
     props = doc.core_properties
     props.title, props.language = _TITLE, _LANG
@@ -234,6 +315,16 @@ def _skeleton(paper: str, lang: str, letterhead: Path | None, letterhead_mtime: 
                 entries.append((name, None))
             else:
                 entries.append((name, _deflate(data)))
+    header = ("", "")
+    for i, (name, entry) in enumerate(entries):
+        if entry is not None and name.startswith("word/header"):
+            with zipfile.ZipFile(buf) as z:
+                text = z.read(name).decode("utf-8")
+            if _HEAD in text:
+                at = text.index(_HEAD)
+                start, end = text.rindex("<w:p>", 0, at), text.index("</w:p>", at) + len("</w:p>")
+                header = (name, text[:start] + _HEAD + text[end:])
+                entries[i] = (name, None)
     root = etree.fromstring((head + tail).encode("utf-8"))
     prefix = next((p for p, ns in root.nsmap.items() if ns == _W_NS), None)
     if prefix is None:  # the namespace is the default one: give it a prefix of its own
@@ -248,8 +339,31 @@ def _skeleton(paper: str, lang: str, letterhead: Path | None, letterhead_mtime: 
     for name, entry in fixed:
         fixed_central += _central_record(name, entry, len(fixed_local))
         fixed_local += _local_record(name, entry)
-    return Skeleton(tuple(entries), head, tail, f"{prefix}:", ids, core, bytes(fixed_local),
+    frames = {"sender": _frame(f"{prefix}:", layout.sender), "recipient": _frame(f"{prefix}:", layout.address),
+              "date": _frame(f"{prefix}:", layout.date)}
+    return Skeleton(tuple(entries), head, tail, f"{prefix}:", ids, core, header, frames, bytes(fixed_local),
                     bytes(fixed_central), len(fixed), deflate_piece(head), deflate_piece(tail))
+
+
+def _twips(mm: float) -> int:
+    return round(mm * 1440 / 25.4)
+
+
+def _frame(w: str, box: Any) -> str:
+    """A frame at a fixed place on the page (text goes above and below it, never beside);
+    at least the box's height, longer if its text needs it (nothing is cut off)."""
+    return (f'<{w}framePr {w}w="{_twips(box.w)}" {w}h="{_twips(box.h)}" {w}hRule="atLeast" '
+            f'{w}wrap="notBeside" {w}vAnchor="page" {w}hAnchor="page" {w}x="{_twips(box.x)}" '
+            f'{w}y="{_twips(box.y)}"/>')
+
+
+def _continuation_header(section: Any) -> None:
+    """An empty header on the first page; on the others a paragraph filled per letter (the
+    reference and "page N of M": see header_xml)."""
+    section.different_first_page_header_footer = True
+    section.header.is_linked_to_previous = False
+    section.header.paragraphs[0].text = _HEAD
+    section.first_page_header.is_linked_to_previous = False
 
 
 def _deflate(data: bytes, level: int = 6) -> bytes:
@@ -325,37 +439,105 @@ def _run(w: str, text: str, rpr: str) -> str:
 
 
 def _rpr(w: str, bold: bool, italic: bool, rtl: bool) -> str:
-    # OOXML's order of rPr children: b, bCs, i, iCs, …, rtl. Right-to-left runs are complex script:
-    # Word and LibreOffice make them bold and italic by w:bCs and w:iCs, not w:b and w:i
-    cs = "Cs" if rtl else ""
-    inner = ((f"<{w}b/>" + (f"<{w}b{cs}/>" if cs else "") if bold else "")
-             + (f"<{w}i/>" + (f"<{w}i{cs}/>" if cs else "") if italic else "") + (f"<{w}rtl/>" if rtl else ""))
+    # OOXML's order of rPr children: b, bCs, i, iCs, …, rtl. In a right-to-left paragraph the
+    # complex-script twins make Arabic bold and italic too (w:b alone is for Latin text)
+    inner = ((f"<{w}b/>" + (f"<{w}bCs/>" if rtl else "") if bold else "")
+             + (f"<{w}i/>" + (f"<{w}iCs/>" if rtl else "") if italic else "")
+             + (f"<{w}rtl/>" if rtl else ""))
     return f"<{w}rPr>{inner}</{w}rPr>" if inner else ""
 
 
-def body_xml(blocks: list[Block], skeleton: Skeleton, *, rtl: bool, number: int = 0) -> str:
+#: a left-to-right stretch (Latin letters or digits) ending in neutral characters (punctuation,
+#: closing brackets) just before the end of a run or a right-to-left letter: in a right-to-left
+#: paragraph those neutrals would take the paragraph's direction and move to the left of the
+#: word (".conscription"); a LEFT-TO-RIGHT MARK after them keeps them on its right
+_LTR_TAIL = re.compile(
+    r"([A-Za-z0-9\u00c0-\u024f\u0370-\u052f][^\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeffA-Za-z0-9]*?"
+    r"[.,;:!?)\]\u2026\"'»%]+)(?=\s*(?:$|[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]))")
+LRM = "\u200e"
+
+
+def bidi_text(text: str) -> str:
+    """A run's text for a right-to-left paragraph: each Latin or number stretch that ends in
+    punctuation keeps it on its right (see _LTR_TAIL)."""
+    return _LTR_TAIL.sub(lambda m: m.group(1) + LRM, text) if text else text
+
+
+_RTL_LETTER = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
+RLM = "\u200f"
+
+
+def _rtl_line(text: str) -> str:
+    return RLM + text if _RTL_LETTER.search(text) else text
+
+
+def body_xml(blocks: list[Block], skeleton: Skeleton, *, rtl: bool, number: int = 0,
+             following: str | None = None) -> str:
     """The letter's paragraphs as WordprocessingML; every value escaped. `number`: how many
-    numbered items come just before these blocks (to go on counting)."""
+    numbered items come just before these blocks (to go on counting); `following`: the style
+    of the block just after them (the paragraph before the closing keeps with it)."""
     w = skeleton.w
     ids = skeleton.style_ids
     plain = _rpr(w, False, False, rtl)
-    # OOXML's order of pPr children: pStyle first, w:bidi after it
+    # OOXML's order of pPr children: pStyle, keepNext, framePr, …, bidi
     bidi = f"<{w}bidi/>" if rtl else ""
+    keep = f"<{w}keepNext/>"
     out = []
-    for block in blocks:
+    for i, block in enumerate(blocks):
         number = number + 1 if block.style == "number" else 0
         style = xml_attr(ids.get(block.style, ids["body"]))
-        parts = [f'<{w}p><{w}pPr><{w}pStyle {w}val="{style}"/>{bidi}</{w}pPr>']
+        after = blocks[i + 1].style if i + 1 < len(blocks) else following
+        keep_next = keep if after == "closing" and block.style != "closing" else ""
+        frame = skeleton.frames.get(block.style, "")
+        # a frame sits where the envelope's window is whatever the language: its paragraph is
+        # left to right (LibreOffice mirrors a right-to-left paragraph's frame), a line with
+        # Arabic in it starting with a RIGHT-TO-LEFT MARK so that it reads right to left
+        rtl_here = rtl and not frame
+        parts = [f'<{w}p><{w}pPr><{w}pStyle {w}val="{style}"/>{keep_next}{frame}'
+                 f'{bidi if rtl_here else ""}</{w}pPr>']
         prefix = _prefix(block, number)
         if prefix:
             parts.append(_run(w, prefix, plain))
         for run in block.runs:
             if run.br:
                 parts.append(f"<{w}r>{plain}<{w}br/></{w}r>")
-            parts.append(_run(w, run.text, _rpr(w, run.bold, run.italic, rtl)))
+            text = bidi_text(run.text) if rtl_here else _rtl_line(run.text) if rtl else run.text
+            parts.append(_run(w, text, _rpr(w, run.bold, run.italic, rtl_here)))
         parts.append(f"</{w}p>")
+        if frame and after is not None and after not in skeleton.frames:
+            parts.append(f'<{w}p><{w}pPr><{w}pStyle {w}val="{xml_attr(ids["anchor"])}"/></{w}pPr></{w}p>')
         out.append("".join(parts))
     return "".join(out)
+
+
+def _field(w: str, instr: str, shown: str, rpr: str) -> str:
+    return (f'<{w}r>{rpr}<{w}fldChar {w}fldCharType="begin"/></{w}r><{w}r>{rpr}<{w}instrText xml:space="preserve">'
+            f' {instr} </{w}instrText></{w}r><{w}r>{rpr}<{w}fldChar {w}fldCharType="separate"/></{w}r>'
+            f'{_run(w, shown, rpr)}<{w}r>{rpr}<{w}fldChar {w}fldCharType="end"/></{w}r>')
+
+
+@lru_cache(maxsize=256)
+def header_xml(style: str, reference: str, lang: str) -> str:
+    """The continuation pages' header paragraph: the reference and "page N of M" (PAGE and
+    NUMPAGES fields) in the letter's language, at the end of the line it starts from."""
+    w = "w:"
+    rtl = is_rtl(lang)
+    rpr = _rpr(w, False, False, rtl)
+    label, pages = continuation(lang)
+    parts = [f'<{w}p><{w}pPr><{w}pStyle {w}val="{xml_attr(style)}"/>{f"<{w}bidi/>" if rtl else ""}'
+             f'<{w}jc {w}val="{"left" if rtl else "right"}"/></{w}pPr>']
+    if reference:
+        parts.append(_run(w, f"{label} {reference}" if not label.endswith("：") else label + reference, rpr))
+        parts.append(_run(w, " · ", rpr))
+    for piece in re.split(r"(\{page\}|\{pages\})", pages):
+        if piece == "{page}":
+            parts.append(_field(w, "PAGE", "2", rpr))
+        elif piece == "{pages}":
+            parts.append(_field(w, "NUMPAGES", "2", rpr))
+        elif piece:
+            parts.append(_run(w, piece, rpr))
+    parts.append(f"</{w}p>")
+    return "".join(parts)
 
 
 @lru_cache(maxsize=256)
@@ -374,7 +556,7 @@ def is_rtl(lang: str) -> bool:
 
 
 def docx_bytes(blocks: list[Block], *, subject: str, lang: str, skeleton: Skeleton,
-               pieces: list[tuple[bytes, bytes]] | None = None) -> bytes:
+               pieces: list[tuple[bytes, bytes]] | None = None, reference: str = "") -> bytes:
     """A whole DOCX: the skeleton's parts copied as they are, document.xml filled with the
     paragraphs (or joined from `pieces`, the paragraphs' XML already compressed a piece at a
     time: see deflate_piece)."""
@@ -383,9 +565,17 @@ def docx_bytes(blocks: list[Block], *, subject: str, lang: str, skeleton: Skelet
         entry = _deflate(document, 1)  # level 1: small, and made for every letter
     else:
         entry = _joined([skeleton.head_piece, *pieces, skeleton.tail_piece])
-    # the fixed parts first ([Content_Types].xml leading), then the two made for this letter
-    return _zip([(_CORE, _core_entry(skeleton.core, subject, lang)), (_DOCUMENT, entry)],
-                local=skeleton.fixed_local, central=skeleton.fixed_central, count=skeleton.fixed_count)
+    # the fixed parts first ([Content_Types].xml leading), then those made for this letter
+    made = [(_CORE, _core_entry(skeleton.core, subject, lang)), (_DOCUMENT, entry)]
+    if skeleton.header[0]:
+        made.append((skeleton.header[0], _header_entry(skeleton.header[1], skeleton.style_ids["header"],
+                                                       reference, lang)))
+    return _zip(made, local=skeleton.fixed_local, central=skeleton.fixed_central, count=skeleton.fixed_count)
+
+
+@lru_cache(maxsize=1024)
+def _header_entry(template: str, style: str, reference: str, lang: str) -> bytes:
+    return _deflate(template.replace(_HEAD, header_xml(style, reference, lang)).encode("utf-8"))
 
 
 _FINAL = zlib.compressobj(1, zlib.DEFLATED, -15).flush()  # an empty last block: ends a deflate stream
@@ -411,9 +601,11 @@ def _joined(pieces: list[tuple[bytes, bytes]]) -> bytes:
     return struct.pack("<III", crc, len(packed), size) + packed
 
 
-def build_docx(rendered: RenderedLetter, *, paper: str = "a4", letterhead: Path | None = None) -> bytes:
+def build_docx(rendered: RenderedLetter, *, paper: str = "a4", letterhead: Path | None = None,
+               reference: str = "") -> bytes:
     skeleton = skeleton_for(rendered.lang, paper=paper, letterhead=letterhead)
-    return docx_bytes(rendered.blocks, subject=rendered.subject, lang=rendered.lang, skeleton=skeleton)
+    return docx_bytes(rendered.blocks, subject=rendered.subject, lang=rendered.lang, skeleton=skeleton,
+                      reference=reference)
 
 
 def docx_text(path: Path) -> str:

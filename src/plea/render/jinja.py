@@ -125,6 +125,12 @@ class LetterEnvironment(SandboxedEnvironment):
         return super().call(__context, __obj, *args, **kwargs)
 
 
+def _address_lines(mission: Any, lang: str, sender_country: Any) -> list[str]:
+    from plea.postal import address_lines
+
+    return address_lines(mission, lang=lang, sender_country=str(sender_country or ""))
+
+
 def make_environment(root: Path | tuple[Path, ...], lang: str) -> LetterEnvironment:
     """root: the letters/ folder, or the folders in use, first match wins (an overlay, then plea's)."""
     env = LetterEnvironment(
@@ -147,6 +153,9 @@ def make_environment(root: Path | tuple[Path, ...], lang: str) -> LetterEnvironm
     env.filters["mission_title"] = lambda m: names.mission_title(
         str(m.get("kind") or ""), str(m.get("sending") or ""), lang, host=str(m.get("host") or "")
     )
+    # the lines of a mission's postal address under its name, for the addressee block:
+    # {% for line in mission | address_lines(case.sender.country) %} (plea.postal.address_lines)
+    env.filters["address_lines"] = lambda mission, sender_country="": _address_lines(mission, lang, sender_country)
     env.globals["plural"] = lambda n, **forms: loc.plural(lang, int(n), forms)
     return env
 
