@@ -131,6 +131,21 @@ def test_status_in_russian_and_ukrainian(plea, campaign: str, monkeypatch, lang:
     assert ("ответили 1 (1 положительно)" if lang == "ru" else "відповіли 1 (1 позитивно)") in status_line
 
 
+def test_the_story_and_the_mailing_speak_russian_and_ukrainian(plea, campaign: str, monkeypatch) -> None:
+    """Messages added after the first catalogs: a story error with its hint, the story list's headings
+    and count, a mailing's usage error."""
+    monkeypatch.setenv("PLEA_LANG", "uk")
+    r = plea("cases", "story", "set", campaign, "--lang", "en", "--text", "Story.", code=3)
+    assert r.stderr == (f"plea: error: --lang: en — мова оригіналу історії {campaign}\n"
+                        f"змініть оригінал через `plea cases edit {campaign} --persecution-file FILE`\n")
+    monkeypatch.setenv("PLEA_LANG", "ru")
+    plea("cases", "story", "set", campaign, "--lang", "fr", "--text", "Histoire.")
+    listed = plea("cases", "story", "list", campaign)
+    headings = re.split(r"\s{2,}", listed.stdout.splitlines()[0].strip())
+    assert headings == ["язык", "версия", "символов", "обновлено"]
+    assert listed.stderr == f"версий истории {campaign}: 2\n"
+    assert plea("post", code=3).stderr == "plea: error: укажите либо CASE, либо --cases all|REF,…\n"
+
 def test_json_is_the_same_in_every_language(plea, campaign: str, monkeypatch) -> None:
     commands = [("status", "--json"), ("status", campaign, "--json"), ("cases", "list", "--json"),
                 ("responses", "list", campaign, "--json"), ("embassies", "list", "--host", "FR", "--json")]
