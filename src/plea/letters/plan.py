@@ -9,7 +9,6 @@ Everything here reads the database and the output folder; nothing is written.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections import Counter
 from dataclasses import dataclass, field
@@ -18,20 +17,19 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from plea import states
-from plea.cases import FIELDS, get_case, list_cases, missing_fields, no_way_to_answer
+from plea.cases import FIELDS, missing_fields, no_way_to_answer
 from plea.db.models import Case, Letter, Rendition
-from plea.errors import InvalidInput, NotFound, TemplateProblem
+from plea.errors import InvalidInput, TemplateProblem
 from plea.fileio import safe_name, sha256_file
-from plea.recipients import Held, Recipient, choose_language, parse_to, resolve
-from plea.render.catalog import LetterSpec, get_letter, locate
-from plea.render.context import case_context, mission_context
+from plea.letters.choose import _Recipients, select_cases
+from plea.letters.inputs import _Missions, _sha, digests
+from plea.letters.names import _stems
+from plea.recipients import Held, Recipient, parse_to
+from plea.render.catalog import LetterSpec, get_letter
+from plea.render.context import case_context
 from plea.stories import Story, story_for
 
 FORMATS = ("docx", "pdf", "md", "txt")
-#: bump when the writer changes what it makes of the same inputs: every letter renders again
-RENDER_VERSION = 4  # 3: labels, names and the story in the letter's language; 4: the window layout,
-#   sender block and continuation header (issue 20)
 CASE_FIELDS = ("id", "ref", *FIELDS, "stories")
 
 
@@ -119,167 +117,6 @@ def parse_formats(text: str) -> list[str]:
         )
     return list(dict.fromkeys(formats))
 
-
-def select_cases(session: Session, cases: str, status: str | None) -> list[Case]:
-    """--cases all|REF,… with --status open|archived|all (default: open for `all`, any for refs)."""
-    if status not in (None, "open", "archived", "all"):
-        raise InvalidInput(f"--status: {status!r} is not open, archived or all")
-    wanted = [c.strip() for c in cases.split(",") if c.strip()]
-    if not wanted:
-        raise InvalidInput("--cases: give `all` or case references, e.g. PLEA-2026-0001,PLEA-2026-0002")
-    if any(w.lower() == "all" for w in wanted):
-        found = list_cases(session, status=None if status == "all" else (status or "open"))
-    else:
-        found, unknown = [], []
-        for ref in wanted:
-            try:
-                found.append(get_case(session, ref))
-            except NotFound as exc:
-                unknown.append(str(exc).replace("\n ", ";"))
-        if unknown:
-            raise NotFound(f"{len(unknown)} unknown case(s): " + "; ".join(unknown))
-        if status not in (None, "all"):
-            found = [c for c in found if c.status == status]
-        found = list({c.id: c for c in found}.values())
-    if not found:
-        raise NotFound(
-            "no case to write for", hint="add cases with `plea cases add` or `plea cases import FILE`"
-        )
-    return found
-
-
-class _Recipients:
-    """Each client's recipients in a batch by the one recipient rule, with what every client shares
-    (the hosts' missions, each mission's language and fields, the cautions in force) worked out once."""
-
-    def __init__(self, session: Session, spec: LetterSpec, hosts: list[str], lang: str | None) -> None:
-        from plea.cautions import effective
-        from plea.directory.missions import pick_missions
-
-        self.spec, self.hosts, self.lang = spec, hosts, lang
-        self.picked = {host: pick_missions(session, host) for host in hosts}
-        self.universe = sorted({code for picked in self.picked.values() for code in picked}, key=states.name)
-        self.conn = session.connection()
-        self.cautions = effective(self.conn)
-        self._recipients: dict[str, Recipient] = {}
-        self.warnings: list[str] = []
-
-    def of(self, case: Case, to: Any, *, unsafe: bool,
-           without_consent: bool = False) -> tuple[list[Recipient], list[str], list[Held]]:
-        """(recipients, named states without a mission, held back) for one client; the rule's warnings
-        are collected in self.warnings."""
-        from plea.cautions import by_threats
-        from plea.recipients import case_threats, consent_rule
-
-        threats = case_threats(case)
-        consent = None if without_consent else consent_rule(self.conn, case)
-        res = resolve(to, universe=self.universe, threats=threats, cautions=by_threats(self.cautions, threats),
-                      unsafe=unsafe, host=self.hosts[0] if len(self.hosts) == 1 else None, case_ref=case.ref,
-                      consent=consent)
-        self.warnings.extend(w for w in res.warnings if w not in self.warnings)
-        mine: dict[str, Recipient] = {}
-        for host, picked in self.picked.items():  # host by host, as each host's letters are listed
-            for code in res.states:
-                if code in picked and code != host:
-                    mission, how = picked[code]
-                    mine.setdefault(mission.id, self._recipient(code, mission, how))
-        covered = {r.state for r in mine.values()}
-        return list(mine.values()), [c for c in res.states if c not in covered], res.held_back
-
-    def _recipient(self, code: str, mission: Any, how: str) -> Recipient:
-        if mission.id not in self._recipients:
-            chosen, why = choose_language(self.spec, mission, self.lang)
-            self._recipients[mission.id] = Recipient(code, mission, how, chosen, why)
-        return self._recipients[mission.id]
-
-
-class _Missions:
-    """Each mission's fields as a template reads them, and their hash, worked out once; and
-    each language's template hash."""
-
-    def __init__(self) -> None:
-        self._seen: dict[str, tuple[dict[str, Any], str]] = {}
-        self._templates: dict[str, str] = {}
-
-    def template(self, spec: LetterSpec, lang: str) -> str:
-        if lang not in self._templates:
-            self._templates[lang] = template_hash(spec, lang)
-        return self._templates[lang]
-
-    def _get(self, mission: Any) -> tuple[dict[str, Any], str]:
-        if mission.id not in self._seen:
-            ctx = mission_context(mission)
-            self._seen[mission.id] = (ctx, _sha(ctx))
-        return self._seen[mission.id]
-
-    def context(self, mission: Any) -> dict[str, Any]:
-        return self._get(mission)[0]
-
-    def sha(self, mission: Any) -> str:
-        return self._get(mission)[1]
-
-
-def _sha(data: Any) -> str:
-    return hashlib.sha256(
-        json.dumps(data, sort_keys=True, default=str, ensure_ascii=False).encode()
-    ).hexdigest()
-
-
-def template_hash(spec: LetterSpec, lang: str) -> str:
-    """The texts a letter in one language is made from: its template, the shared blocks, letter.toml."""
-    from plea.render.confine import read_bytes
-
-    h = hashlib.sha256()
-    for rel in (f"{spec.name}/{lang}.md.j2", f"_blocks/{lang}.md.j2", f"{spec.name}/letter.toml"):
-        found = locate(rel)  # the overlay's file (PLEA_TEMPLATES) before plea's own
-        h.update(read_bytes(*found) if found and found[0].exists() else b"-")  # inside its folder, bounded
-        h.update(b"\0")
-    return h.hexdigest()
-
-
-def file_stem(ref: str, state: str, host: str, letter: str, lang: str) -> str:
-    """The one file-name rule: REF_STATE-HOST_LETTER_LANG (reference, sending state, the state
-    the mission is in, letter, language; never a person's name), made safe."""
-    return safe_name(f"{ref}_{state}-{host}_{letter}_{lang}")
-
-
-def _stems(case: Case, found: list[Recipient], letter: str) -> dict[str, str]:
-    """mission id → file stem (file_stem); the mission id is added where two would clash."""
-    base = {r.mission.id: file_stem(case.ref, r.state, r.mission.host, letter, r.lang) for r in found}
-    clashes = Counter(base.values())
-    return {mid: stem if clashes[stem] == 1 else safe_name(f"{stem}_{mid}") for mid, stem in base.items()}
-
-
-def digests(
-    item: Item,
-    formats: list[str],
-    *,
-    template: str,
-    case_sha: str,
-    mission_sha: str,
-    letterhead_sha: str | None,
-    annexes: list[Any] | None = None,
-) -> dict[str, str]:
-    """The one inputs hash, per format: what a file is made from (the writer's version, the
-    template texts, the case's and mission's fields, the version of the story the letter carries,
-    letterhead, paper, language, what a follow-up or thanks cites, and the annexes: number, sha256
-    and title of each, so that a changed annex renders again). The date is not in it: a letter
-    rendered is kept."""
-    common = {
-        "story": item.story.sha if item.story else None,
-        "v": RENDER_VERSION,
-        "template": template,
-        "case": case_sha,
-        "mission": mission_sha,
-        "letterhead": letterhead_sha,
-        "paper": item.paper,
-        "lang": item.lang,
-        "first_letter": item.first_letter,
-        "response": item.response,
-    }
-    if annexes:  # only then: letters without annexes keep the hashes they had
-        common["annexes"] = [a.key() for a in annexes]
-    return {fmt: _sha({**common, "format": fmt}) for fmt in formats}
 
 
 def _items(
@@ -560,8 +397,6 @@ __all__ = [
     "FORMATS",
     "Item",
     "Plan",
-    "digests",
-    "file_stem",
     "make_plan",
     "parse_formats",
     "plain_case",
