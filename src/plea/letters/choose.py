@@ -1,5 +1,6 @@
 """Who gets a case's letter: the recipients by the one recipient rule (plea.recipients), and
-what follow-ups and thanks cite. And render_all, the whole-letter renderer in memory (the
+what follow-ups and thanks cite; for a batch, the cases it writes for (select_cases) and each
+one's recipients (BatchRecipients). And render_all, the whole-letter renderer in memory (the
 golden letters are checked through it)."""
 
 from __future__ import annotations
@@ -144,7 +145,7 @@ def select_cases(session: Session, cases: str, status: str | None) -> list[Case]
     return found
 
 
-class _Recipients:
+class BatchRecipients:
     """Each client's recipients in a batch by the one recipient rule, with what every client shares
     (the hosts' missions, each mission's language and fields, the cautions in force) worked out once."""
 
@@ -169,9 +170,9 @@ class _Recipients:
 
         threats = case_threats(case)
         consent = None if without_consent else consent_rule(self.conn, case)
-        res = resolve(to, universe=self.universe, threats=threats, cautions=by_threats(self.cautions, threats),
-                      unsafe=unsafe, host=self.hosts[0] if len(self.hosts) == 1 else None, case_ref=case.ref,
-                      consent=consent)
+        res = resolve(to, universe=self.universe, threats=threats,
+                      cautions=by_threats(self.cautions, threats), unsafe=unsafe,
+                      host=self.hosts[0] if len(self.hosts) == 1 else None, case_ref=case.ref, consent=consent)
         self.warnings.extend(w for w in res.warnings if w not in self.warnings)
         mine: dict[str, Recipient] = {}
         for host, picked in self.picked.items():  # host by host, as each host's letters are listed

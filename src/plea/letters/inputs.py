@@ -19,7 +19,7 @@ RENDER_VERSION = 4  # 3: labels, names and the story in the letter's language; 4
 #   sender block and continuation header (issue 20)
 
 
-class _Missions:
+class SharedInputs:
     """Each mission's fields as a template reads them, and their hash, worked out once; and
     each language's template hash."""
 
@@ -35,7 +35,7 @@ class _Missions:
     def _get(self, mission: Any) -> tuple[dict[str, Any], str]:
         if mission.id not in self._seen:
             ctx = mission_context(mission)
-            self._seen[mission.id] = (ctx, _sha(ctx))
+            self._seen[mission.id] = (ctx, sha_of(ctx))
         return self._seen[mission.id]
 
     def context(self, mission: Any) -> dict[str, Any]:
@@ -45,7 +45,7 @@ class _Missions:
         return self._get(mission)[1]
 
 
-def _sha(data: Any) -> str:
+def sha_of(data: Any) -> str:
     return hashlib.sha256(
         json.dumps(data, sort_keys=True, default=str, ensure_ascii=False).encode()
     ).hexdigest()
@@ -92,4 +92,4 @@ def digests(
     }
     if annexes:  # only then: letters without annexes keep the hashes they had
         common["annexes"] = [a.key() for a in annexes]
-    return {fmt: _sha({**common, "format": fmt}) for fmt in formats}
+    return {fmt: sha_of({**common, "format": fmt}) for fmt in formats}

@@ -16,7 +16,7 @@ def file_stem(ref: str, state: str, host: str, letter: str, lang: str) -> str:
     return safe_name(f"{ref}_{state}-{host}_{letter}_{lang}")
 
 
-def _stems(case: Case, found: list[Recipient], letter: str) -> dict[str, str]:
+def stems(case: Case, found: list[Recipient], letter: str) -> dict[str, str]:
     """mission id → file stem (file_stem); the mission id is added where two would clash."""
     base = {r.mission.id: file_stem(case.ref, r.state, r.mission.host, letter, r.lang) for r in found}
     clashes = Counter(base.values())

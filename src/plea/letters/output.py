@@ -19,7 +19,7 @@ JOURNAL = "pending"
 LOCK = "lock"
 
 
-def _os_problem(exc: OSError, folder: Path) -> PleaError:
+def os_problem(exc: OSError, folder: Path) -> PleaError:
     from plea.letters.write import disk_full
 
     reason = "the disk is full" if disk_full(exc) else (exc.strerror or str(exc)).lower()
@@ -38,7 +38,7 @@ def open_output(out: Path) -> Any:
         (out / STATE).mkdir(parents=True, exist_ok=True, mode=0o700)
         lock = os.fdopen(os.open(out / STATE / LOCK, os.O_RDWR | os.O_CREAT, 0o600), "r+b")
     except OSError as exc:
-        raise _os_problem(exc, out) from None
+        raise os_problem(exc, out) from None
     try:
         import fcntl
 
@@ -76,7 +76,7 @@ def prepare_output(plan: Plan, recorded: set[str], *, force: bool, workdir: str)
         for folder in sorted({i.folder for i in plan.items}):
             (out / folder).mkdir(exist_ok=True, mode=0o700)
     except OSError as exc:
-        raise _os_problem(exc, out) from None
+        raise os_problem(exc, out) from None
     _refuse_links(out, sorted({i.folder for i in plan.items}))
     for folder in [out, out / STATE, *sorted({out / i.folder for i in plan.items})]:
         clean_stale(folder)
@@ -102,7 +102,7 @@ def prepare_output(plan: Plan, recorded: set[str], *, force: bool, workdir: str)
     try:
         atomic_write_text(journal, "".join(p + "\n" for p in sorted(wanted)))
     except OSError as exc:
-        raise _os_problem(exc, out) from None
+        raise os_problem(exc, out) from None
 
 
 def foreign_files(

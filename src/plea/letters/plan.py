@@ -1,7 +1,8 @@
 """The one plan of letters, for `plea letters render` (one case, files straight into --out) and
 `plea batch` (many cases, one folder per client): which missions, which files under which
-names (the one file-name rule, file_stem), the one inputs hash (digests), and which files are
-already done (rendered from the same inputs, on disk with the recorded sha256).
+names (the one file-name rule: plea.letters.names), made from which inputs (the one inputs hash:
+plea.letters.inputs), and which files are already done (rendered from the same inputs, on disk
+with the recorded sha256).
 
 Everything here reads the database and the output folder; nothing is written.
 """
@@ -21,9 +22,9 @@ from plea.cases import FIELDS, missing_fields, no_way_to_answer
 from plea.db.models import Case, Letter, Rendition
 from plea.errors import InvalidInput, TemplateProblem
 from plea.fileio import safe_name, sha256_file
-from plea.letters.choose import _Recipients, select_cases
-from plea.letters.inputs import _Missions, _sha, digests
-from plea.letters.names import _stems
+from plea.letters.choose import BatchRecipients, select_cases
+from plea.letters.inputs import SharedInputs, digests, sha_of
+from plea.letters.names import stems
 from plea.recipients import Held, Recipient, parse_to
 from plea.render.catalog import LetterSpec, get_letter
 from plea.render.context import case_context
@@ -128,16 +129,16 @@ def _items(
     formats: list[str],
     paper: str | None,
     letterhead_sha: str | None,
-    missions: _Missions,
+    missions: SharedInputs,
     annexes: Any = None,
 ) -> list[Item]:
     """One case's items, in the order of its recipients."""
     from plea.render.docx import paper_for_host
 
-    stems = _stems(case, [p.recipient for p in planned], spec.name)
+    names = stems(case, [p.recipient for p in planned], spec.name)
     fields = case_context(case)
     fields.pop("annexes")  # what a letter carries is in the hash through its annexes (digests)
-    case_sha = _sha(fields)
+    case_sha = sha_of(fields)
     items = []
     for p in planned:
         r = p.recipient
@@ -152,7 +153,7 @@ def _items(
             p.first_letter,
             p.response,
             folder,
-            stems[r.mission.id],
+            names[r.mission.id],
             story=story_for(case, r.lang),
         )
         item.annexes = annexes.for_lang(r.lang) if annexes is not None else []
@@ -196,7 +197,7 @@ def plan_case(
     answerable(case)
     out_dir = out_dir.expanduser().resolve()
     letterhead_sha = hashlib.sha256(letterhead.read_bytes()).hexdigest() if letterhead else None
-    missions = _Missions()
+    missions = SharedInputs()
     annexes = for_case(session, case, annex)
     items = _items(
         case,
@@ -257,12 +258,12 @@ def make_plan(
     check_batch_numbers(session, chosen, annex)
     case_annexes: dict[int, Any] = {}
     to_spec = parse_to(to)  # a bad --to fails before anything else
-    per_case = _Recipients(session, spec, hosts, lang)
+    per_case = BatchRecipients(session, spec, hosts, lang)
     found: dict[str, Recipient] = {}
     named_missing: set[str] = set()
     held: dict[str, list[Held]] = {}
     letterhead_sha = hashlib.sha256(letterhead.read_bytes()).hexdigest() if letterhead else None
-    missions = _Missions()
+    missions = SharedInputs()
     items: list[Item] = []
     lacking: list[str] = []
     unanswerable: list[str] = []

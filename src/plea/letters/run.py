@@ -26,11 +26,11 @@ from typing import Any
 
 from plea.errors import Conflict, ExternalProblem, InvalidInput, PleaError, TemplateProblem
 from plea.letters import work
-from plea.letters.output import JOURNAL, STATE, _os_problem, foreign_files, open_output, prepare_output
+from plea.letters.output import JOURNAL, STATE, foreign_files, open_output, os_problem, prepare_output
 from plea.letters.pdf import find_soffice
 from plea.letters.plan import Item, Plan
 from plea.letters.work import ChunkResult, Done, Failure, Task, TaskItem, render_chunk
-from plea.letters.workers import _parallel, _pool, _worker_died
+from plea.letters.workers import parallel, pool_for, worker_died
 
 MANIFEST_EVERY = 5.0  # seconds between manifest rewrites while a batch runs
 
@@ -168,7 +168,7 @@ def precheck(
         try:
             results = [f.result() for f in [pool.submit(check_chunk, t) for t in tasks]]
         except Exception as exc:  # a worker died (killed, out of memory)
-            raise error_for(Failure("ExternalProblem", _worker_died(exc)), resume=None) from None
+            raise error_for(Failure("ExternalProblem", worker_died(exc)), resume=None) from None
     failure = next((r.failure for r in results if r.failure is not None), None)
     if failure is not None:
         raise error_for(failure, resume=None)
@@ -204,7 +204,7 @@ def write_case(
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise _os_problem(exc, out) from None
+        raise os_problem(exc, out) from None
     workdir = tempfile.mkdtemp(prefix="plea-letters-") if soffice else ""
     try:
         task = Task(
@@ -316,7 +316,7 @@ def execute(
             with db.transaction() as s:
                 record.rename_old(s, plan, actor=actor)
         if pool is None and jobs > 1 and len(plan.todo) > work.CHUNK:
-            pool = _pool(jobs, plan, root, letterhead)
+            pool = pool_for(jobs, plan, root, letterhead)
         precheck(plan, cases, root=root, today=today, pool=pool, workers=jobs)
         with db.read() as s:
             recorded = manifest.recorded_paths(s, plan.out_dir)
@@ -372,7 +372,7 @@ def execute(
                     if failure:
                         break
             else:
-                _parallel(pool, chunks, jobs, handle, lambda: failure is not None)
+                parallel(pool, chunks, jobs, handle, lambda: failure is not None)
         if failure is not None:
             raise error_for(
                 failure,

@@ -1,5 +1,5 @@
 """The worker processes of a batch: started early (they warm up while this process plans),
-forked or spawned, and fed chunks two at a time each (_parallel)."""
+forked or spawned, and fed chunks two at a time each (parallel)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def early_workers(
     """The workers for a batch of `letter` (none if workers < 1), started before the plan is
     made: while this process plans (a good part of a batch's time), each prepares the letter's
     templates in every language and the styled skeletons for either paper. `fork`: the caller
-    has no database open, so they may be forked (see _start_pool). Hand them to execute(); they are
+    has no database open, so they may be forked (see start_pool). Hand them to execute(); they are
     shut down when the block ends, whatever happens."""
     from plea.render.catalog import get_letter
     from plea.resources import templates_are_shipped, templates_dir
@@ -43,7 +43,7 @@ def early_workers(
             # a letterhead's skeletons are made from the copy execute() hashes, not warmed here
             docx = letterhead is None and any(f in (formats or ["docx"]) for f in ("docx", "pdf"))
             warm = (letter, root, shapes, None, docx)
-    pool = _start_pool(workers, warm, fork=fork) if workers > 0 else None
+    pool = start_pool(workers, warm, fork=fork) if workers > 0 else None
     try:
         yield pool
     finally:
@@ -51,14 +51,14 @@ def early_workers(
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _pool(workers: int, plan: Plan, root: str | None, letterhead: str | None) -> Any:
+def pool_for(workers: int, plan: Plan, root: str | None, letterhead: str | None) -> Any:
     """Workers warming up what the plan needs (templates, styled skeletons) as soon as they start."""
     shapes = sorted({(i.lang, i.paper) for i in plan.todo})
     docx = any(f in plan.formats for f in ("docx", "pdf"))
-    return _start_pool(workers, (plan.spec.name, root, shapes, letterhead, docx))
+    return start_pool(workers, (plan.spec.name, root, shapes, letterhead, docx))
 
 
-def _start_pool(workers: int, warm: tuple[Any, ...], *, fork: bool = False) -> Any:
+def start_pool(workers: int, warm: tuple[Any, ...], *, fork: bool = False) -> Any:
     """A pool of workers, each running warm_up(*warm) first, all started now (a pool otherwise
     starts its processes only as work arrives). Spawned (a fresh interpreter: no database
     connection crosses into them), or with `fork` (the caller has opened no database) forked
@@ -81,7 +81,7 @@ def _start_pool(workers: int, warm: tuple[Any, ...], *, fork: bool = False) -> A
     return pool
 
 
-def _parallel(
+def parallel(
     pool: Any,
     chunks: Iterator[tuple[list[Item], Task]],
     workers: int,
@@ -116,9 +116,9 @@ def _parallel(
             try:
                 chunk = future.result()
             except Exception as exc:  # a worker died (killed, out of memory)
-                chunk = ChunkResult(failure=Failure("ExternalProblem", _worker_died(exc)))
+                chunk = ChunkResult(failure=Failure("ExternalProblem", worker_died(exc)))
             handle(part, chunk)
 
 
-def _worker_died(exc: BaseException) -> str:
+def worker_died(exc: BaseException) -> str:
     return f"a worker process failed ({exc.__class__.__name__})"
