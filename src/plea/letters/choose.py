@@ -170,9 +170,10 @@ class BatchRecipients:
 
         threats = case_threats(case)
         consent = None if without_consent else consent_rule(self.conn, case)
-        res = resolve(to, universe=self.universe, threats=threats,
-                      cautions=by_threats(self.cautions, threats), unsafe=unsafe,
-                      host=self.hosts[0] if len(self.hosts) == 1 else None, case_ref=case.ref, consent=consent)
+        cautions = by_threats(self.cautions, threats)
+        only_host = self.hosts[0] if len(self.hosts) == 1 else None
+        res = resolve(to, universe=self.universe, threats=threats, cautions=cautions, unsafe=unsafe,
+                      host=only_host, case_ref=case.ref, consent=consent)
         self.warnings.extend(w for w in res.warnings if w not in self.warnings)
         mine: dict[str, Recipient] = {}
         for host, picked in self.picked.items():  # host by host, as each host's letters are listed

@@ -277,7 +277,7 @@ def files_of(plan: Plan, result: Result) -> list[tuple[Item, list[tuple[str, str
     return out
 
 
-def execute(
+def execute(  # 9 parameters: the database, the plan and `plea batch`'s options, passed by name
     db: Any,
     plan: Plan,
     *,
@@ -308,10 +308,7 @@ def execute(
         # the run's private work folder (LibreOffice profiles, PDF conversion, the letterhead as
         # hashed) inside the output folder: a killed run's is removed by the next one
         workdir = tempfile.mkdtemp(dir=plan.out_dir / STATE, prefix="work-")
-        letterhead = None
-        if plan.letterhead is not None:  # the bytes that were hashed, whatever happens to the file meanwhile
-            letterhead = os.path.join(workdir, "letterhead.docx")
-            shutil.copyfile(plan.letterhead, letterhead)
+        letterhead = _letterhead_copy(plan, workdir)
         if record.old_names(plan):  # files named by an earlier rule: renamed, recorded
             with db.transaction() as s:
                 record.rename_old(s, plan, actor=actor)
@@ -324,69 +321,21 @@ def execute(
             pdfs = annex_pdfs(s, plan, workdir, soffice)  # before any file is written: a bad annex stops here
         prepare_output(plan, recorded, force=force, workdir=workdir)
         progress.start(len(plan.items), plan.already_done)
-        last_manifest = time.monotonic()
-        failure: Failure | None = None
-
-        def handle(part: list[Item], chunk: ChunkResult) -> None:
-            nonlocal failure, last_manifest
-            done = chunk.done
-            result.fallbacks.update(chunk.fallbacks)
-            if done:
-                with db.transaction() as s:
-                    record.record_done(s, plan, done, actor=actor, today=today)
-                by_key: dict[tuple[int, str], list[Done]] = {}
-                for d in done:
-                    by_key.setdefault((d.case_id, d.mission_id), []).append(d)
-                for item in part:
-                    for d in by_key.get(item.key, []):
-                        rel = os.path.relpath(d.path, plan.out_dir)
-                        rows[rel] = {
-                            "case": item.ref,
-                            "recipient": item.mission_id,
-                            "letter": plan.spec.name,
-                            "language": item.lang,
-                            "file": rel,
-                            "sha256": d.sha256,
-                        }
-                    if item.key in by_key:
-                        result.rendered += 1
-                progress.advance(sum(1 for item in part if item.key in by_key))
-                result.files += len(done)
-            if chunk.failure is not None and failure is None:
-                failure = chunk.failure
-            if time.monotonic() - last_manifest > MANIFEST_EVERY:
-                manifest.write_manifest(
-                    plan.out_dir,
-                    manifest.with_annexes(sorted(rows.values(), key=lambda r: (r["case"], r["file"])), plan),
-                )
-                last_manifest = time.monotonic()
-
+        recorder = _Recorder(db, plan, result, progress, rows, actor=actor, today=today)
         chunks = _chunks(
             plan, cases, root=root, today=today, letterhead=letterhead, workdir=workdir, soffice=soffice,
             annex_pdfs=pdfs,
         )
-        with work.fewer_collections():
-            if pool is None:
-                for part, task in chunks:
-                    handle(part, render_chunk(task))
-                    if failure:
-                        break
-            else:
-                parallel(pool, chunks, jobs, handle, lambda: failure is not None)
-        if failure is not None:
+        _render(pool, chunks, jobs, recorder)
+        if recorder.failure is not None:
             raise error_for(
-                failure,
+                recorder.failure,
                 resume=(
                     f"{result.rendered} letter(s) were written and recorded before it stopped; "
                     "run the same command again to finish the rest"
                 ),
             )
-        with db.read() as s:
-            final = manifest.with_annexes(manifest.manifest_rows(s, plan.out_dir), plan)
-        result.manifest = manifest.write_manifest(plan.out_dir, final)
-        if zip_:
-            result.zips = manifest.write_zips(plan.out_dir, final, [c.ref for c in plan.cases])
-        (plan.out_dir / STATE / JOURNAL).unlink(missing_ok=True)
+        _finish(db, plan, result, zip_=zip_)
     finally:
         progress.stop()
         if pool is not None and pool is not workers:
@@ -397,6 +346,89 @@ def execute(
     return result
 
 
+def _letterhead_copy(plan: Plan, workdir: str) -> str | None:
+    """The letterhead's bytes that were hashed, copied into the work folder, whatever happens to
+    the file meanwhile."""
+    if plan.letterhead is None:
+        return None
+    letterhead = os.path.join(workdir, "letterhead.docx")
+    shutil.copyfile(plan.letterhead, letterhead)
+    return letterhead
+
+
+class _Recorder:
+    """What execute does with each chunk's result, as it comes: its files recorded in their own
+    transaction, the manifest's rows kept in step (the manifest rewritten every MANIFEST_EVERY
+    seconds), the counts and the progress bar advanced, the first failure kept."""
+
+    def __init__(self, db: Any, plan: Plan, result: Result, progress: Progress,
+                 rows: dict[str, dict[str, str]], *, actor: str, today: date) -> None:
+        self.db, self.plan, self.result, self.progress, self.rows = db, plan, result, progress, rows
+        self.actor, self.today = actor, today
+        self.failure: Failure | None = None
+        self.last_manifest = time.monotonic()
+
+    def __call__(self, part: list[Item], chunk: ChunkResult) -> None:
+        from plea.letters import manifest, record
+
+        plan, result = self.plan, self.result
+        done = chunk.done
+        result.fallbacks.update(chunk.fallbacks)
+        if done:
+            with self.db.transaction() as s:
+                record.record_done(s, plan, done, actor=self.actor, today=self.today)
+            by_key: dict[tuple[int, str], list[Done]] = {}
+            for d in done:
+                by_key.setdefault((d.case_id, d.mission_id), []).append(d)
+            for item in part:
+                for d in by_key.get(item.key, []):
+                    rel = os.path.relpath(d.path, plan.out_dir)
+                    self.rows[rel] = {
+                        "case": item.ref,
+                        "recipient": item.mission_id,
+                        "letter": plan.spec.name,
+                        "language": item.lang,
+                        "file": rel,
+                        "sha256": d.sha256,
+                    }
+                if item.key in by_key:
+                    result.rendered += 1
+            self.progress.advance(sum(1 for item in part if item.key in by_key))
+            result.files += len(done)
+        if chunk.failure is not None and self.failure is None:
+            self.failure = chunk.failure
+        if time.monotonic() - self.last_manifest > MANIFEST_EVERY:
+            manifest.write_manifest(
+                plan.out_dir,
+                manifest.with_annexes(sorted(self.rows.values(), key=lambda r: (r["case"], r["file"])), plan),
+            )
+            self.last_manifest = time.monotonic()
+
+
+def _render(pool: Any, chunks: Iterator[tuple[list[Item], Task]], jobs: int, recorder: _Recorder) -> None:
+    """The chunks rendered here, one after another, or by the workers; each result recorded as it
+    comes; nothing more started after a failure."""
+    with work.fewer_collections():
+        if pool is None:
+            for part, task in chunks:
+                recorder(part, render_chunk(task))
+                if recorder.failure:
+                    break
+        else:
+            parallel(pool, chunks, jobs, recorder, lambda: recorder.failure is not None)
+
+
+def _finish(db: Any, plan: Plan, result: Result, *, zip_: bool) -> None:
+    """The end of a batch that wrote everything: the manifest from the database, the zips, and the
+    journal gone."""
+    from plea.letters import manifest
+
+    with db.read() as s:
+        final = manifest.with_annexes(manifest.manifest_rows(s, plan.out_dir), plan)
+    result.manifest = manifest.write_manifest(plan.out_dir, final)
+    if zip_:
+        result.zips = manifest.write_zips(plan.out_dir, final, [c.ref for c in plan.cases])
+    (plan.out_dir / STATE / JOURNAL).unlink(missing_ok=True)
 
 
 def error_for(failure: Failure, *, resume: str | None) -> PleaError:
