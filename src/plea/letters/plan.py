@@ -229,7 +229,7 @@ def plan_case(
     return plan
 
 
-def make_plan(
+def make_plan(  # 16 parameters: `plea batch`'s options, passed by name
     session: Session,
     *,
     cases: str,
@@ -248,47 +248,25 @@ def make_plan(
     without_consent: bool = False,
     annex: list[str] | None = None,
 ) -> Plan:
+    """`plea batch`'s plan: every chosen client's letters, each in its own folder. Every client
+    that cannot get the letter is named before anything is written."""
     from plea.letters.annex import check_batch_numbers, for_case
-    from plea.letters.choose import unanswerable as unanswerable_line
-    from plea.letters.choose import with_context
 
     spec = get_letter(letter)
     out_dir = out_dir.expanduser().resolve()
     chosen = select_cases(session, cases, status)
     check_batch_numbers(session, chosen, annex)
-    case_annexes: dict[int, Any] = {}
     to_spec = parse_to(to)  # a bad --to fails before anything else
-    per_case = BatchRecipients(session, spec, hosts, lang)
-    found: dict[str, Recipient] = {}
-    named_missing: set[str] = set()
-    held: dict[str, list[Held]] = {}
+    gathered = _Gathered(BatchRecipients(session, spec, hosts, lang))
     letterhead_sha = hashlib.sha256(letterhead.read_bytes()).hexdigest() if letterhead else None
     missions = SharedInputs()
-    items: list[Item] = []
-    lacking: list[str] = []
-    unanswerable: list[str] = []
-    context_problems: list[str] = []
     for case in chosen:
-        if gaps := missing_fields(case, spec.requires):
-            lacking.append(f"{case.ref}: {', '.join(gaps)}")
+        planned = gathered.planned(session, case, spec, to_spec, unsafe=unsafe,
+                                   without_consent=without_consent, due=due, today=today)
+        if planned is None:
             continue
-        if why := no_way_to_answer(case):
-            unanswerable.append(f"{unanswerable_line(case.ref, why)} (add {why[1]})")
-            continue
-        mine, missing, held_back = per_case.of(case, to_spec, unsafe=unsafe, without_consent=without_consent)
-        named_missing.update(missing)
-        if held_back:
-            held[case.ref] = held_back
-        for r in mine:
-            found.setdefault(r.mission.id, r)
-        try:
-            # follow-ups and thanks go to the missions that got a first letter / answered, among --to
-            planned = with_context(session, case, spec, mine, to="all", due=due, today=today)
-        except InvalidInput as exc:
-            context_problems.append(f"{case.ref}: {exc.message}")
-            continue
-        case_annexes[case.id or 0] = for_case(session, case, annex, named=False)
-        items += _items(
+        gathered.annexes[case.id or 0] = annexes = for_case(session, case, annex, named=False)
+        gathered.items += _items(
             case,
             spec,
             planned,
@@ -297,45 +275,93 @@ def make_plan(
             paper=paper,
             letterhead_sha=letterhead_sha,
             missions=missions,
-            annexes=case_annexes[case.id or 0],
+            annexes=annexes,
         )
-    if lacking:
-        raise TemplateProblem(
-            f"the letter {spec.name!r} needs case fields that {len(lacking)} client(s) lack; "
-            "nothing was written:\n  " + "\n  ".join(lacking),
-            hint="fill them with `plea cases edit REF …` or `plea cases import FILE`, then run the batch "
-            "again",
-        )
-    if unanswerable:
-        raise TemplateProblem(
-            f"{len(unanswerable)} client(s) give no way to answer their letters; nothing was written:\n  "
-            + "\n  ".join(unanswerable),
-            hint="add an email or a postal address with `plea cases edit REF …` or `plea cases import FILE`, "
-            "then run the batch again",
-        )
-    if context_problems:
-        raise InvalidInput(
-            f"{len(context_problems)} client(s) cannot get this letter; nothing was written:",
-            problems=context_problems,
-        )
+    gathered.refuse(spec)
+    found = gathered.found
     plan = Plan(
         spec,
         out_dir,
         formats,
         chosen,
-        items,
+        gathered.items,
         {mid: missions.context(r.mission) for mid, r in found.items()},
-        sorted(named_missing - {r.state for r in found.values()}),
-        held,
+        sorted(gathered.named_missing - {r.state for r in found.values()}),
+        gathered.held,
         letterhead,
         letterhead_sha,
         {},
         {},
     )
-    plan.warnings = per_case.warnings
-    plan.annexes = case_annexes
+    plan.warnings = gathered.recipients.warnings
+    plan.annexes = gathered.annexes
     _load_done(session, plan)
     return plan
+
+
+@dataclass
+class _Gathered:
+    """What make_plan gathers client by client: the letters, the recipients, the states named
+    without a mission or held back, and the clients that cannot get the letter, and why."""
+
+    recipients: BatchRecipients
+    items: list[Item] = field(default_factory=list)
+    found: dict[str, Recipient] = field(default_factory=dict)  # mission id → its recipient
+    named_missing: set[str] = field(default_factory=set)
+    held: dict[str, list[Held]] = field(default_factory=dict)
+    annexes: dict[int, Any] = field(default_factory=dict)
+    lacking: list[str] = field(default_factory=list)
+    unanswerable: list[str] = field(default_factory=list)
+    context_problems: list[str] = field(default_factory=list)
+
+    def planned(self, session: Session, case: Case, spec: LetterSpec, to: Any, *, unsafe: bool,
+                without_consent: bool, due: bool, today: Any) -> list[Any] | None:
+        """One client's recipients with what each letter cites; None (and the reason kept) for a
+        client that cannot get the letter."""
+        from plea.letters.choose import unanswerable as unanswerable_line
+        from plea.letters.choose import with_context
+
+        if gaps := missing_fields(case, spec.requires):
+            self.lacking.append(f"{case.ref}: {', '.join(gaps)}")
+            return None
+        if why := no_way_to_answer(case):
+            self.unanswerable.append(f"{unanswerable_line(case.ref, why)} (add {why[1]})")
+            return None
+        mine, missing, held_back = self.recipients.of(case, to, unsafe=unsafe,
+                                                      without_consent=without_consent)
+        self.named_missing.update(missing)
+        if held_back:
+            self.held[case.ref] = held_back
+        for r in mine:
+            self.found.setdefault(r.mission.id, r)
+        try:
+            # follow-ups and thanks go to the missions that got a first letter / answered, among --to
+            return with_context(session, case, spec, mine, to="all", due=due, today=today)
+        except InvalidInput as exc:
+            self.context_problems.append(f"{case.ref}: {exc.message}")
+            return None
+
+    def refuse(self, spec: LetterSpec) -> None:
+        """Stop before anything is written if any client cannot get the letter, naming them all."""
+        if self.lacking:
+            raise TemplateProblem(
+                f"the letter {spec.name!r} needs case fields that {len(self.lacking)} client(s) lack; "
+                "nothing was written:\n  " + "\n  ".join(self.lacking),
+                hint="fill them with `plea cases edit REF …` or `plea cases import FILE`, then run the batch "
+                "again",
+            )
+        if self.unanswerable:
+            raise TemplateProblem(
+                f"{len(self.unanswerable)} client(s) give no way to answer their letters; "
+                "nothing was written:\n  " + "\n  ".join(self.unanswerable),
+                hint="add an email or a postal address with `plea cases edit REF …` or "
+                "`plea cases import FILE`, then run the batch again",
+            )
+        if self.context_problems:
+            raise InvalidInput(
+                f"{len(self.context_problems)} client(s) cannot get this letter; nothing was written:",
+                problems=self.context_problems,
+            )
 
 
 def _load_done(session: Session, plan: Plan) -> None:
