@@ -120,7 +120,7 @@ def parse_formats(text: str) -> list[str]:
 
 
 
-def _items(
+def _items(  # 9 parameters: one case's, and the options every case of the plan shares
     case: Case,
     spec: LetterSpec,
     planned: list[Any],
@@ -170,7 +170,7 @@ def _items(
     return items
 
 
-def plan_case(
+def plan_case(  # 9 parameters: `letters render`'s case, letter, recipients and options, passed by name
     session: Session,
     case: Case,
     spec: LetterSpec,

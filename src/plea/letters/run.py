@@ -85,7 +85,7 @@ def _task_item(plan: Plan, item: Item, out: Path | None = None) -> TaskItem:
     )
 
 
-def _chunks(
+def _chunks(  # 8 parameters: what every chunk's Task carries beside its letters
     plan: Plan,
     cases: dict[int, dict[str, Any]],
     *,
@@ -189,8 +189,6 @@ def write_case(
     recorded (plea.letters.record) in the caller's transaction."""
     from plea.letters import record
     from plea.letters.manifest import recorded_paths
-    from plea.letters.plan import plain_case
-    from plea.resources import templates_are_shipped, templates_dir
 
     out = plan.out_dir
     if out.exists() and not out.is_dir():
@@ -207,19 +205,7 @@ def write_case(
         raise os_problem(exc, out) from None
     workdir = tempfile.mkdtemp(prefix="plea-letters-") if soffice else ""
     try:
-        task = Task(
-            plan.spec.name,
-            None if templates_are_shipped() else str(templates_dir()),
-            today,
-            str(plan.letterhead) if plan.letterhead else None,
-            plan.formats,
-            {c.id: plain_case(c, plan) for c in plan.cases if c.id is not None},
-            [_task_item(plan, i, out) for i in plan.todo],
-            workdir,
-            soffice,
-            annex_pdfs(session, plan, workdir, soffice),
-        )
-        built = work.build_chunk(task)
+        built = work.build_chunk(_case_task(session, plan, today=today, workdir=workdir, soffice=soffice))
         result.fallbacks.update(built.fallbacks)
         if built.failure is not None:
             raise error_for(built.failure, resume=None)
@@ -245,6 +231,25 @@ def write_case(
     result.files = len(written.done)
     result.rendered = len({(d.case_id, d.mission_id) for d in written.done})
     return result
+
+
+def _case_task(session: Any, plan: Plan, *, today: date, workdir: str, soffice: str | None) -> Task:
+    """The whole of a one-case plan as one chunk, for write_case: the letterhead read where it is."""
+    from plea.letters.plan import plain_case
+    from plea.resources import templates_are_shipped, templates_dir
+
+    return Task(
+        plan.spec.name,
+        None if templates_are_shipped() else str(templates_dir()),
+        today,
+        str(plan.letterhead) if plan.letterhead else None,
+        plan.formats,
+        {c.id: plain_case(c, plan) for c in plan.cases if c.id is not None},
+        [_task_item(plan, i, plan.out_dir) for i in plan.todo],
+        workdir,
+        soffice,
+        annex_pdfs(session, plan, workdir, soffice),
+    )
 
 
 def annex_pdfs(session: Any, plan: Plan, workdir: str, soffice: str | None) -> dict[int, bytes]:
