@@ -63,7 +63,7 @@ def post(
     from plea import states
     from plea.errors import InvalidInput
     from plea.fileio import input_file, out_folder, output_folder
-    from plea.letters.plan import select_cases
+    from plea.letters.choose import select_cases
     from plea.post.mailing import Options, plan, write
 
     if (ref is None) == (cases is None):
