@@ -591,8 +591,9 @@ ID_ALIASES = {
 }
 
 #: the script each letter language is written in
-LANG_SCRIPT = {"ru": "cyrillic", "ar": "arabic", "zh": "han", "ja": "japanese", "uk": "cyrillic", "sr": "cyrillic",
-               "kk": "cyrillic", "he": "hebrew", "ka": "georgian", "hy": "armenian"}  # the rest: latin (sr-Latn too)
+LANG_SCRIPT = {"ru": "cyrillic", "ar": "arabic", "zh": "han", "ja": "japanese", "uk": "cyrillic",
+               "sr": "cyrillic", "kk": "cyrillic", "he": "hebrew", "ka": "georgian", "hy": "armenian"}
+# the rest: latin (sr-Latn too)
 
 
 def _key(text: str) -> str:
