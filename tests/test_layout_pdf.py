@@ -1,9 +1,9 @@
-"""The letter as a recipient sees it, read back from LibreOffice's PDF: the humanitarian-visa
-letter with a 600-character story fits one page in every shipped language (the first twelve
-and the ten added later) on A4 and on US Letter; a 2,500-character story flows on, and its last
-page holds the final request paragraph with the closing and the signature; the addressee block
-lies inside the envelope's window (plea.render.layout); continuation pages carry the reference and "page N of M"; and in an
-Arabic letter a Latin sentence keeps its full stop after its last word.
+"""The letter as a recipient sees it, read back from LibreOffice's PDF: the humanitarian-visa letter
+with a 600-character story fits one page in every shipped language (the first twelve and the ten
+added later) on A4 and on US Letter; a 2,500-character story flows on, and its last page holds the
+final request paragraph with the closing and the signature; the addressee block lies inside the
+envelope's window (plea.render.layout); continuation pages carry the reference and "page N of M";
+and in an Arabic letter a Latin sentence keeps its full stop after its last word.
 
 All the letters are converted in one soffice call (LibreOffice starts slowly)."""
 
