@@ -305,7 +305,18 @@ def build(tarballs: dict[str, Path]) -> dict:
         "height": HEIGHT,
         "countries": dict(sorted(countries.items())),
         "other_land": path(others),
+        "outline": outline(),
     }
+
+
+def outline() -> str:
+    """The map's edge: the ±180° meridians from the northern to the southern limit. The report clips
+    the shapes to it, so that the part of a ring unwrapped over ±180° (Chukotka, Fiji) is not drawn
+    past the edge (Equal Earth's edge curves inwards towards the poles, inside the rectangle)."""
+    lats = [84 - i for i in range(0, int(84 - SOUTH_LIMIT) + 1)]
+    east = [project(180, lat) for lat in lats]
+    west = [project(-180, lat) for lat in reversed(lats)]
+    return path([[(round(x * 10), round(y * 10)) for x, y in east + west]])
 
 
 def main() -> int:

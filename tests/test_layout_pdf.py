@@ -1,9 +1,9 @@
-"""The letter as a recipient sees it, read back from LibreOffice's PDF: the humanitarian-visa
-letter with a 600-character story fits one page in every shipped language on A4 and on US
-Letter; a 2,500-character story flows on, and its last page holds the final request paragraph
-with the closing and the signature; the addressee block lies inside the envelope's window
-(plea.render.layout); continuation pages carry the reference and "page N of M"; and in an
-Arabic letter a Latin sentence keeps its full stop after its last word.
+"""The letter as a recipient sees it, read back from LibreOffice's PDF: the humanitarian-visa letter
+with a 600-character story fits one page in every shipped language (the first twelve and the ten
+added later) on A4 and on US Letter; a 2,500-character story flows on, and its last page holds the
+final request paragraph with the closing and the signature; the addressee block lies inside the
+envelope's window (plea.render.layout); continuation pages carry the reference and "page N of M";
+and in an Arabic letter a Latin sentence keeps its full stop after its last word.
 
 All the letters are converted in one soffice call (LibreOffice starts slowly)."""
 
@@ -33,6 +33,8 @@ pytestmark = [
 ]
 
 LANGS = ("ar", "de", "en", "es", "fr", "it", "ja", "pl", "pt", "ru", "tr", "zh")
+#: the ten languages added in December 2026 (Kazakh by --lang, Serbian in both scripts)
+NEW_LANGS = ("uk", "ka", "hy", "he", "sr", "sr-Latn", "lt", "lv", "et", "ro", "kk")
 PAPERS = ("a4", "letter")
 REF = "PLEA-2026-0001"
 SENTENCES = (
@@ -81,7 +83,7 @@ def pdfs(tmp_path_factory) -> dict[str, Path]:
     """Every letter these tests read, converted in one LibreOffice call: name → PDF."""
     folder = tmp_path_factory.mktemp("layout")
     docs = {}
-    for lang in LANGS:
+    for lang in LANGS + NEW_LANGS:
         for paper in PAPERS:
             docs[f"short-{lang}-{paper}"] = letter(lang, paper, story(600))
             docs[f"long-{lang}-{paper}"] = letter(lang, paper, story(2500))
@@ -121,7 +123,7 @@ def squeezed(text: str) -> str:
 
 
 @pytest.mark.parametrize("paper", PAPERS)
-@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("lang", LANGS + NEW_LANGS)
 def test_a_600_character_story_fits_one_page(pdfs: dict[str, Path], lang: str, paper: str) -> None:
     assert len(story(600)) <= 600
     assert pages(pdfs[f"short-{lang}-{paper}"]) == 1
@@ -142,7 +144,7 @@ def last_page_holds_the_request(pdf: Path, lang: str, paper: str, persecution: s
 
 
 @pytest.mark.parametrize("paper", PAPERS)
-@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("lang", LANGS + NEW_LANGS)
 def test_a_long_story_flows_and_the_signature_never_stands_alone(
     pdfs: dict[str, Path], lang: str, paper: str
 ) -> None:

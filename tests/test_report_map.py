@@ -100,3 +100,32 @@ def test_the_build_splits_a_part_by_the_nearest_point_within_reach() -> None:
     parts = {g["code"]: (g["properties"]["name"], g["arcs"]) for g in out[1:-1]}
     # Martinique's ring is within reach of Guadeloupe's point too: the nearest point wins
     assert parts == {"GF": ("French Guiana", [[[1]]]), "MQ": ("Martinique", [[[2]]])}
+
+
+def test_shapes_over_the_antimeridian_stop_at_the_maps_edge(plea, db_file: Path, tmp_path: Path) -> None:
+    """Russia's Chukotka runs over 180°: unwrapped, it lay beyond Equal Earth's curved edge and showed as
+    a bar in the map's empty north-east corner. The report clips the shapes to the map's outline."""
+    make_campaign(plea, tmp_path)
+    page = tmp_path / "report.html"
+    plea("report", "--format", "html", "--out", str(page))
+    html = page.read_text(encoding="utf-8")
+    svg = html[html.index('<svg class="map"'):]
+    root = ET.fromstring(svg[: svg.index("</svg>") + len("</svg>")])
+    clip = root.find(f"{SVG}defs/{SVG}clipPath")
+    assert clip is not None
+    group = next(g for g in root.iter(f"{SVG}g") if any("data-state" in p.attrib for p in g))
+    assert group.attrib["clip-path"] == f"url(#{clip.attrib['id']})"
+    edge = rings(clip[0].attrib["d"])[0]
+    ru = [p for ring in rings(world()["countries"]["RU"]["d"]) for p in ring]
+    # some of Russia lies beyond the edge at its latitude (what the clip is for) …
+    east = [(ex, ey) for ex, ey in edge if ex > world()["width"] * 5]
+
+    def edge_at(y: int) -> int:  # the east edge's x at height y (its nearest point; points are 1° apart)
+        return min(east, key=lambda p: abs(p[1] - y))[0]
+
+    beyond = [(x, y) for x, y in ru if x > edge_at(y) + 20]
+    assert beyond, "Russia no longer crosses the map's edge: the clip may be unneeded"
+    # … and the edge is the ±180° meridian: on it at the equator, inside the rectangle towards the poles
+    width = world()["width"] * 10
+    assert max(x for x, _ in edge) == round(width) and min(x for x, _ in edge) == 0
+    assert max(x for x, y in edge if y < 200) < width * 0.9

@@ -110,6 +110,15 @@ def resolve(text: str, langs: tuple[str, ...] = ("en",), *, what: str = "state")
     raise NotFound(f"unknown {what} {text!r}", hint=hint)
 
 
+def named(text: str, langs: tuple[str, ...] = ("en", "fr", "de", "es", "ru")) -> str:
+    """The state a line of an address names ("France", "USA", "Deutschland"), else "": names and
+    aliases of three letters or more only, so that a US state's code ("IL", "CA") is never a country."""
+    key = _fold(text).rstrip(".")
+    if len(key) < 3:
+        return ""
+    return _index(tuple(dict.fromkeys(("en", *langs)))).get(key, "")
+
+
 def user_langs() -> tuple[str, ...]:
     """The user's language(s) from the environment, for reading state names they type."""
     import os

@@ -466,17 +466,17 @@ def test_jobs_fork_only_before_the_database_opens(
     import threading
 
     import plea.cli.common as common
-    import plea.letters.run as run
+    import plea.letters.workers as workers
 
     made: list[tuple[str, bool]] = []
-    real = run._start_pool
+    real = workers.start_pool
 
     def spy(workers, warm, *, fork=False):
         pool = real(workers, warm, fork=fork)
         made.append((pool._mp_context.get_start_method(), common.opened()))
         return pool
 
-    monkeypatch.setattr(run, "_start_pool", spy)
+    monkeypatch.setattr(workers, "start_pool", spy)
     forked, spawned = tmp_path / "forked", tmp_path / "spawned"
     batch(plea, forked, "--cases", clients[0], "--jobs", "2")
     assert made == [("fork", False)]

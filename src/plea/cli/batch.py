@@ -86,7 +86,8 @@ def batch(
     from plea.fileio import input_file, out_folder
     from plea.letters.annex import parse as parse_annex
     from plea.letters.plan import make_plan, parse_formats
-    from plea.letters.run import early_workers, execute
+    from plea.letters.run import execute
+    from plea.letters.workers import early_workers
 
     fmts = parse_formats(formats)
     annexes = parse_annex(annex)

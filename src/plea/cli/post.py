@@ -52,6 +52,11 @@ def post(
     unsafe: Annotated[
         bool, typer.Option("--unsafe-write-to-threat-state", help="Write to a threat state named in --to.")
     ] = False,
+    annex: Annotated[str | None, typer.Option(
+        "--annex", metavar="DOC,DOC|all",
+        help="Case documents to post with each letter (numbers from `plea docs list`, with one CASE; or all): "
+             "each letter's PDF is the packet, the letter followed by its annexes, in the letter's language "
+             "where a translation exists, pages numbered across.")] = None,
     json_: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Prepare a mailing: one print-ready PDF per letter with the address where the envelope's window
@@ -63,11 +68,16 @@ def post(
     from plea import states
     from plea.errors import InvalidInput
     from plea.fileio import input_file, out_folder, output_folder
-    from plea.letters.plan import select_cases
+    from plea.letters.choose import select_cases
     from plea.post.mailing import Options, plan, write
 
     if (ref is None) == (cases is None):
         raise InvalidInput("give one CASE or --cases all|REF,…")
+    from plea.letters.annex import parse as parse_annex
+
+    annexes = parse_annex(annex)
+    if annexes and annexes != ["all"] and ref is None:
+        raise InvalidInput("--annex: document numbers belong to one case: give one CASE, or --annex all with --cases")
     if paper is not None and paper not in ("a4", "letter"):
         raise InvalidInput(f"--paper: {paper!r} is not a4 or letter")
     out_folder(out_dir, "the mailing", "mailing")
@@ -88,6 +98,7 @@ def post(
         letterhead=letterhead,
         force=force,
         unsafe=unsafe,
+        annex=annexes,
     )
     if envelope is not None:
         from plea.post.sheets import envelope_for

@@ -2,12 +2,14 @@
 case) and `plea batch` (many cases, a worker pool).
 
 choose.py   who gets a letter (the recipient rule, plea.recipients) and what follow-ups cite
-plan.py     one Plan of Items: file names, inputs hashes, what is already done
+plan.py     one Plan of Items and what is already done;  names.py  the one file-name rule
+inputs.py   the one inputs hash;  annex.py  the documents a letter carries, the PDF packet
 fast.py     the renderer's accelerator (case-level stage, segment cache), fallbacks counted
 work.py     rendering a chunk of letters in memory (in a worker or in this process)
 write.py    durable chunked writes;  pdf.py  LibreOffice conversion
 record.py   the one recorder (letters, renditions, history in bulk);  manifest.py  manifest, zips
-run.py      running a plan: checks, chunks, workers, recording
+run.py      running a plan: checks, chunks, recording;  output.py  the output folder, its lock
+            and journal;  workers.py  the worker pool
 """
 
 from plea.letters.choose import Planned, render_all, with_context

@@ -1,5 +1,6 @@
 """Who gets a case's letter: the recipients by the one recipient rule (plea.recipients), and
-what follow-ups and thanks cite. And render_all, the whole-letter renderer in memory (the
+what follow-ups and thanks cite; for a batch, the cases it writes for (select_cases) and each
+one's recipients (BatchRecipients). And render_all, the whole-letter renderer in memory (the
 golden letters are checked through it)."""
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from typing import Any
 
 from sqlmodel import Session
 
-from plea.cases import get_case, missing_fields
+from plea import states
+from plea.cases import get_case, list_cases, missing_fields
 from plea.db.models import Case
-from plea.errors import InvalidInput, TemplateProblem
-from plea.recipients import Recipient, Recipients, recipients
+from plea.errors import InvalidInput, NotFound, TemplateProblem
+from plea.recipients import Held, Recipient, Recipients, choose_language, recipients, resolve
 from plea.render.catalog import LetterSpec, get_letter
 from plea.render.letter import RenderedLetter, render_letter
 
@@ -113,3 +115,77 @@ def _render_confined(case: Case, spec: LetterSpec, planned: list[Planned], *, to
     markdowns = render_many(spec.name, root, jobs)
     return [(p, RenderedLetter(spec.name, p.recipient.lang, spec.subject(p.recipient.lang), md, parse(md)))
             for p, md in zip(planned, markdowns, strict=True)]
+
+
+def select_cases(session: Session, cases: str, status: str | None) -> list[Case]:
+    """--cases all|REF,… with --status open|archived|all (default: open for `all`, any for refs)."""
+    if status not in (None, "open", "archived", "all"):
+        raise InvalidInput(f"--status: {status!r} is not open, archived or all")
+    wanted = [c.strip() for c in cases.split(",") if c.strip()]
+    if not wanted:
+        raise InvalidInput("--cases: give `all` or case references, e.g. PLEA-2026-0001,PLEA-2026-0002")
+    if any(w.lower() == "all" for w in wanted):
+        found = list_cases(session, status=None if status == "all" else (status or "open"))
+    else:
+        found, unknown = [], []
+        for ref in wanted:
+            try:
+                found.append(get_case(session, ref))
+            except NotFound as exc:
+                unknown.append(str(exc).replace("\n ", ";"))
+        if unknown:
+            raise NotFound(f"{len(unknown)} unknown case(s): " + "; ".join(unknown))
+        if status not in (None, "all"):
+            found = [c for c in found if c.status == status]
+        found = list({c.id: c for c in found}.values())
+    if not found:
+        raise NotFound(
+            "no case to write for", hint="add cases with `plea cases add` or `plea cases import FILE`"
+        )
+    return found
+
+
+class BatchRecipients:
+    """Each client's recipients in a batch by the one recipient rule, with what every client shares
+    (the hosts' missions, each mission's language and fields, the cautions in force) worked out once."""
+
+    def __init__(self, session: Session, spec: LetterSpec, hosts: list[str], lang: str | None) -> None:
+        from plea.cautions import effective
+        from plea.directory.missions import pick_missions
+
+        self.spec, self.hosts, self.lang = spec, hosts, lang
+        self.picked = {host: pick_missions(session, host) for host in hosts}
+        self.universe = sorted({code for picked in self.picked.values() for code in picked}, key=states.name)
+        self.conn = session.connection()
+        self.cautions = effective(self.conn)
+        self._recipients: dict[str, Recipient] = {}
+        self.warnings: list[str] = []
+
+    def of(self, case: Case, to: Any, *, unsafe: bool,
+           without_consent: bool = False) -> tuple[list[Recipient], list[str], list[Held]]:
+        """(recipients, named states without a mission, held back) for one client; the rule's warnings
+        are collected in self.warnings."""
+        from plea.cautions import by_threats
+        from plea.recipients import case_threats, consent_rule
+
+        threats = case_threats(case)
+        consent = None if without_consent else consent_rule(self.conn, case)
+        cautions = by_threats(self.cautions, threats)
+        only_host = self.hosts[0] if len(self.hosts) == 1 else None
+        res = resolve(to, universe=self.universe, threats=threats, cautions=cautions, unsafe=unsafe,
+                      host=only_host, case_ref=case.ref, consent=consent)
+        self.warnings.extend(w for w in res.warnings if w not in self.warnings)
+        mine: dict[str, Recipient] = {}
+        for host, picked in self.picked.items():  # host by host, as each host's letters are listed
+            for code in res.states:
+                if code in picked and code != host:
+                    mission, how = picked[code]
+                    mine.setdefault(mission.id, self._recipient(code, mission, how))
+        covered = {r.state for r in mine.values()}
+        return list(mine.values()), [c for c in res.states if c not in covered], res.held_back
+
+    def _recipient(self, code: str, mission: Any, how: str) -> Recipient:
+        if mission.id not in self._recipients:
+            chosen, why = choose_language(self.spec, mission, self.lang)
+            self._recipients[mission.id] = Recipient(code, mission, how, chosen, why)
+        return self._recipients[mission.id]

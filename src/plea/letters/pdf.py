@@ -49,38 +49,7 @@ def to_pdf(docs: list[tuple[str, bytes]], workdir: Path, soffice: str, *, what: 
             path.write_bytes(data)
             inputs.append(str(path))
         out = scratch / "out"
-        env = {**os.environ, "HOME": str(profile)}
-        try:
-            result = subprocess.run(
-                [
-                    soffice,
-                    f"-env:UserInstallation={profile.as_uri()}",
-                    "--headless",
-                    "--norestore",
-                    "--nolockcheck",
-                    "--nodefault",
-                    "--nologo",
-                    "--convert-to",
-                    "pdf",
-                    "--outdir",
-                    str(out),
-                    *inputs,
-                ],
-                capture_output=True,
-                env=env,
-                timeout=120 + 10 * len(inputs),
-                stdin=subprocess.DEVNULL,
-            )
-        except subprocess.TimeoutExpired:
-            raise ExternalProblem(
-                "LibreOffice took too long converting letters to PDF and was stopped",
-                hint="run the batch again: finished letters are kept",
-            ) from None
-        except OSError as exc:
-            raise ExternalProblem(
-                f"could not start LibreOffice ({soffice}): {exc.strerror}",
-                hint=f"install the package {SOFFICE_PACKAGE}",
-            ) from None
+        result = _convert(soffice, profile, out, inputs)
         pdfs = {}
         missing = []
         for name, _ in docs:
@@ -101,3 +70,39 @@ def to_pdf(docs: list[tuple[str, bytes]], workdir: Path, soffice: str, *, what: 
         return pdfs
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _convert(soffice: str, profile: Path, out: Path, inputs: list[str]) -> subprocess.CompletedProcess[bytes]:
+    """One LibreOffice call converting the DOCX files `inputs` to PDF in `out`, with its own profile."""
+    env = {**os.environ, "HOME": str(profile)}
+    try:
+        return subprocess.run(
+            [
+                soffice,
+                f"-env:UserInstallation={profile.as_uri()}",
+                "--headless",
+                "--norestore",
+                "--nolockcheck",
+                "--nodefault",
+                "--nologo",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(out),
+                *inputs,
+            ],
+            capture_output=True,
+            env=env,
+            timeout=120 + 10 * len(inputs),
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired:
+        raise ExternalProblem(
+            "LibreOffice took too long converting letters to PDF and was stopped",
+            hint="run the batch again: finished letters are kept",
+        ) from None
+    except OSError as exc:
+        raise ExternalProblem(
+            f"could not start LibreOffice ({soffice}): {exc.strerror}",
+            hint=f"install the package {SOFFICE_PACKAGE}",
+        ) from None

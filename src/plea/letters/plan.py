@@ -1,7 +1,8 @@
 """The one plan of letters, for `plea letters render` (one case, files straight into --out) and
 `plea batch` (many cases, one folder per client): which missions, which files under which
-names (the one file-name rule, file_stem), the one inputs hash (digests), and which files are
-already done (rendered from the same inputs, on disk with the recorded sha256).
+names (the one file-name rule: plea.letters.names), made from which inputs (the one inputs hash:
+plea.letters.inputs), and which files are already done (rendered from the same inputs, on disk
+with the recorded sha256).
 
 Everything here reads the database and the output folder; nothing is written.
 """
@@ -9,7 +10,6 @@ Everything here reads the database and the output folder; nothing is written.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections import Counter
 from dataclasses import dataclass, field
@@ -18,20 +18,19 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from plea import states
-from plea.cases import FIELDS, get_case, list_cases, missing_fields, no_way_to_answer
+from plea.cases import FIELDS, missing_fields, no_way_to_answer
 from plea.db.models import Case, Letter, Rendition
-from plea.errors import InvalidInput, NotFound, TemplateProblem
+from plea.errors import InvalidInput, TemplateProblem
 from plea.fileio import safe_name, sha256_file
-from plea.recipients import Held, Recipient, choose_language, parse_to, resolve
-from plea.render.catalog import LetterSpec, get_letter, locate
-from plea.render.context import case_context, mission_context
+from plea.letters.choose import BatchRecipients, select_cases
+from plea.letters.inputs import SharedInputs, digests, sha_of
+from plea.letters.names import stems
+from plea.recipients import Held, Recipient, parse_to
+from plea.render.catalog import LetterSpec, get_letter
+from plea.render.context import case_context
 from plea.stories import Story, story_for
 
 FORMATS = ("docx", "pdf", "md", "txt")
-#: bump when the writer changes what it makes of the same inputs: every letter renders again
-RENDER_VERSION = 4  # 3: labels, names and the story in the letter's language; 4: the window layout,
-#   sender block and continuation header (issue 20)
 CASE_FIELDS = ("id", "ref", *FIELDS, "stories")
 
 
@@ -120,169 +119,8 @@ def parse_formats(text: str) -> list[str]:
     return list(dict.fromkeys(formats))
 
 
-def select_cases(session: Session, cases: str, status: str | None) -> list[Case]:
-    """--cases all|REF,… with --status open|archived|all (default: open for `all`, any for refs)."""
-    if status not in (None, "open", "archived", "all"):
-        raise InvalidInput(f"--status: {status!r} is not open, archived or all")
-    wanted = [c.strip() for c in cases.split(",") if c.strip()]
-    if not wanted:
-        raise InvalidInput("--cases: give `all` or case references, e.g. PLEA-2026-0001,PLEA-2026-0002")
-    if any(w.lower() == "all" for w in wanted):
-        found = list_cases(session, status=None if status == "all" else (status or "open"))
-    else:
-        found, unknown = [], []
-        for ref in wanted:
-            try:
-                found.append(get_case(session, ref))
-            except NotFound as exc:
-                unknown.append(str(exc).replace("\n ", ";"))
-        if unknown:
-            raise NotFound(f"{len(unknown)} unknown case(s): " + "; ".join(unknown))
-        if status not in (None, "all"):
-            found = [c for c in found if c.status == status]
-        found = list({c.id: c for c in found}.values())
-    if not found:
-        raise NotFound(
-            "no case to write for", hint="add cases with `plea cases add` or `plea cases import FILE`"
-        )
-    return found
 
-
-class _Recipients:
-    """Each client's recipients in a batch by the one recipient rule, with what every client shares
-    (the hosts' missions, each mission's language and fields, the cautions in force) worked out once."""
-
-    def __init__(self, session: Session, spec: LetterSpec, hosts: list[str], lang: str | None) -> None:
-        from plea.cautions import effective
-        from plea.directory.missions import pick_missions
-
-        self.spec, self.hosts, self.lang = spec, hosts, lang
-        self.picked = {host: pick_missions(session, host) for host in hosts}
-        self.universe = sorted({code for picked in self.picked.values() for code in picked}, key=states.name)
-        self.conn = session.connection()
-        self.cautions = effective(self.conn)
-        self._recipients: dict[str, Recipient] = {}
-        self.warnings: list[str] = []
-
-    def of(self, case: Case, to: Any, *, unsafe: bool,
-           without_consent: bool = False) -> tuple[list[Recipient], list[str], list[Held]]:
-        """(recipients, named states without a mission, held back) for one client; the rule's warnings
-        are collected in self.warnings."""
-        from plea.cautions import by_threats
-        from plea.recipients import case_threats, consent_rule
-
-        threats = case_threats(case)
-        consent = None if without_consent else consent_rule(self.conn, case)
-        res = resolve(to, universe=self.universe, threats=threats, cautions=by_threats(self.cautions, threats),
-                      unsafe=unsafe, host=self.hosts[0] if len(self.hosts) == 1 else None, case_ref=case.ref,
-                      consent=consent)
-        self.warnings.extend(w for w in res.warnings if w not in self.warnings)
-        mine: dict[str, Recipient] = {}
-        for host, picked in self.picked.items():  # host by host, as each host's letters are listed
-            for code in res.states:
-                if code in picked and code != host:
-                    mission, how = picked[code]
-                    mine.setdefault(mission.id, self._recipient(code, mission, how))
-        covered = {r.state for r in mine.values()}
-        return list(mine.values()), [c for c in res.states if c not in covered], res.held_back
-
-    def _recipient(self, code: str, mission: Any, how: str) -> Recipient:
-        if mission.id not in self._recipients:
-            chosen, why = choose_language(self.spec, mission, self.lang)
-            self._recipients[mission.id] = Recipient(code, mission, how, chosen, why)
-        return self._recipients[mission.id]
-
-
-class _Missions:
-    """Each mission's fields as a template reads them, and their hash, worked out once; and
-    each language's template hash."""
-
-    def __init__(self) -> None:
-        self._seen: dict[str, tuple[dict[str, Any], str]] = {}
-        self._templates: dict[str, str] = {}
-
-    def template(self, spec: LetterSpec, lang: str) -> str:
-        if lang not in self._templates:
-            self._templates[lang] = template_hash(spec, lang)
-        return self._templates[lang]
-
-    def _get(self, mission: Any) -> tuple[dict[str, Any], str]:
-        if mission.id not in self._seen:
-            ctx = mission_context(mission)
-            self._seen[mission.id] = (ctx, _sha(ctx))
-        return self._seen[mission.id]
-
-    def context(self, mission: Any) -> dict[str, Any]:
-        return self._get(mission)[0]
-
-    def sha(self, mission: Any) -> str:
-        return self._get(mission)[1]
-
-
-def _sha(data: Any) -> str:
-    return hashlib.sha256(
-        json.dumps(data, sort_keys=True, default=str, ensure_ascii=False).encode()
-    ).hexdigest()
-
-
-def template_hash(spec: LetterSpec, lang: str) -> str:
-    """The texts a letter in one language is made from: its template, the shared blocks, letter.toml."""
-    from plea.render.confine import read_bytes
-
-    h = hashlib.sha256()
-    for rel in (f"{spec.name}/{lang}.md.j2", f"_blocks/{lang}.md.j2", f"{spec.name}/letter.toml"):
-        found = locate(rel)  # the overlay's file (PLEA_TEMPLATES) before plea's own
-        h.update(read_bytes(*found) if found and found[0].exists() else b"-")  # inside its folder, bounded
-        h.update(b"\0")
-    return h.hexdigest()
-
-
-def file_stem(ref: str, state: str, host: str, letter: str, lang: str) -> str:
-    """The one file-name rule: REF_STATE-HOST_LETTER_LANG (reference, sending state, the state
-    the mission is in, letter, language; never a person's name), made safe."""
-    return safe_name(f"{ref}_{state}-{host}_{letter}_{lang}")
-
-
-def _stems(case: Case, found: list[Recipient], letter: str) -> dict[str, str]:
-    """mission id → file stem (file_stem); the mission id is added where two would clash."""
-    base = {r.mission.id: file_stem(case.ref, r.state, r.mission.host, letter, r.lang) for r in found}
-    clashes = Counter(base.values())
-    return {mid: stem if clashes[stem] == 1 else safe_name(f"{stem}_{mid}") for mid, stem in base.items()}
-
-
-def digests(
-    item: Item,
-    formats: list[str],
-    *,
-    template: str,
-    case_sha: str,
-    mission_sha: str,
-    letterhead_sha: str | None,
-    annexes: list[Any] | None = None,
-) -> dict[str, str]:
-    """The one inputs hash, per format: what a file is made from (the writer's version, the
-    template texts, the case's and mission's fields, the version of the story the letter carries,
-    letterhead, paper, language, what a follow-up or thanks cites, and the annexes: number, sha256
-    and title of each, so that a changed annex renders again). The date is not in it: a letter
-    rendered is kept."""
-    common = {
-        "story": item.story.sha if item.story else None,
-        "v": RENDER_VERSION,
-        "template": template,
-        "case": case_sha,
-        "mission": mission_sha,
-        "letterhead": letterhead_sha,
-        "paper": item.paper,
-        "lang": item.lang,
-        "first_letter": item.first_letter,
-        "response": item.response,
-    }
-    if annexes:  # only then: letters without annexes keep the hashes they had
-        common["annexes"] = [a.key() for a in annexes]
-    return {fmt: _sha({**common, "format": fmt}) for fmt in formats}
-
-
-def _items(
+def _items(  # 9 parameters: one case's, and the options every case of the plan shares
     case: Case,
     spec: LetterSpec,
     planned: list[Any],
@@ -291,16 +129,16 @@ def _items(
     formats: list[str],
     paper: str | None,
     letterhead_sha: str | None,
-    missions: _Missions,
+    missions: SharedInputs,
     annexes: Any = None,
 ) -> list[Item]:
     """One case's items, in the order of its recipients."""
     from plea.render.docx import paper_for_host
 
-    stems = _stems(case, [p.recipient for p in planned], spec.name)
+    names = stems(case, [p.recipient for p in planned], spec.name)
     fields = case_context(case)
     fields.pop("annexes")  # what a letter carries is in the hash through its annexes (digests)
-    case_sha = _sha(fields)
+    case_sha = sha_of(fields)
     items = []
     for p in planned:
         r = p.recipient
@@ -315,7 +153,7 @@ def _items(
             p.first_letter,
             p.response,
             folder,
-            stems[r.mission.id],
+            names[r.mission.id],
             story=story_for(case, r.lang),
         )
         item.annexes = annexes.for_lang(r.lang) if annexes is not None else []
@@ -332,7 +170,7 @@ def _items(
     return items
 
 
-def plan_case(
+def plan_case(  # 9 parameters: `letters render`'s case, letter, recipients and options, passed by name
     session: Session,
     case: Case,
     spec: LetterSpec,
@@ -359,7 +197,7 @@ def plan_case(
     answerable(case)
     out_dir = out_dir.expanduser().resolve()
     letterhead_sha = hashlib.sha256(letterhead.read_bytes()).hexdigest() if letterhead else None
-    missions = _Missions()
+    missions = SharedInputs()
     annexes = for_case(session, case, annex)
     items = _items(
         case,
@@ -391,7 +229,7 @@ def plan_case(
     return plan
 
 
-def make_plan(
+def make_plan(  # 16 parameters: `plea batch`'s options, passed by name
     session: Session,
     *,
     cases: str,
@@ -410,47 +248,25 @@ def make_plan(
     without_consent: bool = False,
     annex: list[str] | None = None,
 ) -> Plan:
+    """`plea batch`'s plan: every chosen client's letters, each in its own folder. Every client
+    that cannot get the letter is named before anything is written."""
     from plea.letters.annex import check_batch_numbers, for_case
-    from plea.letters.choose import unanswerable as unanswerable_line
-    from plea.letters.choose import with_context
 
     spec = get_letter(letter)
     out_dir = out_dir.expanduser().resolve()
     chosen = select_cases(session, cases, status)
     check_batch_numbers(session, chosen, annex)
-    case_annexes: dict[int, Any] = {}
     to_spec = parse_to(to)  # a bad --to fails before anything else
-    per_case = _Recipients(session, spec, hosts, lang)
-    found: dict[str, Recipient] = {}
-    named_missing: set[str] = set()
-    held: dict[str, list[Held]] = {}
+    gathered = _Gathered(BatchRecipients(session, spec, hosts, lang))
     letterhead_sha = hashlib.sha256(letterhead.read_bytes()).hexdigest() if letterhead else None
-    missions = _Missions()
-    items: list[Item] = []
-    lacking: list[str] = []
-    unanswerable: list[str] = []
-    context_problems: list[str] = []
+    missions = SharedInputs()
     for case in chosen:
-        if gaps := missing_fields(case, spec.requires):
-            lacking.append(f"{case.ref}: {', '.join(gaps)}")
+        planned = gathered.planned(session, case, spec, to_spec, unsafe=unsafe,
+                                   without_consent=without_consent, due=due, today=today)
+        if planned is None:
             continue
-        if why := no_way_to_answer(case):
-            unanswerable.append(f"{unanswerable_line(case.ref, why)} (add {why[1]})")
-            continue
-        mine, missing, held_back = per_case.of(case, to_spec, unsafe=unsafe, without_consent=without_consent)
-        named_missing.update(missing)
-        if held_back:
-            held[case.ref] = held_back
-        for r in mine:
-            found.setdefault(r.mission.id, r)
-        try:
-            # follow-ups and thanks go to the missions that got a first letter / answered, among --to
-            planned = with_context(session, case, spec, mine, to="all", due=due, today=today)
-        except InvalidInput as exc:
-            context_problems.append(f"{case.ref}: {exc.message}")
-            continue
-        case_annexes[case.id or 0] = for_case(session, case, annex, named=False)
-        items += _items(
+        gathered.annexes[case.id or 0] = annexes = for_case(session, case, annex, named=False)
+        gathered.items += _items(
             case,
             spec,
             planned,
@@ -459,45 +275,93 @@ def make_plan(
             paper=paper,
             letterhead_sha=letterhead_sha,
             missions=missions,
-            annexes=case_annexes[case.id or 0],
+            annexes=annexes,
         )
-    if lacking:
-        raise TemplateProblem(
-            f"the letter {spec.name!r} needs case fields that {len(lacking)} client(s) lack; "
-            "nothing was written:\n  " + "\n  ".join(lacking),
-            hint="fill them with `plea cases edit REF …` or `plea cases import FILE`, then run the batch "
-            "again",
-        )
-    if unanswerable:
-        raise TemplateProblem(
-            f"{len(unanswerable)} client(s) give no way to answer their letters; nothing was written:\n  "
-            + "\n  ".join(unanswerable),
-            hint="add an email or a postal address with `plea cases edit REF …` or `plea cases import FILE`, "
-            "then run the batch again",
-        )
-    if context_problems:
-        raise InvalidInput(
-            f"{len(context_problems)} client(s) cannot get this letter; nothing was written:",
-            problems=context_problems,
-        )
+    gathered.refuse(spec)
+    found = gathered.found
     plan = Plan(
         spec,
         out_dir,
         formats,
         chosen,
-        items,
+        gathered.items,
         {mid: missions.context(r.mission) for mid, r in found.items()},
-        sorted(named_missing - {r.state for r in found.values()}),
-        held,
+        sorted(gathered.named_missing - {r.state for r in found.values()}),
+        gathered.held,
         letterhead,
         letterhead_sha,
         {},
         {},
     )
-    plan.warnings = per_case.warnings
-    plan.annexes = case_annexes
+    plan.warnings = gathered.recipients.warnings
+    plan.annexes = gathered.annexes
     _load_done(session, plan)
     return plan
+
+
+@dataclass
+class _Gathered:
+    """What make_plan gathers client by client: the letters, the recipients, the states named
+    without a mission or held back, and the clients that cannot get the letter, and why."""
+
+    recipients: BatchRecipients
+    items: list[Item] = field(default_factory=list)
+    found: dict[str, Recipient] = field(default_factory=dict)  # mission id → its recipient
+    named_missing: set[str] = field(default_factory=set)
+    held: dict[str, list[Held]] = field(default_factory=dict)
+    annexes: dict[int, Any] = field(default_factory=dict)
+    lacking: list[str] = field(default_factory=list)
+    unanswerable: list[str] = field(default_factory=list)
+    context_problems: list[str] = field(default_factory=list)
+
+    def planned(self, session: Session, case: Case, spec: LetterSpec, to: Any, *, unsafe: bool,
+                without_consent: bool, due: bool, today: Any) -> list[Any] | None:
+        """One client's recipients with what each letter cites; None (and the reason kept) for a
+        client that cannot get the letter."""
+        from plea.letters.choose import unanswerable as unanswerable_line
+        from plea.letters.choose import with_context
+
+        if gaps := missing_fields(case, spec.requires):
+            self.lacking.append(f"{case.ref}: {', '.join(gaps)}")
+            return None
+        if why := no_way_to_answer(case):
+            self.unanswerable.append(f"{unanswerable_line(case.ref, why)} (add {why[1]})")
+            return None
+        mine, missing, held_back = self.recipients.of(case, to, unsafe=unsafe,
+                                                      without_consent=without_consent)
+        self.named_missing.update(missing)
+        if held_back:
+            self.held[case.ref] = held_back
+        for r in mine:
+            self.found.setdefault(r.mission.id, r)
+        try:
+            # follow-ups and thanks go to the missions that got a first letter / answered, among --to
+            return with_context(session, case, spec, mine, to="all", due=due, today=today)
+        except InvalidInput as exc:
+            self.context_problems.append(f"{case.ref}: {exc.message}")
+            return None
+
+    def refuse(self, spec: LetterSpec) -> None:
+        """Stop before anything is written if any client cannot get the letter, naming them all."""
+        if self.lacking:
+            raise TemplateProblem(
+                f"the letter {spec.name!r} needs case fields that {len(self.lacking)} client(s) lack; "
+                "nothing was written:\n  " + "\n  ".join(self.lacking),
+                hint="fill them with `plea cases edit REF …` or `plea cases import FILE`, then run the batch "
+                "again",
+            )
+        if self.unanswerable:
+            raise TemplateProblem(
+                f"{len(self.unanswerable)} client(s) give no way to answer their letters; "
+                "nothing was written:\n  " + "\n  ".join(self.unanswerable),
+                hint="add an email or a postal address with `plea cases edit REF …` or "
+                "`plea cases import FILE`, then run the batch again",
+            )
+        if self.context_problems:
+            raise InvalidInput(
+                f"{len(self.context_problems)} client(s) cannot get this letter; nothing was written:",
+                problems=self.context_problems,
+            )
 
 
 def _load_done(session: Session, plan: Plan) -> None:
@@ -560,8 +424,6 @@ __all__ = [
     "FORMATS",
     "Item",
     "Plan",
-    "digests",
-    "file_stem",
     "make_plan",
     "parse_formats",
     "plain_case",

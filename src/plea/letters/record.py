@@ -6,6 +6,7 @@ renaming of files written under an earlier name rule (rename_old)."""
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from sqlmodel import Session, col, select
 from plea.db.models import Letter, LetterEvent, Rendition
 from plea.fileio import fsync_path, sha256_file
 from plea.history import Change, record_many
-from plea.letters.plan import Plan
+from plea.letters.plan import Item, Plan
 from plea.letters.work import Done
 
 # Core tables, not the ORM: bulk statements without loading or synchronising objects
@@ -100,7 +101,19 @@ def record_done(session: Session, plan: Plan, done: list[Done], *, actor: str, t
         return
     now = datetime.now(UTC)
     items = {k: plan.item(k) for k in {(d.case_id, d.mission_id) for d in done}}
-    keys = sorted({(d.case_id, d.mission_id) for d in done})
+    _record_letters(session, plan, items, actor=actor, today=today, now=now)
+    writes = _Writes()
+    for d in done:
+        _plan_rendition(writes, plan, items[(d.case_id, d.mission_id)], d, now)
+    _write_renditions(session, writes)
+    record_many(session, "letter.rendered", writes.events, actor=actor)
+
+
+def _record_letters(session: Session, plan: Plan, items: dict[tuple[int, str], Item], *, actor: str,
+                    today: date, now: datetime) -> None:
+    """The chunk's letters: new ones inserted as drafted (with their first event), the language of
+    existing ones brought up to date; plan.letters learns every letter's id."""
+    keys = sorted(items)
     new_keys = [k for k in keys if k not in plan.letters]
     if new_keys:
         _insert_letters(
@@ -118,17 +131,7 @@ def record_done(session: Session, plan: Plan, done: list[Done], *, actor: str, t
                 for c, m in new_keys
             ],
         )
-    ids: dict[tuple[int, str], tuple[int, str]] = {}
-    for case_id in sorted({c for c, _ in keys}):
-        missions = [m for c, m in keys if c == case_id]
-        for lid, mid, lang in session.exec(
-            select(Letter.id, Letter.mission_id, Letter.lang).where(
-                Letter.case_id == case_id,
-                Letter.letter == plan.spec.name,
-                col(Letter.mission_id).in_(missions),
-            )
-        ):
-            ids[(case_id, mid)] = (lid, lang)  # type: ignore[assignment]
+    ids = _letter_ids(session, plan, keys)
     created = [ids[k][0] for k in new_keys]
     if created:
         session.connection().execute(
@@ -161,67 +164,100 @@ def record_done(session: Session, plan: Plan, done: list[Done], *, actor: str, t
     for k in keys:
         plan.letters[k] = ids[k][0]
 
-    inserts, updates, deletes = [], [], []
-    fresh: list[tuple[int, dict[str, Any]]] = []
-    events = []
-    for d in done:
-        item = items[(d.case_id, d.mission_id)]
-        lid = plan.letters[(d.case_id, d.mission_id)]
-        digest = item.digests[d.fmt]
-        rows = plan.renditions.setdefault(lid, [])
-        same_path = next((r for r in rows if r["format"] == d.fmt and r["path"] == d.path), None)
-        same_hash = next((r for r in rows if r["format"] == d.fmt and r["inputs_hash"] == digest), None)
-        if same_hash is not None and same_path is not None and same_hash is not same_path:
-            deletes.append(same_path["id"])  # two rows would claim one file: keep the one for these inputs
-            rows.remove(same_path)
-            same_path = None
-        row = same_path or same_hash
-        if row is None:
-            row = {"id": None, "format": d.fmt, "path": d.path, "sha256": d.sha256, "inputs_hash": digest}
-            rows.append(row)
-            fresh.append((lid, row))
-            inserts.append(
-                {
-                    "letter_id": lid,
-                    "format": d.fmt,
-                    "lang": item.lang,
-                    "path": d.path,
-                    "sha256": d.sha256,
-                    "inputs_hash": digest,
-                    "rendered_at": now,
-                }
+
+def _letter_ids(
+    session: Session, plan: Plan, keys: list[tuple[int, str]]
+) -> dict[tuple[int, str], tuple[int, str]]:
+    """(case id, mission id) → (letter id, its language) for the plan's letter, case by case."""
+    ids: dict[tuple[int, str], tuple[int, str]] = {}
+    for case_id in sorted({c for c, _ in keys}):
+        missions = [m for c, m in keys if c == case_id]
+        for lid, mid, lang in session.exec(
+            select(Letter.id, Letter.mission_id, Letter.lang).where(
+                Letter.case_id == case_id,
+                Letter.letter == plan.spec.name,
+                col(Letter.mission_id).in_(missions),
             )
-        else:
-            row.update(path=d.path, sha256=d.sha256, inputs_hash=digest)
-            updates.append(
-                {
-                    "rid": row["id"],
-                    "path": d.path,
-                    "sha": d.sha256,
-                    "digest": digest,
-                    "lang": item.lang,
-                    "now": now,
-                }
-            )
-        events.append(
-            Change(
-                d.case_id,
-                f"letter:{lid}",
-                {
-                    "letter": plan.spec.name,
-                    "mission": d.mission_id,
-                    "lang": item.lang,
-                    "format": d.fmt,
-                    "sha256": d.sha256,
-                    # the documents it lists (and a PDF packet carries): ids and sha256, never titles
-                    **({"annexes": [{"document": a.id, "sha256": a.sha256} for a in item.annexes]}
-                       if item.annexes else {}),
-                },
-            )
+        ):
+            ids[(case_id, mid)] = (lid, lang)  # type: ignore[assignment]
+    return ids
+
+
+@dataclass
+class _Writes:
+    """A chunk's rendition rows to insert, update and delete, and its history events."""
+
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    deletes: list[int] = field(default_factory=list)
+    fresh: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # (letter id, the plan's new row)
+    events: list[Change] = field(default_factory=list)
+
+
+def _plan_rendition(writes: _Writes, plan: Plan, item: Item, d: Done, now: datetime) -> None:
+    """One file's rendition row (the row for its path, or for its inputs, updated; else a new one)
+    and history event, kept in plan.renditions as they will be in the database."""
+    lid = plan.letters[(d.case_id, d.mission_id)]
+    digest = item.digests[d.fmt]
+    rows = plan.renditions.setdefault(lid, [])
+    same_path = next((r for r in rows if r["format"] == d.fmt and r["path"] == d.path), None)
+    same_hash = next((r for r in rows if r["format"] == d.fmt and r["inputs_hash"] == digest), None)
+    if same_hash is not None and same_path is not None and same_hash is not same_path:
+        # two rows would claim one file: keep the one for these inputs
+        writes.deletes.append(same_path["id"])
+        rows.remove(same_path)
+        same_path = None
+    row = same_path or same_hash
+    if row is None:
+        row = {"id": None, "format": d.fmt, "path": d.path, "sha256": d.sha256, "inputs_hash": digest}
+        rows.append(row)
+        writes.fresh.append((lid, row))
+        writes.inserts.append(
+            {
+                "letter_id": lid,
+                "format": d.fmt,
+                "lang": item.lang,
+                "path": d.path,
+                "sha256": d.sha256,
+                "inputs_hash": digest,
+                "rendered_at": now,
+            }
         )
-    if deletes:
-        session.execute(delete(RENDITION).where(RENDITION.c.id.in_(deletes)))
-    if updates:
+    else:
+        row.update(path=d.path, sha256=d.sha256, inputs_hash=digest)
+        writes.updates.append(
+            {
+                "rid": row["id"],
+                "path": d.path,
+                "sha": d.sha256,
+                "digest": digest,
+                "lang": item.lang,
+                "now": now,
+            }
+        )
+    writes.events.append(
+        Change(
+            d.case_id,
+            f"letter:{lid}",
+            {
+                "letter": plan.spec.name,
+                "mission": d.mission_id,
+                "lang": item.lang,
+                "format": d.fmt,
+                "sha256": d.sha256,
+                # the documents it lists (and a PDF packet carries): ids and sha256, never titles
+                **({"annexes": [{"document": a.id, "sha256": a.sha256} for a in item.annexes]}
+                   if item.annexes else {}),
+            },
+        )
+    )
+
+
+def _write_renditions(session: Session, writes: _Writes) -> None:
+    """The rendition rows, in bulk; the new rows' ids go back into the plan's rows."""
+    if writes.deletes:
+        session.execute(delete(RENDITION).where(RENDITION.c.id.in_(writes.deletes)))
+    if writes.updates:
         session.execute(
             update(RENDITION)
             .where(RENDITION.c.id == bindparam("rid"))
@@ -232,19 +268,18 @@ def record_done(session: Session, plan: Plan, done: list[Done], *, actor: str, t
                 lang=bindparam("lang"),
                 rendered_at=bindparam("now"),
             ),
-            updates,
+            writes.updates,
         )
-    if inserts:
-        session.connection().execute(RENDITION.insert(), inserts)
+    if writes.inserts:
+        session.connection().execute(RENDITION.insert(), writes.inserts)
         # the new rows' ids, for later chunks that may meet the same files again
         found = {
             (lid, fmt, path): rid
             for rid, lid, fmt, path in session.exec(
                 select(Rendition.id, Rendition.letter_id, Rendition.format, Rendition.path).where(
-                    col(Rendition.letter_id).in_(sorted({lid for lid, _ in fresh}))
+                    col(Rendition.letter_id).in_(sorted({lid for lid, _ in writes.fresh}))
                 )
             )
         }
-        for lid, r in fresh:
+        for lid, r in writes.fresh:
             r["id"] = found.get((lid, r["format"], r["path"]))
-    record_many(session, "letter.rendered", events, actor=actor)

@@ -18,8 +18,7 @@ import shutil
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -27,14 +26,12 @@ from typing import Any
 
 from plea.errors import Conflict, ExternalProblem, InvalidInput, PleaError, TemplateProblem
 from plea.letters import work
+from plea.letters.output import JOURNAL, STATE, foreign_files, open_output, os_problem, prepare_output
 from plea.letters.pdf import find_soffice
 from plea.letters.plan import Item, Plan
-from plea.letters.work import ChunkResult, Done, Failure, Task, TaskItem, render_chunk, warm_up
-from plea.letters.write import clean_stale
+from plea.letters.work import ChunkResult, Done, Failure, Task, TaskItem, render_chunk
+from plea.letters.workers import parallel, pool_for, worker_died
 
-STATE = ".plea-batch"
-JOURNAL = "pending"
-LOCK = "lock"
 MANIFEST_EVERY = 5.0  # seconds between manifest rewrites while a batch runs
 
 
@@ -73,92 +70,6 @@ class Progress:
     def stop(self) -> None: ...
 
 
-def _os_problem(exc: OSError, folder: Path) -> PleaError:
-    from plea.letters.write import disk_full
-
-    reason = "the disk is full" if disk_full(exc) else (exc.strerror or str(exc)).lower()
-    return InvalidInput(
-        f"--out: cannot write to {folder}: {reason}",
-        hint="choose a folder you can write to; nothing was written",
-    )
-
-
-def open_output(out: Path) -> Any:
-    """Create the output folder and its state folder and take the batch lock (one batch per
-    folder); the lock's open file, held for the whole run."""
-    if out.exists() and not out.is_dir():
-        raise InvalidInput(f"--out: {out} is a file, not a folder")
-    try:
-        (out / STATE).mkdir(parents=True, exist_ok=True, mode=0o700)
-        lock = os.fdopen(os.open(out / STATE / LOCK, os.O_RDWR | os.O_CREAT, 0o600), "r+b")
-    except OSError as exc:
-        raise _os_problem(exc, out) from None
-    try:
-        import fcntl
-
-        try:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            lock.close()
-            raise Conflict(
-                f"another plea batch is writing to {out}",
-                hint="wait for it to finish, or choose another --out folder",
-            ) from None
-    except ImportError:  # pragma: no cover - Windows: no advisory lock
-        pass
-    return lock
-
-
-def _refuse_links(out: Path, folders: list[str]) -> None:
-    """A client's folder that is a link (or leads) outside --out is refused, as `letters render`
-    refuses a file name that resolves outside its folder: nothing is written through it."""
-    root = out.resolve()
-    for folder in folders:
-        path = out / folder
-        if path.is_symlink() or path.resolve().parent != root:
-            raise InvalidInput(f"--out: refusing to write outside {root}: {path} is a link to "
-                               f"{path.resolve()}; nothing was written",
-                               hint="remove the link, or choose another --out folder")
-
-
-def prepare_output(plan: Plan, recorded: set[str], *, force: bool, workdir: str) -> None:
-    """Create the clients' folders and clean what a killed run left: temp files, its private
-    work folder, files it wrote but did not record (unless this run writes them again).
-    `recorded`: the paths the database records under the output folder."""
-    out = plan.out_dir
-    try:
-        for folder in sorted({i.folder for i in plan.items}):
-            (out / folder).mkdir(exist_ok=True, mode=0o700)
-    except OSError as exc:
-        raise _os_problem(exc, out) from None
-    _refuse_links(out, sorted({i.folder for i in plan.items}))
-    for folder in [out, out / STATE, *sorted({out / i.folder for i in plan.items})]:
-        clean_stale(folder)
-    for stale in (out / STATE).glob("work-*"):
-        if str(stale) != workdir:
-            shutil.rmtree(stale, ignore_errors=True)
-    journal = out / STATE / JOURNAL
-    pending: set[str] = set()
-    if journal.is_file():
-        pending = {line for line in journal.read_text(encoding="utf-8").splitlines() if line}
-    # files a killed run wrote but did not record, and that this plan will not write again: not ours to keep
-    wanted = {i.path(out, f) for i in plan.items for f in i.todo}
-    for path in pending - recorded - wanted:
-        try:
-            os.unlink(path)
-        except OSError:
-            pass
-    foreign_files(
-        [i.path(out, f) for i in plan.todo for f in i.todo], recorded, out=out, force=force, pending=pending
-    )
-    from plea.fileio import atomic_write_text
-
-    try:
-        atomic_write_text(journal, "".join(p + "\n" for p in sorted(wanted)))
-    except OSError as exc:
-        raise _os_problem(exc, out) from None
-
-
 def _task_item(plan: Plan, item: Item, out: Path | None = None) -> TaskItem:
     """What a worker needs of one planned letter; with `out`, the files to write."""
     paths = {f: item.path(out, f) for f in item.todo} if out is not None else {}
@@ -174,7 +85,7 @@ def _task_item(plan: Plan, item: Item, out: Path | None = None) -> TaskItem:
     )
 
 
-def _chunks(
+def _chunks(  # 8 parameters: what every chunk's Task carries beside its letters
     plan: Plan,
     cases: dict[int, dict[str, Any]],
     *,
@@ -257,33 +168,11 @@ def precheck(
         try:
             results = [f.result() for f in [pool.submit(check_chunk, t) for t in tasks]]
         except Exception as exc:  # a worker died (killed, out of memory)
-            raise error_for(Failure("ExternalProblem", _worker_died(exc)), resume=None) from None
+            raise error_for(Failure("ExternalProblem", worker_died(exc)), resume=None) from None
     failure = next((r.failure for r in results if r.failure is not None), None)
     if failure is not None:
         raise error_for(failure, resume=None)
 
-
-def foreign_files(
-    paths: list[str],
-    recorded: set[str],
-    *,
-    out: Path,
-    force: bool,
-    pending: set[str] | frozenset[str] = frozenset(),
-    ours: Callable[[str], bool] = lambda p: False,
-) -> None:
-    """Refuse to replace files plea did not write: a file is plea's if a rendition records its
-    path, if a killed run meant to write it (`pending`), or if `ours` says so (it holds exactly
-    the bytes plea is about to write)."""
-    foreign = [
-        p for p in paths if p not in recorded and p not in pending and os.path.lexists(p) and not ours(p)
-    ]
-    if foreign and not force:
-        raise Conflict(
-            f"{len(foreign)} file(s) in {out} have the names of letters but were not written by plea, "
-            f"e.g. {foreign[0]}",
-            hint="choose another --out folder, or pass --force to replace them",
-        )
 
 
 def write_case(
@@ -300,8 +189,6 @@ def write_case(
     recorded (plea.letters.record) in the caller's transaction."""
     from plea.letters import record
     from plea.letters.manifest import recorded_paths
-    from plea.letters.plan import plain_case
-    from plea.resources import templates_are_shipped, templates_dir
 
     out = plan.out_dir
     if out.exists() and not out.is_dir():
@@ -315,22 +202,10 @@ def write_case(
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise _os_problem(exc, out) from None
+        raise os_problem(exc, out) from None
     workdir = tempfile.mkdtemp(prefix="plea-letters-") if soffice else ""
     try:
-        task = Task(
-            plan.spec.name,
-            None if templates_are_shipped() else str(templates_dir()),
-            today,
-            str(plan.letterhead) if plan.letterhead else None,
-            plan.formats,
-            {c.id: plain_case(c, plan) for c in plan.cases if c.id is not None},
-            [_task_item(plan, i, out) for i in plan.todo],
-            workdir,
-            soffice,
-            annex_pdfs(session, plan, workdir, soffice),
-        )
-        built = work.build_chunk(task)
+        built = work.build_chunk(_case_task(session, plan, today=today, workdir=workdir, soffice=soffice))
         result.fallbacks.update(built.fallbacks)
         if built.failure is not None:
             raise error_for(built.failure, resume=None)
@@ -356,6 +231,25 @@ def write_case(
     result.files = len(written.done)
     result.rendered = len({(d.case_id, d.mission_id) for d in written.done})
     return result
+
+
+def _case_task(session: Any, plan: Plan, *, today: date, workdir: str, soffice: str | None) -> Task:
+    """The whole of a one-case plan as one chunk, for write_case: the letterhead read where it is."""
+    from plea.letters.plan import plain_case
+    from plea.resources import templates_are_shipped, templates_dir
+
+    return Task(
+        plan.spec.name,
+        None if templates_are_shipped() else str(templates_dir()),
+        today,
+        str(plan.letterhead) if plan.letterhead else None,
+        plan.formats,
+        {c.id: plain_case(c, plan) for c in plan.cases if c.id is not None},
+        [_task_item(plan, i, plan.out_dir) for i in plan.todo],
+        workdir,
+        soffice,
+        annex_pdfs(session, plan, workdir, soffice),
+    )
 
 
 def annex_pdfs(session: Any, plan: Plan, workdir: str, soffice: str | None) -> dict[int, bytes]:
@@ -388,7 +282,7 @@ def files_of(plan: Plan, result: Result) -> list[tuple[Item, list[tuple[str, str
     return out
 
 
-def execute(
+def execute(  # 9 parameters: the database, the plan and `plea batch`'s options, passed by name
     db: Any,
     plan: Plan,
     *,
@@ -419,15 +313,12 @@ def execute(
         # the run's private work folder (LibreOffice profiles, PDF conversion, the letterhead as
         # hashed) inside the output folder: a killed run's is removed by the next one
         workdir = tempfile.mkdtemp(dir=plan.out_dir / STATE, prefix="work-")
-        letterhead = None
-        if plan.letterhead is not None:  # the bytes that were hashed, whatever happens to the file meanwhile
-            letterhead = os.path.join(workdir, "letterhead.docx")
-            shutil.copyfile(plan.letterhead, letterhead)
+        letterhead = _letterhead_copy(plan, workdir)
         if record.old_names(plan):  # files named by an earlier rule: renamed, recorded
             with db.transaction() as s:
                 record.rename_old(s, plan, actor=actor)
         if pool is None and jobs > 1 and len(plan.todo) > work.CHUNK:
-            pool = _pool(jobs, plan, root, letterhead)
+            pool = pool_for(jobs, plan, root, letterhead)
         precheck(plan, cases, root=root, today=today, pool=pool, workers=jobs)
         with db.read() as s:
             recorded = manifest.recorded_paths(s, plan.out_dir)
@@ -435,69 +326,21 @@ def execute(
             pdfs = annex_pdfs(s, plan, workdir, soffice)  # before any file is written: a bad annex stops here
         prepare_output(plan, recorded, force=force, workdir=workdir)
         progress.start(len(plan.items), plan.already_done)
-        last_manifest = time.monotonic()
-        failure: Failure | None = None
-
-        def handle(part: list[Item], chunk: ChunkResult) -> None:
-            nonlocal failure, last_manifest
-            done = chunk.done
-            result.fallbacks.update(chunk.fallbacks)
-            if done:
-                with db.transaction() as s:
-                    record.record_done(s, plan, done, actor=actor, today=today)
-                by_key: dict[tuple[int, str], list[Done]] = {}
-                for d in done:
-                    by_key.setdefault((d.case_id, d.mission_id), []).append(d)
-                for item in part:
-                    for d in by_key.get(item.key, []):
-                        rel = os.path.relpath(d.path, plan.out_dir)
-                        rows[rel] = {
-                            "case": item.ref,
-                            "recipient": item.mission_id,
-                            "letter": plan.spec.name,
-                            "language": item.lang,
-                            "file": rel,
-                            "sha256": d.sha256,
-                        }
-                    if item.key in by_key:
-                        result.rendered += 1
-                progress.advance(sum(1 for item in part if item.key in by_key))
-                result.files += len(done)
-            if chunk.failure is not None and failure is None:
-                failure = chunk.failure
-            if time.monotonic() - last_manifest > MANIFEST_EVERY:
-                manifest.write_manifest(
-                    plan.out_dir,
-                    manifest.with_annexes(sorted(rows.values(), key=lambda r: (r["case"], r["file"])), plan),
-                )
-                last_manifest = time.monotonic()
-
+        recorder = _Recorder(db, plan, result, progress, rows, actor=actor, today=today)
         chunks = _chunks(
             plan, cases, root=root, today=today, letterhead=letterhead, workdir=workdir, soffice=soffice,
             annex_pdfs=pdfs,
         )
-        with work.fewer_collections():
-            if pool is None:
-                for part, task in chunks:
-                    handle(part, render_chunk(task))
-                    if failure:
-                        break
-            else:
-                _parallel(pool, chunks, jobs, handle, lambda: failure is not None)
-        if failure is not None:
+        _render(pool, chunks, jobs, recorder)
+        if recorder.failure is not None:
             raise error_for(
-                failure,
+                recorder.failure,
                 resume=(
                     f"{result.rendered} letter(s) were written and recorded before it stopped; "
                     "run the same command again to finish the rest"
                 ),
             )
-        with db.read() as s:
-            final = manifest.with_annexes(manifest.manifest_rows(s, plan.out_dir), plan)
-        result.manifest = manifest.write_manifest(plan.out_dir, final)
-        if zip_:
-            result.zips = manifest.write_zips(plan.out_dir, final, [c.ref for c in plan.cases])
-        (plan.out_dir / STATE / JOURNAL).unlink(missing_ok=True)
+        _finish(db, plan, result, zip_=zip_)
     finally:
         progress.stop()
         if pool is not None and pool is not workers:
@@ -508,115 +351,89 @@ def execute(
     return result
 
 
-@contextmanager
-def early_workers(
-    workers: int,
-    letter: str,
-    *,
-    formats: list[str] | None = None,
-    paper: str | None = None,
-    letterhead: Path | None = None,
-    fork: bool = False,
-) -> Iterator[Any]:
-    """The workers for a batch of `letter` (none if workers < 1), started before the plan is
-    made: while this process plans (a good part of a batch's time), each prepares the letter's
-    templates in every language and the styled skeletons for either paper. `fork`: the caller
-    has no database open, so they may be forked (see _start_pool). Hand them to execute(); they are
-    shut down when the block ends, whatever happens."""
-    from plea.render.catalog import get_letter
-    from plea.resources import templates_are_shipped, templates_dir
-
-    root = None if templates_are_shipped() else str(templates_dir())
-    warm: tuple[Any, ...] = (letter, root, [], None, False)
-    if workers > 0:
-        try:
-            spec = get_letter(letter)
-        except PleaError:  # reported by the plan
-            spec = None
-        if spec is not None:
-            shapes = [(lang, p) for lang in spec.langs for p in ([paper] if paper else ["a4", "letter"])]
-            # a letterhead's skeletons are made from the copy execute() hashes, not warmed here
-            docx = letterhead is None and any(f in (formats or ["docx"]) for f in ("docx", "pdf"))
-            warm = (letter, root, shapes, None, docx)
-    pool = _start_pool(workers, warm, fork=fork) if workers > 0 else None
-    try:
-        yield pool
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+def _letterhead_copy(plan: Plan, workdir: str) -> str | None:
+    """The letterhead's bytes that were hashed, copied into the work folder, whatever happens to
+    the file meanwhile."""
+    if plan.letterhead is None:
+        return None
+    letterhead = os.path.join(workdir, "letterhead.docx")
+    shutil.copyfile(plan.letterhead, letterhead)
+    return letterhead
 
 
-def _pool(workers: int, plan: Plan, root: str | None, letterhead: str | None) -> Any:
-    """Workers warming up what the plan needs (templates, styled skeletons) as soon as they start."""
-    shapes = sorted({(i.lang, i.paper) for i in plan.todo})
-    docx = any(f in plan.formats for f in ("docx", "pdf"))
-    return _start_pool(workers, (plan.spec.name, root, shapes, letterhead, docx))
+class _Recorder:
+    """What execute does with each chunk's result, as it comes: its files recorded in their own
+    transaction, the manifest's rows kept in step (the manifest rewritten every MANIFEST_EVERY
+    seconds), the counts and the progress bar advanced, the first failure kept."""
+
+    def __init__(self, db: Any, plan: Plan, result: Result, progress: Progress,
+                 rows: dict[str, dict[str, str]], *, actor: str, today: date) -> None:
+        self.db, self.plan, self.result, self.progress, self.rows = db, plan, result, progress, rows
+        self.actor, self.today = actor, today
+        self.failure: Failure | None = None
+        self.last_manifest = time.monotonic()
+
+    def __call__(self, part: list[Item], chunk: ChunkResult) -> None:
+        from plea.letters import manifest, record
+
+        plan, result = self.plan, self.result
+        done = chunk.done
+        result.fallbacks.update(chunk.fallbacks)
+        if done:
+            with self.db.transaction() as s:
+                record.record_done(s, plan, done, actor=self.actor, today=self.today)
+            by_key: dict[tuple[int, str], list[Done]] = {}
+            for d in done:
+                by_key.setdefault((d.case_id, d.mission_id), []).append(d)
+            for item in part:
+                for d in by_key.get(item.key, []):
+                    rel = os.path.relpath(d.path, plan.out_dir)
+                    self.rows[rel] = {
+                        "case": item.ref,
+                        "recipient": item.mission_id,
+                        "letter": plan.spec.name,
+                        "language": item.lang,
+                        "file": rel,
+                        "sha256": d.sha256,
+                    }
+                if item.key in by_key:
+                    result.rendered += 1
+            self.progress.advance(sum(1 for item in part if item.key in by_key))
+            result.files += len(done)
+        if chunk.failure is not None and self.failure is None:
+            self.failure = chunk.failure
+        if time.monotonic() - self.last_manifest > MANIFEST_EVERY:
+            manifest.write_manifest(
+                plan.out_dir,
+                manifest.with_annexes(sorted(self.rows.values(), key=lambda r: (r["case"], r["file"])), plan),
+            )
+            self.last_manifest = time.monotonic()
 
 
-def _start_pool(workers: int, warm: tuple[Any, ...], *, fork: bool = False) -> Any:
-    """A pool of workers, each running warm_up(*warm) first, all started now (a pool otherwise
-    starts its processes only as work arrives). Spawned (a fresh interpreter: no database
-    connection crosses into them), or with `fork` (the caller has opened no database) forked
-    where that is safe: on Linux, from a process with no other thread; a forked worker has
-    this process's modules already loaded."""
-    import multiprocessing as mp
-    import sys
-    import threading
-    from concurrent.futures import ProcessPoolExecutor
-
-    forking = fork and sys.platform == "linux" and threading.active_count() == 1
-    pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=mp.get_context("fork" if forking else "spawn"),
-        initializer=warm_up,
-        initargs=warm,
-    )
-    for _ in range(workers):
-        pool.submit(int)
-    return pool
+def _render(pool: Any, chunks: Iterator[tuple[list[Item], Task]], jobs: int, recorder: _Recorder) -> None:
+    """The chunks rendered here, one after another, or by the workers; each result recorded as it
+    comes; nothing more started after a failure."""
+    with work.fewer_collections():
+        if pool is None:
+            for part, task in chunks:
+                recorder(part, render_chunk(task))
+                if recorder.failure:
+                    break
+        else:
+            parallel(pool, chunks, jobs, recorder, lambda: recorder.failure is not None)
 
 
-def _parallel(
-    pool: Any,
-    chunks: Iterator[tuple[list[Item], Task]],
-    workers: int,
-    handle: Callable[..., None],
-    stop: Callable[[], bool],
-) -> None:
-    """Chunks over the workers, two in flight each (memory stays flat, and none waits for the
-    next); this process records results as they come (rendering here as well was measured no
-    faster on two cores: it delays the recording). After a failure, what is in flight finishes
-    and is recorded."""
-    from concurrent.futures import FIRST_COMPLETED, wait
+def _finish(db: Any, plan: Plan, result: Result, *, zip_: bool) -> None:
+    """The end of a batch that wrote everything: the manifest from the database, the zips, and the
+    journal gone."""
+    from plea.letters import manifest
 
-    in_flight: dict[Any, list[Item]] = {}
-    exhausted = False
-
-    def take() -> tuple[list[Item], Task] | None:
-        nonlocal exhausted
-        if exhausted or stop():
-            return None
-        nxt = next(chunks, None)
-        exhausted = nxt is None
-        return nxt
-
-    while True:
-        while len(in_flight) < 2 * workers and (nxt := take()) is not None:
-            in_flight[pool.submit(render_chunk, nxt[1])] = nxt[0]
-        if not in_flight:
-            return
-        finished, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
-        for future in finished:
-            part = in_flight.pop(future)
-            try:
-                chunk = future.result()
-            except Exception as exc:  # a worker died (killed, out of memory)
-                chunk = ChunkResult(failure=Failure("ExternalProblem", _worker_died(exc)))
-            handle(part, chunk)
-
-
-def _worker_died(exc: BaseException) -> str:
-    return f"a worker process failed ({exc.__class__.__name__})"
+    with db.read() as s:
+        final = manifest.with_annexes(manifest.manifest_rows(s, plan.out_dir), plan)
+    result.manifest = manifest.write_manifest(plan.out_dir, final)
+    if zip_:
+        result.zips = manifest.write_zips(plan.out_dir, final, [c.ref for c in plan.cases])
+    (plan.out_dir / STATE / JOURNAL).unlink(missing_ok=True)
 
 
 def error_for(failure: Failure, *, resume: str | None) -> PleaError:

@@ -114,7 +114,7 @@ def subject_for(case: Case, letter: Letter) -> str:
 def prepare(
     session: Session, case: Case, letter: Letter, mission: Mission, *, configured_sender: str
 ) -> Draft:
-    from plea.letters.plan import file_stem  # the one file-name rule: the .eml beside its letter's name
+    from plea.letters.names import file_stem  # the one file-name rule: the .eml beside its letter's name
 
     recipient = mission_address(mission)
     where = f"{states.name(mission.sending)} ({mission.sending})"

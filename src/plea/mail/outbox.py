@@ -251,7 +251,7 @@ def write_drafts(p: Plan, out_dir: Path, *, session: Session) -> list[Path]:
     for row in p.queued:
         items.append((f"outbox-{row.id}", read_stored(Path(row.eml_path), session.info.get("plea_file_key"))))
     for stem, data in items:
-        target = inside(out_dir, safe_name(f"{stem}.eml"))  # names plea makes: plea.letters.plan.file_stem
+        target = inside(out_dir, safe_name(f"{stem}.eml"))  # names plea makes: plea.letters.names.file_stem
         atomic_write_bytes(target, data)
         written.append(target)
     return written

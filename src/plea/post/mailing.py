@@ -59,6 +59,7 @@ class Options:
     letterhead: Path | None = None
     force: bool = False
     unsafe: bool = False
+    annex: list[str] | None = None  # --annex as plea.letters.annex.parse gives it: each PDF is a packet
 
 
 @dataclass
@@ -228,6 +229,7 @@ def _letters(
             formats=["pdf"],
             paper=o.paper,
             letterhead=o.letterhead,
+            annex=o.annex,
         )
         result = write_case(session, lp, actor=actor, today=today, force=o.force, progress=progress)
         written += result.rendered

@@ -96,12 +96,12 @@ def sender(case: Any) -> dict[str, Any]:
     phone, or for a self-applicant their own name and contact fields (applicant_address,
     applicant_email, applicant_phone). `lines`: the block's lines, an empty field left out,
     the address a line per line it was written on. `country`: where the letter is posted from,
-    when known (the self-applicant's current country; "" for a representative, so the
-    addressee block keeps its country line)."""
+    when known (the self-applicant's current country; for a representative, the state the address's
+    last line names, else "", so that the addressee block keeps its country line)."""
     if _text(case.rep_name):
         name, organisation = _text(case.rep_name), _text(case.rep_organisation)
         address, email, phone = _text(case.rep_address), _text(case.rep_email), _text(case.rep_phone)
-        country = ""
+        country = _country_line(address)
     else:
         name, organisation = _text(case.name_latin), ""
         address = _text(getattr(case, "applicant_address", ""))
@@ -112,6 +112,14 @@ def sender(case: Any) -> dict[str, Any]:
     lines = [line for line in (name, organisation, *address_lines, email, phone) if line]
     return {"name": name, "organisation": organisation, "address": address, "email": email,
             "phone": phone, "lines": lines, "country": country}
+
+
+def _country_line(address: str) -> str:
+    """The state an address's last line names ("France", "USA"), else "" (plea.states.named)."""
+    from plea import states
+
+    lines = [line.strip() for line in address.splitlines() if line.strip()]
+    return states.named(lines[-1]) if len(lines) > 1 else ""
 
 
 def mission_context(mission: Any) -> dict[str, Any]:

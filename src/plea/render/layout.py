@@ -102,9 +102,20 @@ CONTINUATION: dict[str, tuple[str, str]] = {
     "ru": ("№", "страница {page} из {pages}"),
     "tr": ("Referans:", "sayfa {page} / {pages}"),
     "zh": ("编号：", "第{page}页，共{pages}页"),
+    "et": ("Viide:", "lk {page} / {pages}"),
+    "he": ("מס׳", "עמוד {page} מתוך {pages}"),
+    "hy": ("№", "էջ {page} / {pages}"),
+    "ka": ("№", "გვერდი {page} / {pages}"),
+    "kk": ("№", "бет {page} / {pages}"),
+    "lt": ("Nr.", "puslapis {page} iš {pages}"),
+    "lv": ("Nr.", "{page}. lappuse no {pages}"),
+    "ro": ("Nr.", "pagina {page} din {pages}"),
+    "sr": ("Број:", "страна {page} од {pages}"),
+    "sr-Latn": ("Broj:", "strana {page} od {pages}"),
+    "uk": ("№", "сторінка {page} з {pages}"),
 }
 
 
 def continuation(lang: str) -> tuple[str, str]:
     """The header's words for a language (English where plea has none)."""
-    return CONTINUATION.get(lang.split("-")[0], CONTINUATION["en"])
+    return CONTINUATION.get(lang) or CONTINUATION.get(lang.split("-")[0], CONTINUATION["en"])

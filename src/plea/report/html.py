@@ -79,7 +79,9 @@ def world_map(report: dict[str, Any]) -> str:
     parts = [
         f'<svg class="map" role="img" aria-label="World map: answers by state" '
         f'viewBox="0 0 {w["width"]:g} {w["height"]:g}" xmlns="http://www.w3.org/2000/svg">',
-        f'<g transform="scale({w["unit"]:g})">',
+        # the map's edge: shapes unwrapped over ±180° (Chukotka, Fiji) end there, not in the empty corner
+        f'<defs><clipPath id="map-edge"><path d="{w["outline"]}"/></clipPath></defs>',
+        f'<g transform="scale({w["unit"]:g})" clip-path="url(#map-edge)">',
         f'<path d="{w["other_land"]}" fill="{OTHER_LAND}"/>',
     ]
     dots = []

@@ -1,0 +1,124 @@
+"""The worker processes of a batch: started early (they warm up while this process plans),
+forked or spawned, and fed chunks two at a time each (parallel)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from plea.errors import PleaError
+from plea.letters.plan import Item, Plan
+from plea.letters.work import ChunkResult, Failure, Task, render_chunk, warm_up
+
+
+@contextmanager
+def early_workers(
+    workers: int,
+    letter: str,
+    *,
+    formats: list[str] | None = None,
+    paper: str | None = None,
+    letterhead: Path | None = None,
+    fork: bool = False,
+) -> Iterator[Any]:
+    """The workers for a batch of `letter` (none if workers < 1), started before the plan is
+    made: while this process plans (a good part of a batch's time), each prepares the letter's
+    templates in every language and the styled skeletons for either paper. `fork`: the caller
+    has no database open, so they may be forked (see start_pool). Hand them to execute(); they are
+    shut down when the block ends, whatever happens."""
+    from plea.render.catalog import get_letter
+    from plea.resources import templates_are_shipped, templates_dir
+
+    root = None if templates_are_shipped() else str(templates_dir())
+    warm: tuple[Any, ...] = (letter, root, [], None, False)
+    if workers > 0:
+        try:
+            spec = get_letter(letter)
+        except PleaError:  # reported by the plan
+            spec = None
+        if spec is not None:
+            shapes = [(lang, p) for lang in spec.langs for p in ([paper] if paper else ["a4", "letter"])]
+            # a letterhead's skeletons are made from the copy execute() hashes, not warmed here
+            docx = letterhead is None and any(f in (formats or ["docx"]) for f in ("docx", "pdf"))
+            warm = (letter, root, shapes, None, docx)
+    pool = start_pool(workers, warm, fork=fork) if workers > 0 else None
+    try:
+        yield pool
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def pool_for(workers: int, plan: Plan, root: str | None, letterhead: str | None) -> Any:
+    """Workers warming up what the plan needs (templates, styled skeletons) as soon as they start."""
+    shapes = sorted({(i.lang, i.paper) for i in plan.todo})
+    docx = any(f in plan.formats for f in ("docx", "pdf"))
+    return start_pool(workers, (plan.spec.name, root, shapes, letterhead, docx))
+
+
+def start_pool(workers: int, warm: tuple[Any, ...], *, fork: bool = False) -> Any:
+    """A pool of workers, each running warm_up(*warm) first, all started now (a pool otherwise
+    starts its processes only as work arrives). Spawned (a fresh interpreter: no database
+    connection crosses into them), or with `fork` (the caller has opened no database) forked
+    where that is safe: on Linux, from a process with no other thread; a forked worker has
+    this process's modules already loaded."""
+    import multiprocessing as mp
+    import sys
+    import threading
+    from concurrent.futures import ProcessPoolExecutor
+
+    forking = fork and sys.platform == "linux" and threading.active_count() == 1
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=mp.get_context("fork" if forking else "spawn"),
+        initializer=warm_up,
+        initargs=warm,
+    )
+    for _ in range(workers):
+        pool.submit(int)
+    return pool
+
+
+def parallel(
+    pool: Any,
+    chunks: Iterator[tuple[list[Item], Task]],
+    workers: int,
+    handle: Callable[..., None],
+    stop: Callable[[], bool],
+) -> None:
+    """Chunks over the workers, two in flight each (memory stays flat, and none waits for the
+    next); this process records results as they come (rendering here as well was measured no
+    faster on two cores: it delays the recording). After a failure, what is in flight finishes
+    and is recorded."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    in_flight: dict[Any, list[Item]] = {}
+    exhausted = False
+
+    def take() -> tuple[list[Item], Task] | None:
+        nonlocal exhausted
+        if exhausted or stop():
+            return None
+        nxt = next(chunks, None)
+        exhausted = nxt is None
+        return nxt
+
+    while True:
+        while len(in_flight) < 2 * workers and (nxt := take()) is not None:
+            in_flight[pool.submit(render_chunk, nxt[1])] = nxt[0]
+        if not in_flight:
+            return
+        finished, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+        for future in finished:
+            part = in_flight.pop(future)
+            try:
+                chunk = future.result()
+            except Exception as exc:  # a worker died (killed, out of memory)
+                chunk = ChunkResult(failure=Failure("ExternalProblem", worker_died(exc)))
+            handle(part, chunk)
+
+
+def worker_died(exc: BaseException) -> str:
+    return f"a worker process failed ({exc.__class__.__name__})"
