@@ -49,7 +49,8 @@ def add_case(plea, *extra: str) -> str:  # type: ignore[no-untyped-def]
         args += ["--country", "US", "--situation", "detained"]
     # a way to answer the letters: the representative's reply address, or the applicant's own email
     # where the applicant signs
-    args += ["--reply-to", "answers@example.org"] if "--rep-name" in extra else ["--email", "ivan@example.org"]
+    way = ["--reply-to", "answers@example.org"] if "--rep-name" in extra else ["--email", "ivan@example.org"]
+    args += way
     return plea(*args).stdout.strip()
 
 
