@@ -26,7 +26,8 @@ FIELD = re.compile(r"\{([^{}]+)\}")
 def campaign(plea, db_file: Path, tmp_path: Path) -> str:
     """A case written to France and Germany in the US, France answered."""
     ref = plea("cases", "add", "--name", "Test Person", "--nationality", "RU", "--persecution", "Story.",
-               "--country", "US", "--situation", "at-liberty").stdout.strip()
+               "--country", "US", "--situation", "at-liberty",
+               "--email", "test.person@example.org").stdout.strip()
     plea("letters", "render", ref, "--host", "US", "--to", "FR,DE", "--format", "md",
          "--out", str(tmp_path / "out"))
     plea("letters", "sent", "--force", ref, "--to", "FR,DE", "--on", "2025-01-02", "--via", "post")
