@@ -56,6 +56,13 @@ def test_the_country_is_named_in_the_letters_language():
     ]
 
 
+def test_the_country_line_is_in_capitals_as_the_letters_language_writes_them():
+    # Turkish capitals: i → İ, ı → I (str.upper alone writes BIRLEŞIK)
+    assert address_lines(GERMANY_IN_US, lang="tr", sender_country="DE")[-1] == "AMERİKA BİRLEŞİK DEVLETLERİ"
+    assert address_lines(US_IN_GERMANY, lang="tr", sender_country="US")[-1] == "ALMANYA"
+    assert address_lines(GERMANY_IN_US, lang="en", sender_country="DE")[-1] == "UNITED STATES"
+
+
 def test_gb_puts_the_postcode_on_its_own_line():
     assert address_lines(US_IN_UK, lang="en", sender_country="FR") == [
         "33 Nine Elms Lane",

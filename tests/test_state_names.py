@@ -482,11 +482,12 @@ def petrov(plea, db_file) -> str:
 
 
 def _letter(folder: Path, state: str, line: int = 0) -> tuple[str, str]:
-    """A line of the address block (the first: the addressee) and the letter's text."""
+    """A line of the address block (the first: the addressee) and the letter's text. The block is a
+    left-to-right frame: its right-to-left lines start with a right-to-left mark, left out here."""
     (path,) = folder.glob(f"*_{state}-US_*.docx")
     paragraphs = Document(str(path)).paragraphs
     (recipient,) = [p.text for p in paragraphs if p.style.name == "Plea Recipient"]
-    return recipient.split("\n")[line], "\n".join(p.text for p in paragraphs)
+    return recipient.split("\n")[line].removeprefix("\u200f"), "\n".join(p.text for p in paragraphs)
 
 
 def test_rendered_letters_name_states_as_styled(plea, petrov: str, tmp_path: Path) -> None:
@@ -525,8 +526,8 @@ OTHER_LANGUAGES = [
      "przez Rząd Wielkiej Brytanii"),
     ("tr", 0, "Birleşik Krallık Büyükelçiliği", "Birleşik Krallık Hükümeti tarafından"),
     ("ar", 0, "سفارة المملكة المتحدة", "من حكومة المملكة المتحدة"),
-    ("zh", -1, "英国驻美国大使馆", "恳请英国政府"),
-    ("ja", -2, "英国大使館", "英国政府におかれましては"),  # then the head of mission: 特命全権大使閣下
+    ("zh", 0, "英国驻美国大使馆", "恳请英国政府"),
+    ("ja", 0, "英国大使館", "英国政府におかれましては"),  # then the head of mission: 特命全権大使閣下
 ]
 
 
@@ -539,6 +540,7 @@ def test_rendered_letters_in_other_languages(plea, petrov: str, tmp_path: Path) 
         assert phrase is None or phrase in body, lang
         if lang == "tr":
             assert "Rusya'ya geri dönememektedir" in body  # the dative after the apostrophe
+            assert _letter(out, "GB", -1)[0] == "AMERİKA BİRLEŞİK DEVLETLERİ"  # Turkish capitals: i → İ
 
 
 #: letters in the mission's own language (no --lang: plea picks it) and Russian letters to EU states:

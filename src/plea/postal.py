@@ -231,8 +231,22 @@ def address_lines(
     }
     lines = _render(r.format, values, r.upper)
     if host and host.upper() != sender_country.upper():
-        lines.append(loc.state_name(host, lang).upper())
+        lines.append(capitals(loc.state_name(host, lang), lang))
     return lines
+
+
+#: languages whose small dotted i is capital İ (their dotless ı is capital I, as str.upper gives), from
+#: Unicode's SpecialCasing.txt, "Turkish and Azeri": https://www.unicode.org/Public/UCD/latest/ucd/SpecialCasing.txt
+#: (retrieved 2026-12-04); str.upper applies no language's rules
+DOTTED_CAPITAL_I = {"tr", "az"}
+
+
+def capitals(text: str, lang: str) -> str:
+    """text in capitals as its language writes them: Turkish 'Amerika Birleşik Devletleri' is
+    'AMERİKA BİRLEŞİK DEVLETLERİ', not str.upper's 'AMERIKA BIRLEŞIK DEVLETLERI'."""
+    if lang.split("-")[0].lower() in DOTTED_CAPITAL_I:
+        text = text.replace("i", "İ")
+    return text.upper()
 
 
 def missing(mission: Mapping[str, Any] | Any) -> list[str]:

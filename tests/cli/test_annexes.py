@@ -41,7 +41,7 @@ def png(path: Path) -> Path:
 def add_case(plea) -> str:  # type: ignore[no-untyped-def]
     return plea("cases", "add", "--name", "Ivan Petrov", "--nationality", "RU", "--country", "GB",
                 "--situation", "detained", "--persecution", "Arrested for posts against the war.",
-                "--rep-name", "Jane Counsel").stdout.strip()
+                "--rep-name", "Jane Counsel", "--reply-to", "answers@example.org").stdout.strip()
 
 
 def add_doc(plea, ref: str, path: Path, *extra: str) -> str:  # type: ignore[no-untyped-def]

@@ -23,9 +23,8 @@ CASE_COLUMNS = (
     "ref, status, name_latin, name_native, nationality, threat_states, birth_date, title, gender, "
     "current_country, situation, facility, authority_ids, protection, persecution, persecution_lang, family, "
     "rep_name, rep_organisation, rep_address, rep_email, rep_phone, reply_to, followup_days, acting, "
-    "acting_relation, persecution_<lang>, consent_date, consent_states, consent_channels, consent_share_story, "
-    "consent_expires, "
-    "applicant_address, applicant_email, applicant_phone"
+    "acting_relation, applicant_address, applicant_email, applicant_phone, persecution_<lang>, consent_date, "
+    "consent_states, consent_channels, consent_share_story, consent_expires"
 )
 SETTINGS = (
     "followup_days, smtp.host, smtp.port, smtp.security, smtp.user, smtp.from, smtp.cafile, imap.host, "

@@ -29,6 +29,8 @@ def case(plea, db_file: Path) -> str:
         "US",
         "--persecution",
         "He was arrested twice for posts against the war.",
+        "--reply-to",
+        "answers@example.org",
     ).stdout.strip()
 
 

@@ -47,6 +47,10 @@ def add_case(plea, *extra: str) -> str:  # type: ignore[no-untyped-def]
     ]
     if "--country" not in extra:
         args += ["--country", "US", "--situation", "detained"]
+    # a way to answer the letters: the representative's reply address, or the applicant's own email
+    # where the applicant signs
+    way = ["--reply-to", "answers@example.org"] if "--rep-name" in extra else ["--email", "ivan@example.org"]
+    args += way
     return plea(*args).stdout.strip()
 
 

@@ -129,7 +129,8 @@ def test_new_into_an_out_folder_and_its_errors(plea, tmp_path: Path, monkeypatch
 
 
 def test_an_untranslated_language_is_never_chosen_for_a_letter(plea, overlay: Path, db_file) -> None:
-    ref = plea("cases", "add", "--name", "Ivan Petrov", "--nationality", "RU", "--persecution", "x").stdout.strip()
+    ref = plea("cases", "add", "--name", "Ivan Petrov", "--nationality", "RU", "--persecution", "x",
+               "--reply-to", "answers@example.org").stdout.strip()
     plea("templates", "new", "humanitarian-visa", "--lang", "nl")
     data = json.loads(plea("letters", "plan", ref, "--host", "US", "--to", "NL", "--json").stdout)
     assert [(r["lang"], r["why"]) for r in data["recipients"]] == [
