@@ -272,6 +272,18 @@ def consent_rule(conn: Any, case: Any, *, channel: str | None = None) -> Consent
     return rule
 
 
+def story_consent(conn: Any, case: Any, letter: str) -> None:
+    """A consent that does not let the story be shared (`plea consent add --no-story`) stops a letter
+    that tells it (one whose template requires the story): Conflict, exit 6."""
+    from plea.consent import OVERRIDE_FLAG, current
+
+    rule = current(conn, case) if getattr(case, "id", None) else None
+    if rule is not None and not rule.share_story:
+        raise Conflict(f"{rule.label} does not let the story be shared, and the letter {letter!r} tells it",
+                       hint=f"record a new consent with `plea consent add {case.ref} …` (without --no-story), "
+                            f"or override with {OVERRIDE_FLAG}")
+
+
 def choose_language(spec: LetterSpec, mission: Mission, lang: str | None) -> tuple[str, str]:
     """(language, why) for one mission."""
     from plea.render.locale import candidates, official_languages
@@ -312,6 +324,8 @@ def recipients(session: Any, spec: LetterSpec, case: Any, *, host: str, to: ToSp
     universe = sorted(set(picked) | set(referred), key=states.name)
     res = for_case(session, case, to, universe=universe, unsafe=unsafe, host=host,
                    without_consent=without_consent)
+    if not without_consent and "persecution" in spec.requires:
+        story_consent(session.connection() if hasattr(session, "connection") else session, case, spec.name)
     found: list[Recipient] = []
     missing: list[str] = []
     for code in res.states:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -187,3 +188,25 @@ def test_tracking_numbers_round_trip_into_status_history_and_export(
     assert q(db_file, "SELECT count(*) FROM letter_event") == before
     r = plea("letters", "sent", case, "--to", "FR,DE", "--via", "post", "--tracking", "RR1234", code=3)
     assert "--tracking goes with one state in --to" in r.stderr
+
+
+def test_a_consent_without_the_story_stops_the_letters_that_tell_it(
+        plea, db_file: Path, case: str, tmp_path: Path) -> None:
+    """`consent add --no-story`: the person agreed to letters, not to their story being told. The first
+    letter tells it, so plan, render and batch stop (exit 6) unless --without-consent, which is recorded."""
+    plea("consent", "add", case, "--states", "all", "--no-story")
+    text = (f"plea: error: the consent of {case} given on {date.today().isoformat()} (all) does not let the "
+            "story be shared, and the letter 'humanitarian-visa' tells it\n"
+            f"  record a new consent with `plea consent add {case} …` (without --no-story), or override with "
+            "--without-consent\n")
+    assert plea("letters", "plan", case, "--host", "GB", "--to", "FR", code=6).stderr == text
+    r = plea("letters", "render", case, "--host", "GB", "--to", "FR", "--out", str(tmp_path / "o"), code=6)
+    assert r.stderr == text and not (tmp_path / "o").exists()
+    r = plea("batch", "--cases", case, "--host", "GB", "--to", "FR", "--out", str(tmp_path / "b"), code=6)
+    assert "does not let the story be shared" in r.stderr and not any((tmp_path / "b").glob("**/*.docx"))
+    plea("letters", "render", case, "--host", "GB", "--to", "FR", "--out", str(tmp_path / "o"), "--format", "md",
+         "--without-consent")
+    assert q(db_file, "SELECT count(*) FROM event WHERE kind = 'consent.overridden'") == [(1,)]
+    # a consent that allows the story again lets the letters go
+    plea("consent", "add", case, "--states", "all")
+    plea("letters", "plan", case, "--host", "GB", "--to", "FR")
