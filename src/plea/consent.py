@@ -110,8 +110,10 @@ def current(conn: Any, case: Any) -> Rule | None:
                 frozenset(row[3].split()), bool(row[4]))
 
 
-def enforce(rule: Rule | None, *, today: date, channel: str | None = None) -> None:
-    """Conflict (exit 6) for an expired consent or a channel outside it."""
+def enforce(rule: Rule | None, *, today: date, channel: str | None = None, letter: Any = None) -> None:
+    """Conflict (exit 6) for an expired consent, a channel outside it, or a letter (LetterSpec) that
+    tells the story (its template requires it) when the consent does not let the story be shared
+    (`plea consent add --no-story`)."""
     if rule is None:
         return
     if rule.expires_on is not None and rule.expires_on < today:
@@ -120,6 +122,10 @@ def enforce(rule: Rule | None, *, today: date, channel: str | None = None) -> No
     if channel and rule.channels and channel not in rule.channels:
         raise Conflict(f"{rule.label} does not cover {channel} (it covers {', '.join(sorted(rule.channels))})",
                        hint=f"record a new consent, or override with {OVERRIDE_FLAG}")
+    if letter is not None and not rule.share_story and "persecution" in letter.requires:
+        raise Conflict(f"{rule.label} does not let the story be shared, and the letter {letter.name!r} tells it",
+                       hint=f"record a new consent with `plea consent add {rule.ref} …` (without --no-story), "
+                            f"or override with {OVERRIDE_FLAG}")
 
 
 def note_override(session: Any, case: Any, *, command: str, actor: str) -> None:

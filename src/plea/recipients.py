@@ -248,40 +248,31 @@ def case_threats(case: Any) -> list[str]:
 
 def for_case(session: Any, case: Any, spec: ToSpec | str, *, universe: Iterable[str], unsafe: bool = False,
              records: bool = False, host: str | None = None, empty_ok: bool = False,
-             without_consent: bool = False, channel: str | None = None) -> Resolution:
+             without_consent: bool = False, channel: str | None = None, letter: Any = None) -> Resolution:
     """resolve() with the case's threat states, the cautions in force for them and (unless the command only
-    records, or --without-consent was given) the applicant's consent: an expired one, or one that does not
-    cover `channel`, stops the command (exit 6)."""
+    records, or --without-consent was given) the applicant's consent: an expired one, one that does not
+    cover `channel`, or one without the story for a `letter` (LetterSpec) that tells it, stops the
+    command (exit 6)."""
     from plea.cautions import for_threats
 
     conn = session.connection() if hasattr(session, "connection") else session
     threats = case_threats(case)
     return resolve(spec, universe=universe, threats=threats, cautions=for_threats(conn, threats), unsafe=unsafe,
                    records=records, host=host, case_ref=case.ref, empty_ok=empty_ok,
-                   consent=None if records or without_consent else consent_rule(conn, case, channel=channel))
+                   consent=None if records or without_consent
+                   else consent_rule(conn, case, channel=channel, letter=letter))
 
 
-def consent_rule(conn: Any, case: Any, *, channel: str | None = None) -> ConsentRule | None:
-    """The consent in force for the case, checked for expiry and channel (Conflict, exit 6)."""
+def consent_rule(conn: Any, case: Any, *, channel: str | None = None, letter: Any = None) -> ConsentRule | None:
+    """The consent in force for the case, checked for expiry, channel and, for a letter, the story
+    (plea.consent.enforce: Conflict, exit 6)."""
     from datetime import date
 
     from plea.consent import current, enforce
 
     rule = current(conn, case)
-    enforce(rule, today=date.today(), channel=channel)
+    enforce(rule, today=date.today(), channel=channel, letter=letter)
     return rule
-
-
-def story_consent(conn: Any, case: Any, letter: str) -> None:
-    """A consent that does not let the story be shared (`plea consent add --no-story`) stops a letter
-    that tells it (one whose template requires the story): Conflict, exit 6."""
-    from plea.consent import OVERRIDE_FLAG, current
-
-    rule = current(conn, case) if getattr(case, "id", None) else None
-    if rule is not None and not rule.share_story:
-        raise Conflict(f"{rule.label} does not let the story be shared, and the letter {letter!r} tells it",
-                       hint=f"record a new consent with `plea consent add {case.ref} …` (without --no-story), "
-                            f"or override with {OVERRIDE_FLAG}")
 
 
 def choose_language(spec: LetterSpec, mission: Mission, lang: str | None) -> tuple[str, str]:
@@ -323,9 +314,7 @@ def recipients(session: Any, spec: LetterSpec, case: Any, *, host: str, to: ToSp
     referred = referrals(session, case) if getattr(case, "id", None) else {}
     universe = sorted(set(picked) | set(referred), key=states.name)
     res = for_case(session, case, to, universe=universe, unsafe=unsafe, host=host,
-                   without_consent=without_consent)
-    if not without_consent and "persecution" in spec.requires:
-        story_consent(session.connection() if hasattr(session, "connection") else session, case, spec.name)
+                   without_consent=without_consent, letter=spec)
     found: list[Recipient] = []
     missing: list[str] = []
     for code in res.states:

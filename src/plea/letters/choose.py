@@ -166,12 +166,10 @@ class BatchRecipients:
         """(recipients, named states without a mission, held back) for one client; the rule's warnings
         are collected in self.warnings."""
         from plea.cautions import by_threats
-        from plea.recipients import case_threats, consent_rule, story_consent
+        from plea.recipients import case_threats, consent_rule
 
         threats = case_threats(case)
-        consent = None if without_consent else consent_rule(self.conn, case)
-        if consent is not None and "persecution" in self.spec.requires:
-            story_consent(self.conn, case, self.spec.name)
+        consent = None if without_consent else consent_rule(self.conn, case, letter=self.spec)
         cautions = by_threats(self.cautions, threats)
         only_host = self.hosts[0] if len(self.hosts) == 1 else None
         res = resolve(to, universe=self.universe, threats=threats, cautions=cautions, unsafe=unsafe,
