@@ -65,7 +65,7 @@ def test_every_shape_takes_its_own_codes_colour(plea, db_file: Path, tmp_path: P
 
 def test_overseas_parts_are_shapes_of_their_own() -> None:
     countries = world()["countries"]
-    for code, state in OVERSEAS.items():
+    for code in OVERSEAS:
         assert code in countries and countries[code]["name"], code
     # France is metropolitan France and Corsica, Norway its mainland: every point within Europe on the map
     # (map units; Svalbard lies north of y = 12)

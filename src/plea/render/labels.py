@@ -15,6 +15,7 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
+
 @lru_cache(maxsize=1)
 def _tables() -> dict[str, dict[str, Any]]:
     """data/letter_labels.json: relations and identity documents by their English key, per language,
