@@ -42,6 +42,6 @@ def test_each_posted_letter_is_its_packet(plea, db_file: Path, tmp_path: Path) -
 def test_document_numbers_need_one_case(plea, db_file: Path, tmp_path: Path) -> None:
     _case(plea)
     r = plea("post", "--cases", "all", "--host", "US", "--out", str(tmp_path / "m"), "--annex", "1", code=3)
-    assert r.stderr == ("plea: error: --annex: document numbers belong to one case: give one CASE, or --annex "
-                        "all with --cases\n")
+    assert r.stderr == ("plea: error: --annex: document numbers belong to one case: give one CASE, "
+                        "or --annex all with --cases\n")
     assert not (tmp_path / "m").exists()
