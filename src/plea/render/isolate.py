@@ -104,22 +104,33 @@ def render_many(letter: str, root: Path, jobs: list[dict[str, Any]]) -> list[str
     return [md for _, md in results]
 
 
+def _too_long(limit: float) -> TemplateProblem:
+    return TemplateProblem(f"the template took longer than {limit:g} s to render and was stopped",
+                           hint="a template from elsewhere may be hostile; nothing was written")
+
+
 def run_confined(func: Any, *args: Any) -> Any:
     """func(*args) in a spawned child (no inherited database connection) under RLIMIT_AS and
     RLIMIT_CPU, killed after the wall-clock timeout; TemplateProblem if it is stopped."""
     import multiprocessing as mp
 
+    import time
+
     limit = timeout_seconds()
+    # The CPU limit is a backstop set past the wall-clock limit, so that a busy template meets the
+    # wall clock first and is reported as such, even when a loaded machine wakes the parent late.
     executor = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"),
-                                   initializer=_limits, initargs=(max(1, int(limit)),))
+                                   initializer=_limits, initargs=(int(limit) + 3,))
+    started = time.monotonic()
     try:
         future = executor.submit(func, *args)
         try:
             return future.result(timeout=limit)
         except FutureTimeout:
-            raise TemplateProblem(f"the template took longer than {limit:g} s to render and was stopped",
-                                  hint="a template from elsewhere may be hostile; nothing was written") from None
+            raise _too_long(limit) from None
         except Exception as exc:  # the child died (CPU limit, memory): BrokenProcessPool
+            if time.monotonic() - started >= limit:
+                raise _too_long(limit) from None
             raise TemplateProblem(f"the template's rendering process was stopped ({exc.__class__.__name__}): it "
                                   "used too much time or memory", hint="nothing was written") from None
     finally:
