@@ -120,7 +120,10 @@ def plea_home(
     monkeypatch.setenv("PLEA_ACTOR", "tester")
     monkeypatch.setenv("PLEA_BUSY_TIMEOUT_MS", "300")
     monkeypatch.delenv("PLEA_DATABASE_URL", raising=False)
-    monkeypatch.setenv("PLEA_LANG", "en")  # plea's interface in English unless a test asks for another (plea.i18n)
+    # plea's interface in English unless a test asks for another (plea.i18n)
+    monkeypatch.setenv("PLEA_LANG", "en")
+    # compiled templates kept per test, never in the user's own cache folder (plea.letters.compiled)
+    monkeypatch.setenv("PLEA_CACHE_DIR", str(tmp_path / "plea-cache"))
     yield home
     if "backend" not in request.fixturenames and (home / "plea.sqlite3").exists():
         pytest.fail(

@@ -45,6 +45,7 @@ templates, plea.letters.fast_stages. tests/test_batch.py checks both against the
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from datetime import date
@@ -120,15 +121,36 @@ class FastRenderer:
     def _staged(self, lang: str) -> Staged | None:
         if lang not in self.staged:
             try:
-                staged: Staged | None = Staged(
-                    _environment_for(self.base, lang), self.spec.template_name(lang)
-                )
+                staged: Staged | None = self._prepared(lang)
             except Exception:  # a template the analysis cannot read: the ordinary path reports it
                 staged = None
             self.staged[lang] = staged if staged is not None and staged.ok else None
             if self.staged[lang] is None:
                 self.unstaged[lang] = "its template uses what the accelerator does not follow"
         return self.staged[lang]
+
+    def _prepared(self, lang: str) -> Staged:
+        """The language's Staged: read back from the compiled-template cache (plea.letters.compiled)
+        where it was kept by an earlier run, else analysed and compiled now, and kept."""
+        from plea.letters import compiled
+
+        env = _environment_for(self.base, lang)
+        name = self.spec.template_name(lang)
+        folder = compiled.folder_for(self.base)
+        if folder is None:
+            return Staged(env, name)
+        env.bytecode_cache = compiled.bytecode_cache(folder)
+        key = "staged-" + hashlib.sha256(name.encode()).hexdigest()[:24]
+        saved = compiled.load(folder, key)
+        if isinstance(saved, dict):
+            try:
+                return Staged.restore(env, name, saved)
+            except Exception:  # noqa: S110 - an unreadable entry is a miss
+                pass
+        staged = Staged(env, name)
+        if staged.ok:
+            compiled.store(folder, key, staged.saved())
+        return staged
 
     @property
     def fallbacks(self) -> int:

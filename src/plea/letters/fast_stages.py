@@ -60,21 +60,26 @@ class Staged:
     text, which took the branch, decides which pieces it holds."""
 
     def __init__(self, env: Any, name: str) -> None:
-        self.env = env
-        self.name = name
-        self.ok = False
-        self.nonce = secrets.token_hex(8)
-        self.pieces = 0
-        self.mission_template: Any = None
-        self.letter_template: Any = None
-        self._marks = re.compile("\ue000" + self.nonce + ":([0-9]+)\ue001")
-        self._seps = re.compile("\ue002" + self.nonce + ":([0-9]+)\ue003")
+        self._setup(env, name, secrets.token_hex(8))
         try:
             self._build()
         except Unfollowed:
             self.ok = False
         finally:
             REFS.clear()
+
+    def _setup(self, env: Any, name: str, nonce: str) -> None:
+        self.env = env
+        self.name = name
+        self.ok = False
+        self.nonce = nonce
+        self.pieces = 0
+        self.codes: dict[str, Any] = {}  # "case", "mission", "letter" → the compiled template's code
+        self.case_template: Any = None
+        self.mission_template: Any = None
+        self.letter_template: Any = None
+        self._marks = re.compile("\ue000" + self.nonce + ":([0-9]+)\ue001")
+        self._seps = re.compile("\ue002" + self.nonce + ":([0-9]+)\ue003")
 
     def marker(self, i: int) -> str:
         return f"\ue000{self.nonce}:{i}\ue001"
@@ -121,12 +126,38 @@ class Staged:
             target = letter_body if per_letter else mission_body
             target += [nodes.Output([nodes.TemplateData(self.separator(i))]), statement]
         self.pieces = len(self.found)
-        self.case_template = self._compile(case_body)
+        self.codes["case"] = self._compile(case_body)
         if any(not per_letter for _, per_letter in self.found):
-            self.mission_template = self._compile(mission_body)
+            self.codes["mission"] = self._compile(mission_body)
         if any(per_letter for _, per_letter in self.found):
-            self.letter_template = self._compile(letter_body)
+            self.codes["letter"] = self._compile(letter_body)
+        self._templates()
         self.ok = True
+
+    def _templates(self) -> None:
+        def made(code: Any) -> Any:
+            if code is None:
+                return None
+            return self.env.template_class.from_code(self.env, code, self.env.make_globals(None), None)
+
+        self.case_template = made(self.codes.get("case"))
+        self.mission_template = made(self.codes.get("mission"))
+        self.letter_template = made(self.codes.get("letter"))
+
+    def saved(self) -> dict[str, Any]:
+        """What restore() needs to make this again without the analysis (plea.letters.compiled)."""
+        return {"nonce": self.nonce, "pieces": self.pieces, "codes": dict(self.codes)}
+
+    @classmethod
+    def restore(cls, env: Any, name: str, saved: dict[str, Any]) -> Staged:
+        """A Staged from saved(), for the same template sources, analysis and environment."""
+        staged = cls.__new__(cls)
+        staged._setup(env, name, str(saved["nonce"]))
+        staged.pieces = int(saved["pieces"])
+        staged.codes = dict(saved["codes"])
+        staged._templates()
+        staged.ok = True
+        return staged
 
     def _stage(self, body: list[nodes.Node], depth: int) -> list[nodes.Node]:
         """The case-level form of a list of statements; the recipient pieces found in it are
@@ -235,7 +266,7 @@ class Staged:
         # they point to is shared, not copied
         template = nodes.Template(copy.deepcopy(body, {id(self.env): self.env}), lineno=1)
         template.set_environment(self.env)
-        return self.env.from_string(template)
+        return self.env.compile(template)
 
     def render_case(self, context: dict[str, Any]) -> str:
         ctx = {**context, **{name: POISON for name in RECIPIENT}}
