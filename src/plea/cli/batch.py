@@ -20,6 +20,42 @@ def _hosts(value: str) -> list[str]:
     return list(dict.fromkeys(states.resolve(v, states.user_langs(), what="host state") for v in items))
 
 
+def _tell(plan: Any, *, annexes: bool, dry_run: bool) -> None:
+    """What the plan means, on stderr: its headline, warnings, stories without a translation,
+    missing missions and what was held back (per client with --dry-run)."""
+    from plea.stories import fallback_summary
+
+    note(plan.headline())
+    if annexes and "pdf" not in plan.formats:
+        note("the letters list their annexes; --format pdf makes each recipient's packet with them")
+    for line in plan.warnings:
+        note(line)
+    if story_line := fallback_summary(plan.stories()):
+        note(story_line)
+    if plan.no_mission:
+        note(f"no mission found for: {', '.join(plan.no_mission)}")
+    if dry_run:  # per client: how many were held back, and which
+        for ref, held in plan.held_back.items():
+            note(f"{ref}: {len(held)} state(s) held back (threat or cautioned): "
+                 + ", ".join(h.state for h in held[:12]) + (" …" if len(held) > 12 else ""))
+    elif plan.held_back:
+        note(f"held back for {len(plan.held_back)} client(s): their threat and cautioned states "
+             "(see `plea batch --dry-run` or `plea letters plan REF`)")
+
+
+def _summary(plan: Any) -> dict[str, Any]:
+    """The plan's part of `--json`."""
+    return {
+        "clients": len(plan.cases),
+        "letters": len(plan.items),
+        "already_done": plan.already_done,
+        "to_render": len(plan.todo),
+        "formats": plan.formats,
+        "out": str(plan.out_dir),
+        "held_back": {ref: [h.as_dict() for h in held] for ref, held in plan.held_back.items()},
+    }
+
+
 def batch(
     out_dir: Annotated[
         Path, typer.Option("--out", help="Folder for the batch: one sub-folder per client, manifest.csv.")
@@ -133,35 +169,12 @@ def batch(
                 "no letter to write: no mission matches --to for this --host",
                 hint="see `plea letters plan REF --to … --host …` and `plea embassies coverage --host …`",
             )
-        from plea.stories import fallback_summary, refuse_untranslated
-
         if require_story:
+            from plea.stories import refuse_untranslated
+
             refuse_untranslated(plan.stories())
-        note(plan.headline())
-        if annexes and "pdf" not in fmts:
-            note("the letters list their annexes; --format pdf makes each recipient's packet with them")
-        for line in plan.warnings:
-            note(line)
-        if story_line := fallback_summary(plan.stories()):
-            note(story_line)
-        if plan.no_mission:
-            note(f"no mission found for: {', '.join(plan.no_mission)}")
-        if dry_run:  # per client: how many were held back, and which
-            for ref, held in plan.held_back.items():
-                note(f"{ref}: {len(held)} state(s) held back (threat or cautioned): "
-                     + ", ".join(h.state for h in held[:12]) + (" …" if len(held) > 12 else ""))
-        elif plan.held_back:
-            note(f"held back for {len(plan.held_back)} client(s): their threat and cautioned states "
-                 "(see `plea batch --dry-run` or `plea letters plan REF`)")
-        summary: dict[str, Any] = {
-            "clients": len(plan.cases),
-            "letters": len(plan.items),
-            "already_done": plan.already_done,
-            "to_render": len(plan.todo),
-            "formats": fmts,
-            "out": str(plan.out_dir),
-            "held_back": {ref: [h.as_dict() for h in held] for ref, held in plan.held_back.items()},
-        }
+        _tell(plan, annexes=bool(annexes), dry_run=dry_run)
+        summary = _summary(plan)
         if dry_run:
             if json_:
                 print_json({**summary, "dry_run": True})
