@@ -410,6 +410,38 @@ def test_full_disk_fails_clearly_and_the_next_run_resumes(
     check_agreement(db_file, out)
 
 
+def test_a_sync_that_fails_keeps_the_chunks_before_and_leaves_no_temp_file(
+    plea, clients: list[str], db_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without workers, a chunk is made durable in a thread while the next one renders
+    (plea.letters.workers.pipelined): a failed sync stops the batch with the chunks before it
+    written and recorded, and nothing of the failed one under a final name or a temp name."""
+    import plea.letters.work as work
+    import plea.letters.write as write
+
+    monkeypatch.setattr(work, "CHUNK", 5)
+    real = write.durable
+    calls = {"n": 0}
+
+    def failing(pending: write.Pending) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError(errno.EIO, "Input/output error", pending.folders[0])
+        real(pending)
+
+    monkeypatch.setattr(write, "durable", failing)
+    out = tmp_path / "out"
+    r = batch(plea, out, code=8)
+    assert "plea: error: cannot write " in r.stderr and "Input/output error" in r.stderr
+    assert "5 letter(s) were written and recorded before it stopped" in r.stderr
+    assert not list(out.rglob("*.tmp"))
+    recorded = rows(db_file, "SELECT path, sha256 FROM rendition")
+    assert len(recorded) == 5 and sorted(str(p) for p in out.rglob("*.docx")) == sorted(p for p, _ in recorded)
+    monkeypatch.setattr(write, "durable", real)
+    batch(plea, out)
+    check_agreement(db_file, out)
+
+
 def test_stale_temp_files_are_removed_and_a_running_batch_locks_the_folder(
     plea, clients: list[str], tmp_path: Path
 ) -> None:

@@ -29,8 +29,8 @@ from plea.letters import work
 from plea.letters.output import JOURNAL, STATE, foreign_files, open_output, os_problem, prepare_output
 from plea.letters.pdf import find_soffice
 from plea.letters.plan import Item, Plan
-from plea.letters.work import ChunkResult, Done, Failure, Task, TaskItem, render_chunk
-from plea.letters.workers import parallel, pool_for, worker_died
+from plea.letters.work import ChunkResult, Done, Failure, Task, TaskItem
+from plea.letters.workers import parallel, pipelined, pool_for, worker_died
 
 MANIFEST_EVERY = 5.0  # seconds between manifest rewrites while a batch runs
 
@@ -415,10 +415,7 @@ def _render(pool: Any, chunks: Iterator[tuple[list[Item], Task]], jobs: int, rec
     comes; nothing more started after a failure."""
     with work.fewer_collections():
         if pool is None:
-            for part, task in chunks:
-                recorder(part, render_chunk(task))
-                if recorder.failure:
-                    break
+            pipelined(chunks, recorder, lambda: recorder.failure is not None)
         else:
             parallel(pool, chunks, jobs, recorder, lambda: recorder.failure is not None)
 

@@ -316,6 +316,11 @@ def write_chunk(built: list[Built]) -> ChunkResult:
         shas = write_files([(b.path, b.data) for b in built])
     except OSError as exc:
         return ChunkResult(failure=Failure.of(exc))
+    return done_chunk(built, shas)
+
+
+def done_chunk(built: list[Built], shas: list[str]) -> ChunkResult:
+    """The result of a chunk whose files stand under their final names."""
     return ChunkResult(
         [Done(b.case_id, b.mission_id, b.fmt, b.path, sha) for b, sha in zip(built, shas, strict=True)]
     )

@@ -67,31 +67,72 @@ def _syncfs(folder: Path) -> bool:
         os.close(fd)
 
 
+class Pending:
+    """A chunk's files written to temp files, not yet durable nor under their final names. The
+    three steps (begin, durable, finish) are apart so that a batch can make one chunk durable
+    while it renders the next (plea.letters.workers.pipelined); write_files takes them in a row."""
+
+    def __init__(self, files: list[tuple[str, bytes]]) -> None:
+        self.files = files
+        self.folders = sorted({os.path.dirname(path) for path, _ in files})
+        self.temps: list[tuple[str, str]] = []  # (temp file, final name); "" once renamed
+
+    def abort(self) -> None:
+        """Remove the temp files (after a failure): nothing is left."""
+        for tmp, _ in self.temps:
+            if tmp:
+                _unlink(tmp)
+
+
+def begin(files: list[tuple[str, bytes]]) -> Pending:
+    """Write every file to a temp file beside its final name; on failure none is left."""
+    pending = Pending(files)
+    try:
+        for path, data in files:
+            pending.temps.append((_write_temp(path, data), path))
+    except BaseException:
+        pending.abort()
+        raise
+    return pending
+
+
+def durable(pending: Pending) -> None:
+    """Make the temp files' data durable: one sync of each filesystem (syncfs), or an fsync of
+    each file where that is missing. Blocks on the disk, not the processor (and lets go of the
+    interpreter meanwhile): it may run in a thread."""
+    folders = pending.folders
+    if folders and not _syncfs(Path(folders[0])):
+        for tmp, _ in pending.temps:
+            fsync_path(tmp)
+    elif len({os.stat(f).st_dev for f in folders}) > 1:
+        for folder in folders[1:]:
+            _syncfs(Path(folder))
+
+
+def finish(pending: Pending) -> list[str]:
+    """Rename the durable temp files to their final names and sync their folders; their sha256."""
+    try:
+        for i, (tmp, path) in enumerate(pending.temps):
+            os.replace(tmp, path)
+            pending.temps[i] = ("", path)
+    except BaseException:
+        pending.abort()
+        raise
+    for folder in pending.folders:
+        fsync_path(folder)
+    return [hashlib.sha256(data).hexdigest() for _, data in pending.files]
+
+
 def write_files(files: list[tuple[str, bytes]]) -> list[str]:
     """Write every file to a temp file, make them durable, then rename them to their final
     names; their sha256. Nothing stands under a final name unless it is whole."""
-    temps: list[tuple[str, str]] = []
-    folders = sorted({os.path.dirname(path) for path, _ in files})
+    pending = begin(files)
     try:
-        for path, data in files:
-            temps.append((_write_temp(path, data), path))
-        if folders and not _syncfs(Path(folders[0])):
-            for tmp, _ in temps:
-                fsync_path(tmp)
-        elif len({os.stat(f).st_dev for f in folders}) > 1:
-            for folder in folders[1:]:
-                _syncfs(Path(folder))
-        for i, (tmp, path) in enumerate(temps):
-            os.replace(tmp, path)
-            temps[i] = ("", path)
+        durable(pending)
     except BaseException:
-        for tmp, _ in temps:
-            if tmp:
-                _unlink(tmp)
+        pending.abort()
         raise
-    for folder in folders:
-        fsync_path(folder)
-    return [hashlib.sha256(data).hexdigest() for _, data in files]
+    return finish(pending)
 
 
 def clean_stale(folder: Path) -> int:
