@@ -121,8 +121,7 @@ def batch(
     from plea.errors import InvalidInput, NotFound
     from plea.fileio import input_file, out_folder
     from plea.letters.annex import parse as parse_annex
-    from plea.letters.plan import make_plan, parse_formats
-    from plea.letters.run import execute
+    from plea.letters.formats import parse_formats
     from plea.letters.workers import early_workers
 
     fmts = parse_formats(formats)
@@ -144,6 +143,10 @@ def batch(
         letterhead=letterhead,
         fork=not opened(),
     ) as workers:
+        # the database layer loads here, while the workers load the renderer
+        from plea.letters.plan import make_plan
+        from plea.letters.run import execute
+
         db = open_db()
         with db.read() as s:
             plan = make_plan(

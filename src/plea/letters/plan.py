@@ -29,8 +29,8 @@ from plea.recipients import Held, Recipient, parse_to
 from plea.render.catalog import LetterSpec, get_letter
 from plea.render.context import case_context
 from plea.stories import Story, story_for
+from plea.letters.formats import FORMATS, parse_formats
 
-FORMATS = ("docx", "pdf", "md", "txt")
 CASE_FIELDS = ("id", "ref", *FIELDS, "stories")
 
 
@@ -109,14 +109,6 @@ class Plan:
         )
 
 
-def parse_formats(text: str) -> list[str]:
-    formats = [f.strip().lower() for f in text.split(",") if f.strip()]
-    bad = [f for f in formats if f not in FORMATS]
-    if bad or not formats:
-        raise InvalidInput(
-            f"--format: unknown {', '.join(bad) or 'format'}; choose from {', '.join(FORMATS)}"
-        )
-    return list(dict.fromkeys(formats))
 
 
 

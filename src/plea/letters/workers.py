@@ -7,11 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from plea.errors import PleaError
-from plea.letters.plan import Item, Plan
 from plea.letters.work import ChunkResult, Failure, Task, build_chunk, done_chunk, render_chunk, warm_up
+
+if TYPE_CHECKING:  # the plan brings the database layer, which a worker does without
+    from plea.letters.plan import Item, Plan
 
 
 @contextmanager
