@@ -122,7 +122,7 @@ def plea_home(
     monkeypatch.delenv("PLEA_DATABASE_URL", raising=False)
     # plea's interface in English unless a test asks for another (plea.i18n)
     monkeypatch.setenv("PLEA_LANG", "en")
-    # compiled templates kept per test, never in the user's own cache folder (plea.letters.compiled)
+    # compiled templates kept per test, never in the user's own cache folder (plea.render.compiled)
     monkeypatch.setenv("PLEA_CACHE_DIR", str(tmp_path / "plea-cache"))
     yield home
     if "backend" not in request.fixturenames and (home / "plea.sqlite3").exists():

@@ -1,4 +1,4 @@
-"""The compiled-template cache (plea.letters.compiled): a second run reads back what the first
+"""The compiled-template cache (plea.render.compiled): a second run reads back what the first
 kept and writes the very same letters; a change to a template, a corrupt entry or a folder that
 others can write to is never trusted."""
 
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from plea.letters import compiled
 from plea.letters.fast import FastRenderer, case_key
 from plea.letters.fast_stages import Staged
+from plea.render import compiled
 from plea.render.catalog import get_letter
 from plea.render.context import case_context
 from plea.render.letter import render_markdown_for
@@ -114,3 +114,22 @@ def test_templates_from_elsewhere_and_off_are_never_cached(tmp_path: Path,
     assert compiled.folder_for(tmp_path) is None
     monkeypatch.setenv("PLEA_CACHE_DIR", "off")
     assert compiled.folder_for(shipped_templates_dir() / "letters") is None
+
+
+def test_skeletons_are_kept_and_read_back_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    from plea.render import docx
+
+    cache = Path(os.environ["PLEA_CACHE_DIR"])
+    compiled._folder.cache_clear()
+    docx._kept_skeleton.cache_clear()
+    built = {(paper, lang): docx.skeleton_for(lang, paper=paper) for paper in ("a4", "letter") for lang in LANGS}
+    assert sorted(p.name for p in cache.glob("*/skeleton-*")) == sorted(
+        f"skeleton-{paper}-{script}" for paper in ("a4", "letter") for script in ("latin", "zh", "ka"))
+
+    docx._kept_skeleton.cache_clear()
+    compiled._folder.cache_clear()
+    monkeypatch.setattr(docx, "_skeleton", lambda *a: pytest.fail("built again instead of read back"))
+    for (paper, lang), skeleton in built.items():
+        again = docx.skeleton_for(lang, paper=paper)
+        assert again == skeleton and again is not skeleton
+    docx._kept_skeleton.cache_clear()

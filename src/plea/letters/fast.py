@@ -130,9 +130,9 @@ class FastRenderer:
         return self.staged[lang]
 
     def _prepared(self, lang: str) -> Staged:
-        """The language's Staged: read back from the compiled-template cache (plea.letters.compiled)
+        """The language's Staged: read back from the compiled-template cache (plea.render.compiled)
         where it was kept by an earlier run, else analysed and compiled now, and kept."""
-        from plea.letters import compiled
+        from plea.render import compiled
 
         env = _environment_for(self.base, lang)
         name = self.spec.template_name(lang)

@@ -145,7 +145,7 @@ class Staged:
         self.letter_template = made(self.codes.get("letter"))
 
     def saved(self) -> dict[str, Any]:
-        """What restore() needs to make this again without the analysis (plea.letters.compiled)."""
+        """What restore() needs to make this again without the analysis (plea.render.compiled)."""
         return {"nonce": self.nonce, "pieces": self.pieces, "codes": dict(self.codes)}
 
     @classmethod

@@ -365,8 +365,32 @@ def _core_entry(core: str, subject: str, lang: str) -> bytes:
 
 def skeleton_for(lang: str, *, paper: str = "a4", letterhead: Path | None = None) -> Skeleton:
     base = lang.split("-")[0]
-    mtime = letterhead.stat().st_mtime if letterhead else 0.0
-    return _skeleton(paper, base if base in EAST_ASIAN_LANGS or base in SCRIPT_FONTS else "", letterhead, mtime)
+    script = base if base in EAST_ASIAN_LANGS or base in SCRIPT_FONTS else ""
+    if letterhead is None:
+        return _kept_skeleton(paper, script)
+    return _skeleton(paper, script, letterhead, letterhead.stat().st_mtime)
+
+
+@lru_cache(maxsize=32)
+def _kept_skeleton(paper: str, script: str) -> Skeleton:
+    """A skeleton without a letterhead, read back from the cache of compiled templates
+    (plea.render.compiled) where an earlier run kept it, else built now and kept."""
+    from dataclasses import astuple
+
+    from plea.render import compiled
+
+    folder = compiled.shipped_folder()
+    name = f"skeleton-{paper}-{script or 'latin'}"
+    saved = compiled.load(folder, name) if folder is not None else None
+    if isinstance(saved, tuple):
+        try:
+            return Skeleton(*saved)
+        except TypeError:  # another shape: a miss
+            pass
+    skeleton = _skeleton(paper, script, None, 0.0)
+    if folder is not None:
+        compiled.store(folder, name, astuple(skeleton))
+    return skeleton
 
 
 def is_rtl(lang: str) -> bool:

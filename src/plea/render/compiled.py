@@ -1,17 +1,21 @@
-"""Compiled letter templates kept between runs, as Python keeps bytecode in __pycache__.
+"""Compiled letter templates and styled DOCX skeletons kept between runs, as Python keeps
+bytecode in __pycache__.
 
 Preparing the shipped templates of one language for a batch (parsing, the accelerator's analysis,
-compiling; plea.letters.fast_stages) takes about 25 ms; a batch to 20 languages spent about 1 s
-of its 5 s on it (bench/batch.py). So the result is kept in the user's cache folder and read
-back by the next run:
+compiling; plea.letters.fast_stages) takes about 25 ms, and a styled empty DOCX for one paper
+and script (plea.render.docx.skeleton_for) about 20 ms; a batch to 20 languages on two papers
+spent about 1.2 s of its 5 s on them (bench/batch.py). So they are kept in the user's cache
+folder and read back by the next run:
 
 - the accelerator's three templates per letter and language, as code objects (marshal);
-- the templates that they import (the shared blocks), through Jinja's own bytecode cache.
+- the templates that they import (the shared blocks), through Jinja's own bytecode cache;
+- the skeletons without a letterhead, as their parts (bytes and strings).
 
 Only plea's shipped templates are kept (templates from elsewhere render in a confined child
-and never come here). Everything sits in a folder named by a fingerprint of what the compiled
-code depends on: the Python and Jinja versions, plea's version, the source of the modules that
-analyse and configure the templates, and every shipped template file. A change to any of them
+and never come here), and no letterhead's skeleton. Everything sits in a folder named by a
+fingerprint of what it depends on: the Python, Jinja, python-docx and lxml versions, plea's
+version, the source of the modules that analyse and configure the templates and build the
+skeletons, and every shipped template file. A change to any of them
 makes a new folder (and the old ones are removed), so nothing stale is ever read.
 
 The folder is the user's own (`PLEA_CACHE_DIR`, else the platform's user cache folder, e.g.
@@ -34,7 +38,8 @@ from typing import Any
 
 _FORMAT = b"plea-compiled-1\n"
 #: the modules whose source decides the compiled code (the analysis, the environment's settings)
-_DEPENDS_ON = ("letters/fast_stages.py", "letters/fast_analysis.py", "letters/fast.py", "render/jinja.py")
+_DEPENDS_ON = ("letters/fast_stages.py", "letters/fast_analysis.py", "letters/fast.py", "render/jinja.py",
+               "render/docx.py", "render/styles.py", "render/layout.py", "render/zipped.py")
 
 
 def _root() -> Path | None:
@@ -60,14 +65,13 @@ def _private(folder: Path) -> bool:
 @lru_cache(maxsize=8)
 def _fingerprint(letters: Path) -> str:
     import importlib.util
-
-    import jinja2
+    from importlib.metadata import version
 
     import plea
 
     digest = hashlib.sha256()
-    for part in (_FORMAT, importlib.util.MAGIC_NUMBER, sys.version.encode(), jinja2.__version__.encode(),
-                 plea.__version__.encode()):
+    for part in (_FORMAT, importlib.util.MAGIC_NUMBER, sys.version.encode(), plea.__version__.encode(),
+                 *(version(dist).encode() for dist in ("Jinja2", "python-docx", "lxml"))):
         digest.update(part + b"\0")
     src = Path(plea.__file__).parent
     for rel in _DEPENDS_ON:
@@ -75,6 +79,13 @@ def _fingerprint(letters: Path) -> str:
     for path in sorted(p for p in letters.rglob("*") if p.is_file()):
         digest.update(str(path.relative_to(letters)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:32]
+
+
+def shipped_folder() -> Path | None:
+    """The cache folder for plea's shipped templates, or None (see folder_for)."""
+    from plea.resources import shipped_templates_dir
+
+    return folder_for(shipped_templates_dir() / "letters")
 
 
 def folder_for(letters: Path) -> Path | None:
