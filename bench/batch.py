@@ -2,7 +2,8 @@
 --jobs 1 and --jobs 2, against the same kind of letter made with docxtpl in the same run.
 
 Prints letters per second for each and the ratios; the project's targets: plea --jobs 1 at
-least 25× docxtpl, --jobs 2 more; and the peak memory (RSS) of a 5,000-letter batch within
+least 25× docxtpl; --jobs 2 at least 1.6× --jobs 1 when the load average before the run is under
+0.5 (else it says it could not measure this); and the peak memory (RSS) of a 5,000-letter batch within
 1.5× that of a 500-letter one (memory stays flat).
 
 The bench database: the shipped embassy directory is replaced by 500 synthetic embassies (the
@@ -343,6 +344,7 @@ def main() -> int:
             file=sys.stderr,
         )
         return 2
+    load_before = os.getloadavg()[0]  # the --jobs 2 target holds on a machine idle before the run
     work = Path(tempfile.mkdtemp(prefix="plea-bench-batch-", dir=args.dir))
     print(f"work folder: {work}")
     try:
@@ -430,13 +432,13 @@ def main() -> int:
             verdict = "meets" if one >= 25 else "MISSES"
             ok &= verdict == "meets"
             print(f"plea --jobs 1 / docxtpl ({metric}): {one:,.1f}×   target ≥ 25×: {verdict}")
-        two = med(plea_wall["--jobs 2"]) / med(tpl_wall)
-        one = med(plea_wall["--jobs 1"]) / med(tpl_wall)
-        verdict = "meets" if two > one else "MISSES"
-        ok &= verdict == "meets"
-        print(
-            f"plea --jobs 2 / docxtpl (wall clock): {two:,.1f}×   target > --jobs 1 ({one:.1f}×): {verdict}"
-        )
+        two = med(plea_wall["--jobs 2"]) / med(plea_wall["--jobs 1"])
+        if load_before < 0.5:
+            verdict = "meets" if two >= 1.6 else "MISSES"
+            ok &= verdict == "meets"
+        else:
+            verdict = f"could not measure: the load average was {load_before:.2f} before the run (needs < 0.5)"
+        print(f"plea --jobs 2 / --jobs 1 (wall clock): {two:.2f}×   target ≥ 1.6× on an idle machine: {verdict}")
         rss_ratio = rss["--jobs 1"] / small_rss
         verdict = "meets" if rss_ratio <= 1.5 else "MISSES"
         ok &= verdict == "meets"
