@@ -216,3 +216,13 @@ def test_an_arabic_letter_keeps_a_latin_sentence_s_full_stop(pdfs: dict[str, Pat
     text = _BIDI.sub("", text)
     assert "forced conscription." in text
     assert ".conscription" not in text and ".He fled" not in text
+
+
+def test_a_hebrew_sentence_keeps_its_semicolon_after_a_latin_name(pdfs: dict[str, Path]) -> None:
+    """"מרשתי (Anna Sample (fictional); אזרחות" reads right to left with the name whole and the
+    semicolon after it (on its left): LibreOffice drew it on the name's right before."""
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdfs["short-he-a4"]), "-"],
+                          check=True, capture_output=True, timeout=60).stdout.decode("utf-8")
+    text = _BIDI.sub("", text)
+    assert "Anna Sample (fictional)" in text
+    assert "(fictional);" not in text

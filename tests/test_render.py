@@ -497,3 +497,32 @@ def test_safe_name_property(tmp_path: Path, raw: str) -> None:
     name = safe_name(raw)
     assert name and len(name.encode("utf-8")) <= MAX_NAME_BYTES and not _BAD_CHARS & set(name)
     assert inside(tmp_path, name).parent == tmp_path.resolve()
+
+
+# -- right-to-left lines with Latin names ------------------------------------------------------------
+
+LRM = "\u200e"
+
+
+@pytest.mark.parametrize(
+    ("text", "marked"),
+    [
+        # a name's own brackets stay with it; the semicolon after it belongs to the Hebrew sentence
+        ("בשם מרשתי (Anna Sample (fictional); אזרחות: רוסיה), בבקשה",
+         f"בשם מרשתי (Anna Sample (fictional){LRM}; אזרחות: רוסיה), בבקשה"),
+        ("موكّلتي Anna Sample (fictional)، من مواطني", f"موكّلتي Anna Sample (fictional){LRM}، من مواطني"),
+        # a bracket opened in the Arabic before the reference is the Arabic's, closing and full stop too
+        ("(المرجعي: PLEA-2026-0001).", "(المرجعي: PLEA-2026-0001)."),
+        # a closing bracket of one opened before the stretch is not its own; the one it opened is
+        ("רישום (Alien Registration Number): A-000 (fictional)", f"רישום (Alien Registration Number): A-000 (fictional){LRM}"),
+        # a line with no right-to-left letter is held left to right: its full stop stays on the right
+        ("He fled to avoid forced conscription.", f"{LRM}He fled to avoid forced conscription.{LRM}"),
+        ("Washington, D.C.\nالولايات المتحدة", f"{LRM}Washington, D.C.{LRM}\nالولايات المتحدة"),
+        ("12 أبريل 1990", "12 أبريل 1990"),
+        ("", ""),
+    ],
+)
+def test_right_to_left_lines_keep_latin_names_whole(text: str, marked: str) -> None:
+    from plea.render.docx import bidi_text
+
+    assert bidi_text(text) == marked

@@ -265,23 +265,63 @@ def _rpr(w: str, bold: bool, italic: bool, rtl: bool) -> str:
     return f"<{w}rPr>{inner}</{w}rPr>" if inner else ""
 
 
-#: a left-to-right stretch (Latin letters or digits) ending in neutral characters (punctuation,
-#: closing brackets) just before the end of a run or a right-to-left letter: in a right-to-left
-#: paragraph those neutrals would take the paragraph's direction and move to the left of the
-#: word (".conscription"); a LEFT-TO-RIGHT MARK after them keeps them on its right
-_LTR_TAIL = re.compile(
-    r"([A-Za-z0-9\u00c0-\u024f\u0370-\u052f][^\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeffA-Za-z0-9]*?"
-    r"[.,;:!?)\]\u2026\"'»%]+)(?=\s*(?:$|[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]))")
+_RTL_CHARS = "\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff"
+#: a left-to-right stretch: from a Latin, Greek or Cyrillic letter or a digit to the last one
+#: before a right-to-left letter (or the end)
+_LTR_STRETCH = re.compile(rf"[A-Za-z0-9\u00c0-\u024f\u0370-\u052f][^{_RTL_CHARS}]*")
+_LTR_LAST = re.compile(r"[A-Za-z0-9\u00c0-\u024f\u0370-\u052f](?=[^A-Za-z0-9\u00c0-\u024f\u0370-\u052f]*$)")
+_HAS_RTL = re.compile(f"[{_RTL_CHARS}]")
+_HAS_LTR = re.compile(r"[A-Za-z\u00c0-\u024f\u0370-\u052f]")
+_CLOSING = {")": "(", "]": "["}
 LRM = "\u200e"
 
 
+def _closed(stretch: str) -> str:
+    """The stretch up to its last letter or digit, with the closing brackets right after it
+    that close brackets it opened ("Anna Sample (fictional)" of "Anna Sample (fictional); ")."""
+    last = _LTR_LAST.search(stretch)
+    end = last.end() if last else len(stretch)
+    opened: list[str] = []  # brackets opened in the stretch and not yet closed, innermost last
+    for ch in stretch[:end]:
+        if ch in "([":
+            opened.append(ch)
+        elif ch in _CLOSING and opened and opened[-1] == _CLOSING[ch]:
+            opened.pop()  # (a closing bracket of one opened before the stretch is not its own)
+    while end < len(stretch) and opened and _CLOSING.get(stretch[end]) == opened[-1]:
+        opened.pop()
+        end += 1
+    return stretch[:end]
+
+
 def bidi_text(text: str) -> str:
-    """A run's text for a right-to-left paragraph: each Latin or number stretch that ends in
-    punctuation keeps it on its right (see _LTR_TAIL)."""
-    return _LTR_TAIL.sub(lambda m: m.group(1) + LRM, text) if text else text
+    """A run's text for a right-to-left paragraph, line by line. A line with no right-to-left
+    letter is held left to right between LEFT-TO-RIGHT MARKs (its punctuation would otherwise
+    take the paragraph's direction and move to the wrong end: ".Washington, D.C",
+    ".conscription"). In a line with both, a Latin, Greek or Cyrillic stretch keeps the closing
+    brackets it opened on its right (a mark after them), while the punctuation after it belongs
+    to the right-to-left sentence: "מרשתי (Anna Sample (fictional); אזרחות" keeps "(fictional)"
+    whole and its semicolon after the name."""
+    if not text:
+        return text
+    lines = []
+    for line in text.split("\n"):
+        if not _HAS_LTR.search(line):
+            lines.append(line)
+        elif not _HAS_RTL.search(line):
+            lines.append(LRM + line + LRM if line.strip() else line)
+        else:
+            lines.append(_LTR_STRETCH.sub(lambda m: _mark(m.group(0)), line))
+    return "\n".join(lines)
 
 
-_RTL_LETTER = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
+def _mark(stretch: str) -> str:
+    kept = _closed(stretch)
+    if kept.endswith(tuple(_CLOSING)):
+        return kept + LRM + stretch[len(kept):]
+    return stretch
+
+
+_RTL_LETTER = re.compile(f"[{_RTL_CHARS}]")
 RLM = "\u200f"
 
 
