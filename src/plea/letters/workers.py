@@ -46,6 +46,11 @@ def early_workers(
             # a letterhead's skeletons are made from the copy execute() hashes, not warmed here
             docx = letterhead is None and any(f in (formats or ["docx"]) for f in ("docx", "pdf"))
             warm = (letter, root, shapes, None, docx)
+    if workers > 0 and fork:
+        # the renderer loaded once, here, for forked workers to share; this process loads the
+        # database layer after they start, while they warm up
+        import plea.letters.fast  # noqa: F401
+        import plea.render.docx  # noqa: F401
     pool = start_pool(workers, warm, fork=fork) if workers > 0 else None
     try:
         yield pool
