@@ -56,6 +56,14 @@ def test_the_country_is_named_in_the_letters_language():
     ]
 
 
+@pytest.mark.parametrize("lang", ["ru", "uk", "ar", "he", "zh", "ja", "ka", "hy", "kk"])
+def test_a_letter_not_written_in_latin_letters_names_the_country_in_english(lang):
+    # the post it is mailed from routes it by this line: "UNITED STATES", not "美国" or "США"
+    assert address_lines(GERMANY_IN_US, lang=lang, sender_country="DE")[-1] == "UNITED STATES"
+    assert address_lines(US_IN_GERMANY, lang=lang, sender_country="US")[-1] == "GERMANY"
+    assert address_lines(GERMANY_IN_US, lang=lang, sender_country="US")[-1] == "WASHINGTON, DC 20007"
+
+
 def test_the_country_line_is_in_capitals_as_the_letters_language_writes_them():
     # Turkish capitals: i → İ, ı → I (str.upper alone writes BIRLEŞIK)
     assert address_lines(GERMANY_IN_US, lang="tr", sender_country="DE")[-1] == "AMERİKA BİRLEŞİK DEVLETLERİ"

@@ -244,8 +244,22 @@ def _address_lines(fields: tuple[str, ...], lang: str, sender_country: str) -> t
     }
     lines = _render(r.format, values, r.upper)
     if host and host.upper() != sender_country.upper():
-        lines.append(capitals(loc.state_name(host, lang), lang))
+        lines.append(country_line(host, lang))
     return tuple(lines)
+
+
+def country_line(host: str, lang: str) -> str:
+    """The destination country, the address's last line on letters posted from abroad: in the
+    letter's language where that is written in Latin letters ("ÉTATS-UNIS"), else in English
+    ("UNITED STATES", not "美国" or "الولايات المتحدة"). The post of the country it is mailed from
+    routes it by this line, and its sorters cannot be expected to read every script; the street
+    and city lines are the host's own and Latin already."""
+    from plea.render import locale as loc
+
+    name = loc.state_name(host, lang)
+    if not _is_latin(name):
+        lang, name = "en", loc.state_name(host, "en")
+    return capitals(name, lang)
 
 
 #: languages whose small dotted i is capital İ (their dotless ı is capital I, as str.upper gives), from
