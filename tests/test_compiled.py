@@ -122,7 +122,8 @@ def test_skeletons_are_kept_and_read_back_the_same(monkeypatch: pytest.MonkeyPat
     cache = Path(os.environ["PLEA_CACHE_DIR"])
     compiled._folder.cache_clear()
     docx._kept_skeleton.cache_clear()
-    built = {(paper, lang): docx.skeleton_for(lang, paper=paper) for paper in ("a4", "letter") for lang in LANGS}
+    built = {(paper, lang): docx.skeleton_for(lang, paper=paper)
+             for paper in ("a4", "letter") for lang in LANGS}
     assert sorted(p.name for p in cache.glob("*/skeleton-*")) == sorted(
         f"skeleton-{paper}-{script}" for paper in ("a4", "letter") for script in ("latin", "zh", "ka"))
 
@@ -133,3 +134,17 @@ def test_skeletons_are_kept_and_read_back_the_same(monkeypatch: pytest.MonkeyPat
         again = docx.skeleton_for(lang, paper=paper)
         assert again == skeleton and again is not skeleton
     docx._kept_skeleton.cache_clear()
+
+
+def test_a_missing_package_version_means_no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    from importlib import metadata
+
+    def missing(name: str) -> str:
+        raise metadata.PackageNotFoundError(name)
+
+    compiled._folder.cache_clear()
+    compiled._fingerprint.cache_clear()
+    monkeypatch.setattr(metadata, "version", missing)
+    assert compiled.shipped_folder() is None
+    compiled._folder.cache_clear()
+    compiled._fingerprint.cache_clear()

@@ -110,7 +110,7 @@ def _folder(root: Path, letters: Path) -> Path | None:
                     if old.is_dir() and not old.is_symlink() and len(old.name) == 32:
                         shutil.rmtree(old, ignore_errors=True)
             folder.mkdir(mode=0o700, exist_ok=True)
-    except OSError:
+    except (OSError, ImportError):  # ImportError: a package whose version the fingerprint reads is missing
         return None
     return folder if _private(root) and _private(folder) else None
 
