@@ -218,8 +218,6 @@ def address_lines(
 
 @lru_cache(maxsize=8192)
 def _address_lines(fields: tuple[str, ...], lang: str, sender_country: str) -> tuple[str, ...]:
-    from plea.render import locale as loc
-
     mission = dict(zip(ADDRESS_FIELDS, fields, strict=True))
     host = _field(mission, "host")
     address = clean(mission, lang=lang)
@@ -253,12 +251,12 @@ def country_line(host: str, lang: str) -> str:
     letter's language where that is written in Latin letters ("ÉTATS-UNIS"), else in English
     ("UNITED STATES", not "美国" or "الولايات المتحدة"). The post of the country it is mailed from
     routes it by this line, and its sorters cannot be expected to read every script; the street
-    and city lines are the host's own and Latin already."""
+    and city lines stay as the host country writes them."""
     from plea.render import locale as loc
 
     name = loc.state_name(host, lang)
     if not _is_latin(name):
-        lang, name = "en", loc.state_name(host, "en")
+        lang, name = "en", loc.english_state_name(host)
     return capitals(name, lang)
 
 

@@ -143,7 +143,7 @@ def batch(
         letterhead=letterhead,
         fork=not opened(),
     ) as workers:
-        # the database layer loads here, while the workers load the renderer
+        # the database layer loads here, while the workers warm up
         from plea.letters.plan import make_plan
         from plea.letters.run import execute
 

@@ -12,7 +12,6 @@ run.py      running a plan: checks, chunks, recording;  output.py  the output fo
             and journal;  workers.py  the worker pool
 """
 
-
 from typing import Any
 
 __all__ = ["Planned", "render_all", "with_context"]

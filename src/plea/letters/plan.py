@@ -23,13 +23,13 @@ from plea.db.models import Case, Letter, Rendition
 from plea.errors import InvalidInput, TemplateProblem
 from plea.fileio import safe_name, sha256_file
 from plea.letters.choose import BatchRecipients, select_cases
+from plea.letters.formats import FORMATS, parse_formats
 from plea.letters.inputs import SharedInputs, digests, sha_of
 from plea.letters.names import stems
 from plea.recipients import Held, Recipient, parse_to
 from plea.render.catalog import LetterSpec, get_letter
 from plea.render.context import case_context
 from plea.stories import Story, story_for
-from plea.letters.formats import FORMATS, parse_formats
 
 CASE_FIELDS = ("id", "ref", *FIELDS, "stories")
 
@@ -107,9 +107,6 @@ class Plan:
             f"{clients} client{'s' if clients != 1 else ''} × {missions} mission{'s' if hi != 1 else ''} = "
             f"{len(self.items)} letter{'s' if len(self.items) != 1 else ''}; {self.already_done} already done"
         )
-
-
-
 
 
 def _items(  # 9 parameters: one case's, and the options every case of the plan shares

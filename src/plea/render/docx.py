@@ -266,12 +266,14 @@ def _rpr(w: str, bold: bool, italic: bool, rtl: bool) -> str:
 
 
 _RTL_CHARS = "\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff"
+#: Latin, Greek and Cyrillic letters and digits
+_LTR_CHARS = "A-Za-z0-9\u00c0-\u024f\u0370-\u052f"
 #: a left-to-right stretch: from a Latin, Greek or Cyrillic letter or a digit to the last one
 #: before a right-to-left letter (or the end)
-_LTR_STRETCH = re.compile(rf"[A-Za-z0-9\u00c0-\u024f\u0370-\u052f][^{_RTL_CHARS}]*")
-_LTR_LAST = re.compile(r"[A-Za-z0-9\u00c0-\u024f\u0370-\u052f](?=[^A-Za-z0-9\u00c0-\u024f\u0370-\u052f]*$)")
-_HAS_RTL = re.compile(f"[{_RTL_CHARS}]")
-_HAS_LTR = re.compile(r"[A-Za-z\u00c0-\u024f\u0370-\u052f]")
+_LTR_STRETCH = re.compile(f"[{_LTR_CHARS}][^{_RTL_CHARS}]*")
+_LTR_LAST = re.compile(f"[{_LTR_CHARS}](?=[^{_LTR_CHARS}]*$)")
+_RTL_LETTER = re.compile(f"[{_RTL_CHARS}]")
+_LTR_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f\u0370-\u052f]")
 _CLOSING = {")": "(", "]": "["}
 LRM = "\u200e"
 
@@ -283,7 +285,7 @@ def _closed(stretch: str) -> str:
     end = last.end() if last else len(stretch)
     opened: list[str] = []  # brackets opened in the stretch and not yet closed, innermost last
     for ch in stretch[:end]:
-        if ch in "([":
+        if ch in _CLOSING.values():
             opened.append(ch)
         elif ch in _CLOSING and opened and opened[-1] == _CLOSING[ch]:
             opened.pop()  # (a closing bracket of one opened before the stretch is not its own)
@@ -305,9 +307,9 @@ def bidi_text(text: str) -> str:
         return text
     lines = []
     for line in text.split("\n"):
-        if not _HAS_LTR.search(line):
+        if not _LTR_LETTER.search(line):
             lines.append(line)
-        elif not _HAS_RTL.search(line):
+        elif not _RTL_LETTER.search(line):
             lines.append(LRM + line + LRM if line.strip() else line)
         else:
             lines.append(_LTR_STRETCH.sub(lambda m: _mark(m.group(0)), line))
@@ -321,7 +323,6 @@ def _mark(stretch: str) -> str:
     return stretch
 
 
-_RTL_LETTER = re.compile(f"[{_RTL_CHARS}]")
 RLM = "\u200f"
 
 

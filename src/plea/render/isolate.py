@@ -113,7 +113,6 @@ def run_confined(func: Any, *args: Any) -> Any:
     """func(*args) in a spawned child (no inherited database connection) under RLIMIT_AS and
     RLIMIT_CPU, killed after the wall-clock timeout; TemplateProblem if it is stopped."""
     import multiprocessing as mp
-
     import time
 
     limit = timeout_seconds()
