@@ -82,8 +82,8 @@ def test_help_in_russian_and_ukrainian(plea, monkeypatch, lang: str, words: list
     for word in words:
         assert word in out, word
     sub = plea("letters", "render", "--help").stdout
-    case_help = {"ru": "Номер дела, например PLEA-2026-0001.",
-                 "uk": "Номер справи, наприклад PLEA-2026-0001."}
+    case_help = {"ru": "Номер дела, например PLEA-2026-0001 (или его число).",
+                 "uk": "Номер справи, наприклад PLEA-2026-0001 (або його число)."}
     assert case_help[lang] in sub
 
 

@@ -6,13 +6,12 @@ from typing import Annotated
 
 import typer
 
-from plea.cli.common import note, open_db, out, print_json, table
+from plea.cli.common import JsonOpt, note, open_db, out, print_json, table
 
 app = typer.Typer(
     help="The tamper-evident history: verify it, read it, print its head.", no_args_is_help=True
 )
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 HeadOpt = Annotated[
     str | None,
     typer.Option(

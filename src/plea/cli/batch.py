@@ -7,7 +7,27 @@ from typing import Annotated, Any
 
 import typer
 
-from plea.cli.common import Bar, actor, note, open_db, opened, print_json
+from plea.cli.common import (
+    Bar,
+    DueOpt,
+    ForceOutOpt,
+    FormatsOpt,
+    JsonOpt,
+    LangOpt,
+    LetterheadOpt,
+    LetterOpt,
+    PaperOpt,
+    RequireStoryOpt,
+    ToOpt,
+    UnsafeOpt,
+    WithoutConsentOpt,
+    actor,
+    letter_files,
+    note,
+    open_db,
+    opened,
+    print_json,
+)
 
 
 def _hosts(value: str) -> list[str]:
@@ -56,7 +76,7 @@ def _summary(plan: Any) -> dict[str, Any]:
     }
 
 
-def batch(
+def batch(  # 20 parameters: the command's options, one parameter each (Typer)
     out_dir: Annotated[
         Path, typer.Option("--out", help="Folder for the batch: one sub-folder per client, manifest.csv.")
     ],
@@ -66,23 +86,15 @@ def batch(
     status: Annotated[
         str | None, typer.Option("--status", help="open, archived or all (default: open with --cases all).")
     ] = None,
-    letter: Annotated[
-        str, typer.Option("--letter", help="Letter template, e.g. humanitarian-visa.")
-    ] = "humanitarian-visa",
-    to: Annotated[str, typer.Option(
-        "--to", help="all, states (FR,DE,Italy), groups (@eu, @un, @cis), exclusions (all,-FR,-@cis). all and "
-                     "groups never include a client's threat states or cautioned states.")] = "all",
+    letter: LetterOpt = "humanitarian-visa",
+    to: ToOpt = "all",
     host: Annotated[
         str, typer.Option("--host", help="State(s) where letters are delivered, e.g. US or US,CA.")
     ] = "US",
-    formats: Annotated[str, typer.Option("--format", help="docx, pdf, md, txt (comma-separated).")] = "docx",
-    letterhead: Annotated[
-        Path | None, typer.Option("--letterhead", help="A DOCX whose styles, header and footer to use.")
-    ] = None,
-    paper: Annotated[
-        str | None, typer.Option("--paper", help="a4 or letter (default: from the mission's host state).")
-    ] = None,
-    lang: Annotated[str | None, typer.Option("--lang", help="Write every letter in this language.")] = None,
+    formats: FormatsOpt = "docx",
+    letterhead: LetterheadOpt = None,
+    paper: PaperOpt = None,
+    lang: LangOpt = None,
     jobs: Annotated[
         int,
         typer.Option(
@@ -90,124 +102,101 @@ def batch(
         ),
     ] = 1,
     zip_: Annotated[bool, typer.Option("--zip", help="Also one archive per client: DIR/REF.zip.")] = False,
-    due: Annotated[
-        bool, typer.Option("--due", help="With --letter follow-up: only letters due for a follow-up.")
-    ] = False,
-    force: Annotated[
-        bool, typer.Option("--force", help="Replace files in --out that plea did not write.")
-    ] = False,
+    due: DueOpt = False,
+    force: ForceOutOpt = False,
     annex: Annotated[str | None, typer.Option(
         "--annex", metavar="DOC,DOC|all",
         help="Case documents to send with each client's letters (numbers from `plea docs list`, each applied to "
              "its own case, or all): listed at the end of the letter, in its language where a translation "
              "exists; with --format pdf the PDF is the packet, pages numbered across.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan; write nothing.")] = False,
-    unsafe: Annotated[bool, typer.Option(
-        "--unsafe-write-to-threat-state",
-        help="DANGER: allow writing to a state named in --to that persecutes a client (a threat state).")] = False,
-    without_consent: Annotated[bool, typer.Option(
-        "--without-consent", help="Write outside clients' recorded consent (recorded in each case's history).")] = False,
-    require_story: Annotated[bool, typer.Option(
-        "--require-translated-story",
-        help="Refuse (exit 3) when a letter would carry the original story for want of a version in its "
-             "language.")] = False,
-    json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    unsafe: UnsafeOpt = False,
+    without_consent: WithoutConsentOpt = False,
+    require_story: RequireStoryOpt = False,
+    json_: JsonOpt = False,
 ) -> None:
     """Render a letter for many clients to many missions: resumable (run it again to finish),
     idempotent (letters already rendered from the same inputs are kept), one folder per client
     and DIR/manifest.csv. Prints the manifest's path."""
     from datetime import date
 
-    from plea.errors import InvalidInput, NotFound
-    from plea.fileio import input_file, out_folder
     from plea.letters.annex import parse as parse_annex
     from plea.letters.formats import parse_formats
     from plea.letters.workers import early_workers
 
-    fmts = parse_formats(formats)
-    annexes = parse_annex(annex)
-    if paper is not None and paper not in ("a4", "letter"):
-        raise InvalidInput(f"--paper: {paper!r} is not a4 or letter")
-    out_folder(out_dir, "the batch's files", "batch")
-    if letterhead is not None:
-        input_file(letterhead, "--letterhead")
-    hosts = _hosts(host)
-    today = date.today()
+    fmts, annexes = parse_formats(formats), parse_annex(annex)
+    letter_files(out_dir, "the batch's files", "batch", paper=paper, letterhead=letterhead)
+    asked = {"cases": cases, "status": status, "letter": letter, "to": to, "hosts": _hosts(host),
+             "lang": lang, "out_dir": out_dir, "formats": fmts, "paper": paper, "letterhead": letterhead,
+             "today": date.today(), "due": due, "unsafe": unsafe, "without_consent": without_consent,
+             "annex": annexes}
     # the workers load while this process plans (forked before any database is open, so they
     # start with its modules loaded); execute() uses them
-    with early_workers(
-        jobs if jobs > 1 and not dry_run else 0,
-        letter,
-        formats=fmts,
-        paper=paper,
-        letterhead=letterhead,
-        fork=not opened(),
-    ) as workers:
+    with early_workers(jobs if jobs > 1 and not dry_run else 0, letter, formats=fmts, paper=paper,
+                       letterhead=letterhead, fork=not opened()) as workers:
         # the database layer loads here, while the workers warm up
         from plea.letters.plan import make_plan
-        from plea.letters.run import execute
 
         db = open_db()
         with db.read() as s:
-            plan = make_plan(
-                s,
-                cases=cases,
-                status=status,
-                letter=letter,
-                to=to,
-                hosts=hosts,
-                lang=lang,
-                out_dir=out_dir,
-                formats=fmts,
-                paper=paper,
-                letterhead=letterhead,
-                today=today,
-                due=due,
-                unsafe=unsafe,
-                without_consent=without_consent,
-                annex=annexes,
-            )
-        if not plan.items:
-            raise NotFound(
-                "no letter to write: no mission matches --to for this --host",
-                hint="see `plea letters plan REF --to … --host …` and `plea embassies coverage --host …`",
-            )
-        if require_story:
-            from plea.stories import refuse_untranslated
-
-            refuse_untranslated(plan.stories())
+            plan = make_plan(s, **asked)
+        _check(plan, require_story=require_story)
         _tell(plan, annexes=bool(annexes), dry_run=dry_run)
-        summary = _summary(plan)
         if dry_run:
             if json_:
-                print_json({**summary, "dry_run": True})
+                print_json({**_summary(plan), "dry_run": True})
             note("dry run: nothing was written")
             return
-        if without_consent:
-            from plea.consent import note_override
+        summary = _summary(plan)  # as planned: before files named by an earlier rule are renamed
+        result = _run(db, plan, asked, jobs=jobs, force=force, zip_=zip_, workers=workers)
+    _report(plan, result, summary if json_ else None)
 
-            with db.transaction() as s:
-                for case in plan.cases:
-                    note_override(s, case, command="batch", actor=actor())
-        result = execute(
-            db, plan, jobs=jobs, actor=actor(), today=today, force=force, zip_=zip_, progress=Bar(),
-            workers=workers,
+
+def _check(plan: Any, *, require_story: bool) -> None:
+    """Refuse a plan with no letter, or (--require-translated-story) one with a story left untranslated."""
+    from plea.errors import NotFound
+
+    if not plan.items:
+        raise NotFound(
+            "no letter to write: no mission matches --to for this --host",
+            hint="see `plea letters plan REF --to … --host …` and `plea embassies coverage --host …`",
         )
-        summary.update(
-            rendered=result.rendered,
-            files_written=result.files,
-            manifest=str(result.manifest),
-            zips=[str(z) for z in result.zips],
-            fallbacks=result.fallback_json(),
-        )
-        if json_:
-            print_json(summary)
-        else:
-            typer.echo(str(result.manifest))
-            for z in result.zips:
-                typer.echo(str(z))
-        note(
-            f"{len(plan.items)} letter(s) for {len(plan.cases)} client(s): {result.rendered} rendered "
-            f"({result.files} file(s) written), {plan.already_done} already done"
-        )
-        note(result.fallback_note())
+    if require_story:
+        from plea.stories import refuse_untranslated
+
+        refuse_untranslated(plan.stories())
+
+
+def _run(
+    db: Any, plan: Any, asked: dict[str, Any], *, jobs: int, force: bool, zip_: bool, workers: Any
+) -> Any:
+    """Render, write and record the plan (plea.letters.run.execute); a run outside the clients'
+    consent is noted in each case's history first."""
+    from plea.letters.run import execute
+
+    if asked["without_consent"]:
+        from plea.consent import note_override
+
+        with db.transaction() as s:
+            for case in plan.cases:
+                note_override(s, case, command="batch", actor=actor())
+    return execute(db, plan, jobs=jobs, actor=actor(), today=asked["today"], force=force, zip_=zip_,
+                   progress=Bar(), workers=workers)
+
+
+def _report(plan: Any, result: Any, summary: dict[str, Any] | None) -> None:
+    """The manifest's path and the zips on stdout (or, given the plan's summary, --json), the
+    counts on stderr."""
+    if summary is not None:
+        print_json({**summary, "rendered": result.rendered, "files_written": result.files,
+                    "manifest": str(result.manifest), "zips": [str(z) for z in result.zips],
+                    "fallbacks": result.fallback_json()})
+    else:
+        typer.echo(str(result.manifest))
+        for z in result.zips:
+            typer.echo(str(z))
+    note(
+        f"{len(plan.items)} letter(s) for {len(plan.cases)} client(s): {result.rendered} rendered "
+        f"({result.files} file(s) written), {plan.already_done} already done"
+    )
+    note(result.fallback_note())

@@ -7,10 +7,9 @@ from typing import Annotated
 
 import typer
 
-from plea.cli.common import note, open_db, out, print_case_status, print_json, table
+from plea.cli.common import JsonOpt, note, open_db, out, print_case_status, print_json, table
 
 CaseOpt = Annotated[str | None, typer.Argument(help="Case reference (default: every open case).", metavar="[CASE]")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def status(ref: CaseOpt = None, json_: JsonOpt = False) -> None:

@@ -8,13 +8,10 @@ from typing import Annotated, Any
 
 import typer
 
-from plea.cli.common import actor, note, open_db, out, print_json, table
+from plea.cli.common import JsonOpt, RefArg, actor, note, open_db, out, print_json, table
 from plea.i18n import N_, _, translate
 
 app = typer.Typer(help="Cases: one person's (or family's) request for protection.", no_args_is_help=True)
-
-RefArg = Annotated[str, typer.Argument(help="Case reference, e.g. PLEA-2026-0001 (or its number).", metavar="CASE")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def _opt(*names: str, help: str) -> Any:  # noqa: A002

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -29,6 +30,50 @@ class Options:
 
 
 OPTIONS = Options()
+
+# -- arguments and options several commands declare alike (one text, one translation) ------------------
+
+RefArg = Annotated[
+    str, typer.Argument(help="Case reference, e.g. PLEA-2026-0001 (or its number).", metavar="CASE")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+LetterOpt = Annotated[str, typer.Option("--letter", help="Letter template, e.g. humanitarian-visa.")]
+ToOpt = Annotated[str, typer.Option(
+    "--to", help="all, states (FR,DE,Italy), groups (@eu, @un, @cis), exclusions (all,-FR,-@cis). "
+                 "all and groups never include the case's threat states or cautioned states.")]
+LangOpt = Annotated[str | None, typer.Option("--lang", help="Write every letter in this language.")]
+FormatsOpt = Annotated[str, typer.Option("--format", help="docx, pdf, md, txt (comma-separated).")]
+LetterheadOpt = Annotated[
+    Path | None, typer.Option("--letterhead", help="A DOCX whose styles, header and footer to use.")]
+PaperOpt = Annotated[
+    str | None, typer.Option("--paper", help="a4 or letter (default: from the mission's host state).")]
+ForceOutOpt = Annotated[bool, typer.Option("--force", help="Replace files in --out that plea did not write.")]
+DueOpt = Annotated[
+    bool, typer.Option("--due", help="With --letter follow-up: only letters due for a follow-up.")]
+UnsafeOpt = Annotated[bool, typer.Option(
+    "--unsafe-write-to-threat-state",
+    help="DANGER: allow writing to a state named in --to that persecutes the person "
+         "(a threat state of the case).")]
+WithoutConsentOpt = Annotated[bool, typer.Option(
+    "--without-consent", help="Write outside the applicant's recorded consent (recorded in the history).")]
+RequireStoryOpt = Annotated[bool, typer.Option(
+    "--require-translated-story",
+    help="Refuse (exit 3) when a letter would carry the original story for want of a version "
+         "in its language.")]
+
+
+def letter_files(
+    out_dir: Path, what: str, default: str, *, paper: str | None, letterhead: Path | None
+) -> None:
+    """The checks `letters render`, `batch` and `post` make of their output options before any
+    work: --paper, the --out folder (plea.fileio.out_folder) and the --letterhead file."""
+    from plea.errors import InvalidInput
+    from plea.fileio import input_file, out_folder
+
+    if paper is not None and paper not in ("a4", "letter"):
+        raise InvalidInput(f"--paper: {paper!r} is not a4 or letter")
+    out_folder(out_dir, what, default)
+    if letterhead is not None:
+        input_file(letterhead, "--letterhead")
 _OPENED: list[Database] = []
 
 

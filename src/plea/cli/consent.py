@@ -6,12 +6,10 @@ from typing import Annotated
 
 import typer
 
-from plea.cli.common import actor, note, open_db, print_json
+from plea.cli.common import RefArg, actor, note, open_db, print_json
 
 app = typer.Typer(help="Consent: which states and channels the applicant agreed to, until when.",
                   no_args_is_help=True)
-
-RefArg = Annotated[str, typer.Argument(help="Case reference, e.g. PLEA-2026-0001.", metavar="CASE")]
 
 
 @app.command("add")

@@ -7,12 +7,11 @@ from typing import Annotated
 
 import typer
 
-from plea.cli.common import actor, note, open_db, out, print_json, table
+from plea.cli.common import RefArg, actor, note, open_db, out, print_json, table
 
 app = typer.Typer(help="Case documents: evidence and its translations, kept (encrypted with an encrypted "
                        "database) beside the case.", no_args_is_help=True)
 
-RefArg = Annotated[str, typer.Argument(help="Case reference, e.g. PLEA-2026-0001.", metavar="CASE")]
 DocArg = Annotated[str, typer.Argument(help="Document number (see `plea docs list CASE`).", metavar="DOC")]
 
 

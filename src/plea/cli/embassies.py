@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from plea.cli.common import actor, note, open_db, out, print_json, table
+from plea.cli.common import JsonOpt, actor, note, open_db, out, print_json, table
 
 if TYPE_CHECKING:
     from plea.directory.refresh import HostDiff
@@ -16,7 +16,6 @@ app = typer.Typer(help="The embassy directory: list, show, import, edit, export,
                   no_args_is_help=True)
 
 HostOpt = Annotated[str | None, typer.Option("--host", help="Host state (ISO code or name), e.g. US.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def _code(value: str | None, what: str) -> str | None:

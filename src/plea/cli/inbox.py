@@ -8,13 +8,12 @@ from typing import Annotated, Any
 
 import typer
 
-from plea.cli.common import actor, ask_password, note, open_db, out, print_json, table
+from plea.cli.common import JsonOpt, actor, ask_password, note, open_db, out, print_json, table
 from plea.i18n import N_, translate, translate_lines
 
 app = typer.Typer(
     help="Replies: import or fetch them, match them to cases, triage the rest.", no_args_is_help=True
 )
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 SNIPPET = 800
 
 

@@ -3,36 +3,41 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from plea.cli.common import actor, note, open_db, out, print_json, table
+from plea.cli.common import (
+    DueOpt,
+    ForceOutOpt,
+    FormatsOpt,
+    JsonOpt,
+    LangOpt,
+    LetterheadOpt,
+    LetterOpt,
+    PaperOpt,
+    RefArg,
+    RequireStoryOpt,
+    ToOpt,
+    UnsafeOpt,
+    WithoutConsentOpt,
+    actor,
+    note,
+    open_db,
+    out,
+    print_json,
+    table,
+)
 from plea.dates import parse_day
 
 app = typer.Typer(help="Letters: plan who gets which language, and render them.", no_args_is_help=True)
 
-RefArg = Annotated[str, typer.Argument(help="Case reference, e.g. PLEA-2026-0001.", metavar="CASE")]
-LetterOpt = Annotated[str, typer.Option("--letter", help="Letter template, e.g. humanitarian-visa.")]
-ToOpt = Annotated[str, typer.Option(
-    "--to", help="all, states (FR,DE,Italy), groups (@eu, @un, @cis), exclusions (all,-FR,-@cis). "
-                 "all and groups never include the case's threat states or cautioned states.")]
 HostOpt = Annotated[str, typer.Option("--host", help="State where letters are delivered, e.g. US.")]
-LangOpt = Annotated[str | None, typer.Option("--lang", help="Write every letter in this language.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-WithoutConsentOpt = Annotated[bool, typer.Option(
-    "--without-consent", help="Write outside the applicant's recorded consent (recorded in the history).")]
 AnnexOpt = Annotated[str | None, typer.Option(
     "--annex", metavar="DOC,DOC|all",
     help="Case documents to send with each letter (numbers from `plea docs list`, or all): listed at the end of "
          "the letter, each in the letter's language where a translation exists; with --format pdf the PDF is "
          "the packet, the letter followed by its annexes, pages numbered across.")]
-RequireStoryOpt = Annotated[bool, typer.Option(
-    "--require-translated-story",
-    help="Refuse (exit 3) when a letter would carry the original story for want of a version in its language.")]
-UnsafeOpt = Annotated[bool, typer.Option(
-    "--unsafe-write-to-threat-state",
-    help="DANGER: allow writing to a state named in --to that persecutes the person (a threat state of the case).")]
 
 
 def _host(value: str) -> str:
@@ -159,18 +164,18 @@ def show_held_back(held: list) -> None:  # type: ignore[type-arg]
 
 
 @app.command("render")
-def render(
+def render(  # 16 parameters: the command's options, one parameter each (Typer)
     ref: RefArg,
     letter: LetterOpt = "humanitarian-visa",
     to: ToOpt = "all",
     host: HostOpt = "US",
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the letters.")] = Path("letters"),
-    formats: Annotated[str, typer.Option("--format", help="docx, pdf, md, txt (comma-separated).")] = "docx",
-    letterhead: Annotated[Path | None, typer.Option("--letterhead", help="A DOCX whose styles, header and footer to use.")] = None,
-    paper: Annotated[str | None, typer.Option("--paper", help="a4 or letter (default: from the host state).")] = None,
+    formats: FormatsOpt = "docx",
+    letterhead: LetterheadOpt = None,
+    paper: PaperOpt = None,
     lang: LangOpt = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace files in --out that plea did not write.")] = False,
-    due: Annotated[bool, typer.Option("--due", help="With --letter follow-up: only letters due for a follow-up.")] = False,
+    force: ForceOutOpt = False,
+    due: DueOpt = False,
     annex: AnnexOpt = None,
     unsafe: UnsafeOpt = False,
     without_consent: WithoutConsentOpt = False,
@@ -181,47 +186,25 @@ def render(
     one case (the same files as `plea batch`), written straight into --out."""
     from datetime import date
 
-    from plea.cli.common import Bar
-    from plea.errors import InvalidInput, NotFound
-    from plea.fileio import input_file, out_folder
+    from plea.cli.common import Bar, letter_files
+    from plea.fileio import output_folder
     from plea.letters.annex import parse as parse_annex
-    from plea.letters.choose import choose, with_context
-    from plea.letters.plan import parse_formats, plan_case
-    from plea.letters.run import Result, files_of, write_case
+    from plea.letters.formats import parse_formats
+    from plea.letters.plan import plan_case
+    from plea.letters.run import write_case
 
-    fmts = parse_formats(formats)
-    annexes = parse_annex(annex)
-    if paper is not None and paper not in ("a4", "letter"):
-        raise InvalidInput(f"--paper: {paper!r} is not a4 or letter")
-    out_folder(out_dir, "the letters", "letters")
-    if letterhead is not None:
-        input_file(letterhead, "--letterhead")
+    fmts, annexes = parse_formats(formats), parse_annex(annex)
+    letter_files(out_dir, "the letters", "letters", paper=paper, letterhead=letterhead)
     today = date.today()
+    choice = {"letter": letter, "to": to, "host": _host(host), "lang": lang, "unsafe": unsafe,
+              "without_consent": without_consent}
     db = open_db()
     who = actor()
     with db.transaction() as s:
-        case, spec, picked = choose(s, ref, letter=letter, to=to, host=_host(host), lang=lang, unsafe=unsafe,
-                                    without_consent=without_consent)
-        if without_consent:
-            from plea.consent import note_override
-
-            note_override(s, case, command="letters render", actor=who)
-        for line in picked.warnings:
-            note(line)
-        if not picked.found:
-            raise NotFound("no recipient: no mission matches --to for this --host",
-                           hint="see `plea letters plan` and `plea embassies coverage --host …`")
-        planned = with_context(s, case, spec, picked.found, to=to, due=due, today=today)
-        if not planned:
-            if due:
-                from plea.campaign import next_followup, next_followup_text
-
-                note(f"nothing to render: no letter is due; {next_followup_text(next_followup(s, [case], today))}")
-            else:
-                note("nothing to render")
+        chosen = _planned(s, ref, choice, due=due, today=today, actor=who)
+        if chosen is None:
             return
-        from plea.fileio import output_folder
-
+        case, spec, picked, planned = chosen
         output_folder(out_dir, "--out")  # as typed: a path under a file, /proc/self …: one line, exit 3
         plan = plan_case(s, case, spec, planned, out_dir=out_dir, formats=fmts, paper=paper, letterhead=letterhead,
                          annex=annexes)
@@ -229,7 +212,44 @@ def render(
             from plea.stories import refuse_untranslated
 
             refuse_untranslated(plan.stories())
-        result: Result = write_case(s, plan, actor=who, today=today, force=force, progress=Bar())
+        result = write_case(s, plan, actor=who, today=today, force=force, progress=Bar())
+    _rendered(plan, result, picked, annexes=bool(annexes), json_=json_)
+
+
+def _planned(s: Any, ref: str, choice: dict[str, Any], *, due: bool, today: Any, actor: str) -> Any:
+    """`letters render`'s recipients and what each gets (choose, with_context): (case, letter,
+    picked, planned), or None when nothing is due; a written-without-consent run is noted in the
+    case's history."""
+    from plea.errors import NotFound
+    from plea.letters.choose import choose, with_context
+
+    case, spec, picked = choose(s, ref, **choice)
+    if choice["without_consent"]:
+        from plea.consent import note_override
+
+        note_override(s, case, command="letters render", actor=actor)
+    for line in picked.warnings:
+        note(line)
+    if not picked.found:
+        raise NotFound("no recipient: no mission matches --to for this --host",
+                       hint="see `plea letters plan` and `plea embassies coverage --host …`")
+    planned = with_context(s, case, spec, picked.found, to=choice["to"], due=due, today=today)
+    if planned:
+        return case, spec, picked, planned
+    if due:
+        from plea.campaign import next_followup, next_followup_text
+
+        note(f"nothing to render: no letter is due; {next_followup_text(next_followup(s, [case], today))}")
+    else:
+        note("nothing to render")
+    return None
+
+
+def _rendered(plan: Any, result: Any, picked: Any, *, annexes: bool, json_: bool) -> None:
+    """What `letters render` wrote: each file on stdout (or --json), then its notes on stderr."""
+    from plea.letters.run import files_of
+    from plea.stories import fallback_summary
+
     written = files_of(plan, result)
     if json_:
         print_json([{"state": i.state, "mission": i.mission_id, "lang": i.lang,
@@ -240,14 +260,13 @@ def render(
         for _, files in written:
             for _, p, _ in files:
                 typer.echo(p)
-    if annexes and "pdf" not in fmts:
+    if annexes and "pdf" not in plan.formats:
         note("the letters list their annexes; --format pdf makes each recipient's packet with them")
-    from plea.stories import fallback_summary
-
     if line := fallback_summary(plan.stories()):
         note(line)
     if picked.missing:
         note(f"no mission found for: {', '.join(picked.missing)}")
+    case = plan.cases[0]
     if picked.held_back:
         note(f"held back (not written to): {', '.join(h.state for h in picked.held_back)}; "
              f"see `plea letters plan {case.ref}` for why")

@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from plea.cli.common import Bar, actor, note, open_db, print_json
+from plea.cli.common import (
+    Bar,
+    ForceOutOpt,
+    JsonOpt,
+    LangOpt,
+    LetterheadOpt,
+    LetterOpt,
+    PaperOpt,
+    UnsafeOpt,
+    actor,
+    letter_files,
+    note,
+    open_db,
+    print_json,
+)
 
 
-def post(
+def post(  # 16 parameters: the command's options, one parameter each (Typer)
     ref: Annotated[str | None, typer.Argument(help="Case reference (or --cases).", metavar="CASE")] = None,
     cases: Annotated[
         str | None,
@@ -21,7 +35,7 @@ def post(
     ] = "all",
     host: Annotated[str, typer.Option("--host", help="State where letters are delivered, e.g. US.")] = "US",
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the mailing.")] = Path("mailing"),
-    letter: Annotated[str, typer.Option("--letter", help="Letter template.")] = "humanitarian-visa",
+    letter: LetterOpt = "humanitarian-visa",
     labels: Annotated[
         bool,
         typer.Option(
@@ -31,9 +45,7 @@ def post(
     envelope: Annotated[
         str | None, typer.Option("--envelope", help="dl, c5 or us10 (default: DL on A4, US #10 on Letter).")
     ] = None,
-    paper: Annotated[
-        str | None, typer.Option("--paper", help="a4 or letter (default: from the host).")
-    ] = None,
+    paper: PaperOpt = None,
     posted_in: Annotated[
         str | None,
         typer.Option(
@@ -42,22 +54,16 @@ def post(
             "out for letters posted inside it.",
         ),
     ] = None,
-    lang: Annotated[str | None, typer.Option("--lang", help="Write every letter in this language.")] = None,
-    letterhead: Annotated[
-        Path | None, typer.Option("--letterhead", help="A DOCX whose styles to use.")
-    ] = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Replace files in --out that plea did not write.")
-    ] = False,
-    unsafe: Annotated[
-        bool, typer.Option("--unsafe-write-to-threat-state", help="Write to a threat state named in --to.")
-    ] = False,
+    lang: LangOpt = None,
+    letterhead: LetterheadOpt = None,
+    force: ForceOutOpt = False,
+    unsafe: UnsafeOpt = False,
     annex: Annotated[str | None, typer.Option(
         "--annex", metavar="DOC,DOC|all",
         help="Case documents to post with each letter (numbers from `plea docs list`, with one CASE; or all): "
              "each letter's PDF is the packet, the letter followed by its annexes, in the letter's language "
              "where a translation exists, pages numbered across.")] = None,
-    json_: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    json_: JsonOpt = False,
 ) -> None:
     """Prepare a mailing: one print-ready PDF per letter with the address where the envelope's window
     is, envelopes.pdf (or labels.pdf), and the posting list (posting-list.csv and a firm mailing book,
@@ -67,39 +73,21 @@ def post(
 
     from plea import states
     from plea.errors import InvalidInput
-    from plea.fileio import input_file, out_folder, output_folder
-    from plea.letters.choose import select_cases
+    from plea.fileio import output_folder
+    from plea.letters.annex import parse as parse_annex
     from plea.post.mailing import Options, plan, write
 
     if (ref is None) == (cases is None):
         raise InvalidInput("give one CASE or --cases all|REF,…")
-    from plea.letters.annex import parse as parse_annex
-
     annexes = parse_annex(annex)
     if annexes and annexes != ["all"] and ref is None:
         raise InvalidInput("--annex: document numbers belong to one case: give one CASE, or --annex all with --cases")
-    if paper is not None and paper not in ("a4", "letter"):
-        raise InvalidInput(f"--paper: {paper!r} is not a4 or letter")
-    out_folder(out_dir, "the mailing", "mailing")
-    if letterhead is not None:
-        input_file(letterhead, "--letterhead")
+    letter_files(out_dir, "the mailing", "mailing", paper=paper, letterhead=letterhead)
     code = states.resolve(host, states.user_langs(), what="host state")
     posted = states.resolve(posted_in, states.user_langs(), what="state") if posted_in else code
-    options = Options(
-        letter=letter,
-        to=to,
-        host=code,
-        out_dir=out_dir,
-        posted_in=posted,
-        labels=labels,
-        envelope=envelope,
-        paper=paper,
-        lang=lang,
-        letterhead=letterhead,
-        force=force,
-        unsafe=unsafe,
-        annex=annexes,
-    )
+    options = Options(letter=letter, to=to, host=code, out_dir=out_dir, posted_in=posted, labels=labels,
+                      envelope=envelope, paper=paper, lang=lang, letterhead=letterhead, force=force,
+                      unsafe=unsafe, annex=annexes)
     if envelope is not None:
         from plea.post.sheets import envelope_for
 
@@ -107,21 +95,36 @@ def post(
     db = open_db()
     who = actor()
     with db.transaction() as s:
-        from plea.cases import get_case
-
-        chosen = [get_case(s, ref)] if ref is not None else select_cases(s, cases or "", None)
-        mail = plan(s, chosen, options)
-        for line in mail.warnings:
-            note(line)
-        if mail.left_out and mail.letters:  # with no letter at all, the error lists them
-            note(
-                f"left out, no postal address ({len(mail.left_out)}): add it with `plea embassies edit ID "
-                "--address … --postcode …`"
-            )
-            for x in mail.left_out:
-                note(f"  {x.line()}")
+        mail = plan(s, _cases(s, ref, cases), options)
+        _left_out(mail)
         output_folder(out_dir, "--out")
         result = write(s, mail, actor=who, today=date.today(), progress=Bar())
+    _report(mail, result, out_dir, json_=json_)
+
+
+def _cases(s: Any, ref: str | None, cases: str | None) -> list[Any]:
+    """The one CASE, or the cases --cases names."""
+    from plea.cases import get_case
+    from plea.letters.choose import select_cases
+
+    return [get_case(s, ref)] if ref is not None else select_cases(s, cases or "", None)
+
+
+def _left_out(mail: Any) -> None:
+    """The mailing's warnings, and the missions left out for want of a postal address, on stderr."""
+    for line in mail.warnings:
+        note(line)
+    if mail.left_out and mail.letters:  # with no letter at all, the error lists them
+        note(
+            f"left out, no postal address ({len(mail.left_out)}): add it with `plea embassies edit ID "
+            "--address … --postcode …`"
+        )
+        for x in mail.left_out:
+            note(f"  {x.line()}")
+
+
+def _report(mail: Any, result: Any, out_dir: Path, *, json_: bool) -> None:
+    """The letters and mailing files on stdout (or --json); what is missing and the counts on stderr."""
     if json_:
         print_json(result.as_json())
     else:

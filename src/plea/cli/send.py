@@ -7,10 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
-from plea.cli.common import actor, ask_password, note, open_db, out, print_json, table
+from plea.cli.common import JsonOpt, actor, ask_password, note, open_db, out, print_json, table
 from plea.i18n import translate
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def _skips(p: Any) -> None:
@@ -25,7 +23,7 @@ def _skips(p: Any) -> None:
         )
 
 
-def send(
+def send(  # 11 parameters: the command's options, one parameter each (Typer)
     ref: Annotated[
         str | None, typer.Argument(help="Case reference (all cases with --retry).", metavar="[CASE]")
     ] = None,
@@ -55,14 +53,10 @@ def send(
     language with the case reference, the letter as the body, the DOCX attached. A letter is
     marked sent only once the server accepted it."""
     import sys
-    from datetime import date
 
-    from plea.cases import get_case
-    from plea.config import server, setting_value
-    from plea.errors import ExternalProblem, InvalidInput
-    from plea.mail import load_settings
-    from plea.mail.outbox import deliver, parse_rate, plan, queue, write_drafts
-    from plea.mail.smtp import SmtpTransport
+    from plea.config import server
+    from plea.errors import InvalidInput
+    from plea.mail.outbox import parse_rate
 
     interval = parse_rate(rate)
     if ref is None and not retry:
@@ -73,57 +67,84 @@ def send(
         from plea.fileio import out_folder
 
         out_folder(out_dir, "the .eml files", "outbox")
+    choice = {"to": to, "letter": letter, "retry": retry, "unsafe": unsafe,
+              "without_consent": without_consent}
     db = open_db()
-    with db.read() as s:
-        settings = load_settings(s)
-        case = get_case(s, ref) if ref else None
-        sender = setting_value(settings, "smtp.from")
-        p = plan(s, case, to=to, letter=letter, retry=retry, configured_sender=sender, unsafe=unsafe,
-                 without_consent=without_consent)
-        if dry_run:
-            files = write_drafts(p, out_dir, session=s)
-    _skips(p)
-    for line in p.warnings:
-        note(line)
-    if dry_run:
-        for f in files:
-            typer.echo(str(f))
-        note(f"{len(files)} message(s) written as .eml files; nothing was sent or recorded")
-        return
-    if not p.count:
-        note("nothing to send")
+    settings, case, p = _planned(db, ref, choice, drafts=out_dir if dry_run else None)
+    if dry_run or not p.count:
+        if not dry_run:
+            note("nothing to send")
         return
     srv = server(settings, "smtp")
     secret = ask_password(srv)
     if sys.stdin.isatty() and not yes:
         typer.confirm(translate(f"Send {p.count} message(s) through {srv.label}?"), abort=True)
+    ids, results = _delivered(db, case, choice, settings, srv, secret, interval)
+    _report(ids, results, srv.label, json_=json_)
+
+
+def _planned(
+    db: Any, ref: str | None, choice: dict[str, Any], *, drafts: Path | None
+) -> tuple[Any, Any, Any]:
+    """(the mail settings, the case, what would be sent); with `drafts` (--dry-run) the messages are
+    written there as .eml files instead, and listed. Skips and warnings on stderr."""
+    from plea.cases import get_case
+    from plea.config import setting_value
+    from plea.mail import load_settings
+    from plea.mail.outbox import plan, write_drafts
+
+    with db.read() as s:
+        settings = load_settings(s)
+        case = get_case(s, ref) if ref else None
+        p = plan(s, case, configured_sender=setting_value(settings, "smtp.from"), **choice)
+        files = write_drafts(p, drafts, session=s) if drafts is not None else []
+    _skips(p)
+    for line in p.warnings:
+        note(line)
+    if drafts is not None:
+        for f in files:
+            typer.echo(str(f))
+        note(f"{len(files)} message(s) written as .eml files; nothing was sent or recorded")
+    return settings, case, p
+
+
+def _delivered(  # 7 parameters: the database, the case, its choice, the server, its secret, the rate
+    db: Any, case: Any, choice: dict[str, Any], settings: Any, srv: Any, secret: str | None, interval: Any
+) -> tuple[list[int], list[Any]]:
+    """Queue the messages (planned again in the queueing transaction) and hand them to the server
+    one by one: (the queued ids, each one's result). An authentication failure stops before
+    anything is queued."""
+    from datetime import date
+
+    from plea.config import setting_value
+    from plea.mail.outbox import deliver, plan, queue
+    from plea.mail.smtp import SmtpTransport
+
     transport = SmtpTransport(srv, secret)
     transport.open()  # an authentication failure stops here: nothing queued, nothing marked sent
     who = actor()
     try:
         with db.transaction() as s:
-            ids = queue(
-                s, plan(s, case, to=to, letter=letter, retry=retry, configured_sender=sender, unsafe=unsafe,
-                        without_consent=without_consent), actor=who
-            )
-            if without_consent and case is not None:
+            ids = queue(s, plan(s, case, configured_sender=setting_value(settings, "smtp.from"), **choice),
+                        actor=who)
+            if choice["without_consent"] and case is not None:
                 from plea.consent import note_override
 
                 note_override(s, case, command="send", actor=who)
-        results = deliver(
-            db,
-            ids,
-            transport,
-            actor=who,
-            today=date.today(),
-            interval=interval,
-            progress=lambda r: note(f"{r.state} {r.recipient}: {r.status} {r.detail}".rstrip()),
-        )
+        results = deliver(db, ids, transport, actor=who, today=date.today(), interval=interval,
+                          progress=lambda r: note(f"{r.state} {r.recipient}: {r.status} {r.detail}".rstrip()))
     finally:
         transport.close()
-    rows = [r.__dict__ for r in results]
+    return ids, results
+
+
+def _report(ids: list[int], results: list[Any], label: str, *, json_: bool) -> None:
+    """Each message's result on stdout (a table, or --json), the count on stderr; an error (exit 8)
+    when any was not delivered or not tried."""
+    from plea.errors import ExternalProblem
+
     if json_:
-        print_json(rows)
+        print_json([r.__dict__ for r in results])
     else:
         t = table("outbox", "state", "to", "status", "server")
         for r in results:
@@ -132,9 +153,7 @@ def send(
     done = sum(r.status == "sent" for r in results)
     bad = [r for r in results if r.status != "sent"]
     left = len(ids) - len(results)
-    note(
-        f"{done} of {len(ids)} message(s) accepted by {srv.label}" + (f"; {left} left queued" if left else "")
-    )
+    note(f"{done} of {len(ids)} message(s) accepted by {label}" + (f"; {left} left queued" if left else ""))
     if bad or left:
         raise ExternalProblem(
             f"{len(bad)} message(s) not delivered" + (f", {left} not tried" if left else ""),
