@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import csv
 import gettext
+import json
 import re
 import unicodedata
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from docx import Document
 
 from plea.render.jinja import make_environment
 from plea.render.names import FORMS, SOURCE_COLUMNS, mission_title, state_form
+from tests.dbcheck import rows
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "state_names"
 LANGS = ("ar", "de", "en", "es", "fr", "it", "ja", "pl", "pt", "ru", "tr", "zh")
@@ -337,6 +340,93 @@ def test_turkish_fallback_follows_vowel_harmony() -> None:
     assert state_form("FI", "tr", "in") == "Finlandiya'da"
 
 
+# -- the fallback's grammar file (data/state_names/grammar.json) ----------------------------------------
+
+
+@pytest.fixture
+def grammar_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A copy of data/state_names/grammar.json that the fallback reads instead of the shipped one: tests may
+    break it at will."""
+    from plea.render import name_fallback, name_grammar
+
+    copy = tmp_path / "grammar.json"
+    copy.write_bytes((DATA / "grammar.json").read_bytes())
+
+    def clear() -> None:
+        for cached in (name_grammar.grammar, name_fallback._words, name_fallback._the_en):
+            cached.cache_clear()
+
+    monkeypatch.setattr(name_grammar, "path", lambda: copy)
+    clear()
+    yield copy
+    clear()
+
+
+def _edit(path: Path, change: Callable[[dict], object]) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def test_the_fallback_reads_its_words_from_the_grammar_file(grammar_file: Path) -> None:
+    """The file is read once, on first use: the edit comes first (the shipped words: FALLBACK)."""
+    _edit(grammar_file, lambda g: g["de"]["apposition"].update(gen="EDITED"))
+    assert mission_title("embassy", "GD", "de") == "Botschaft EDITED Grenada"
+    assert state_form("GD", "de", "in") == "im Staat Grenada"  # the other words as the file has them
+
+
+def test_every_table_of_the_grammar_file_says_what_it_is() -> None:
+    data = json.loads((DATA / "grammar.json").read_text(encoding="utf-8"))
+    assert data.pop("_about").startswith("The grammar plea.render.name_fallback")
+    tables = [(lang, name, t) for lang, ts in data.items() for name, t in ts.items()]
+    assert len(tables) >= 25
+    for lang, name, t in tables:
+        assert len(t["_about"]) > 20, (lang, name)
+    assert "### grammar.json" in (DATA / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (lambda g: g["de"]["apposition"].pop("to"),
+         "de.apposition: needs the strings gen, in, to (and strings only)"),
+        (lambda g: g["fr"]["no_article"].update(words="Cuba"),
+         'fr.no_article: needs "words": a list of non-empty strings'),
+        (lambda g: g["es"]["heads"]["Reino"].pop("in"),
+         'es.heads: "Reino" needs the strings nom, gen, in, to'),
+        (lambda g: g["fr"]["articles"].pop("saint"), 'fr.articles: "saint" is missing'),
+        (lambda g: g["ru"]["heads"].pop("_about"), 'ru.heads: missing, or not an object with its "_about"'),
+        (lambda g: g.pop("tr"), "tr: missing (an object of tables: letters, harmony, suffixes)"),
+    ],
+)
+def test_a_broken_grammar_file_is_a_clear_error(grammar_file: Path, change: Callable[[dict], object],
+                                               problem: str) -> None:
+    from plea.errors import InvalidInput
+
+    _edit(grammar_file, change)
+    with pytest.raises(InvalidInput) as info:
+        state_form("GD", "de", "gen")
+    assert str(info.value) == f"{grammar_file}: {problem}\n{GRAMMAR_HINT}"
+
+
+GRAMMAR_HINT = "data/state_names/README.md describes the file; reinstall plea to restore the shipped one"
+
+
+def test_a_grammar_file_that_is_not_json_or_missing(grammar_file: Path) -> None:
+    from plea.errors import InvalidInput, NotFound
+
+    grammar_file.write_text('{"en": {', encoding="utf-8")
+    with pytest.raises(InvalidInput) as info:
+        state_form("GD", "de", "gen")
+    assert str(info.value) == (f"{grammar_file}: not valid JSON (Expecting property name enclosed in double "
+                               f"quotes: line 1 column 9 (char 8))\n{GRAMMAR_HINT}")
+    grammar_file.unlink()
+    with pytest.raises(NotFound) as missing:
+        state_form("GD", "de", "gen")
+    assert str(missing.value) == f"{grammar_file}: missing from the installation\n  {GRAMMAR_HINT}"
+    assert state_form("GB", "de", "gen") == "des Vereinigten Königreichs"  # a row needs no grammar
+
+
 def test_missing_code_and_unknown_form() -> None:
     assert state_form("", "de", "gen") == ""
     with pytest.raises(ValueError) as info:
@@ -514,6 +604,20 @@ def test_rendered_letters_name_states_as_styled(plea, petrov: str, tmp_path: Pat
     assert addressee == "Посольство Республики Казахстан"
     assert "Правительство Республики Казахстан предоставило" in body
     assert "не может вернуться в Россию" in body
+
+
+def test_a_broken_grammar_file_stops_letters_render_with_one_error(
+    plea, petrov: str, db_file, tmp_path: Path, grammar_file: Path
+) -> None:
+    """GD has no German row: its letter needs the fallback, which needs the file."""
+    _edit(grammar_file, lambda g: g["de"]["apposition"].pop("to"))
+    out = tmp_path / "de"
+    result = plea("letters", "render", petrov, "--host", "US", "--to", "GD", "--lang", "de",
+                  "--out", str(out), code=3)
+    assert result.stderr == (f"plea: error: {grammar_file}: de.apposition: needs the strings gen, in, to "
+                             f"(and strings only)\n{GRAMMAR_HINT}; nothing was written\n")
+    assert not out.exists() or not any(out.iterdir())
+    assert rows(db_file, "SELECT count(*) FROM letter") == [(0,)]
 
 
 #: the letter to the British embassy in Washington in the other languages: the addressee (its line in

@@ -5,20 +5,21 @@ constructions that stay grammatical without knowing the name's gender or case.
   gives "de la République du Kazakhstan", "Республика Казахстан" gives "Республики Казахстан".
 - Otherwise the name stays in the nominative after a noun in apposition ("des Staates X",
   "государства X", "państwa X") or after a preposition alone ("de X", "في X").
+
+The words (head nouns, articles, prepositions, word lists) are in data/state_names/grammar.json, read
+once by plea.render.name_grammar; this module holds the rules that use them.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+from plea.render.name_grammar import Table, grammar, table
 
 Forms = dict[str, str]
-
-_THE_EN = re.compile(
-    r"\b(Republic|Kingdom|United|Union|Federation|Emirates|States|Islands|Netherlands|"
-    r"Philippines|Bahamas|Gambia|Maldives|Comoros|Seychelles|Holy See|Principality|"
-    r"Commonwealth|Sultanate|Grand Duchy|Federated|Congo|State)\b"
-)
 
 
 def _all(nom: str, formal: str, gen: str, in_: str, to: str, mission: str | None = None) -> Forms:
@@ -32,261 +33,170 @@ def _all(nom: str, formal: str, gen: str, in_: str, to: str, mission: str | None
     }
 
 
-def _head(formal: str, heads: dict[str, tuple[str, ...]]) -> tuple[tuple[str, ...], str] | None:
-    """(the head noun's forms, the rest) when the official name starts with a known head noun."""
-    for head, grammar in heads.items():
+def _head(formal: str, heads: Table) -> tuple[Any, str] | None:
+    """(the head noun's grammar, the rest) when the official name starts with a known head noun."""
+    for head, words in heads.items():
         if formal.startswith(head + " "):
-            return grammar, formal[len(head) :]
+            return words, formal[len(head) :]
     return None
 
 
+def _before(words: Table, short: str, formal: str) -> Forms:
+    """Each form's words (articles or prepositions ending in their space) written before the short name."""
+    mission = words["mission"] + short if "mission" in words else None
+    return _all(
+        words["nom"] + short,
+        formal or short,
+        words["gen"] + short,
+        words["in"] + short,
+        words["to"] + short,
+        mission,
+    )
+
+
+def _initial_in(name: str, letters: str) -> bool:
+    return name[:1] != "" and name[0] in letters
+
+
+@lru_cache(maxsize=32)
+def _words(lang: str, name: str) -> tuple[str, ...]:
+    """A word list of grammar.json as a tuple (what str.startswith and str.endswith take)."""
+    return tuple(table(lang, name)["words"])
+
+
+@lru_cache(maxsize=1)
+def _the_en() -> re.Pattern[str]:
+    return re.compile(r"\b(" + "|".join(re.escape(word) for word in _words("en", "the_words")) + r")\b")
+
+
 def english(short: str, formal: str) -> Forms:
-    nom = f"the {short}" if _THE_EN.search(short) else short
-    full = f"the {formal}" if formal and (_THE_EN.search(formal) or " of " in formal) else formal or nom
-    return _all(nom, full, f"of {nom}", f"in {nom}", f"to {nom}")
+    words = table("en", "words")
+    the, of = words["the"], words["gen"]
+    nom = f"{the} {short}" if _the_en().search(short) else short
+    takes_the = _the_en().search(formal) or f" {of} " in formal
+    full = f"{the} {formal}" if formal and takes_the else formal or nom
+    return _all(nom, full, f"{of} {nom}", f"{words['in']} {nom}", f"{words['to']} {nom}")
 
 
-# German: head noun → its genitive with the article
-_DE_HEADS = {
-    "Republik": ("der Republik",),
-    "Föderation": ("der Föderation",),
-    "Königreich": ("des Königreichs",),
-    "Fürstentum": ("des Fürstentums",),
-    "Großherzogtum": ("des Großherzogtums",),
-    "Staat": ("des Staates",),
-    "Sultanat": ("des Sultanats",),
-    "Emirat": ("des Emirats",),
-}
+def _apposition(lang: str) -> Callable[[str, str], Forms]:
+    """German, Russian, Polish: the head noun in the genitive before the rest of the official name, else
+    a noun in apposition before the short name in the nominative ("des Staates X")."""
 
-
-def german(short: str, formal: str) -> Forms:
-    head = _head(formal, _DE_HEADS)
-    gen = f"{head[0][0]}{head[1]}" if head else f"des Staates {short}"
-    return _all(short, formal or short, gen, f"im Staat {short}", f"in den Staat {short}")
-
-
-_RU_HEADS = {
-    "Республика": ("Республики",),
-    "Королевство": ("Королевства",),
-    "Княжество": ("Княжества",),
-    "Государство": ("Государства",),
-    "Султанат": ("Султаната",),
-    "Великое Герцогство": ("Великого Герцогства",),
-    "Федерация": ("Федерации",),
-}
-
-
-def russian(short: str, formal: str) -> Forms:
-    head = _head(formal, _RU_HEADS)
-    gen = f"{head[0][0]}{head[1]}" if head else f"государства {short}"
-    return _all(short, formal or short, gen, f"в государстве {short}", f"в государство {short}")
-
-
-_PL_HEADS = {
-    "Republika": ("Republiki",),
-    "Królestwo": ("Królestwa",),
-    "Księstwo": ("Księstwa",),
-    "Wielkie Księstwo": ("Wielkiego Księstwa",),
-    "Państwo": ("Państwa",),
-    "Rzeczpospolita": ("Rzeczypospolitej",),
-}
-
-
-_PL_ADJECTIVE = (
-    "ska",
-    "cka",
-    "dzka",
-    "na",
-    "wa",
-    "ła",
-    "ta",
-    "ka",
-)  # "Republika Włoska": the adjective declines too
-
-
-def polish(short: str, formal: str) -> Forms:
-    head = _head(formal, _PL_HEADS)
-    if head and head[1].split()[0].endswith(_PL_ADJECTIVE):
-        head = None
-    gen = f"{head[0][0]}{head[1]}" if head else f"państwa {short}"
-    return _all(short, formal or short, gen, f"w państwie {short}", f"do państwa {short}")
-
-
-# Romance languages: head noun → (nominative article, "of", "in", "to") with the article contracted
-_FR_HEADS = {
-    "République": ("la ", "de la ", "en ", "en "),
-    "Royaume": ("le ", "du ", "au ", "au "),
-    "Principauté": ("la ", "de la ", "en ", "en "),
-    "État": ("l’", "de l’", "dans l’", "dans l’"),
-    "Grand-Duché": ("le ", "du ", "au ", "au "),
-    "Sultanat": ("le ", "du ", "au ", "au "),
-    "Fédération": ("la ", "de la ", "en ", "en "),
-    "Confédération": ("la ", "de la ", "en ", "en "),
-    "Commonwealth": ("le ", "du ", "au ", "au "),
-    "États": ("les ", "des ", "aux ", "aux "),
-    "Émirats": ("les ", "des ", "aux ", "aux "),
-}
-_ES_HEADS = {
-    "República": ("la ", "de la ", "en la ", "a la "),
-    "Reino": ("el ", "del ", "en el ", "al "),
-    "Estado": ("el ", "del ", "en el ", "al "),
-    "Principado": ("el ", "del ", "en el ", "al "),
-    "Gran Ducado": ("el ", "del ", "en el ", "al "),
-    "Federación": ("la ", "de la ", "en la ", "a la "),
-    "Confederación": ("la ", "de la ", "en la ", "a la "),
-    "Sultanato": ("el ", "del ", "en el ", "al "),
-    "Mancomunidad": ("la ", "de la ", "en la ", "a la "),
-    "Estados": ("los ", "de los ", "en los ", "a los "),
-}
-_IT_HEADS = {
-    "Repubblica": ("la ", "della ", "nella ", "nella "),
-    "Regno": ("il ", "del ", "nel ", "nel "),
-    "Stato": ("lo ", "dello ", "nello ", "nello "),
-    "Principato": ("il ", "del ", "nel ", "nel "),
-    "Granducato": ("il ", "del ", "nel ", "nel "),
-    "Federazione": ("la ", "della ", "nella ", "nella "),
-    "Confederazione": ("la ", "della ", "nella ", "nella "),
-    "Sultanato": ("il ", "del ", "nel ", "nel "),
-    "Stati": ("gli ", "degli ", "negli ", "negli "),
-    "Emirati": ("gli ", "degli ", "negli ", "negli "),
-}
-_PT_HEADS = {
-    "República": ("a ", "da ", "na ", "à "),
-    "Reino": ("o ", "do ", "no ", "ao "),
-    "Estado": ("o ", "do ", "no ", "ao "),
-    "Principado": ("o ", "do ", "no ", "ao "),
-    "Grão-Ducado": ("o ", "do ", "no ", "ao "),
-    "Federação": ("a ", "da ", "na ", "à "),
-    "Confederação": ("a ", "da ", "na ", "à "),
-    "Sultanato": ("o ", "do ", "no ", "ao "),
-    "Estados": ("os ", "dos ", "nos ", "aos "),
-    "Emirados": ("os ", "dos ", "nos ", "aos "),
-}
-_VOWEL = re.compile(r"^[AEIOUÉÈÊÎÔÂÀÙÜŒaeiouéèêîôâ]")
-
-
-def _romance(heads: dict[str, tuple[str, ...]], of: str, in_: str, to: str) -> Callable[[str, str], Forms]:
     def build(short: str, formal: str) -> Forms:
-        if _head(short, heads):  # "República Dominicana": the short name is itself headed
-            formal = short
-        head = _head(formal, heads)
-        if head:
-            (art, art_of, art_in, art_to), _ = head
-            return _all(short, formal, art_of + formal, art_in + formal, art_to + formal)
-        return _all(short, formal or short, f"{of} {short}", f"{in_} {short}", f"{to} {short}")
+        head = _head(formal, table(lang, "heads"))
+        adjective = "adjective_endings" in grammar()[lang] and _words(lang, "adjective_endings")
+        if head and adjective and head[1].split()[0].endswith(adjective):
+            head = None  # "Republika Włoska": the adjective declines too (Polish)
+        words = table(lang, "apposition")
+        gen = f"{head[0]}{head[1]}" if head else f"{words['gen']} {short}"
+        return _all(short, formal or short, gen, f"{words['in']} {short}", f"{words['to']} {short}")
+
+    return build
+
+
+def _headed(short: str, formal: str, heads: Table) -> Forms | None:
+    """A Romance official name (or short name) that starts with a known head noun, with its articles."""
+    if _head(short, heads):  # "República Dominicana": the short name is itself headed
+        formal = short
+    head = _head(formal, heads)
+    if not head:
+        return None
+    articles = head[0]
+    return _all(short, formal, articles["gen"] + formal, articles["in"] + formal, articles["to"] + formal)
+
+
+def _romance(lang: str) -> Callable[[str, str], Forms]:
+    """Spanish, Italian, Portuguese: the official name with its head noun's articles, else a preposition
+    before the short name (Italian: elided before a vowel, "d’Austria")."""
+
+    def build(short: str, formal: str) -> Forms:
+        headed = _headed(short, formal, table(lang, "heads"))
+        if headed:
+            return headed
+        words = table(lang, "prepositions")
+        vowels = table(lang, "initials")["vowels"] if "gen_elided" in words else ""
+        if vowels and _initial_in(short, vowels):
+            gen = words["gen_elided"] + short
+        else:
+            gen = f"{words['gen']} {short}"
+        return _all(short, formal or short, gen, f"{words['in']} {short}", f"{words['to']} {short}")
 
     return build
 
 
 def french(short: str, formal: str) -> Forms:
     bare = _french_bare(short, formal)
-    if _head(formal, _FR_HEADS):
-        forms = _romance(_FR_HEADS, "de", "en", "en")(short, formal)
-        forms["nom"], forms["mission"] = bare["nom"], bare["mission"]  # "Ambassade d’Autriche"
-        return forms
+    heads = table("fr", "heads")
+    headed = _headed(short, formal, heads) if _head(formal, heads) else None
+    if headed:
+        headed["nom"], headed["mission"] = bare["nom"], bare["mission"]  # "Ambassade d’Autriche"
+        return headed
     return bare
 
 
-def _french_bare(short: str, formal: str = "") -> Forms:
-    head = _head(short, _FR_HEADS)
+def _french_bare(short: str, formal: str) -> Forms:
+    """The rules of French usage for a name without a known head (README: Fallback)."""
+    articles, initials = table("fr", "articles"), table("fr", "initials")
+    head = _head(short, table("fr", "heads"))
     if head:  # a short name that is itself "République centrafricaine", "République du Congo"
-        art, art_of, art_in, art_to = head[0]
-        return _all(art + short, formal or short, art_of + short, art_in + short, art_to + short)
-    if short in _FR_NO_ARTICLE:  # island and city states: "Ambassade de Madagascar", "à Monaco"
-        of = "d’" if _VOWEL.match(short) or short.startswith("H") else "de "
-        return _all(short, formal or short, of + short, f"à {short}", f"à {short}")
-    if short.startswith("Îles "):  # les Îles Marshall, les Îles Salomon
-        return _all(f"les {short}", formal or short, f"des {short}", f"aux {short}", f"aux {short}")
-    if _VOWEL.match(short):  # vowel-initial names take "en" whatever their gender
-        return _all(
-            f"l’{short}", formal or short, f"de l’{short}", f"en {short}", f"en {short}", f"d’{short}"
-        )
-    if short.startswith(("Saint", "Sainte", "Sao ", "São ")):  # island states named after a saint: no article
-        return _all(short, formal or short, f"de {short}", f"à {short}", f"à {short}")
-    if short.endswith(("es", "as")) and short != "Honduras":  # les Seychelles, les Comores, les Bahamas
-        return _all(f"les {short}", formal or short, f"des {short}", f"aux {short}", f"aux {short}")
+        return _before(head[0], short, formal)
+    if short in _words("fr", "no_article"):  # island and city states: "Ambassade de Madagascar", "à Monaco"
+        words = dict(articles["no_article"])
+        if _initial_in(short, initials["vowels"] + initials["elide_also_before"]):
+            words["gen"] = words["gen_elided"]
+        return _before(words, short, formal)
+    if short.startswith(_words("fr", "island_prefixes")):  # les Îles Marshall, les Îles Salomon
+        return _before(articles["plural"], short, formal)
+    if _initial_in(short, initials["vowels"]):  # vowel-initial names take "en" whatever their gender
+        return _before(articles["vowel"], short, formal)
+    if short.startswith(_words("fr", "saint_prefixes")):  # island states named after a saint: no article
+        return _before(articles["saint"], short, formal)
+    if short.endswith(_words("fr", "plural_endings")) and short not in _words("fr", "singular_in_s"):
+        return _before(articles["plural"], short, formal)  # les Seychelles, les Comores, les Bahamas
     first = re.split(r"[ -]", short)[0]  # the gender is the first word's: "Corée du Sud", "Guinée-Bissau"
-    if (first.endswith("e") and first not in _FR_MASCULINE_E) or first in ("Sierra", "Trinité"):
-        return _all(
-            f"la {short}", formal or short, f"de la {short}", f"en {short}", f"en {short}", f"de {short}"
-        )
-    return _all(f"le {short}", formal or short, f"du {short}", f"au {short}", f"au {short}")
-
-
-#: names French writes without an article (islands, city states)
-_FR_NO_ARTICLE = {
-    "Fidji",
-    "Palaos",
-    "Taïwan",
-    "Bahreïn",
-    "Chypre",
-    "Cuba",
-    "Djibouti",
-    "Haïti",
-    "Israël",
-    "Madagascar",
-    "Malte",
-    "Maurice",
-    "Monaco",
-    "Oman",
-    "Singapour",
-    "Tonga",
-    "Kiribati",
-    "Nauru",
-    "Tuvalu",
-    "Vanuatu",
-    "Samoa",
-}
-#: the names in -e that are masculine (the others in -e are feminine; the rest masculine)
-_FR_MASCULINE_E = {"Belize", "Cambodge", "Mexique", "Mozambique", "Zimbabwe", "Suriname"}
-
-
-def italian(short: str, formal: str) -> Forms:
-    build = _romance(_IT_HEADS, "d’" if _VOWEL.match(short) else "di", "in", "in")
-    forms = build(short, formal)
-    if forms["gen"].startswith("d’ "):
-        forms["gen"] = forms["mission"] = "d’" + short
-    return forms
+    if (first.endswith("e") and first not in _words("fr", "masculine_e")) or first in _words(
+        "fr", "feminine_first_words"
+    ):
+        return _before(articles["feminine"], short, formal)
+    return _before(articles["masculine"], short, formal)
 
 
 def arabic(short: str, formal: str) -> Forms:
-    return _all(short, formal or short, short, f"في {short}", f"إلى {short}")
+    words = table("ar", "prepositions")
+    return _all(short, formal or short, short, f"{words['in']} {short}", f"{words['to']} {short}")
 
 
 def uninflected(short: str, formal: str) -> Forms:
     return _all(short, formal or short, short, short, short)
 
 
-_TR_BACK = set("aıouAIOU")
-_TR_VOWELS = set("aeıioöuüAEIİOÖUÜ")
-_TR_VOICELESS = set("çfhkpsştÇFHKPSŞT")
-
-
 def turkish(short: str, formal: str) -> Forms:
     """Locative and dative after the apostrophe Turkish writes after proper names, by vowel harmony;
     a compound whose last word carries the possessive (Cumhuriyeti, Devletleri) takes the buffer n."""
-    vowels = [ch for ch in short if ch in _TR_VOWELS]
-    a = "a" if not vowels or vowels[-1] in _TR_BACK else "e"
+    letters, harmony = table("tr", "letters"), table("tr", "harmony")
+    vowels = [ch for ch in short if ch in letters["vowels"]]
+    a = harmony["back"] if not vowels or vowels[-1] in letters["back_vowels"] else harmony["front"]
     last = short[-1]
-    compound = " " in short and last in "iıuü"
-    if compound:
-        loc, dat = f"'nd{a}", f"'n{a}"
-    elif last in _TR_VOWELS:
-        loc, dat = f"'d{a}", f"'y{a}"
+    if " " in short and last in letters["possessive_endings"]:
+        kind = "compound"
+    elif last in letters["vowels"]:
+        kind = "vowel"
     else:
-        loc, dat = (f"'t{a}" if last in _TR_VOICELESS else f"'d{a}"), f"'{a}"
+        kind = "voiceless" if last in letters["voiceless"] else "voiced"
+    suffixes = table("tr", "suffixes")[kind]
+    loc, dat = (suffixes[case].replace("{a}", a) for case in ("in", "to"))
     return _all(short, formal or short, short, short + loc, short + dat)
 
 
 BUILDERS: dict[str, Callable[[str, str], Forms]] = {
     "en": english,
-    "de": german,
-    "ru": russian,
-    "pl": polish,
+    "de": _apposition("de"),
+    "ru": _apposition("ru"),
+    "pl": _apposition("pl"),
     "fr": french,
-    "it": italian,
-    "es": _romance(_ES_HEADS, "de", "en", "a"),
-    "pt": _romance(_PT_HEADS, "de", "em", "para"),
+    "it": _romance("it"),
+    "es": _romance("es"),
+    "pt": _romance("pt"),
     "ar": arabic,
     "zh": uninflected,
     "ja": uninflected,
