@@ -218,6 +218,20 @@ def test_an_arabic_letter_keeps_a_latin_sentence_s_full_stop(pdfs: dict[str, Pat
     assert ".conscription" not in text and ".He fled" not in text
 
 
+@pytest.mark.parametrize("lang", ["zh", "ja"])
+def test_chinese_and_japanese_are_drawn_in_a_serif_beside_the_serif_latin(pdfs: dict[str, Path],
+                                                                          lang: str) -> None:
+    """Noto Serif CJK, as the Latin text's Noto Serif: Japanese letters were drawn in Noto Sans CJK
+    before (MS Mincho, named for Word, is not on the machine). Read from the PDF's fonts."""
+    if shutil.which("pdffonts") is None:
+        pytest.skip("pdffonts (poppler-utils) is not on PATH")
+    listed = subprocess.run(["pdffonts", str(pdfs[f"short-{lang}-a4"])], check=True, capture_output=True,
+                            text=True, timeout=60).stdout
+    fonts = {line.split()[0].split("+", 1)[-1] for line in listed.splitlines()[2:] if line.strip()}
+    cjk = {f for f in fonts if "CJK" in f}
+    assert cjk and all(f.startswith("NotoSerifCJK") for f in cjk), listed
+
+
 def test_a_hebrew_sentence_keeps_its_semicolon_after_a_latin_name(pdfs: dict[str, Path]) -> None:
     """"מרשתי (Anna Sample (fictional); אזרחות" reads right to left with the name whole and the
     semicolon after it (on its left): LibreOffice drew it on the name's right before."""

@@ -152,7 +152,7 @@ def test_letters_are_whole_styled_right_to_left_and_east_asian(
         assert [c.tag for c in p._p.pPr if c.tag != qn("w:keepNext")] == [qn("w:pStyle"), qn("w:bidi")]
         assert all(run._r.rPr is not None and run._r.rPr.find(qn("w:rtl")) is not None for run in p.runs)
     zh = Document(str(folder / f"{clients[0]}_CN-US_humanitarian-visa_zh.docx"))
-    assert zh.styles["Normal"].element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "SimSun"
+    assert zh.styles["Normal"].element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "Noto Serif CJK SC"
     assert "人道主义签证" in "\n".join(p.text for p in zh.paragraphs)
 
 

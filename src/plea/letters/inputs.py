@@ -15,10 +15,11 @@ if TYPE_CHECKING:
     from plea.letters.plan import Item
 
 #: bump when the writer changes what it makes of the same inputs: every letter renders again
-RENDER_VERSION = 5  # 3: labels, names and the story in the letter's language; 4: the window layout,
+RENDER_VERSION = 6  # 3: labels, names and the story in the letter's language; 4: the window layout,
 #   sender block and continuation header (issue 20); 5: right-to-left letters keep a Latin name's own
 #   brackets with it and leave the sentence's punctuation to the Arabic or Hebrew (render.docx.bidi_text), and
-#   a letter not written in Latin letters names the destination country in English (postal.country_line)
+#   a letter not written in Latin letters names the destination country in English (postal.country_line);
+#   6: Chinese, Japanese and Korean text named in Noto Serif CJK (render.styles.EAST_ASIAN_FONTS)
 
 
 class SharedInputs:

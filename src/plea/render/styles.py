@@ -14,7 +14,15 @@ from docx.shared import Pt
 
 from plea.render.layout import Layout
 
-EAST_ASIAN_FONTS = {"zh": "SimSun", "ja": "MS Mincho", "ko": "Malgun Gothic"}
+#: East Asian text by name, in the serif that matches the letter's Noto Serif: Noto Serif CJK (Debian's
+#: fonts-noto-cjk, which plea doctor checks), the face of each language's regional forms. With Windows
+#: fonts named (SimSun, MS Mincho), LibreOffice, lacking them, drew Japanese letters in Noto Sans CJK
+#: (a sans serif beside serif Latin text; seen with pdffonts). Chinese came out in the serif with the
+#: Chinese forms of the characters (骨, 直, 令 drawn side by side at 48 pt): LibreOffice picks the forms
+#: by the w:lang eastAsia tag (zh-CN, ja-JP, ko-KR), whatever the face; the PDF names the subset after
+#: the collection's shared outlines (NotoSerifCJKjp) either way. Word without Noto falls back by that
+#: same tag to the system's own font.
+EAST_ASIAN_FONTS = {"zh": "Noto Serif CJK SC", "ja": "Noto Serif CJK JP", "ko": "Noto Serif CJK KR"}
 #: scripts the common Latin fonts lack, named on the Normal style so that LibreOffice (and Word, where
 #: installed) use them: (rFonts attributes, font, w:lang attribute, language tag). Georgian and Armenian
 #: are "high ANSI" text in OOXML (w:hAnsi; LibreOffice reads its western font from w:ascii too, and finds
