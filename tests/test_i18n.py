@@ -146,6 +146,56 @@ def test_the_story_and_the_mailing_speak_russian_and_ukrainian(plea, campaign: s
     assert listed.stderr == f"версий истории {campaign}: 2\n"
     assert plea("post", code=3).stderr == "plea: error: укажите либо CASE, либо --cases all|REF,…\n"
 
+def test_a_state_named_in_a_message_is_named_in_the_interface_language(monkeypatch) -> None:
+    """The English state names plea's messages carry ("Name (CC)", or a `{states.name(…)}` field) are
+    put back in Russian or Ukrainian; a field choosing between two words splits the message after
+    the name, not at its first space (the "(RU)" was lost before)."""
+    refused = ("--to: {names} {verb} of PLEA-2026-0001: a letter would tell the persecutor where the "
+               "person is")
+    monkeypatch.setenv("PLEA_LANG", "ru")
+    one = i18n.translate(refused.format(names="Russia (RU)", verb="is a threat state"))
+    assert one.startswith("--to: Россия (RU) — государства угрозы для PLEA-2026-0001: "), one
+    two = i18n.translate(refused.format(names="Russia (RU), Belarus (BY)", verb="are threat states"))
+    assert two.startswith("--to: Россия (RU), Беларусь (BY) — "), two
+    monkeypatch.setenv("PLEA_LANG", "uk")
+    assert i18n.translate(refused.format(names="Russia (RU)", verb="is a threat state")).startswith(
+        "--to: Росія (RU) — ")
+    # a value that is not a state's English name stays as it is
+    monkeypatch.setenv("PLEA_LANG", "ru")
+    assert i18n.translate(refused.format(names="Atlantis (RU)", verb="is a threat state")).startswith(
+        "--to: Atlantis (RU) — ")
+    monkeypatch.setenv("PLEA_LANG", "en")
+    assert i18n.translate(refused.format(names="Russia (RU)", verb="is a threat state")).startswith(
+        "--to: Russia (RU) is a threat state")
+
+
+def test_a_case_s_status_and_a_batch_plan_in_russian_and_ukrainian(plea, campaign: str, tmp_path: Path,
+                                                                  monkeypatch) -> None:
+    """State names, outcomes and days in `plea status CASE`; the plan's headline, the story line and
+    what is held back in `plea batch --dry-run`."""
+    monkeypatch.setenv("PLEA_LANG", "ru")
+    rows = [re.split(r"\s{2,}", line.strip()) for line in plea("status", campaign).stdout.splitlines()[2:4]]
+    assert {tuple(r[1:2]) + tuple(r[-1:]) for r in rows} == {
+        ("Франция (FR)", "положительно (2025-02-03)"), ("Германия (DE)", "просрочено")}
+    assert any(re.fullmatch(r"\d+ дн\.", cell) for r in rows for cell in r)
+    monkeypatch.setenv("PLEA_LANG", "uk")
+    text = plea("status", campaign).stdout
+    assert "Франція (FR)" in text and "позитивно (2025-02-03)" in text and "прострочено" in text
+    monkeypatch.setenv("PLEA_LANG", "ru")
+    r = plea("batch", "--out", str(tmp_path / "b"), "--host", "US", "--to", "FR,DE", "--dry-run")
+    lines = r.stderr.splitlines()
+    assert lines[0] == "клиентов: 1 × представительств: 2 = писем: 2; уже готово: 0"
+    assert any(line.startswith("история: писем с оригиналом истории, потому что нет перевода: 2 (de, fr), "
+                               f"для {campaign}; ") for line in lines), lines
+    held = plea("batch", "--out", str(tmp_path / "b"), "--host", "US", "--to", "all", "--dry-run").stderr
+    line = next(x for x in held.splitlines() if x.startswith(f"{campaign}: исключены: "))
+    assert re.fullmatch(rf"{campaign}: исключены: \d+ \(государства угрозы или под предостережением\): "
+                        r"[A-Z]{2}(, [A-Z]{2})*( …)?", line) and "RU" in line, line
+    monkeypatch.setenv("PLEA_LANG", "en")
+    r = plea("batch", "--out", str(tmp_path / "b"), "--host", "US", "--to", "FR,DE", "--dry-run")
+    assert r.stderr.splitlines()[0] == "1 client × 2 missions = 2 letters; 0 already done"
+
+
 def test_json_is_the_same_in_every_language(plea, campaign: str, monkeypatch) -> None:
     commands = [("status", "--json"), ("status", campaign, "--json"), ("cases", "list", "--json"),
                 ("responses", "list", campaign, "--json"), ("embassies", "list", "--host", "FR", "--json")]

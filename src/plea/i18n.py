@@ -86,9 +86,50 @@ def translate(text: str) -> str:
     for pattern, names, translated in _templates(lang):
         found = pattern.fullmatch(text)
         if found:
-            values = dict(zip(names, found.groups(), strict=True))
+            values = {name: _local_states(name, value, lang)
+                      for name, value in zip(names, found.groups(), strict=True)}
             return _fill(translated, values) or text
     return text
+
+
+def state_name(code: str) -> str:
+    """A state's name in the interface language (CLDR, through plea.states); English without
+    loading Babel."""
+    from plea import states
+
+    lang = language()
+    return states.name(code) if lang == "en" else states.name(code, lang)
+
+
+def _local_states(field: str, value: str, lang: str) -> str:
+    """A value put back into a translated message, with the English state names plea's messages
+    carry in the interface language: a `{states.name(…)}` field's value, and each "Name (CC)" in
+    any value ("Russia (RU), Belarus (BY)" → "Россия (RU), Беларусь (BY)")."""
+    import re
+
+    from plea import states
+
+    if field.startswith("states.name("):
+        code = _english_codes().get(value)
+        return states.name(code, lang) if code else value
+
+    def local(found: re.Match[str]) -> str:
+        words, code = found.group(1).split(" "), found.group(2)
+        english = states.name(code)
+        for i in range(len(words)):  # "to France (FR)": the name is the longest tail that is one
+            if " ".join(words[i:]) == english:
+                return " ".join([*words[:i], f"{states.name(code, lang)} ({code})"])
+        return found.group(0)
+
+    return re.sub(_STATE_LABEL_RE, local, value)
+
+
+@cache
+def _english_codes() -> dict[str, str]:
+    from plea import states
+
+    return {name: code for code, name in states.territory_names("en").items()} | {
+        name: code for code, name in states.un_members().items()}
 
 
 def translate_lines(text: str) -> str:
@@ -101,6 +142,10 @@ def translate_lines(text: str) -> str:
 
 #: a placeholder in a template: the f-string's expression, as written (`{ref}`, `{case.ref!r}`)
 _FIELD = r"\{([^{}]+)\}"
+#: a field that chooses between two literal words (`{'is' if n == 1 else 'are'}`): matched as one of them
+_CHOICE = r"""^\s*(['"])(.*?)\1\s+if\s.+\selse\s+(['"])(.*?)\3\s*$"""
+#: "Name (CC)" in a value: a state's name and its code, as plea's messages write them
+_STATE_LABEL_RE = r"([^\s,;:()][^,;:()]*?) \(([A-Z]{2})\)"
 
 
 @cache
@@ -117,10 +162,21 @@ def _templates(lang: str) -> list[tuple[Any, list[str], str]]:
         fixed, names = parts[0::2], parts[1::2]
         if "{" in "".join(fixed) or "}" in "".join(fixed) or len("".join(fixed).strip()) < 4:
             continue  # literal braces, or too little fixed text to tell one message from another
-        regex = "(.*?)".join(re.escape(f) for f in fixed)
+        regex = re.escape(fixed[0]) + "".join(_group(name) + re.escape(f) for name, f in zip(names, fixed[1:]))
         found.append((sum(map(len, fixed)), re.compile(regex, re.DOTALL), names, msgstr))
     found.sort(key=lambda t: -t[0])
     return [(p, n, s) for _len, p, n, s in found]
+
+
+def _group(field: str) -> str:
+    """The regular expression of one field: its two words for a choice between literals (so that
+    "Russia (RU) is a threat state" splits after the name, not at its first space), else any text."""
+    import re
+
+    choice = re.match(_CHOICE, field, re.DOTALL)
+    if choice:
+        return "(" + re.escape(choice.group(2)) + "|" + re.escape(choice.group(4)) + ")"
+    return "(.*?)"
 
 
 def _fill(translated: str, values: dict[str, str]) -> str | None:

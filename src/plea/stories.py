@@ -149,7 +149,9 @@ def fallback_summary(items: list[tuple[str, Story]]) -> str | None:
         return None
     langs = sorted({s.wanted for _, s in missing})
     refs = sorted({ref for ref, _ in missing})
-    return (
+    from plea.i18n import translate
+
+    return translate(
         f"story: {len(missing)} letter(s) carry the original story for want of a translation "
         f"({', '.join(langs)}) for {', '.join(refs)}; add one with `plea cases story set REF --lang LANG "
         f"--file FILE`, or refuse such letters with {REQUIRE_FLAG}"

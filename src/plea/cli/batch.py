@@ -56,8 +56,8 @@ def _tell(plan: Any, *, annexes: bool, dry_run: bool) -> None:
         note(f"no mission found for: {', '.join(plan.no_mission)}")
     if dry_run:  # per client: how many were held back, and which
         for ref, held in plan.held_back.items():
-            note(f"{ref}: {len(held)} state(s) held back (threat or cautioned): "
-                 + ", ".join(h.state for h in held[:12]) + (" …" if len(held) > 12 else ""))
+            codes = ", ".join(h.state for h in held[:12]) + (" …" if len(held) > 12 else "")
+            note(f"{ref}: {len(held)} state(s) held back (threat or cautioned): {codes}")
     elif plan.held_back:
         note(f"held back for {len(plan.held_back)} client(s): their threat and cautioned states "
              "(see `plea batch --dry-run` or `plea letters plan REF`)")

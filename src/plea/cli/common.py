@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from plea.i18n import _, translate, translate_lines
+from plea.i18n import N_, _, state_name, translate, translate_lines
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -335,17 +335,23 @@ def print_case_status(ref: str, *, json_: bool) -> None:
         return
     t = table("", "state", "mission", "sent", "waiting", "outcome", "tracking", title=f"{case.ref} · {case.name_latin}")
     for d in data:
-        waiting = "" if d["days_waiting"] is None else f"{d['days_waiting']} d"
-        outcome = d["outcome"] or ("overdue" if d["overdue"] else "")
+        waiting = "" if d["days_waiting"] is None else _("{n} d").format(n=d["days_waiting"])
+        outcome = _(d["outcome"] or ("overdue" if d["overdue"] else ""))
         if d["answered"]:
-            outcome = f"{d['outcome']} ({d['answered_on']})"
-        t.add_row(flag(d["state"]), f"{d['name']} ({d['state']})", d["city"], d["last_sent"], waiting, outcome,
-                  d["tracking"] or "")
+            outcome = f"{_(d['outcome'])} ({d['answered_on']})"
+        t.add_row(flag(d["state"]), f"{state_name(d['state'])} ({d['state']})", d["city"], d["last_sent"], waiting,
+                  outcome, d["tracking"] or "")
     for r in unsolicited:
-        t.add_row(flag(r.state), f"{states.name(r.state)} ({r.state})", "", "", "", f"{r.outcome} ({r.on}) unsolicited",
-                  "")
+        t.add_row(flag(r.state), f"{state_name(r.state)} ({r.state})", "", "", "",
+                  f"{_(r.outcome)} ({r.on}) {_('unsolicited')}", "")
     out().print(t)
     typer.echo(headline_text(h))
+
+
+#: the words `plea status` shows for a letter's outcome (plea.db.models.OUTCOMES, and overdue), marked
+#: for the catalogs
+OUTCOME_WORDS = (N_("positive"), N_("negative"), N_("acknowledged"), N_("info-requested"), N_("referred"),
+                 N_("other"), N_("unclassified"), N_("overdue"))
 
 
 def ask_password(srv: Any) -> str | None:

@@ -99,13 +99,15 @@ class Plan:
 
     def headline(self) -> str:
         """ "3 clients × 168 missions = 504 letters; 12 already done"."""
+        from plea.i18n import translate
+
         counts = sorted(self.per_case().values()) or [0]
         lo, hi = counts[0], counts[-1]
         missions = f"{lo}" if lo == hi else f"{lo}–{hi}"
-        clients = len(self.per_case())
-        return (
+        clients, letters = len(self.per_case()), len(self.items)
+        return translate(
             f"{clients} client{'s' if clients != 1 else ''} × {missions} mission{'s' if hi != 1 else ''} = "
-            f"{len(self.items)} letter{'s' if len(self.items) != 1 else ''}; {self.already_done} already done"
+            f"{letters} letter{'s' if letters != 1 else ''}; {self.already_done} already done"
         )
 
 
