@@ -196,6 +196,21 @@ def test_a_case_s_status_and_a_batch_plan_in_russian_and_ukrainian(plea, campaig
     assert r.stderr.splitlines()[0] == "1 client × 2 missions = 2 letters; 0 already done"
 
 
+def test_a_letters_plan_in_russian(plea, campaign: str, monkeypatch) -> None:
+    """Each recipient's state, why its language, and its story; the held-back threat state with its
+    reason; the --json stays English."""
+    monkeypatch.setenv("PLEA_LANG", "ru")
+    r = plea("letters", "plan", campaign, "--host", "US", "--to", "FR,@cis")
+    rows = [re.split(r"\s{2,}", line.strip()) for line in r.stdout.splitlines()[1:]]
+    fr = next(row for row in rows if row[0] == "Франция (FR)")
+    assert fr[-2:] == ["официальный язык: Франция", "en — версии fr нет"], fr
+    assert ("  Россия (RU): государство угрозы этого дела: письмо сообщило бы преследователю, где находится "
+            "человек") in r.stderr.splitlines()
+    [recipient] = [x for x in json.loads(plea("letters", "plan", campaign, "--to", "FR", "--json").stdout)[
+        "recipients"]]
+    assert (recipient["name"], recipient["why"]) == ("France", "official language of France")
+
+
 def test_json_is_the_same_in_every_language(plea, campaign: str, monkeypatch) -> None:
     commands = [("status", "--json"), ("status", campaign, "--json"), ("cases", "list", "--json"),
                 ("responses", "list", campaign, "--json"), ("embassies", "list", "--host", "FR", "--json")]

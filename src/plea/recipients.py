@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from plea import states
 from plea.errors import Conflict, InvalidInput, NotFound
+from plea.i18n import N_
 
 if TYPE_CHECKING:
     from plea.cautions import Caution
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from plea.render.catalog import LetterSpec
 
 UNSAFE_FLAG = "--unsafe-write-to-threat-state"
-THREAT_REASON = "threat state of this case: a letter would tell the persecutor where the person is"
+THREAT_REASON = N_("threat state of this case: a letter would tell the persecutor where the person is")
 
 
 @dataclass(frozen=True)
@@ -295,12 +296,12 @@ def choose_language(spec: LetterSpec, mission: Mission, lang: str | None) -> tup
     for code in mission.languages.split():
         for found in candidates(code):
             if found in spec.langs and not untranslated(spec, found):
-                return found, f"the mission writes in {code}"
+                return found, N_(f"the mission writes in {code}")
     for code in official_languages(mission.sending):
         for found in candidates(code):
             if found in spec.langs and not untranslated(spec, found):
-                return found, f"official language of {states.name(mission.sending)}"
-    return "en", "no template in the mission's or the state's languages: English"
+                return found, N_(f"official language of {states.name(mission.sending)}")
+    return "en", N_("no template in the mission's or the state's languages: English")
 
 
 def recipients(session: Any, spec: LetterSpec, case: Any, *, host: str, to: ToSpec | str, lang: str | None,

@@ -51,7 +51,9 @@ class Story:
         """ "fr", or "en — no fr version"; "" when the case has no story."""
         if not self.text:
             return ""
-        return f"{self.lang} — no {self.wanted} version" if self.fallback else self.lang
+        from plea.i18n import N_
+
+        return N_(f"{self.lang} — no {self.wanted} version") if self.fallback else self.lang
 
     def as_dict(self) -> dict[str, Any]:
         return {"lang": self.lang if self.text else None, "translated": not self.fallback}

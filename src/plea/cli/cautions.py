@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from plea.cli.common import actor, note, open_db, out, print_json, table
+from plea.i18n import state_name
 
 app = typer.Typer(help="Cautions: states held back from `--to all` because they may hand a person to "
                        "their persecutor (shipped with sources; add your own).", no_args_is_help=True)
@@ -29,7 +30,6 @@ def list_(
     json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The cautions in force: shipped rows (less those you set aside) and your own, each with its source."""
-    from plea import states
     from plea.cautions import effective
 
     wanted = _code(threat) if threat else None
@@ -41,7 +41,7 @@ def list_(
         return
     t = table("threat", "state", "kind", "reason", "source", "read on", "from")
     for c in rows:
-        t.add_row(c.threat_state, f"{states.name(c.state)} ({c.state})", c.kind, c.reason, c.source_url, c.retrieved,
+        t.add_row(c.threat_state, f"{state_name(c.state)} ({c.state})", c.kind, c.reason, c.source_url, c.retrieved,
                   c.origin)
     out().print(t)
     note(f"{len(rows)} caution(s)")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from plea.cli.common import JsonOpt, actor, note, open_db, out, print_json, table
+from plea.i18n import state_name
 
 if TYPE_CHECKING:
     from plea.directory.refresh import HostDiff
@@ -36,7 +37,6 @@ def list_(
     json_: JsonOpt = False,
 ) -> None:
     """List missions, with state names from Babel."""
-    from plea import states
     from plea.directory.queries import closed_on, list_missions, mission_row
 
     db = open_db()
@@ -49,7 +49,7 @@ def list_(
     t = table("id", "from", "in", "city", "kind", "email", "website", "phone")
     for m in missions:
         kind = m.kind + (" (closed)" if closed_on(m) else "")
-        t.add_row(m.id, f"{states.name(m.sending)} ({m.sending})", m.host, m.city, kind, m.email, m.website,
+        t.add_row(m.id, f"{state_name(m.sending)} ({m.sending})", m.host, m.city, kind, m.email, m.website,
                   m.phone)
     out().print(t)
     note(f"{len(missions)} mission(s)")
@@ -89,8 +89,8 @@ def show(
     if json_:
         print_json(row | {"sources": {f.field: f.as_dict() for f in sources}})
         return
-    row["sending"] = f"{states.name(mission.sending)} ({mission.sending})"
-    row["host"] = f"{states.name(mission.host)} ({mission.host})"
+    row["sending"] = f"{state_name(mission.sending)} ({mission.sending})"
+    row["host"] = f"{state_name(mission.host)} ({mission.host})"
     width = max(len(k) for k in row)
     for k, v in row.items():
         typer.echo(f"{k:<{width}}  {v}")

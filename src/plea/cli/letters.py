@@ -29,6 +29,7 @@ from plea.cli.common import (
     table,
 )
 from plea.dates import parse_day
+from plea.i18n import gettext, state_name, translate
 
 app = typer.Typer(help="Letters: plan who gets which language, and render them.", no_args_is_help=True)
 
@@ -80,10 +81,10 @@ def plan(ref: RefArg, letter: LetterOpt = "humanitarian-visa", to: ToOpt = "all"
         return
     t = table("state", "mission", "where", "language", "why", "story")
     for row, (_, story) in zip(rows, stories, strict=True):
-        where = row["city"] + (" (accredited from there)" if row["how"] == "accredited" else "")
-        where += {"referred": " (referred to it)", "route": " (by the route)"}.get(row["how"], "")
-        t.add_row(f"{row['name']} ({row['state']})", row["mission"], where, row["lang"], row["why"],
-                  story.label() or "none")
+        where = row["city"] + (gettext(" (accredited from there)") if row["how"] == "accredited" else "")
+        where += {"referred": gettext(" (referred to it)"), "route": gettext(" (by the route)")}.get(row["how"], "")
+        t.add_row(f"{state_name(row['state'])} ({row['state']})", row["mission"], where, row["lang"],
+                  translate(row["why"]), translate(story.label()) or gettext("none"))
     out().print(t)
     show_held_back(picked.held_back)
     for line in picked.warnings:
@@ -119,7 +120,6 @@ def worklist(ref: RefArg, via: Annotated[str, typer.Option("--via", help="web-fo
     tick each off with `plea letters sent CASE --to STATE --via web-form --proof screenshot.png`."""
     from datetime import date
 
-    from plea import states
     from plea.worklist import build
 
     db = open_db()
@@ -137,7 +137,7 @@ def worklist(ref: RefArg, via: Annotated[str, typer.Option("--via", help="web-fo
                     "held_back": [h.as_dict() for h in work.held_back]})
     else:
         for i, item in enumerate(work.items):
-            typer.echo(("\n" if i else "") + f"== {states.name(item['state'])} ({item['state']}) · {item['mission']} "
+            typer.echo(("\n" if i else "") + f"== {state_name(item['state'])} ({item['state']}) · {item['mission']} "
                        f"· {item['lang']}\nURL: {item['url']}\nSubject: {item['subject']}\n\n{item['text'].rstrip()}")
     show_held_back(work.held_back)
     for line in work.warnings:
@@ -153,14 +153,12 @@ def worklist(ref: RefArg, via: Annotated[str, typer.Option("--via", help="web-fo
 
 def show_held_back(held: list) -> None:  # type: ignore[type-arg]
     """Held-back states on stderr: the threat states, then each cautioned state with its reason and source."""
-    from plea import states
-
     if not held:
         return
     note(f"held back ({len(held)}), not written to unless named in --to:")
     for h in held:
         source = f" — {h.source_url}" if h.source_url else ""
-        note(f"  {states.name(h.state)} ({h.state}): {h.reason}{source}")
+        note(f"  {state_name(h.state)} ({h.state}): {translate(h.reason)}{source}")
 
 
 @app.command("render")
