@@ -275,3 +275,19 @@ def test_the_compiled_catalog_matches_its_source(lang: str) -> None:
         compiled = gettext.GNUTranslations(f)._catalog  # type: ignore[attr-defined]
     compiled = {k: v for k, v in compiled.items() if k}  # the header is stored under ""
     assert compiled == source, f"run: pybabel compile -d src/plea/locale -D plea ({lang})"
+
+
+def test_the_report_coverage_consent_and_accelerator_lines_in_russian(plea, campaign: str, tmp_path: Path,
+                                                                       monkeypatch) -> None:
+    """Lines built from parts before (no template matched them): now each is one translated message."""
+    monkeypatch.setenv("PLEA_LANG", "ru")
+    report = plea("report").stdout.splitlines()
+    assert report[0].startswith("Написано государствам: 2, дел: 1; писем: 2; обращений с ответом: 1 из 2 "), report[0]
+    assert "По государствам" in report
+    coverage = plea("embassies", "coverage", "--host", "US").stdout.splitlines()[-1]
+    assert re.fullmatch(r"Государств — членов ООН, кроме US: \d+; с представительством на месте: \d+, .*\.",
+                        coverage), coverage
+    assert plea("consent", "show", campaign).stdout.splitlines()[1] == "согласие: не записано (ничто не ограничено)"
+    r = plea("letters", "render", campaign, "--to", "IT", "--out", str(tmp_path / "it"))
+    assert r.stderr.splitlines()[-1] == "ускоритель: все письма собраны по частям, ни одно не пришлось формировать целиком"
+

@@ -83,7 +83,7 @@ def test_web_form_worklist_prints_url_subject_and_the_rendered_text(
     assert body == text + "\n"
     de = plan(plea, case, "--to", "DE")["recipients"][0]["mission"]
     assert (
-        f"left out, no web form known (1): DE ({de}); add one with `plea embassies edit ID --web-form URL`\n"
+        f"left out, no web form known (1): Germany (DE), {de}; add one with `plea embassies edit ID --web-form URL`\n"
         in r.stderr
     )
     data = json.loads(plea("letters", "worklist", case, "--to", "FR,DE", "--host", "US", "--json").stdout)

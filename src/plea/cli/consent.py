@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from plea.cli.common import RefArg, actor, note, open_db, print_json
+from plea.i18n import translate
 
 app = typer.Typer(help="Consent: which states and channels the applicant agreed to, until when.",
                   no_args_is_help=True)
@@ -58,5 +59,8 @@ def show(ref: RefArg, json_: Annotated[bool, typer.Option("--json", help="Print 
     if json_:
         print_json(data)
         return
-    typer.echo(f"acting: {who}" + (f" ({case.acting_relation})" if case.acting_relation else ""))
-    typer.echo("consent: none recorded (nothing is restricted)" if rule is None else f"consent: {rule.label}")
+    relation = f" ({case.acting_relation})" if case.acting_relation else ""
+    typer.echo(translate(f"acting: {who}{relation}"))
+    typer.echo(translate("consent: none recorded (nothing is restricted)") if rule is None
+               else translate(f"consent: the consent of {rule.ref} given on {rule.given_on.isoformat()} "
+                              f"({rule.expression})"))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from plea.cli.common import JsonOpt, actor, note, open_db, out, print_json, table
-from plea.i18n import state_name
+from plea.i18n import state_name, translate
 
 if TYPE_CHECKING:
     from plea.directory.refresh import HostDiff
@@ -308,19 +308,21 @@ def coverage(
               title=f"UN member states and their missions for {code}")
     mark = {True: "✓", False: ""}
     for r in report["rows"]:
-        t.add_row(f"{r['name']} ({r['state']})" + (" — held back" if r.get("held_back") else ""), r["mission"],
+        held = translate(" — held back") if r.get("held_back") else ""
+        t.add_row(f"{state_name(r['state'])} ({r['state']})" + held, r["mission"],
                   r["city"], mark[r["email"]],
                   mark[r["address"]], mark[r["website"]], mark[r["phone"]])
     out().print(t)
     tot = report["totals"]
-    typer.echo(
+    line = translate(
         f"{report['states']} UN member states besides {code}: {tot['resident']} with a resident mission, "
         f"{tot['accredited']} accredited from elsewhere, {tot['none']} with none. "
         f"Contacts: {tot['email']} email, {tot['address']} postal address, {tot['website']} website, "
-        f"{tot['phone']} phone."
-        + (f" Held back for {report['case']} (its threat and cautioned states, never written to through "
-           f"`all`): {tot['held_back']}." if "held_back" in tot else "")
-    )
+        f"{tot['phone']} phone.")
+    if "held_back" in tot:
+        line += translate(f" Held back for {report['case']} (its threat and cautioned states, never written to "
+                          f"through `all`): {tot['held_back']}.")
+    typer.echo(line)
 
 
 @app.command("gaps")

@@ -137,15 +137,16 @@ def worklist(ref: RefArg, via: Annotated[str, typer.Option("--via", help="web-fo
                     "held_back": [h.as_dict() for h in work.held_back]})
     else:
         for i, item in enumerate(work.items):
-            typer.echo(("\n" if i else "") + f"== {state_name(item['state'])} ({item['state']}) · {item['mission']} "
+            where = f"{state_name(item['state'])} ({item['state']})"
+            typer.echo(("\n" if i else "") + f"== {where} · {item['mission']} "
                        f"· {item['lang']}\nURL: {item['url']}\nSubject: {item['subject']}\n\n{item['text'].rstrip()}")
     show_held_back(work.held_back)
     for line in work.warnings:
         note(line)
     if work.left_out:
-        note(f"left out, no web form known ({len(work.left_out)}): "
-             + ", ".join(f"{x['state']} ({x['mission']})" for x in work.left_out)
-             + "; add one with `plea embassies edit ID --web-form URL`")
+        left = ", ".join(f"{state_name(x['state'])} ({x['state']}), {x['mission']}" for x in work.left_out)
+        note(f"left out, no web form known ({len(work.left_out)}): {left}; add one with "
+             "`plea embassies edit ID --web-form URL`")
     if work.missing:
         note(f"no mission found for: {', '.join(work.missing)}")
     note(f"{len(work.items)} web form(s) for {work.case_ref}; nothing was recorded")

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from plea.cli.common import note, open_db, out, table
+from plea.i18n import N_, translate
 
 FORMATS = ("table", "json", "csv", "html")
 SinceOpt = Annotated[
@@ -130,20 +131,21 @@ def _print_tables(data: dict) -> None:
 
     t = data["totals"]
     rate = "–" if t["response_rate"] is None else f"{t['response_rate'] * 100:.1f}%"
-    typer.echo(
+    line = translate(
         f"Wrote to {t['states_written']} state(s) for {t['cases']} case(s): {t['letters']} letter(s), "
         f"{t['answered']} of {t['appeals']} appeal(s) answered ({rate}), {t['positive']} positive, "
-        f"{t['states_never_answered']} state(s) never answered"
-        + (f", {t['states_held_back']} held back (threat or cautioned states)" if t.get("states_held_back") else "")
-    )
+        f"{t['states_never_answered']} state(s) never answered")
+    if t.get("states_held_back"):
+        line += translate(f", {t['states_held_back']} held back (threat or cautioned states)")
+    typer.echo(line)
     console = out()
     for name, title in (
-        ("states", "By state"),
-        ("never_answered", "Never answered"),
-        ("cases", "By case"),
-        ("months", "By month of the first letter"),
-        ("unsolicited", "Unsolicited answers"),
-        ("held_back", "Held back: threat states and states that may hand a person over"),
+        ("states", N_("By state")),
+        ("never_answered", N_("Never answered")),
+        ("cases", N_("By case")),
+        ("months", N_("By month of the first letter")),
+        ("unsolicited", N_("Unsolicited answers")),
+        ("held_back", N_("Held back: threat states and states that may hand a person over")),
     ):
         columns, rows = table_rows(data, name)
         if not rows:

@@ -49,12 +49,13 @@ class Result:
 
     def fallback_note(self) -> str:
         """The accelerator's fallbacks, for the end of a run."""
+        from plea.i18n import translate
+
         n = sum(self.fallbacks.values())
         if not n:
-            return "accelerator: no fallback (every letter staged)"
-        return f"accelerator: {n} letter(s) rendered whole instead: " + "; ".join(
-            f"{why} ({k})" for why, k in self.fallbacks.most_common()
-        )
+            return translate("accelerator: no fallback (every letter staged)")
+        reasons = "; ".join(f"{why} ({k})" for why, k in self.fallbacks.most_common())
+        return translate(f"accelerator: {n} letter(s) rendered whole instead: {reasons}")
 
     def fallback_json(self) -> dict[str, Any]:
         return {"count": sum(self.fallbacks.values()), "reasons": dict(self.fallbacks.most_common())}
