@@ -282,12 +282,15 @@ def test_the_report_coverage_consent_and_accelerator_lines_in_russian(plea, camp
     """Lines built from parts before (no template matched them): now each is one translated message."""
     monkeypatch.setenv("PLEA_LANG", "ru")
     report = plea("report").stdout.splitlines()
-    assert report[0].startswith("Написано государствам: 2, дел: 1; писем: 2; обращений с ответом: 1 из 2 "), report[0]
+    assert report[0].startswith("Написано государствам: 2, дел: 1; писем: 2; обращений с ответом: 1 из 2 "), (
+        report[0])
     assert "По государствам" in report
     coverage = plea("embassies", "coverage", "--host", "US").stdout.splitlines()[-1]
     assert re.fullmatch(r"Государств — членов ООН, кроме US: \d+; с представительством на месте: \d+, .*\.",
                         coverage), coverage
-    assert plea("consent", "show", campaign).stdout.splitlines()[1] == "согласие: не записано (ничто не ограничено)"
+    consent = plea("consent", "show", campaign).stdout.splitlines()
+    assert consent[1] == "согласие: не записано (ничто не ограничено)"
     r = plea("letters", "render", campaign, "--to", "IT", "--out", str(tmp_path / "it"))
-    assert r.stderr.splitlines()[-1] == "ускоритель: все письма собраны по частям, ни одно не пришлось формировать целиком"
+    assert r.stderr.splitlines()[-1] == ("ускоритель: все письма собраны по частям, ни одно не пришлось "
+                                         "формировать целиком")
 
