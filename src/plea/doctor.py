@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from plea.errors import PleaError
+from plea.i18n import N_
 
 
 @dataclass
@@ -36,8 +37,9 @@ def check_installation() -> list[Check]:
             out.append(Check("ok", f"{name} folder: {finder()}"))
         except PleaError as exc:
             out.append(Check("fail", f"{name} folder: {exc}", "reinstall plea"))
-    for module, purpose in (("sqlcipher3", "encrypted databases"), ("cryptography", "encrypted stored files"),
-                            ("keyring", "passphrases in the system keyring")):
+    for module, purpose in (("sqlcipher3", N_("encrypted databases")),
+                            ("cryptography", N_("encrypted stored files")),
+                            ("keyring", N_("passphrases in the system keyring"))):
         try:
             __import__(module)
             out.append(Check("ok", f"{module} installed ({purpose})"))
@@ -123,14 +125,14 @@ def check_templates_all() -> list[Check]:
 PDF_PACKAGES = "libreoffice-writer fonts-noto-core fonts-noto-cjk"
 #: (what for, font families (a family ending in "*" is a prefix: Noto Sans CJK JP, … SC), package)
 FONTS = (
-    ("Latin, Cyrillic and Greek letters", ("Noto Sans", "Noto Serif"), "fonts-noto-core"),
-    ("Chinese and Japanese letters", ("Noto Sans CJK*", "Noto Serif CJK*"), "fonts-noto-cjk"),
-    ("Arabic letters", ("Noto Sans Arabic", "Noto Naskh Arabic", "Noto Kufi Arabic"), "fonts-noto-core"),
+    (N_("Latin, Cyrillic and Greek letters"), ("Noto Sans", "Noto Serif"), "fonts-noto-core"),
+    (N_("Chinese and Japanese letters"), ("Noto Sans CJK*", "Noto Serif CJK*"), "fonts-noto-cjk"),
+    (N_("Arabic letters"), ("Noto Sans Arabic", "Noto Naskh Arabic", "Noto Kufi Arabic"), "fonts-noto-core"),
     # the fonts plea.render.docx.SCRIPT_FONTS names: Debian's fonts-noto-core holds NotoSerifHebrew,
     # NotoSerifGeorgian and NotoSerifArmenian (and the Sans ones), seen with fc-list on 2026-12-04
-    ("Hebrew letters", ("Noto Serif Hebrew", "Noto Sans Hebrew"), "fonts-noto-core"),
-    ("Georgian letters", ("Noto Serif Georgian", "Noto Sans Georgian"), "fonts-noto-core"),
-    ("Armenian letters", ("Noto Serif Armenian", "Noto Sans Armenian"), "fonts-noto-core"),
+    (N_("Hebrew letters"), ("Noto Serif Hebrew", "Noto Sans Hebrew"), "fonts-noto-core"),
+    (N_("Georgian letters"), ("Noto Serif Georgian", "Noto Sans Georgian"), "fonts-noto-core"),
+    (N_("Armenian letters"), ("Noto Serif Armenian", "Noto Sans Armenian"), "fonts-noto-core"),
 )
 
 

@@ -104,7 +104,8 @@ def state_name(code: str) -> str:
 def _local_states(field: str, value: str, lang: str) -> str:
     """A value put back into a translated message, with the English state names plea's messages
     carry in the interface language: a `{states.name(…)}` field's value, and each "Name (CC)" in
-    any value ("Russia (RU), Belarus (BY)" → "Россия (RU), Беларусь (BY)")."""
+    any value ("Russia (RU), Belarus (BY)" → "Россия (RU), Беларусь (BY)"); a plain variable's
+    value that is itself a message of the catalog (marked with N_ where it is made) is translated."""
     import re
 
     from plea import states
@@ -112,6 +113,10 @@ def _local_states(field: str, value: str, lang: str) -> str:
     if field.startswith("states.name("):
         code = _english_codes().get(value)
         return states.name(code, lang) if code else value
+    if value and field.isidentifier():  # a message kept in a variable ({purpose}): translated too
+        translated = _catalog(lang).gettext(value)
+        if translated != value:
+            return translated
 
     def local(found: re.Match[str]) -> str:
         words, code = found.group(1).split(" "), found.group(2)

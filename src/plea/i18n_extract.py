@@ -23,6 +23,8 @@ ERRORS = {"PleaError", "InvalidInput", "NotFound", "DatabaseProblem", "Conflict"
           "ExternalProblem"}
 MARKERS = {"_", "N_", "translate", "gettext"}
 CLI_CALLS = {"note", "table", "prompt", "confirm"}
+#: calls whose second and third arguments a person reads (plea.doctor.Check: what was found, how to fix it)
+CHECKS = {"Check"}
 
 
 def template(node: ast.AST) -> list[str]:
@@ -103,6 +105,8 @@ def messages(source: str, *, cli: bool) -> Iterator[tuple[int, str | tuple[str, 
             continue
         if name in MARKERS or name in ERRORS or (cli and name in CLI_CALLS):
             wanted += node.args[:1] if name != "table" else node.args
+        if name in CHECKS:  # plea doctor's findings: Check(level, what, fix)
+            wanted += node.args[1:3]
         wanted += [k.value for k in node.keywords
                    if k.arg == "hint" and name in ERRORS or k.arg == "title" and cli and name == "table"
                    or k.arg == "help" and cli]

@@ -246,6 +246,8 @@ def test_demo_runs_the_whole_path(plea, tmp_path: Path, monkeypatch) -> None:
     plea("demo")
     plea("demo")
     assert (tmp_path / "plea-demo" / "plea.sqlite3").exists() and (tmp_path / "plea-demo-2" / "letters").is_dir()
+    # a plea folder like any other: private (plea doctor failed on the demo's 0755 before)
+    assert {f.stat().st_mode & 0o777 for f in (keep, tmp_path / "plea-demo")} == {0o700}
     monkeypatch.setenv("PLEA_HOME", str(tmp_path / "plea-demo-2"))
     assert "2 answered (1 positive)" in plea("status", "PLEA-" + r.stderr.split("PLEA-")[1][:9]).stdout
 

@@ -69,7 +69,7 @@ def test_every_command_resolves_the_same_states(plea, db_file: Path, case: str, 
 
 
 def test_threat_state_is_held_back_named_refused_and_released_only_with_the_flag(
-        plea, db_file: Path, case: str, tmp_path: Path) -> None:
+        plea, db_file: Path, case: str, tmp_path: Path, monkeypatch) -> None:
     data = plan(plea, case)
     assert "RU" not in {r["state"] for r in data["recipients"]}
     held = {h["state"]: h for h in data["held_back"]}
@@ -98,6 +98,9 @@ def test_threat_state_is_held_back_named_refused_and_released_only_with_the_flag
     r = plea("status", case)
     assert f"WARNING: a letter to Russia (RU), a threat state of {case}, is on record (drafted, " in r.stderr
     assert f"{case}: a letter to Russia (RU), a threat state of the case, is on record" in plea("doctor").stdout
+    monkeypatch.setenv("PLEA_LANG", "ru")  # and in Russian, the state named in Russian
+    assert f"{case}: записано письмо государству угрозы дела Россия (RU) (drafted, " in plea("doctor").stdout
+    monkeypatch.setenv("PLEA_LANG", "en")
     assert plea("letters", "sent", case, "--to", "RU", "--via", "hand").stdout.split() == ["RU"]
     assert "RU" not in plea("letters", "sent", case, "--to", "all", "--via", "hand").stdout.split()
 

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from plea.cli.common import OPTIONS, note
+from plea.i18n import state_name
 
 
 def demo(
@@ -19,7 +20,6 @@ def demo(
     import shlex
     from datetime import date
 
-    from plea import states
     from plea.cli.common import Bar, print_case_status
     from plea.demo import check_keep, new_folder, run_demo
 
@@ -32,11 +32,15 @@ def demo(
     result = run_demo(folder, today=date.today(), progress=Bar())
     note(f"{result.letters} letters written to {result.letters_dir} for the fictional case {result.ref}")
     if result.held_back:
-        threat = [states.name(h.state) for h in result.held_back if h.kind == "threat"]
-        cautioned = [states.name(h.state) for h in result.held_back if h.kind == "caution"]
-        note(f"held back, as for every case: {', '.join(threat)} (the applicant's persecutor)"
-             + (f" and {len(cautioned)} state(s) that may hand a person over to it ({', '.join(cautioned)})"
-                if cautioned else "") + f"; see `plea letters plan {result.ref}` for why")
+        threat = ", ".join(state_name(h.state) for h in result.held_back if h.kind == "threat")
+        cautioned = [state_name(h.state) for h in result.held_back if h.kind == "caution"]
+        if cautioned:
+            note(f"held back, as for every case: {threat} (the applicant's persecutor) and {len(cautioned)} "
+                 f"state(s) that may hand a person over to it ({', '.join(cautioned)}); see "
+                 f"`plea letters plan {result.ref}` for why")
+        else:
+            note(f"held back, as for every case: {threat} (the applicant's persecutor); see "
+                 f"`plea letters plan {result.ref}` for why")
     OPTIONS.db = str(result.db_path)
     print_case_status(result.ref, json_=False)
     note(f"look at it: PLEA_HOME={shlex.quote(str(folder))} plea status {result.ref}; "

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from plea.cli.common import OPTIONS, open_db, print_json
+from plea.i18n import translate
 
 
 def doctor(json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
@@ -39,6 +40,7 @@ def doctor(json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = 
     else:
         marks = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL"}
         for c in checks:
-            typer.echo(f"{marks[c.level]}  {c.what}" + (f"\n      → {c.fix}" if c.fix and c.level != "ok" else ""))
+            fix = f"\n      → {translate(c.fix)}" if c.fix and c.level != "ok" else ""
+            typer.echo(f"{marks[c.level]}  {translate(c.what)}{fix}")
     if any(c.level == "fail" for c in checks):
         raise typer.Exit(int(ExitStatus.ERROR))
