@@ -7,12 +7,14 @@ repository's top-level folders to plea/templates and plea/data); in a source che
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 _PKG = Path(__file__).resolve().parent
 
 
-def _find(name: str) -> Path:
+@lru_cache(maxsize=8)
+def _find(name: str) -> Path:  # where the package is does not change while plea runs
     inside = _PKG / name
     if inside.is_dir():
         return inside
