@@ -334,6 +334,8 @@ def print_case_status(ref: str, *, json_: bool) -> None:
                                                  for _r, s_, st, on in dangerous]})
         return
     t = table("", "state", "mission", "sent", "waiting", "outcome", "tracking", title=f"{case.ref} · {case.name_latin}")
+    # plea.status's order (answered, overdue, then by name), by the names as shown: Russian ones in Russian
+    data.sort(key=lambda d: (not d["answered"], not d["overdue"], state_name(d["state"])))
     for d in data:
         waiting = "" if d["days_waiting"] is None else _("{n} d").format(n=d["days_waiting"])
         outcome = _(d["outcome"] or ("overdue" if d["overdue"] else ""))
