@@ -480,8 +480,11 @@ def test_force_replaces_a_foreign_file(days: Days, plea, case: str, tmp_path: Pa
     assert count(db_file, "rendition") == 1
 
 
-def test_render_to_another_folder_and_back(plea, case: str, tmp_path: Path) -> None:
-    """Files plea wrote stay plea's own when the same letters go to a second folder."""
+def test_render_to_another_folder_and_back(one_day: None, plea, case: str, tmp_path: Path) -> None:
+    """Files plea wrote stay plea's own when the same letters go to a second folder (the same
+    letters: one_day keeps their date the same; a letter whose inputs changed in between, its date
+    or the case, is refused in the first folder as not plea's: a known limitation of the rendition
+    records, one per inputs)."""
     first, second = tmp_path / "a", tmp_path / "b"
     render(plea, first, to="FR", formats="txt")
     render(plea, second, to="FR", formats="txt")
