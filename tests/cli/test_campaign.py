@@ -333,8 +333,8 @@ def test_followups_say_when_the_next_one_falls_due(days: Days, plea, db_file: Pa
 
 def test_history_sums_up_by_kind_and_day_and_filters(one_day: None, plea, db_file: Path, case: str,
                                                       tmp_path: Path) -> None:
-    """`plea history` gives one line per kind of event and day by default; --all every event. Every
-    event of the test on one day (one_day), the day it started."""
+    """`plea history` gives one line per kind of event and day by default; --all every event. The
+    test's events all fall on one day (one_day)."""
     plea("letters", "render", case, "--to", "FR,DE,IT,ES,JP,PL", "--format", "txt", "--out", str(tmp_path / "t"))
     plea("letters", "sent", case, "--to", "all", "--via", "hand")
     plea("responses", "log", case, "FR", "--outcome", "positive")
