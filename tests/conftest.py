@@ -8,7 +8,8 @@ each backend in turn (the `backend` fixture: `test_x[sqlite]`, `test_x[postgresq
   `tests.dbcheck.rows(db_file, sql, *args)`, the same on both backends.
 - `empty_db`: the same, with nothing in it (for tests that run `plea init` themselves).
 - `days`: the days the test has run on (a run may cross midnight): `assert recorded in days` for a
-  day a command took as today; `one_day` for a test about one day's events (it waits out midnight).
+  day a command took as today; `one_day` for a test about one day's events (it waits out midnight),
+  `one_year` for one whose case references carry the year (it waits out the new year).
 - `@pytest.mark.sqlite_only`: a test about SQLite itself (the file, SQLCipher, …) runs on SQLite only.
 - `--backend sqlite|postgresql` runs one backend only; without PostgreSQL's binaries the
   postgresql variants are skipped with the reason.
@@ -365,14 +366,27 @@ def days() -> Days:
     return Days()
 
 
-ONE_DAY_MARGIN = 60  # seconds: longer than any test that asks for one_day
+ONE_DAY_MARGIN = 60  # seconds: longer than any test that asks for one_day or one_year
+
+
+def _wait_out_midnight(*, new_year_only: bool) -> None:
+    now = datetime.now()
+    if new_year_only and (now.month, now.day) != (12, 31):
+        return
+    left = (datetime.combine(now.date() + timedelta(days=1), datetime.min.time()) - now).total_seconds()
+    if left < ONE_DAY_MARGIN:
+        time.sleep(left + 0.5)
 
 
 @pytest.fixture
 def one_day() -> None:
     """For a test about what happened on one day (a history grouped by day): it does not start within
     ONE_DAY_MARGIN seconds of midnight, it waits for the new day instead. Ask for it first."""
-    now = datetime.now()
-    left = (datetime.combine(now.date() + timedelta(days=1), datetime.min.time()) - now).total_seconds()
-    if left < ONE_DAY_MARGIN:
-        time.sleep(left + 0.5)
+    _wait_out_midnight(new_year_only=False)
+
+
+@pytest.fixture
+def one_year() -> None:
+    """For a test that names its cases by the year (PLEA-2026-0001: the year a case is made): it does
+    not start within ONE_DAY_MARGIN seconds of the new year, it waits for it instead."""
+    _wait_out_midnight(new_year_only=True)
