@@ -7,6 +7,9 @@ each backend in turn (the `backend` fixture: `test_x[sqlite]`, `test_x[postgresq
   PLEA_DATABASE_URL and dropped afterwards. It is a `tests.dbcheck.PleaDB`: read it with
   `tests.dbcheck.rows(db_file, sql, *args)`, the same on both backends.
 - `empty_db`: the same, with nothing in it (for tests that run `plea init` themselves).
+- `days`: the days the test has run on (a run may cross midnight): `assert recorded in days` for a
+  day a command took as today; `one_day` for a test about one day's events (it waits out midnight),
+  `one_year` for one whose case references carry the year (it waits out the new year).
 - `@pytest.mark.sqlite_only`: a test about SQLite itself (the file, SQLCipher, …) runs on SQLite only.
 - `--backend sqlite|postgresql` runs one backend only; without PostgreSQL's binaries the
   postgresql variants are skipped with the reason.
@@ -18,7 +21,9 @@ each backend in turn (the `backend` fixture: `test_x[sqlite]`, `test_x[postgresq
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -325,3 +330,63 @@ def templates_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     yield root
     clear()
 
+
+class Days:
+    """The days a test has run on so far, from when it asked for `days` to now: the day a command it
+    ran in between took as today (the local date, as plea reads it) is one of them. A run that
+    crosses midnight sees two, and its commands may have taken either."""
+
+    def __init__(self) -> None:
+        self.first = date.today()
+
+    def all(self) -> list[date]:
+        last = date.today()
+        return [self.first + timedelta(days=n) for n in range((last - self.first).days + 1)]
+
+    def __contains__(self, day: object) -> bool:
+        if isinstance(day, str):
+            day = date.fromisoformat(day)
+        return isinstance(day, date) and self.first <= day <= date.today()
+
+    def ago(self, n: int) -> set[str]:
+        """The ISO days n days before one of these days: what `--on -Nd` named."""
+        return {(d - timedelta(days=n)).isoformat() for d in self.all()}
+
+    def since(self, day: date) -> set[int]:
+        """The number of days from `day` to one of these days: what a command counted as days waiting."""
+        return {(d - day).days for d in self.all()}
+
+    def __repr__(self) -> str:
+        return f"Days({self.first.isoformat()}..{date.today().isoformat()})"
+
+
+@pytest.fixture
+def days() -> Days:
+    """The days this test has run on (Days). Ask for it before the fixtures that run commands."""
+    return Days()
+
+
+ONE_DAY_MARGIN = 60  # seconds: longer than any test that asks for one_day or one_year
+
+
+def _wait_out_midnight(*, new_year_only: bool) -> None:
+    now = datetime.now()
+    if new_year_only and (now.month, now.day) != (12, 31):
+        return
+    left = (datetime.combine(now.date() + timedelta(days=1), datetime.min.time()) - now).total_seconds()
+    if left < ONE_DAY_MARGIN:
+        time.sleep(left + 0.5)
+
+
+@pytest.fixture
+def one_day() -> None:
+    """For a test about what happened on one day (a history grouped by day): it does not start within
+    ONE_DAY_MARGIN seconds of midnight, it waits for the new day instead. Ask for it first."""
+    _wait_out_midnight(new_year_only=False)
+
+
+@pytest.fixture
+def one_year() -> None:
+    """For a test that names its cases by the year (PLEA-2026-0001: the year a case is made): it does
+    not start within ONE_DAY_MARGIN seconds of the new year, it waits for it instead."""
+    _wait_out_midnight(new_year_only=True)

@@ -25,6 +25,15 @@ TO = "FR,DE,EG,CN"
 LANGS = {"FR": "fr", "DE": "de", "EG": "ar", "CN": "zh"}
 
 
+@pytest.fixture(autouse=True)
+def _year(one_year: None) -> None:
+    """Case references carry the year the case is made: the running test's (one_year: no test here
+    straddles the new year; a module-level constant would keep the year the tests were collected in)."""
+    global YEAR, REFS
+    YEAR = date.today().year
+    REFS = [f"PLEA-{YEAR}-{n:04d}" for n in (1, 2, 3)]
+
+
 def add_case(plea, name: str, *extra: str) -> str:
     return plea(
         "cases",
@@ -156,9 +165,9 @@ def test_letters_are_whole_styled_right_to_left_and_east_asian(
     assert "人道主义签证" in "\n".join(p.text for p in zh.paragraphs)
 
 
-def test_same_files_as_letters_render(plea, clients: list[str], tmp_path: Path) -> None:
+def test_same_files_as_letters_render(one_day: None, plea, clients: list[str], tmp_path: Path) -> None:
     """`plea letters render` is a batch of one case: the same names, and for the same case,
-    mission and date byte-identical files."""
+    mission and date byte-identical files (one_day: both commands write on the same day)."""
     batch(plea, tmp_path / "b", "--cases", clients[0], "--format", "docx,md,txt")
     plea(
         "letters",
@@ -478,8 +487,9 @@ def test_pdf_without_libreoffice_names_the_package(
 # -- several processes ------------------------------------------------------------------------------
 
 
-def test_jobs_write_the_same_files(plea, clients: list[str], db_file: Path, tmp_path: Path) -> None:
-    """--jobs 2 (spawned workers) writes byte for byte what --jobs 1 writes."""
+def test_jobs_write_the_same_files(one_day: None, plea, clients: list[str], db_file: Path,
+                                   tmp_path: Path) -> None:
+    """--jobs 2 (spawned workers) writes byte for byte what --jobs 1 writes (on the same day: one_day)."""
     one, two = tmp_path / "one", tmp_path / "two"
     batch(plea, one, "--cases", clients[0], "--jobs", "1", to="all")
     first = {p.relative_to(one): p.read_bytes() for p in one.rglob("*.docx")}
@@ -490,11 +500,11 @@ def test_jobs_write_the_same_files(plea, clients: list[str], db_file: Path, tmp_
 
 
 def test_jobs_fork_only_before_the_database_opens(
-    plea, clients: list[str], db_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    one_day: None, plea, clients: list[str], db_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The command's workers are forked (they start with its modules loaded) only while no
     database is open; a pool made once one is open, or in a process with another thread, is
-    spawned. Either way the letters are the same."""
+    spawned. Either way the letters are the same (written on the same day: one_day)."""
     import threading
 
     import plea.cli.common as common

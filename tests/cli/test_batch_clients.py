@@ -31,6 +31,14 @@ ROWS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _year(one_year: None) -> None:
+    """Case references carry the year the case is made: the running test's (one_year: no test here
+    straddles the new year; a module-level constant would keep the year the tests were collected in)."""
+    global YEAR
+    YEAR = date.today().year
+
+
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     path.write_bytes(text.replace("\n", "\r\n").encode(encoding))
     return path

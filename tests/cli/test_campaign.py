@@ -10,13 +10,20 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import Days
 from tests.dbcheck import rows as q
 
-TODAY = date.today()
+TODAY = date.today()  # the day the running test started (_today): a run may cross midnight
+
+
+@pytest.fixture(autouse=True)
+def _today(days: Days) -> None:
+    global TODAY
+    TODAY = days.first
 
 
 def day(n: int) -> str:
-    """n days ago, ISO."""
+    """n days before the test started, ISO."""
     return (TODAY - timedelta(days=n)).isoformat()
 
 
@@ -78,7 +85,10 @@ def test_letters_to_all_come_in_one_order_after_updates(plea, db_file: Path, cas
 
 def test_sent_rejects_future_date_unknown_via_and_unrendered_state(plea, db_file: Path, case: str) -> None:
     before = q(db_file, "SELECT count(*) FROM letter_event")
-    r = plea("letters", "sent", case, "--to", "FR", "--on", (TODAY + timedelta(days=1)).isoformat(), "--via", "post", code=3)
+    # the day after tomorrow: in the future whichever day the command runs on (tomorrow, the
+    # boundary, is tested on fixed days below)
+    later = (TODAY + timedelta(days=2)).isoformat()
+    r = plea("letters", "sent", case, "--to", "FR", "--on", later, "--via", "post", code=3)
     assert "in the future" in r.stderr
     r = plea("letters", "sent", case, "--to", "FR", "--via", "pigeon", code=3)
     assert "--via: 'pigeon' is not one of" in r.stderr
@@ -90,7 +100,18 @@ def test_sent_rejects_future_date_unknown_via_and_unrendered_state(plea, db_file
     assert q(db_file, "SELECT count(*) FROM letter_event") == before
 
 
-def test_date_options_take_today_yesterday_and_days_ago(plea, db_file: Path, case: str) -> None:
+def test_a_day_after_today_is_in_the_future() -> None:
+    from plea.campaign import _check_day
+    from plea.errors import InvalidInput
+
+    _check_day(date(2026, 3, 1), date(2026, 3, 1), "a sending")  # today: accepted
+    with pytest.raises(InvalidInput) as e:
+        _check_day(date(2026, 3, 2), date(2026, 3, 1), "a sending")
+    assert str(e.value) == ("--on: 2026-03-02 is in the future; a sending can only be recorded once it "
+                            "happened")
+
+
+def test_date_options_take_today_yesterday_and_days_ago(days: Days, plea, db_file: Path, case: str) -> None:
     plea("letters", "sent", case, "--to", "FR", "--on", "-10d", "--via", "post", "--force")
     plea("letters", "sent", case, "--to", "DE", "--on", "yesterday", "--via", "post", "--force")
     plea("letters", "sent", case, "--to", "IT", "--on", "today", "--via", "hand")
@@ -98,9 +119,14 @@ def test_date_options_take_today_yesterday_and_days_ago(plea, db_file: Path, cas
     plea("responses", "log", case, "Germany", "--outcome", "acknowledged")  # --on left out: today
     sent = q(db_file, "SELECT m.sending, e.\"on\" FROM letter_event e JOIN letter l ON l.id=e.letter_id "
                       "JOIN mission m ON m.id=l.mission_id WHERE e.status='sent' ORDER BY m.sending")
-    assert [(s, str(d)[:10]) for s, d in sent] == [("DE", day(1)), ("FR", day(10)), ("IT", day(0))]
+    # each counted from the day its command ran: a day of this test (two if it ran across midnight)
+    assert [s for s, _ in sent] == ["DE", "FR", "IT"]
+    on = {s: str(d)[:10] for s, d in sent}
+    assert on["DE"] in days.ago(1) and on["FR"] in days.ago(10) and on["IT"] in days
     answers = q(db_file, "SELECT state, \"on\" FROM response ORDER BY state")
-    assert [(s, str(d)[:10]) for s, d in answers] == [("DE", day(0)), ("FR", day(1))]
+    assert [s for s, _ in answers] == ["DE", "FR"]
+    on = {s: str(d)[:10] for s, d in answers}
+    assert on["DE"] in days and on["FR"] in days.ago(1)
     r = plea("audit", "log", "--since", "-1d", "--json")
     assert r.exit_code == 0
     r = plea("report", "--since", "-3x", code=3)
@@ -141,7 +167,7 @@ def test_responses_bad_input_changes_nothing(plea, db_file: Path, case: str, tmp
     assert row[0] == "BR" and row[1] == 1 and hashlib.sha256(att.read_bytes()).hexdigest() in row[2]
 
 
-def test_status_table_json_and_headline(plea, db_file: Path, case: str) -> None:
+def test_status_table_json_and_headline(days: Days, plea, db_file: Path, case: str) -> None:
     plea("letters", "sent", "--force", case, "--to", "all", "--on", day(30), "--via", "post")
     plea("letters", "sent", "--force", case, "--to", "JP", "--on", day(2), "--via", "email")  # sent again recently
     plea("responses", "log", case, "FR", "--outcome", "positive", "--on", day(10))
@@ -153,7 +179,8 @@ def test_status_table_json_and_headline(plea, db_file: Path, case: str) -> None:
     assert order[:2] == ["FR", "DE"]  # answers first
     assert set(order[2:5]) == {"IT", "ES", "PL"} and order[5] == "JP"  # then overdue, then waiting
     jp = data["states"][5]
-    assert jp["days_waiting"] == 2 and not jp["overdue"] and jp["first_sent"] == day(30)
+    assert jp["days_waiting"] in days.since(TODAY - timedelta(days=2))  # 2, or 3 after midnight
+    assert not jp["overdue"] and jp["first_sent"] == day(30)
     text = plea("status", case).stdout
     assert "Wrote to 6 of 193 UN member states · 2 answered (1 positive) · 4 silent · 3 due for follow-up" in text
     assert "France" in text and "positive" in text
@@ -267,14 +294,26 @@ def test_repeating_sent_or_log_adds_nothing(plea, db_file: Path, case: str) -> N
     assert q(db_file, "SELECT count(*) FROM response") == [(2,)]
 
 
-def test_followups_say_when_the_next_one_falls_due(plea, db_file: Path, case: str, tmp_path: Path) -> None:
+def sent_day(db_file: Path, case: str, state: str) -> date:
+    """The day a case's letter to a state was last recorded as sent."""
+    ((on,),) = q(db_file, "SELECT e.\"on\" FROM letter_event e JOIN letter l ON l.id = e.letter_id "
+                          "JOIN mission m ON m.id = l.mission_id JOIN \"case\" c ON c.id = l.case_id "
+                          "WHERE c.ref = ? AND m.sending = ? AND e.status = 'sent' ORDER BY e.id DESC LIMIT 1",
+                 case, state)
+    return date.fromisoformat(str(on)[:10])
+
+
+def test_followups_say_when_the_next_one_falls_due(days: Days, plea, db_file: Path, case: str,
+                                                   tmp_path: Path) -> None:
     r = plea("followups", case)
     assert r.stderr == ("0 letter(s) due for a follow-up; no sent letter is waiting for an answer, "
                         "so no follow-up will fall due\n")
     plea("letters", "sent", case, "--to", "FR,DE", "--via", "hand")
     plea("letters", "sent", case, "--to", "IT", "--via", "post", "--on", day(1), "--force")
     plea("responses", "log", case, "IT", "--outcome", "acknowledged")
-    due_on = (TODAY + timedelta(days=21)).isoformat()
+    sent_on = sent_day(db_file, case, "FR")  # today, for that command
+    assert sent_on in days and sent_day(db_file, case, "DE") == sent_on
+    due_on = (sent_on + timedelta(days=21)).isoformat()
     r = plea("followups", case)
     assert r.stderr == f"0 letter(s) due for a follow-up; the next follow-up falls due on {due_on}: France (FR), Germany (DE)\n"
     assert json.loads(plea("followups", case, "--json").stdout) == []
@@ -290,17 +329,19 @@ def test_followups_say_when_the_next_one_falls_due(plea, db_file: Path, case: st
     plea("letters", "sent", other, "--to", "ES", "--via", "hand")
     plea("cases", "edit", other, "--followup-days", "7")
     r = plea("followups")
-    soon = (TODAY + timedelta(days=7)).isoformat()
+    soon = (sent_day(db_file, other, "ES") + timedelta(days=7)).isoformat()
     assert r.stderr == f"0 letter(s) due for a follow-up; the next follow-up falls due on {soon}: Spain (ES) for {other}\n"
 
 
-def test_history_sums_up_by_kind_and_day_and_filters(plea, db_file: Path, case: str, tmp_path: Path) -> None:
-    """`plea history` gives one line per kind of event and day by default; --all every event."""
+def test_history_sums_up_by_kind_and_day_and_filters(one_day: None, plea, db_file: Path, case: str,
+                                                      tmp_path: Path) -> None:
+    """`plea history` gives one line per kind of event and day by default; --all every event. The
+    test's events all fall on one day (one_day)."""
     plea("letters", "render", case, "--to", "FR,DE,IT,ES,JP,PL", "--format", "txt", "--out", str(tmp_path / "t"))
     plea("letters", "sent", case, "--to", "all", "--via", "hand")
     plea("responses", "log", case, "FR", "--outcome", "positive")
     plea("responses", "log", case, "DE", "--outcome", "acknowledged")
-    today = TODAY.isoformat()  # events are dated in UTC: the test does not run across midnight
+    today = date.today().isoformat()  # events are dated in UTC: one_day keeps the test off midnight
     lines = plea("history", case).stdout.splitlines()
     assert lines[0] == f"History of {case}" and lines[1].split() == ["day", "(UTC)", "events", "what", "who"]
     rows = [line.split(None, 2) for line in lines[2:]]
@@ -329,7 +370,8 @@ def test_history_sums_up_by_kind_and_day_and_filters(plea, db_file: Path, case: 
     assert [(g["kind"], g["count"], g["what"]) for g in answered["summary"]] == [
         ("response.logged", 1, "answer(s) from Germany (DE): 1 acknowledged")]
     assert json.loads(plea("history", case, "--since", "-1d", "--json").stdout)["total"] == 23
-    later = json.loads(plea("history", case, "--since", (TODAY + timedelta(days=1)).isoformat(), "--json").stdout)
+    tomorrow = (date.fromisoformat(today) + timedelta(days=1)).isoformat()
+    later = json.loads(plea("history", case, "--since", tomorrow, "--json").stdout)
     assert later["total"] == 0 and later["summary"] == []
     r = plea("history", case, "--state", "Atlantis", code=4)
     assert r.stderr.startswith("plea: error: ")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import Days
 from tests.dbcheck import rows as q
 
 
@@ -191,11 +192,13 @@ def test_tracking_numbers_round_trip_into_status_history_and_export(
 
 
 def test_a_consent_without_the_story_stops_the_letters_that_tell_it(
-        plea, db_file: Path, case: str, tmp_path: Path) -> None:
+        days: Days, plea, db_file: Path, case: str, tmp_path: Path) -> None:
     """`consent add --no-story`: the person agreed to letters, not to their story being told. The first
     letter tells it, so plan, render and batch stop (exit 6) unless --without-consent, which is recorded."""
     plea("consent", "add", case, "--states", "all", "--no-story")
-    text = (f"plea: error: the consent of {case} given on {date.today().isoformat()} (all) does not let the "
+    ((given_on,),) = q(db_file, "SELECT given_on FROM consent")  # today, for that command
+    assert given_on in days
+    text = (f"plea: error: the consent of {case} given on {given_on} (all) does not let the "
             "story be shared, and the letter 'humanitarian-visa' tells it\n"
             f"  record a new consent with `plea consent add {case} …` (without --no-story), or override with "
             "--without-consent\n")
@@ -210,3 +213,18 @@ def test_a_consent_without_the_story_stops_the_letters_that_tell_it(
     # a consent that allows the story again lets the letters go
     plea("consent", "add", case, "--states", "all")
     plea("letters", "plan", case, "--host", "GB", "--to", "FR")
+
+
+def test_consent_add_reads_the_day_once(days: Days, plea, db_file: Path, case: str, monkeypatch) -> None:
+    """`consent add` without --given records the day the command started on, even if midnight passes
+    while it runs: here the date parser's clock reads a day later than the command's, as it would after
+    midnight (it used to: the consent was then given "tomorrow" and refused as in the future)."""
+    class AfterMidnight(date):
+        @classmethod
+        def today(cls) -> date:
+            return date.today() + timedelta(days=1)
+
+    monkeypatch.setattr("plea.dates.date", AfterMidnight)
+    plea("consent", "add", case, "--states", "all", "--expires", "-0d")
+    ((given_on, expires_on),) = q(db_file, "SELECT given_on, expires_on FROM consent")
+    assert given_on in days and expires_on == given_on

@@ -62,6 +62,14 @@ FULL = (
 )
 
 
+@pytest.fixture(autouse=True)
+def _year(one_year: None) -> None:
+    """Case references carry the year the case is made: the running test's (one_year: no test here
+    straddles the new year; a module-level constant would keep the year the tests were collected in)."""
+    global YEAR
+    YEAR = date.today().year
+
+
 def test_add_with_flags_prints_ref_and_stores_values(plea, db_file: Path) -> None:
     r = plea("cases", "add", *FULL)
     assert r.stdout.strip() == f"PLEA-{YEAR}-0001"

@@ -9,16 +9,14 @@ import csv
 import io
 import json
 import stat
-from datetime import date
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import copy_initialised
+from tests.conftest import Days, copy_initialised
 from tests.dbcheck import PleaDB, execute
 from tests.dbcheck import rows as q
 
-TODAY = date.today().isoformat()
 FR, DE, IT = "Q2841718", "Q324833", "Q5369749"  # the embassies of France, Germany, Italy in the US
 
 
@@ -45,8 +43,11 @@ def export_theirs(plea, theirs: Path, tmp_path: Path, name: str = "verified.csv"
     return out
 
 
-def test_export_verified_only_writes_edited_and_verified_rows(plea, db_file: Path, tmp_path: Path) -> None:
+def test_export_verified_only_writes_edited_and_verified_rows(days: Days, plea, db_file: Path,
+                                                              tmp_path: Path) -> None:
     plea("embassies", "edit", FR, "--email", "visa@ambafrance.example", "--verified")
+    (verified_on,) = get(db_file, FR, "verified_on")
+    assert verified_on in days
     plea("embassies", "edit", DE, "--phone", "+1 202 298 4000")  # edited, not verified
     out = tmp_path / "mine.csv"
     r = plea("embassies", "export", "--verified-only", str(out))
@@ -54,7 +55,7 @@ def test_export_verified_only_writes_edited_and_verified_rows(plea, db_file: Pat
     rows = {row["id"]: row for row in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig")))}
     assert sorted(rows) == sorted([DE, FR])
     # the login never goes into a shared file: verified_by is the organisation, once it is set
-    assert (rows[FR]["verified_on"], rows[FR]["verified_by"]) == (TODAY, "")
+    assert (rows[FR]["verified_on"], rows[FR]["verified_by"]) == (verified_on, "")
     assert r.stderr.endswith("verified_by is left empty (plea never writes your login into a shared file): name "
                              'your organisation with `plea config set organisation "Legal Aid Paris"`\n')
     assert rows[FR]["email"] == "visa@ambafrance.example"
@@ -91,10 +92,12 @@ def test_export_to_a_file_and_host_filter(plea, db_file: Path, tmp_path: Path) -
     plea("embassies", "export", str(out), "--host", "LT", code=6)
 
 
-def test_their_corrections_fill_what_you_never_edited(plea, db_file: Path, theirs: Path,
+def test_their_corrections_fill_what_you_never_edited(days: Days, plea, db_file: Path, theirs: Path,
                                                        tmp_path: Path) -> None:
     as_them(plea, theirs, "embassies", "edit", FR, "--email", "visa@ambafrance.example",
             "--address", "4101 Reservoir Rd NW", "--verified")
+    (verified_on,) = get(theirs, FR, "verified_on")  # the day they checked it
+    assert verified_on in days
     path = tmp_path / "ngo-missions.csv"
     path.write_text("id,sending,host,city,kind,email\nNGO-1,UA,US,Washington,embassy,consul@mfa.example\n")
     as_them(plea, theirs, "embassies", "import", str(path))
@@ -109,13 +112,13 @@ def test_their_corrections_fill_what_you_never_edited(plea, db_file: Path, their
     r = plea("embassies", "import", str(exported))
     assert r.stdout.strip() == "merged verified corrections: 1 added, 1 updated, 0 unchanged"
     fr = get(db_file, FR, "email", "street_address", "verified_on", "verified_by", "user_fields")
-    assert fr == ("visa@ambafrance.example", "4101 Reservoir Rd NW", TODAY, "Ana's NGO", "email street_address")
+    assert fr == ("visa@ambafrance.example", "4101 Reservoir Rd NW", verified_on, "Ana's NGO", "email street_address")
     ngo = get(db_file, "NGO-1", "sending", "phone", "verified_by", "user_fields")
     assert ngo == ("UA", "+1 202 349 2920", "Ana's NGO", "phone")
     (event,) = q(db_file, "SELECT kind, subject, actor, data FROM event WHERE id > ?", events)
     data = json.loads(event[3])
     assert event[:3] == ("embassies.merged", "file:verified.csv", "tester")
-    assert data["missions"][FR] == {"fields": ["email", "street_address"], "verified_on": TODAY}
+    assert data["missions"][FR] == {"fields": ["email", "street_address"], "verified_on": verified_on}
     assert data["added"] == 1 and len(data["sha256"]) == 64
     # a colleague's corrections are yours now: the shipped data does not undo them
     plea("init")
@@ -135,20 +138,26 @@ def test_verified_wins_over_unverified_on_both_sides(plea, db_file: Path, theirs
     assert get(db_file, DE, "email", "verified_by") == ("ours@diplo.example", "tester")
 
 
-def test_two_verified_values_conflict_until_you_choose(plea, db_file: Path, theirs: Path,
+def test_two_verified_values_conflict_until_you_choose(days: Days, plea, db_file: Path, theirs: Path,
                                                        tmp_path: Path) -> None:
     plea("embassies", "edit", FR, "--email", "ours@ambafrance.example", "--verified")
     as_them(plea, theirs, "embassies", "edit", FR, "--email", "theirs@ambafrance.example", "--verified")
     as_them(plea, theirs, "embassies", "edit", IT, "--email", "it@esteri.example", "--verified")
     exported = export_theirs(plea, theirs, tmp_path)
+    ((ours_on,), (theirs_on,)) = get(db_file, FR, "verified_on"), get(theirs, FR, "verified_on")
+    assert ours_on in days and theirs_on in days
+    # verified on the same day, a tie for --prefer newer below (the days differ only if the test
+    # crossed midnight between the two edits: the file then says ours)
+    exported.write_text(exported.read_text(encoding="utf-8-sig").replace(
+        f",{theirs_on},Ana's NGO,", f",{ours_on},Ana's NGO,"), encoding="utf-8-sig")
     before = q(db_file, "SELECT * FROM mission ORDER BY id")
     events = q(db_file, "SELECT count(*) FROM event")
 
     r = plea("embassies", "import", str(exported), code=6)
     assert (f"plea: error: {exported}: 1 conflict(s) between your values and theirs; "
             "nothing was imported") in r.stderr
-    assert (f"{FR} France (FR) in US, email: yours 'ours@ambafrance.example' (verified {TODAY} by tester), "
-            f"theirs 'theirs@ambafrance.example' (verified {TODAY} by Ana's NGO)") in r.stderr
+    assert (f"{FR} France (FR) in US, email: yours 'ours@ambafrance.example' (verified {ours_on} by tester), "
+            f"theirs 'theirs@ambafrance.example' (verified {ours_on} by Ana's NGO)") in r.stderr
     assert "--prefer theirs, --prefer ours or --prefer newer" in r.stderr
     assert q(db_file, "SELECT * FROM mission ORDER BY id") == before  # not even Italy's was taken
     assert q(db_file, "SELECT count(*) FROM event") == events
@@ -170,15 +179,19 @@ def test_two_verified_values_conflict_until_you_choose(plea, db_file: Path, thei
     assert get(db_file, FR, "email") == ("theirs@ambafrance.example",)
 
 
-def test_prefer_newer_takes_the_more_recent_verification(plea, db_file: Path, theirs: Path,
+def test_prefer_newer_takes_the_more_recent_verification(days: Days, plea, db_file: Path, theirs: Path,
                                                          tmp_path: Path) -> None:
     plea("embassies", "edit", FR, "--email", "ours@ambafrance.example", "--verified")
     as_them(plea, theirs, "embassies", "edit", FR, "--email", "theirs@ambafrance.example", "--verified")
     exported = export_theirs(plea, theirs, tmp_path)
-    older = exported.read_text(encoding="utf-8-sig").replace(f",{TODAY},Ana's NGO,", ",2024-01-02,Ana's NGO,")
+    ((ours_on,), (theirs_on,)) = get(db_file, FR, "verified_on"), get(theirs, FR, "verified_on")
+    assert ours_on in days and theirs_on in days
+    text = exported.read_text(encoding="utf-8-sig")
+    older = text.replace(f",{theirs_on},Ana's NGO,", ",2024-01-02,Ana's NGO,")
+    assert older != text
     exported.write_text(older, encoding="utf-8")
     plea("embassies", "import", str(exported), "--prefer", "newer")
-    assert get(db_file, FR, "email", "verified_on") == ("ours@ambafrance.example", TODAY)
+    assert get(db_file, FR, "email", "verified_on") == ("ours@ambafrance.example", ours_on)
     # and the other way round
     execute(db_file, ("UPDATE mission SET verified_on='2023-05-06' WHERE id=?", (FR,)))
     plea("embassies", "import", str(exported), "--prefer", "newer")

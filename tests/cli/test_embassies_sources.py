@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from plea.directory import wikidata
+from tests.conftest import Days
 from tests.dbcheck import execute
+from tests.dbcheck import rows as q
 from tests.sparql_server import SparqlServer
 
-TODAY = date.today().isoformat()
 FR, DE = "Q2841718", "Q324833"
 SNAPSHOT = f"Wikidata via database-of-embassies (https://www.wikidata.org/wiki/{FR})"
 
@@ -34,12 +35,12 @@ def test_shipped_facts_come_from_the_snapshot(plea, db_file: Path) -> None:
     assert "  missing: street_address, email (see `plea embassies gaps --host US`)" in text
 
 
-def test_edits_and_verification_are_attributed(plea, db_file: Path) -> None:
+def test_edits_and_verification_are_attributed(days: Days, plea, db_file: Path) -> None:
     plea("--actor", "ana", "embassies", "edit", FR, "--email", "visa@ambafrance.example")
     sources = show(plea, FR)["sources"]
     assert sources["email"]["source"] == "edited by ana, not verified since"
     email = sources["email"]
-    assert (email["checked"], email["by"], email["verified"]) == (TODAY, "ana", False)
+    assert (email["by"], email["verified"]) == ("ana", False) and email["checked"] in days
     assert sources["phone"]["origin"] == "source"
     # --verified with no edit would not say what was checked: the fields are named
     r = plea("--actor", "bo", "embassies", "edit", FR, "--verified", code=3)
@@ -47,13 +48,15 @@ def test_edits_and_verification_are_attributed(plea, db_file: Path) -> None:
                         "name the fields you checked: --verified-fields email,address\n")
     plea("--actor", "bo", "embassies", "edit", FR, "--verified-fields", "email,phone")
     sources = show(plea, FR)["sources"]
+    checked = sources["email"]["checked"]  # the day bo checked them
+    assert checked in days
     for name in ("email", "phone"):
-        assert sources[name]["source"] == "verified by bo" and sources[name]["checked"] == TODAY, name
+        assert sources[name]["source"] == "verified by bo" and sources[name]["checked"] == checked, name
         assert sources[name]["verified"] is True
     for name in ("website", "city", "kind"):  # not checked: still the snapshot's
         assert (sources[name]["origin"], sources[name]["verified"]) == ("source", False), name
     assert sources["latitude"]["origin"] == "source"  # coordinates are not something a person verifies
-    assert f"  {'email':<12}  {TODAY}  verified by bo" in plea("embassies", "show", FR).stdout
+    assert f"  {'email':<12}  {checked}  verified by bo" in plea("embassies", "show", FR).stdout
     # an edit with --verified verifies what it edits, and no more
     plea("--actor", "cy", "embassies", "edit", FR, "--website", "https://fr.example/", "--verified")
     sources = show(plea, FR)["sources"]
@@ -72,7 +75,7 @@ def test_edits_and_verification_are_attributed(plea, db_file: Path) -> None:
                         "give the value with its option (e.g. --email …) and --verified\n")
 
 
-def test_merged_and_refreshed_facts(plea, db_file: Path, tmp_path: Path, monkeypatch) -> None:
+def test_merged_and_refreshed_facts(days: Days, plea, db_file: Path, tmp_path: Path, monkeypatch) -> None:
     path = tmp_path / "colleague.csv"
     path.write_text(f"id,sending,host,phone,edited_fields\n{DE},DE,US,+1 202 298 4000,phone\n")
     plea("embassies", "import", str(path))
@@ -83,9 +86,11 @@ def test_merged_and_refreshed_facts(plea, db_file: Path, tmp_path: Path, monkeyp
         monkeypatch.setenv("PLEA_WIKIDATA_ENDPOINT", server.url)
         plea("embassies", "refresh", "--host", "US")
     sources = show(plea, FR)["sources"]
+    (retrieved,) = q(db_file, "SELECT retrieved FROM mission WHERE id=?", FR)[0]  # the refresh's day
+    assert retrieved in days
     assert sources["email"] == {"value": "info@ambafrance-us.org", "origin": "source",
-                                "source": f"Wikidata (https://www.wikidata.org/wiki/{FR})", "checked": TODAY,
-                                "by": "", "verified": False}
+                                "source": f"Wikidata (https://www.wikidata.org/wiki/{FR})",
+                                "checked": retrieved, "by": "", "verified": False}
     assert show(plea, DE)["sources"]["phone"]["origin"] == "person"  # the colleague's phone was kept
 
 
@@ -95,13 +100,14 @@ def case(plea, db_file: Path) -> str:
                 "--country", "US", "--situation", "at-liberty").stdout.strip()
 
 
-def test_letters_plan_warns_about_old_contact_details(plea, db_file: Path, case: str) -> None:
+def test_letters_plan_warns_about_old_contact_details(days: Days, plea, db_file: Path, case: str) -> None:
     data = json.loads(plea("letters", "plan", case, "--to", "FR,DE,IT", "--json").stdout)
     assert data["contact_max_age_days"] == 365
     stale = {s["sending"]: s for s in data["stale_contacts"]}
     assert sorted(stale) == ["DE", "FR", "IT"]
+    assert stale["FR"].pop("days") in days.since(date(2022, 11, 16))  # counted on the day plan ran
     assert stale["FR"] == {"mission": FR, "sending": "FR", "fields": ["phone", "website"],
-                           "checked": "2022-11-16", "days": (date.today() - date(2022, 11, 16)).days}
+                           "checked": "2022-11-16"}
     r = plea("letters", "plan", case, "--to", "FR,DE,IT")
     assert ("warning: 3 of 3 recipient(s) have contact details last checked more than 365 days ago "
             "(oldest: 2022-11-16): France (phone, website)") in r.stderr

@@ -14,6 +14,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Inches, Mm
 
+from tests.conftest import Days
 from tests.dbcheck import count, execute, rows
 
 YEAR = date.today().year
@@ -26,6 +27,15 @@ RPR_ORDER = [
     for t in ("rStyle", "rFonts", "b", "bCs", "i", "iCs", "color", "sz", "szCs", "u", "rtl", "cs", "lang")
 ]
 PLEA_STYLES = {"Plea Date", "Plea Recipient", "Plea Subject", "Plea Body", "Plea Signature"}
+
+
+@pytest.fixture(autouse=True)
+def _year(one_year: None) -> None:
+    """Case references carry the year the case is made: the running test's (one_year: no test here
+    straddles the new year; a module-level constant would keep the year the tests were collected in)."""
+    global YEAR, REF
+    YEAR = date.today().year
+    REF = f"PLEA-{YEAR}-0001"
 
 
 @pytest.fixture
@@ -78,17 +88,25 @@ def by_state(data: dict) -> dict[str, dict]:
 TWIP = 635  # EMU: DOCX stores page sizes in twentieths of a point (210 mm = 11905.5 twips, kept as 11906)
 
 
-def long_date(lang: str, day: date | None = None) -> str:
-    return format_date(day or date.today(), "long", locale=lang)
+def long_date(lang: str, day: date) -> str:
+    return format_date(day, "long", locale=lang)
 
 
-def expected_date_line(lang: str) -> str:
-    """What the date paragraph reads. French letters write « Le 23 novembre 2026 » (« Le 1er … »
-    on the first of a month): the French convention, see templates/letters/_blocks/fr.md.j2."""
-    today = date.today()
+def expected_date_line(lang: str, day: date) -> str:
+    """What the date paragraph of a letter written on `day` reads. French letters write « Le 23
+    novembre 2026 » (« Le 1er … » on the first of a month): the French convention, see
+    templates/letters/_blocks/fr.md.j2."""
     if lang == "fr":
-        return "Le " + ("1er " + long_date("fr")[2:] if today.day == 1 else long_date("fr"))
-    return long_date(lang)
+        return "Le " + ("1er " + long_date("fr", day)[2:] if day.day == 1 else long_date("fr", day))
+    return long_date(lang, day)
+
+
+def written_on(db: Path, days: Days) -> date:
+    """The day the letters were first rendered, the date they carry (its command's today): one of the
+    test's days."""
+    ((on,),) = rows(db, "SELECT DISTINCT \"on\" FROM letter_event WHERE status = 'drafted'")
+    assert on in days
+    return date.fromisoformat(str(on)[:10])
 
 
 # -- plan ------------------------------------------------------------------------------------------
@@ -251,7 +269,8 @@ def test_render_records_letters_and_renditions(rendered: Path, db_file: Path) ->
         assert sha256_file(Path(path)) == sha
 
 
-def test_docx_styles_date_and_reference(rendered: Path) -> None:
+def test_docx_styles_date_and_reference(days: Days, rendered: Path, db_file: Path) -> None:
+    day = written_on(db_file, days)
     for state, lang in EXPECTED.items():
         doc = Document(str(docx_path(rendered, state, lang)))
         paragraphs = doc.paragraphs
@@ -260,7 +279,7 @@ def test_docx_styles_date_and_reference(rendered: Path) -> None:
         assert all(s.startswith("Plea ") for s in styles), (lang, set(styles))
         assert styles[:5] == ["Plea Sender", "Plea Recipient", "Plea Date", "Plea Anchor", "Plea Subject"], lang
         assert paragraphs[0].text.splitlines()[0] == "Jane Counsel", lang  # the sender block
-        assert paragraphs[2].text.removeprefix("\u200f") == expected_date_line(lang), lang
+        assert paragraphs[2].text.removeprefix("\u200f") == expected_date_line(lang, day), lang
         subject = paragraphs[4].text
         assert REF in subject, (lang, subject)
         text = "\n".join(p.text for p in paragraphs)
@@ -271,11 +290,12 @@ def test_docx_styles_date_and_reference(rendered: Path) -> None:
         assert doc.core_properties.language == lang
 
 
-def test_md_and_txt_match_the_docx(rendered: Path) -> None:
+def test_md_and_txt_match_the_docx(days: Days, rendered: Path, db_file: Path) -> None:
     doc = Document(str(docx_path(rendered, "DE", "de")))
     txt = (rendered / f"{REF}_DE-US_humanitarian-visa_de.txt").read_text(encoding="utf-8")
     md = (rendered / f"{REF}_DE-US_humanitarian-visa_de.md").read_text(encoding="utf-8")
-    assert txt.startswith("Jane Counsel\n") and "\n\n" + long_date("de") + "\n\n" in txt
+    day = written_on(db_file, days)
+    assert txt.startswith("Jane Counsel\n") and "\n\n" + long_date("de", day) + "\n\n" in txt
     for p in doc.paragraphs:
         assert p.text.removeprefix("• ") in txt
     assert "::: date" in md and "Ivan Petrov" in md
@@ -458,18 +478,22 @@ def test_foreign_file_with_the_same_name_is_not_overwritten(
     assert count(db_file, "rendition") == 0
 
 
-def test_force_replaces_a_foreign_file(plea, case: str, tmp_path: Path, db_file: Path) -> None:
+def test_force_replaces_a_foreign_file(days: Days, plea, case: str, tmp_path: Path, db_file: Path) -> None:
     out = tmp_path / "mine"
     out.mkdir()
     foreign = out / f"{REF}_FR-US_humanitarian-visa_fr.txt"
     foreign.write_text("my own notes\n", encoding="utf-8")
     render(plea, out, "--force", to="FR", formats="txt")
-    assert "\n\n" + expected_date_line("fr") + "\n\n" in foreign.read_text(encoding="utf-8")
+    line = expected_date_line("fr", written_on(db_file, days))
+    assert "\n\n" + line + "\n\n" in foreign.read_text(encoding="utf-8")
     assert count(db_file, "rendition") == 1
 
 
-def test_render_to_another_folder_and_back(plea, case: str, tmp_path: Path) -> None:
-    """Files plea wrote stay plea's own when the same letters go to a second folder."""
+def test_render_to_another_folder_and_back(one_day: None, plea, case: str, tmp_path: Path) -> None:
+    """Files plea wrote stay plea's own when the same letters go to a second folder (the same
+    letters: one_day keeps their date the same; a letter whose inputs changed in between, its date
+    or the case, is refused in the first folder as not plea's: a known limitation of the rendition
+    records, one per inputs)."""
     first, second = tmp_path / "a", tmp_path / "b"
     render(plea, first, to="FR", formats="txt")
     render(plea, second, to="FR", formats="txt")

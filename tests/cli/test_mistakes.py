@@ -4,14 +4,13 @@ file option naming a file that is not there."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import Days
 from tests.dbcheck import rows as q
 
-TODAY = date.today()
 FOLDER_HINT = "--out is the folder {} go in: give one, e.g. --out {}/ (plea names each file)\n"
 
 
@@ -57,21 +56,26 @@ def test_out_naming_an_existing_file_is_refused_for_every_folder_option(plea, ca
     assert [p.name for p in Path("old.docx").iterdir()] == [f"{case}_FR-US_humanitarian-visa_fr.md"]
 
 
-def test_sent_before_the_letter_was_rendered_needs_force(plea, case: str, db_file: Path) -> None:
+def test_sent_before_the_letter_was_rendered_needs_force(days: Days, plea, case: str, db_file: Path) -> None:
     before = q(db_file, "SELECT count(*) FROM letter_event")
-    early = (TODAY - timedelta(days=3)).isoformat()
+    # the day the letters were rendered (one command: one day)
+    ((rendered,),) = q(db_file, "SELECT DISTINCT \"on\" FROM letter_event WHERE status = 'drafted'")
+    assert rendered in days
     r = plea("letters", "sent", case, "--to", "FR,DE,IT,ES", "--via", "post", "--on", "-3d", code=3)
+    early = r.stderr.removeprefix("plea: error: --on: ")[:10]  # 3 days before the day the command ran
+    assert early in days.ago(3)
     assert r.stderr == (
-        f"plea: error: --on: {early} is before the letter was rendered: France (FR) on {TODAY}, "
-        f"Germany (DE) on {TODAY}, Italy (IT) on {TODAY} and 1 more\n"
+        f"plea: error: --on: {early} is before the letter was rendered: France (FR) on {rendered}, "
+        f"Germany (DE) on {rendered}, Italy (IT) on {rendered} and 1 more\n"
         "a letter is sent after it is written: check --on, or pass --force if it was sent earlier "
         "(a letter written outside plea)\n")
     assert q(db_file, "SELECT count(*) FROM letter_event") == before
     plea("letters", "sent", case, "--to", "FR", "--via", "post", "--on", "-3d", "--force")
     plea("letters", "sent", case, "--to", "DE", "--via", "hand")  # today: the day it was rendered
-    assert q(db_file, "SELECT m.sending, e.\"on\" FROM letter_event e JOIN letter l ON l.id = e.letter_id "
-                      "JOIN mission m ON m.id = l.mission_id WHERE e.status = 'sent' ORDER BY e.id") == [
-        ("FR", early), ("DE", TODAY.isoformat())]
+    sent = q(db_file, "SELECT m.sending, e.\"on\" FROM letter_event e JOIN letter l ON l.id = e.letter_id "
+                      "JOIN mission m ON m.id = l.mission_id WHERE e.status = 'sent' ORDER BY e.id")
+    assert [s for s, _ in sent] == ["FR", "DE"]
+    assert sent[0][1] in days.ago(3) and sent[1][1] in days and sent[1][1] >= rendered
 
 
 def test_file_options_naming_no_file(plea, case: str, db_file: Path, tmp_path: Path, monkeypatch) -> None:

@@ -5,15 +5,13 @@ client folder that is a link out of --out (issue 24, class 10)."""
 from __future__ import annotations
 
 import os
-from datetime import date
 from pathlib import Path
 
 import pytest
 
 from tests.dbcheck import rows
 
-YEAR = date.today().year
-REF = f"PLEA-{YEAR}-0001"
+CASE = "<case>"  # in the commands below: the case's reference, which carries the year it was made in
 
 
 @pytest.fixture
@@ -29,7 +27,7 @@ def a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.mark.parametrize(("command", "text"), [
-    (("letters", "render", REF, "--to", "FR", "--out", "f/sub"),
+    (("letters", "render", CASE, "--to", "FR", "--out", "f/sub"),
      "plea: error: --out: cannot write to f/sub: f is a file, not a folder; nothing was written\n"),
     (("export", "f/sub"),
      "plea: error: DIR: cannot write to f/sub: f is a file, not a folder; nothing was written\n"),
@@ -41,7 +39,7 @@ def a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_a_path_under_a_file(plea, case: str, a_file: Path, db_file: Path, command: tuple[str, ...],
                              text: str) -> None:
     events = rows(db_file, "SELECT count(*) FROM event")
-    r = plea(*command, code=3)
+    r = plea(*(case if a == CASE else a for a in command), code=3)
     assert r.stderr == text
     assert rows(db_file, "SELECT count(*) FROM event") == events
     assert rows(db_file, "SELECT count(*) FROM letter") == [(0,)]
@@ -64,7 +62,7 @@ def test_db_backup_under_a_file_and_in_proc(plea, case: str, a_file: Path) -> No
 
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="no /proc on this system")
 @pytest.mark.parametrize(("command", "text"), [
-    (("letters", "render", REF, "--to", "FR", "--out", "/proc/self"),
+    (("letters", "render", CASE, "--to", "FR", "--out", "/proc/self"),
      "plea: error: --out: cannot write to /proc/self: files cannot be created in that folder; nothing was written\n"),
     (("export", "/proc/self"),
      "plea: error: DIR: cannot write to /proc/self: files cannot be created in that folder; nothing was written\n"),
@@ -73,7 +71,7 @@ def test_db_backup_under_a_file_and_in_proc(plea, case: str, a_file: Path) -> No
      "nothing was written\n"),
 ])
 def test_proc_self(plea, case: str, db_file: Path, command: tuple[str, ...], text: str) -> None:
-    r = plea(*command, code=3)
+    r = plea(*(case if a == CASE else a for a in command), code=3)
     assert r.stderr == text
     assert rows(db_file, "SELECT count(*) FROM letter") == [(0,)]
 
@@ -82,10 +80,10 @@ def test_batch_refuses_a_client_folder_linked_outside_out(plea, case: str, db_fi
     out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
     out.mkdir()
     elsewhere.mkdir()
-    os.symlink(elsewhere, out / REF)
+    os.symlink(elsewhere, out / case)
     r = plea("batch", "--cases", "all", "--to", "FR", "--host", "US", "--out", str(out), code=3)
     assert r.stderr.splitlines()[-2:] == [
-        f"plea: error: --out: refusing to write outside {out.resolve()}: {out / REF} is a link to "
+        f"plea: error: --out: refusing to write outside {out.resolve()}: {out / case} is a link to "
         f"{elsewhere.resolve()}; nothing was written",
         "remove the link, or choose another --out folder"]
     assert list(elsewhere.iterdir()) == []

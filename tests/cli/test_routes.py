@@ -54,8 +54,10 @@ def ministries(tmp_path: Path) -> Path:
 
 
 def test_web_form_worklist_prints_url_subject_and_the_rendered_text(
-    plea, case: str, db_file: Path, tmp_path: Path
+    one_day: None, plea, case: str, db_file: Path, tmp_path: Path
 ) -> None:
+    """The worklist's text and the rendered letter are the same on the same day (one_day: the
+    letter carries the day it is written)."""
     fr = plan(plea, case, "--to", "FR")["recipients"][0]["mission"]
     plea("embassies", "edit", fr, "--web-form", FORM)
     assert rows(db_file, "SELECT web_form, user_fields FROM mission WHERE id = ?", fr)[0][0] == FORM

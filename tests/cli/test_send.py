@@ -5,13 +5,13 @@ server's acceptance and plea's commit, STARTTLS and implicit TLS."""
 from __future__ import annotations
 
 import time
-from datetime import date
 from email.utils import parseaddr
 from pathlib import Path
 
 import pytest
 
 from plea.render.catalog import get_letter
+from tests.conftest import Days
 from tests.dbcheck import rows as q
 from tests.mail_peers import EMAIL, PASSWORD, SmtpPeer, clear_mail_env, make_case
 
@@ -42,7 +42,7 @@ def smtp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 
 def test_send_delivers_each_letter_with_subject_body_and_docx(
-    plea, db_file: Path, case: str, smtp: SmtpPeer, tmp_path: Path
+    days: Days, plea, db_file: Path, case: str, smtp: SmtpPeer, tmp_path: Path
 ) -> None:
     r = plea("send", case, "--to", "all")
     assert "Poland (PL): the mission Q5369830 has no email address" in r.stderr
@@ -78,7 +78,7 @@ def test_send_delivers_each_letter_with_subject_body_and_docx(
     assert by_rcpt[EMAIL["DE"]].message["Subject"] == f"[{case}] Ersuchen um ein humanitäres Visum"
     assert letter_status(db_file) == {"FR": "sent", "DE": "sent", "KZ": "sent", "IT": "sent", "PL": "drafted"}
     vias = q(db_file, "SELECT DISTINCT via, \"on\" FROM letter_event WHERE status = 'sent'")
-    assert vias == [("email", date.today().isoformat())]
+    assert len(vias) == 1 and vias[0][0] == "email" and vias[0][1] in days  # one day: the send's today
     kinds = [
         k for (k,) in q(db_file, "SELECT kind FROM event WHERE kind LIKE 'email.%' OR kind = 'letter.sent'")
     ]

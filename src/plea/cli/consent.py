@@ -33,8 +33,8 @@ def add(
     today = date.today()
     db = open_db()
     with db.transaction() as s:
-        row = record(s, get_case(s, ref), given_on=parse_day(given, "--given"),
-                     expires_on=parse_day(expires, "--expires") if expires else None,
+        row = record(s, get_case(s, ref), given_on=parse_day(given, "--given", today=today),
+                     expires_on=parse_day(expires, "--expires", today=today) if expires else None,
                      states=states, channels=channels, share_story=not no_story, document=document,
                      actor=actor(), today=today)
     typer.echo(str(row.id))
