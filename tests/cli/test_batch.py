@@ -387,6 +387,23 @@ def test_foreign_file_is_not_replaced_without_force(
     check_agreement(db_file, out)
 
 
+def test_a_batch_into_a_second_folder_and_back_after_a_change(
+    one_day: None, plea, clients: list[str], db_file: Path, tmp_path: Path
+) -> None:
+    """The first folder's files stay plea's after the same letters went to a second folder (their
+    rows moved there) and a client changed: known by the sha256 their letter.rendered events
+    recorded (refused as not written by plea before)."""
+    first, second = tmp_path / "a", tmp_path / "b"
+    batch(plea, first, "--format", "txt")
+    batch(plea, second, "--format", "txt")
+    plea("cases", "edit", clients[0], "--facility", "Another Detention Centre")
+    r = batch(plea, first, "--format", "txt")
+    assert "12 letter(s) for 3 client(s): 12 rendered (12 file(s) written)" in r.stderr  # rows back to a
+    target = first / clients[0] / f"{clients[0]}_FR-US_humanitarian-visa_fr.txt"
+    assert "Another Detention Centre" in target.read_text(encoding="utf-8")
+    check_agreement(db_file, first)
+
+
 def test_full_disk_fails_clearly_and_the_next_run_resumes(
     plea, clients: list[str], db_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -490,16 +490,28 @@ def test_force_replaces_a_foreign_file(days: Days, plea, case: str, tmp_path: Pa
 
 
 def test_render_to_another_folder_and_back(one_day: None, plea, case: str, tmp_path: Path) -> None:
-    """Files plea wrote stay plea's own when the same letters go to a second folder (the same
-    letters: one_day keeps their date the same; a letter whose inputs changed in between, its date
-    or the case, is refused in the first folder as not plea's: a known limitation of the rendition
-    records, one per inputs)."""
+    """Files plea wrote stay plea's own when the same letters go to a second folder, and when the
+    case changes after that: the rendition row (one per inputs) moved to the second folder, and
+    the first folder's file is known by the sha256 its `letter.rendered` event recorded (it was
+    refused as "not written by plea" before)."""
     first, second = tmp_path / "a", tmp_path / "b"
+    name = f"{REF}_FR-US_humanitarian-visa_fr.txt"
     render(plea, first, to="FR", formats="txt")
     render(plea, second, to="FR", formats="txt")
     r = render(plea, first, to="FR", formats="txt")
-    assert (first / f"{REF}_FR-US_humanitarian-visa_fr.txt").exists()
+    assert (first / name).exists()
     assert "1 letter(s)" in r.stderr
+    plea("cases", "edit", REF, "--facility", "Another Detention Centre")
+    r = render(plea, first, to="FR", formats="txt")
+    assert "1 file(s) written" in r.stderr
+    assert "Another Detention Centre" in (first / name).read_text(encoding="utf-8")
+    # bytes plea never wrote for this letter are still not plea's
+    render(plea, second, to="FR", formats="txt")  # the row moves to b again
+    (first / name).write_text("my own notes", encoding="utf-8")
+    plea("cases", "edit", REF, "--facility", "A Third Place")
+    r = render(plea, first, to="FR", formats="txt", code=6)
+    assert "were not written by plea" in r.stderr
+    assert (first / name).read_text(encoding="utf-8") == "my own notes"
 
 
 def test_out_is_a_file(plea, case: str, tmp_path: Path) -> None:

@@ -35,6 +35,55 @@ def recorded_paths(session: Session, out_dir: Path) -> set[str]:
     return set(session.exec(select(Rendition.path).where(_under(prefix))))
 
 
+def rendered_before(session: Session, plan: Any, paths: list[str]) -> set[str]:
+    """Of these files, each named as one of the plan's letters but not recorded under its path, those
+    whose bytes plea wrote before for that letter and format: their sha256 is in one of the letter's
+    `letter.rendered` events. A rendition keeps one row per inputs, so the same letter rendered into
+    a second folder moved its row there, and the first folder's file lost its record; it is still
+    plea's (a file plea did not write never matches). A link is never followed."""
+    import json
+
+    from plea.db.models import Event
+
+    spots: dict[str, tuple[int, str, str]] = {}
+    for item in plan.items:
+        lid = plan.letters.get(item.key)
+        if lid is not None:
+            for fmt in plan.formats:
+                spots[item.path(plan.out_dir, fmt)] = (item.case_id, f"letter:{lid}", fmt)
+    wanted = {p: spots[p] for p in paths if p in spots}
+    if not wanted:
+        return set()
+    q = select(Event.subject, Event.data).where(
+        Event.kind == "letter.rendered",
+        col(Event.case_id).in_(sorted({c for c, _, _ in wanted.values()})),
+        col(Event.subject).in_(sorted({s for _, s, _ in wanted.values()})),
+    )
+    known: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for subject, data in session.exec(q):
+        data = json.loads(data) if isinstance(data, str) else data
+        known[(subject, data.get("format", ""))].add(data.get("sha256", ""))
+    return {p for p, (_, subject, fmt) in wanted.items() if _sha256_of(p) in known[(subject, fmt)]}
+
+
+def _sha256_of(path: str) -> str | None:
+    """A regular file's sha256, read without following a link; None for anything else."""
+    import os
+    import stat
+
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            return None
+        digest = hashlib.sha256()
+        for block in iter(lambda: fh.read(1 << 16), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def manifest_rows(session: Session, out_dir: Path) -> list[dict[str, str]]:
     """Every file plea recorded under out_dir that is still there: case, recipient (the
     mission's id), letter, language, file (relative to out_dir), sha256."""

@@ -67,10 +67,14 @@ def _refuse_links(out: Path, folders: list[str]) -> None:
                                hint="remove the link, or choose another --out folder")
 
 
-def prepare_output(plan: Plan, recorded: set[str], *, force: bool, workdir: str) -> None:
+def prepare_output(
+    plan: Plan, recorded: set[str], *, force: bool, workdir: str,
+    earlier: Callable[[list[str]], set[str]] | None = None,
+) -> None:
     """Create the clients' folders and clean what a killed run left: temp files, its private
     work folder, files it wrote but did not record (unless this run writes them again).
-    `recorded`: the paths the database records under the output folder."""
+    `recorded`: the paths the database records under the output folder; `earlier`: see
+    foreign_files."""
     out = plan.out_dir
     try:
         for folder in sorted({i.folder for i in plan.items}):
@@ -95,7 +99,8 @@ def prepare_output(plan: Plan, recorded: set[str], *, force: bool, workdir: str)
         except OSError:
             pass
     foreign_files(
-        [i.path(out, f) for i in plan.todo for f in i.todo], recorded, out=out, force=force, pending=pending
+        [i.path(out, f) for i in plan.todo for f in i.todo], recorded, out=out, force=force, pending=pending,
+        earlier=earlier,
     )
     from plea.fileio import atomic_write_text
 
@@ -113,13 +118,18 @@ def foreign_files(
     force: bool,
     pending: set[str] | frozenset[str] = frozenset(),
     ours: Callable[[str], bool] = lambda p: False,
+    earlier: Callable[[list[str]], set[str]] | None = None,
 ) -> None:
     """Refuse to replace files plea did not write: a file is plea's if a rendition records its
-    path, if a killed run meant to write it (`pending`), or if `ours` says so (it holds exactly
-    the bytes plea is about to write)."""
+    path, if a killed run meant to write it (`pending`), if `ours` says so (it holds exactly
+    the bytes plea is about to write), or if `earlier` names it among the others (plea wrote
+    those bytes for that letter before: plea.letters.manifest.rendered_before)."""
     foreign = [
         p for p in paths if p not in recorded and p not in pending and os.path.lexists(p) and not ours(p)
     ]
+    if foreign and earlier is not None:
+        mine = earlier(foreign)
+        foreign = [p for p in foreign if p not in mine]
     if foreign and not force:
         raise Conflict(
             f"{len(foreign)} file(s) in {out} have the names of letters but were not written by plea, "

@@ -189,7 +189,7 @@ def write_case(
     problem stops everything before a file is written), then written (plea.letters.write) and
     recorded (plea.letters.record) in the caller's transaction."""
     from plea.letters import record
-    from plea.letters.manifest import recorded_paths
+    from plea.letters.manifest import recorded_paths, rendered_before
 
     out = plan.out_dir
     if out.exists() and not out.is_dir():
@@ -217,6 +217,7 @@ def write_case(
             out=out,
             force=force,
             ours=lambda p: Path(p).read_bytes() == data[p],
+            earlier=lambda paths: rendered_before(session, plan, paths),
         )
         progress.start(len(plan.items), plan.already_done)
         written = work.write_chunk(built.built)
@@ -325,7 +326,8 @@ def execute(  # 9 parameters: the database, the plan and `plea batch`'s options,
             recorded = manifest.recorded_paths(s, plan.out_dir)
             rows = {r["file"]: r for r in manifest.manifest_rows(s, plan.out_dir)}
             pdfs = annex_pdfs(s, plan, workdir, soffice)  # before any file is written: a bad annex stops here
-        prepare_output(plan, recorded, force=force, workdir=workdir)
+        prepare_output(plan, recorded, force=force, workdir=workdir,
+                       earlier=lambda paths: _rendered_before(db, plan, paths))
         progress.start(len(plan.items), plan.already_done)
         recorder = _Recorder(db, plan, result, progress, rows, actor=actor, today=today)
         chunks = _chunks(
@@ -350,6 +352,13 @@ def execute(  # 9 parameters: the database, the plan and `plea batch`'s options,
             shutil.rmtree(workdir, ignore_errors=True)
         lock.close()
     return result
+
+
+def _rendered_before(db: Any, plan: Plan, paths: list[str]) -> set[str]:
+    from plea.letters.manifest import rendered_before
+
+    with db.read() as s:
+        return rendered_before(s, plan, paths)
 
 
 def _letterhead_copy(plan: Plan, workdir: str) -> str | None:
