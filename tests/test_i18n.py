@@ -285,6 +285,10 @@ def test_the_report_coverage_consent_and_accelerator_lines_in_russian(plea, camp
     assert report[0].startswith("Написано государствам: 2, дел: 1; писем: 2; обращений с ответом: 1 из 2 "), (
         report[0])
     assert "По государствам" in report
+    headings = re.split(r"\s{2,}", report[report.index("По государствам") + 1].strip())
+    assert headings[:6] == ["государство", "имя", "дела", "письма", "ответили", "доля ответов"], headings
+    csv_ru = plea("report", "--format", "csv").stdout.splitlines()[0]  # what scripts read stays English
+    assert csv_ru.startswith("state,name,cases,letters,answered,response_rate"), csv_ru
     coverage = plea("embassies", "coverage", "--host", "US").stdout.splitlines()[-1]
     assert re.fullmatch(r"Государств — членов ООН, кроме US: \d+; с представительством на месте: \d+, .*\.",
                         coverage), coverage

@@ -126,6 +126,13 @@ def _csv(data: dict, which: str) -> str:
     return buf.getvalue()
 
 
+#: the report tables' column names (plea.report.tables: the CSV's headers, which stay English), marked
+#: for the catalogs: the terminal's tables show them in the interface language
+HEADINGS = (N_("answers"), N_("appeals"), N_("best_outcome"), N_("bounced"), N_("cases"),
+            N_("first_sent"), N_("held_back"), N_("letters"), N_("median_days"), N_("month"), N_("months"),
+            N_("never_answered"), N_("outcomes"), N_("response_rate"), N_("source_url"), N_("states"))
+
+
 def _print_tables(data: dict) -> None:
     from plea.report.tables import table_rows
 
