@@ -206,6 +206,9 @@ def test_a_letters_plan_in_russian(plea, campaign: str, monkeypatch) -> None:
     assert fr[-2:] == ["официальный язык: Франция", "en — версии fr нет"], fr
     assert ("  Россия (RU): государство угрозы этого дела: письмо сообщило бы преследователю, где находится "
             "человек") in r.stderr.splitlines()
+    shown = plea("cases", "show", campaign).stdout.splitlines()
+    assert re.split(r"\s{2,}", next(x for x in shown if x.startswith("threat_states"))) == [
+        "threat_states", "Россия (RU)"]
     [recipient] = [x for x in json.loads(plea("letters", "plan", campaign, "--to", "FR", "--json").stdout)[
         "recipients"]]
     assert (recipient["name"], recipient["why"]) == ("France", "official language of France")

@@ -222,6 +222,7 @@ def list_(
 def show(ref: RefArg, json_: JsonOpt = False) -> None:
     """Show every field of a case."""
     from plea.cases import case_dict, get_case
+    from plea.i18n import _, state_name, translate
 
     db = open_db()
     with db.read() as s:
@@ -232,13 +233,13 @@ def show(ref: RefArg, json_: JsonOpt = False) -> None:
     width = max(len(k) for k in data)
     for k, v in data.items():
         if k == "threat_states":
-            from plea import states
-
-            v = ", ".join(f"{states.name(c)} ({c})" for c in v.split()) or "none (letters may reach the persecutor)"
+            v = (", ".join(f"{state_name(c)} ({c})" for c in v.split())
+                 or _("none (letters may reach the persecutor)"))
         if isinstance(v, list):
             v = "; ".join(" ".join(str(x) for x in item.values() if x) for item in v)
         if k == "stories":  # the translations: their texts with `plea cases story list`
-            v = ", ".join(f"{lang} ({len(t['text'])} characters)" for lang, t in v.items()) or "none"
+            v = ", ".join(translate(f"{lang} ({len(t['text'])} characters)") for lang, t in v.items()) or (
+                _("none"))
         text = str(v if v is not None else "").replace("\n", "\n" + " " * (width + 2))
         typer.echo(f"{k:<{width}}  {text}")
 
