@@ -390,3 +390,18 @@ def one_year() -> None:
     """For a test that names its cases by the year (PLEA-2026-0001: the year a case is made): it does
     not start within ONE_DAY_MARGIN seconds of the new year, it waits for it instead."""
     _wait_out_midnight(new_year_only=True)
+
+
+
+@pytest.fixture
+def this_year(one_year: None, request: pytest.FixtureRequest) -> None:
+    """Case references carry the year the case is made: the running test's. Sets the test module's
+    YEAR, and its REF (the first case) or REFS (the first cases) where it has them, as a module-level
+    constant would keep the year the tests were collected in (one_year: no test straddles the new
+    year). A module asks for it with `pytestmark = pytest.mark.usefixtures("this_year")`."""
+    module, year = request.module, date.today().year
+    module.YEAR = year
+    if hasattr(module, "REF"):
+        module.REF = f"PLEA-{year}-0001"
+    if hasattr(module, "REFS"):
+        module.REFS = [f"PLEA-{year}-{n:04d}" for n in range(1, len(module.REFS) + 1)]

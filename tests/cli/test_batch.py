@@ -25,13 +25,7 @@ TO = "FR,DE,EG,CN"
 LANGS = {"FR": "fr", "DE": "de", "EG": "ar", "CN": "zh"}
 
 
-@pytest.fixture(autouse=True)
-def _year(one_year: None) -> None:
-    """Case references carry the year the case is made: the running test's (one_year: no test here
-    straddles the new year; a module-level constant would keep the year the tests were collected in)."""
-    global YEAR, REFS
-    YEAR = date.today().year
-    REFS = [f"PLEA-{YEAR}-{n:04d}" for n in (1, 2, 3)]
+pytestmark = pytest.mark.usefixtures("this_year")  # YEAR, REF(S): the running test's year
 
 
 def add_case(plea, name: str, *extra: str) -> str:

@@ -31,12 +31,7 @@ ROWS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _year(one_year: None) -> None:
-    """Case references carry the year the case is made: the running test's (one_year: no test here
-    straddles the new year; a module-level constant would keep the year the tests were collected in)."""
-    global YEAR
-    YEAR = date.today().year
+pytestmark = pytest.mark.usefixtures("this_year")  # YEAR, REF(S): the running test's year
 
 
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:

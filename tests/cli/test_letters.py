@@ -29,13 +29,7 @@ RPR_ORDER = [
 PLEA_STYLES = {"Plea Date", "Plea Recipient", "Plea Subject", "Plea Body", "Plea Signature"}
 
 
-@pytest.fixture(autouse=True)
-def _year(one_year: None) -> None:
-    """Case references carry the year the case is made: the running test's (one_year: no test here
-    straddles the new year; a module-level constant would keep the year the tests were collected in)."""
-    global YEAR, REF
-    YEAR = date.today().year
-    REF = f"PLEA-{YEAR}-0001"
+pytestmark = pytest.mark.usefixtures("this_year")  # YEAR, REF(S): the running test's year
 
 
 @pytest.fixture

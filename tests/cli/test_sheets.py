@@ -19,12 +19,7 @@ SHEETS = Path(__file__).parent.parent / "data" / "sheets"
 YEAR = date.today().year
 
 
-@pytest.fixture(autouse=True)
-def _year(one_year: None) -> None:
-    """Case references carry the year the case is made: the running test's (one_year: no test here
-    straddles the new year; a module-level constant would keep the year the tests were collected in)."""
-    global YEAR
-    YEAR = date.today().year
+pytestmark = pytest.mark.usefixtures("this_year")  # YEAR, REF(S): the running test's year
 
 
 @pytest.mark.parametrize("name", ["clients-cp1251.csv", "clients-koi8r.csv", "clients-mac-cyrillic.csv",

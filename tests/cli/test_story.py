@@ -23,13 +23,7 @@ STORY_FR = "Il a été arrêté deux fois pour des publications contre la guerre
 STORY_DE = "Er wurde zweimal wegen Beiträgen gegen den Krieg festgenommen."
 
 
-@pytest.fixture(autouse=True)
-def _year(one_year: None) -> None:
-    """Case references carry the year the case is made: the running test's (one_year: no test here
-    straddles the new year; a module-level constant would keep the year the tests were collected in)."""
-    global YEAR, REF
-    YEAR = date.today().year
-    REF = f"PLEA-{YEAR}-0001"
+pytestmark = pytest.mark.usefixtures("this_year")  # YEAR, REF(S): the running test's year
 
 
 def add_case(plea, *extra: str) -> str:  # type: ignore[no-untyped-def]
