@@ -526,7 +526,7 @@ def test_jobs_fork_only_before_the_database_opens(
 
     def spy(workers, warm, *, fork=False):
         pool = real(workers, warm, fork=fork)
-        made.append((pool._mp_context.get_start_method(), common.opened()))
+        made.append((pool.method, common.opened()))
         return pool
 
     monkeypatch.setattr(workers, "start_pool", spy)

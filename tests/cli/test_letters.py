@@ -590,3 +590,31 @@ def test_files_named_by_the_earlier_rule_are_renamed_not_rendered_again(
     assert kinds == [("letter.renamed",), ("letter.renamed",), ("letter.rendered",)]
     plea("audit", "verify")  # the chain is intact (the fixture checks the exit code)
     assert f"humanitarian-visa to France (FR): its txt renamed to {fr}" in plea("history", REF, "--all").stdout
+
+
+def test_the_host_states_that_use_letter_paper_are_cldrs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """data/paper_sizes.json (CLDR's paperSize data) decides; a broken file is one error naming it."""
+    import json
+
+    import plea.resources
+    from plea.errors import InvalidInput
+    from plea.render import paper
+
+    data = json.loads((plea.resources.data_dir() / "paper_sizes.json").read_text(encoding="utf-8"))
+    assert data["source_url"].startswith("https://") and data["retrieved"]
+    assert [paper.paper_for_host(h) for h in ("us", "CA", "NI", "PH", "DE", "DO", "RU")] == [
+        "letter", "letter", "letter", "letter", "a4", "a4", "a4"
+    ]
+    broken = tmp_path / "data"
+    broken.mkdir()
+    (broken / "paper_sizes.json").write_text('{"letter": ["US", "Canada"]}', encoding="utf-8")
+    monkeypatch.setattr(plea.resources, "data_dir", lambda: broken)
+    paper.letter_paper_states.cache_clear()
+    try:
+        with pytest.raises(InvalidInput) as err:
+            paper.paper_for_host("US")
+        assert str(broken / "paper_sizes.json") in err.value.message and "two-letter" in err.value.message
+    finally:
+        paper.letter_paper_states.cache_clear()

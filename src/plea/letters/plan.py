@@ -124,7 +124,7 @@ def _items(  # 9 parameters: one case's, and the options every case of the plan 
     annexes: Any = None,
 ) -> list[Item]:
     """One case's items, in the order of its recipients."""
-    from plea.render.docx import paper_for_host
+    from plea.render.paper import paper_for_host
 
     names = stems(case, [p.recipient for p in planned], spec.name)
     fields = case_context(case)

@@ -18,7 +18,7 @@ import shutil
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -30,7 +30,7 @@ from plea.letters.output import JOURNAL, STATE, foreign_files, open_output, os_p
 from plea.letters.pdf import find_soffice
 from plea.letters.plan import Item, Plan
 from plea.letters.work import ChunkResult, Done, Failure, Task, TaskItem
-from plea.letters.workers import parallel, pipelined, pool_for, worker_died
+from plea.letters.workers import Workers, parallel, pipelined, pool_for, shards, worker_died
 
 MANIFEST_EVERY = 5.0  # seconds between manifest rewrites while a batch runs
 
@@ -86,7 +86,14 @@ def _task_item(plan: Plan, item: Item, out: Path | None = None) -> TaskItem:
     )
 
 
-def _chunks(  # 8 parameters: what every chunk's Task carries beside its letters
+def _parts(plan: Plan, todo: list[Item]) -> list[list[Item]]:
+    """The letters in chunks, in the order they are written (by client, language, state)."""
+    size = work.PDF_CHUNK if "pdf" in plan.formats else work.CHUNK
+    todo = sorted(todo, key=lambda i: (i.ref, i.lang, i.state, i.host))
+    return [todo[start : start + size] for start in range(0, len(todo), size)]
+
+
+def _tasker(  # 8 parameters: what every chunk's Task carries beside its letters
     plan: Plan,
     cases: dict[int, dict[str, Any]],
     *,
@@ -96,29 +103,26 @@ def _chunks(  # 8 parameters: what every chunk's Task carries beside its letters
     workdir: str,
     soffice: str | None,
     annex_pdfs: dict[int, bytes],
-) -> Iterator[tuple[list[Item], Task]]:
-    size = work.PDF_CHUNK if "pdf" in plan.formats else work.CHUNK
-    todo = sorted(plan.todo, key=lambda i: (i.ref, i.lang, i.state, i.host))
-    out = plan.out_dir
-    for start in range(0, len(todo), size):
-        part = todo[start : start + size]
-        items = [_task_item(plan, i, out) for i in part]
+) -> Callable[[list[Item]], Task]:
+    """What makes a chunk of letters into the Task a worker renders."""
+
+    def task(part: list[Item]) -> Task:
+        items = [_task_item(plan, i, plan.out_dir) for i in part]
         needed = {d for it in items if "pdf" in it.paths for d in it.annexes}
-        yield (
-            part,
-            Task(
-                plan.spec.name,
-                root,
-                today,
-                letterhead,
-                plan.formats,
-                {cid: cases[cid] for cid in {i.case_id for i in part}},
-                items,
-                workdir,
-                soffice,
-                {d: annex_pdfs[d] for d in needed},
-            ),
+        return Task(
+            plan.spec.name,
+            root,
+            today,
+            letterhead,
+            plan.formats,
+            {cid: cases[cid] for cid in {i.case_id for i in part}},
+            items,
+            workdir,
+            soffice,
+            {d: annex_pdfs[d] for d in needed},
         )
+
+    return task
 
 
 def precheck(
@@ -141,16 +145,11 @@ def precheck(
     if not firsts:
         return
     items = sorted(firsts.values(), key=lambda i: (i.ref, i.lang))
-    refs = sorted({i.ref for i in items})
-    parts = min(workers if pool is not None else 1, len(refs))
-    size = -(-len(refs) // parts)
     tasks = []
-    for n in range(parts):
-        # consecutive clients in each part: the first error found is the first in the plan's order
-        mine = set(refs[n * size : (n + 1) * size])
-        part = [i for i in items if i.ref in mine]
-        if not part:
-            continue
+    # consecutive clients in each part, the worker's shard: the first error found is the first in
+    # the plan's order
+    for mine in shards([i.ref for i in plan.todo], len(pool) if pool is not None else 1):
+        part = [i for i in items if i.ref in set(mine)]
         tasks.append(
             Task(
                 plan.spec.name,
@@ -167,7 +166,7 @@ def precheck(
         results = [check_chunk(t) for t in tasks]
     else:
         try:
-            results = [f.result() for f in [pool.submit(check_chunk, t) for t in tasks]]
+            results = [f.result() for f in [pool.submit(n, check_chunk, t) for n, t in enumerate(tasks)]]
         except Exception as exc:  # a worker died (killed, out of memory)
             raise error_for(Failure("ExternalProblem", worker_died(exc)), resume=None) from None
     failure = next((r.failure for r in results if r.failure is not None), None)
@@ -330,11 +329,11 @@ def execute(  # 9 parameters: the database, the plan and `plea batch`'s options,
                        earlier=lambda paths: _rendered_before(db, plan, paths))
         progress.start(len(plan.items), plan.already_done)
         recorder = _Recorder(db, plan, result, progress, rows, actor=actor, today=today)
-        chunks = _chunks(
+        task = _tasker(
             plan, cases, root=root, today=today, letterhead=letterhead, workdir=workdir, soffice=soffice,
             annex_pdfs=pdfs,
         )
-        _render(pool, chunks, jobs, recorder)
+        _render(pool, plan, task, recorder)
         if recorder.failure is not None:
             raise error_for(
                 recorder.failure,
@@ -420,14 +419,20 @@ class _Recorder:
             self.last_manifest = time.monotonic()
 
 
-def _render(pool: Any, chunks: Iterator[tuple[list[Item], Task]], jobs: int, recorder: _Recorder) -> None:
-    """The chunks rendered here, one after another, or by the workers; each result recorded as it
-    comes; nothing more started after a failure."""
+def _render(
+    pool: Workers | None, plan: Plan, task: Callable[[list[Item]], Task], recorder: _Recorder
+) -> None:
+    """The chunks rendered here, one after another, or by the workers, each worker its own
+    clients' first (shards, as precheck split them); each result recorded as it comes; nothing
+    more started after a failure."""
     with work.fewer_collections():
         if pool is None:
+            chunks = ((part, task(part)) for part in _parts(plan, plan.todo))
             pipelined(chunks, recorder, lambda: recorder.failure is not None)
         else:
-            parallel(pool, chunks, jobs, recorder, lambda: recorder.failure is not None)
+            mine = [set(refs) for refs in shards([i.ref for i in plan.todo], len(pool))]
+            streams = [_parts(plan, [i for i in plan.todo if i.ref in refs]) for refs in mine]
+            parallel(pool, streams, task, recorder, lambda: recorder.failure is not None)
 
 
 def _finish(db: Any, plan: Plan, result: Result, *, zip_: bool) -> None:

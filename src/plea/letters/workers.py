@@ -29,8 +29,9 @@ def early_workers(
     """The workers for a batch of `letter` (none if workers < 1), started before the plan is
     made: while this process plans (a good part of a batch's time), each prepares the letter's
     templates in every language and the styled skeletons for either paper. `fork`: the caller
-    has no database open, so they may be forked (see start_pool). Hand them to execute(); they are
-    shut down when the block ends, whatever happens."""
+    has no database open, so they may be forked (see start_pool); they load the renderer
+    (python-docx) themselves, while this process, which never needs it, loads the database
+    layer. Hand them to execute(); they are shut down when the block ends, whatever happens."""
     from plea.render.catalog import get_letter
     from plea.resources import templates_are_shipped, templates_dir
 
@@ -46,11 +47,6 @@ def early_workers(
             # a letterhead's skeletons are made from the copy execute() hashes, not warmed here
             docx = letterhead is None and any(f in (formats or ["docx"]) for f in ("docx", "pdf"))
             warm = (letter, root, shapes, None, docx)
-    if workers > 0 and fork:
-        # the renderer loaded once, here, for forked workers to share; this process loads the
-        # database layer after they start, while they warm up
-        import plea.letters.fast  # noqa: F401
-        import plea.render.docx  # noqa: F401
     pool = start_pool(workers, warm, fork=fork) if workers > 0 else None
     try:
         yield pool
@@ -59,68 +55,104 @@ def early_workers(
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-def pool_for(workers: int, plan: Plan, root: str | None, letterhead: str | None) -> Any:
+def pool_for(workers: int, plan: Plan, root: str | None, letterhead: str | None) -> Workers:
     """Workers warming up what the plan needs (templates, styled skeletons) as soon as they start."""
     shapes = sorted({(i.lang, i.paper) for i in plan.todo})
     docx = any(f in plan.formats for f in ("docx", "pdf"))
     return start_pool(workers, (plan.spec.name, root, shapes, letterhead, docx))
 
 
-def start_pool(workers: int, warm: tuple[Any, ...], *, fork: bool = False) -> Any:
-    """A pool of workers, each running warm_up(*warm) first, all started now (a pool otherwise
-    starts its processes only as work arrives). Spawned (a fresh interpreter: no database
-    connection crosses into them), or with `fork` (the caller has opened no database) forked
-    where that is safe: on Linux, from a process with no other thread; a forked worker has
-    this process's modules already loaded."""
+def start_pool(workers: int, warm: tuple[Any, ...], *, fork: bool = False) -> Workers:
+    """`workers` worker processes, each running warm_up(*warm) first, all started now (a pool
+    otherwise starts its processes only as work arrives). Spawned (a fresh interpreter: no
+    database connection crosses into them), or with `fork` (the caller has opened no database)
+    forked where that is safe: on Linux, from a process with no other thread; a forked worker
+    has this process's modules already loaded."""
     import multiprocessing as mp
     import sys
     import threading
     from concurrent.futures import ProcessPoolExecutor
 
     forking = fork and sys.platform == "linux" and threading.active_count() == 1
-    pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=mp.get_context("fork" if forking else "spawn"),
-        initializer=warm_up,
-        initargs=warm,
-    )
-    for _ in range(workers):
+    context = mp.get_context("fork" if forking else "spawn")
+    pools = [
+        ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=warm_up, initargs=warm)
+        for _ in range(workers)
+    ]
+    for pool in pools:
         pool.submit(int)
-    return pool
+    return Workers(pools, context.get_start_method())
+
+
+class Workers:
+    """The worker processes of a batch, each a pool of one, so that work goes to the worker
+    chosen for it: the one that checked a client renders that client's letters, with the
+    case-level parts (plea.letters.fast) it prepared then (bench/batch.py: each worker otherwise
+    prepares every client's)."""
+
+    def __init__(self, pools: list[Any], method: str) -> None:
+        self.pools = pools
+        self.method = method  # "fork" or "spawn"
+
+    def __len__(self) -> int:
+        return len(self.pools)
+
+    def submit(self, worker: int, fn: Callable[..., Any], *args: Any) -> Any:
+        return self.pools[worker].submit(fn, *args)
+
+    def shutdown(self, *, wait: bool = True, cancel_futures: bool = False) -> None:
+        for pool in self.pools:
+            pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
+def shards(refs: list[str], parts: int) -> list[list[str]]:
+    """The clients (sorted) in at most `parts` consecutive groups of near-equal size, one per
+    worker: the clients it checks, then renders first."""
+    refs = sorted(set(refs))
+    parts = max(1, min(parts, len(refs)))
+    size = -(-len(refs) // parts)
+    return [refs[n * size : (n + 1) * size] for n in range(parts) if refs[n * size : (n + 1) * size]]
 
 
 def parallel(
-    pool: Any,
-    chunks: Iterator[tuple[list[Item], Task]],
-    workers: int,
+    pool: Workers,
+    own: list[list[list[Item]]],
+    task: Callable[[list[Item]], Task],
     handle: Callable[..., None],
     stop: Callable[[], bool],
 ) -> None:
-    """Chunks over the workers, two in flight each (memory stays flat, and none waits for the
-    next); this process records results as they come (rendering here as well was measured no
-    faster on two cores: it delays the recording). After a failure, what is in flight finishes
-    and is recorded."""
+    """Each worker's chunks (own[n]: its clients' letters, in chunks; see shards) two in flight per worker
+    (memory stays flat, and none waits for the next). A worker whose own are done takes another's
+    from the end, where its owner comes last. This process records results as they come
+    (rendering here as well was measured no faster on two cores: it delays the recording). After
+    a failure, what is in flight finishes and is recorded."""
+    from collections import deque
     from concurrent.futures import FIRST_COMPLETED, wait
 
-    in_flight: dict[Any, list[Item]] = {}
-    exhausted = False
+    queues = [deque(parts) for parts in own]
+    in_flight: dict[Any, tuple[int, list[Item]]] = {}
+    busy = [0] * len(pool)
 
-    def take() -> tuple[list[Item], Task] | None:
-        nonlocal exhausted
-        if exhausted or stop():
+    def take(worker: int) -> list[Item] | None:
+        if stop():
             return None
-        nxt = next(chunks, None)
-        exhausted = nxt is None
-        return nxt
+        own = queues[worker] if worker < len(queues) else None
+        if own:
+            return own.popleft()
+        others = [q for q in queues if q]
+        return max(others, key=len).pop() if others else None
 
     while True:
-        while len(in_flight) < 2 * workers and (nxt := take()) is not None:
-            in_flight[pool.submit(render_chunk, nxt[1])] = nxt[0]
+        for worker in range(len(pool)):
+            while busy[worker] < 2 and (part := take(worker)) is not None:
+                in_flight[pool.submit(worker, render_chunk, task(part))] = (worker, part)
+                busy[worker] += 1
         if not in_flight:
             return
         finished, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
         for future in finished:
-            part = in_flight.pop(future)
+            worker, part = in_flight.pop(future)
+            busy[worker] -= 1
             try:
                 chunk = future.result()
             except Exception as exc:  # a worker died (killed, out of memory)

@@ -43,11 +43,6 @@ STYLE_NAMES = {
 }
 
 
-def paper_for_host(host: str) -> str:
-    """Letter paper in the US and Canada (and the few others that use it), A4 elsewhere."""
-    return "letter" if host.upper() in {"US", "CA", "MX", "PH", "CL", "CO", "VE", "GT", "CR", "PA", "DO", "SV"} else "a4"
-
-
 #: parts of python-docx's default template that a letter does not need (Word 2010's copy of the
 #: styles, a thumbnail of an empty page, an empty custom XML item)
 _BAGGAGE = ("/stylesWithEffects", "/thumbnail", "/customXml")
