@@ -414,6 +414,7 @@ def test_the_migration_counts_an_existing_database(tmp_path: Path) -> None:
     for column in ("applicant_phone", "applicant_email", "applicant_address"):
         conn.execute(f'ALTER TABLE "case" DROP COLUMN {column}')
     conn.execute("ALTER TABLE mission DROP COLUMN area")
+    conn.execute("ALTER TABLE mission DROP COLUMN name")
     conn.execute('ALTER TABLE "case" DROP COLUMN stories')
     conn.execute('ALTER TABLE "case" DROP COLUMN persecution_lang')
     conn.execute("DROP TABLE route")

@@ -3,9 +3,11 @@
 
 Columns: `id` (the mission), and any of the edit options' names (address, postcode, area, city,
 email, phone, website, web_form, languages, notes, kind) or the directory's own column names
-(street_address). An empty cell changes nothing. A `verified` column says, per row, what was
-checked today: `yes` (the fields this row gives), a list of fields (`email,address`), or empty.
-Every problem is reported as FILE:LINE: column: problem, and then nothing is written.
+(street_address). `name` is the state's name, as `embassies gaps --csv` writes it, and changes
+nothing: a mission's own name is set with `embassies edit ID --name` or `embassies import`. An
+empty cell changes nothing. A `verified` column says, per row, what was checked today: `yes` (the
+fields this row gives), a list of fields (`email,address`), or empty. Every problem is reported
+as FILE:LINE: column: problem, and then nothing is written.
 """
 
 from __future__ import annotations
@@ -42,7 +44,9 @@ def _columns() -> dict[str, str]:
     names = {name: column for name, column in OPTION_FIELDS.items()}
     names.update({column: column for column in EDITABLE})
     names["web-form"] = "web_form"
-    return names
+    # the sheet's `name` is the state's (INFORMATIVE); a mission's own name is given with `embassies edit ID
+    # --name` or `embassies import`
+    return {k: v for k, v in names.items() if k not in INFORMATIVE}
 
 
 def _verified(value: str, given: list[str]) -> bool | list[str] | str:

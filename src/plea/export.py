@@ -118,6 +118,7 @@ SAFE: dict[str, set[str]] = {
         "host",
         "city",
         "kind",
+        "name",
         "street_address",
         "postcode",
         "area",

@@ -334,7 +334,23 @@ def recipients(session: Any, spec: LetterSpec, case: Any, *, host: str, to: ToSp
         found.append(Recipient(code, mission, how, chosen, why))
     if found and getattr(case, "protection", ""):
         _attach_routes(session, spec, found, case.protection, lang)
-    return Recipients(found, missing, res.held_back, res.warnings)
+    return Recipients(found, missing, res.held_back, res.warnings + unnamed_authorities(found))
+
+
+def unnamed_authorities(found: list[Recipient]) -> list[str]:
+    """A warning for each authority (a ministry, a migration office) that gets a letter without a name of
+    its own: the letter would call it after its kind and state ("Mission diplomatique de France" for
+    France's Ministry of the Interior), and only the user can say what it is called."""
+    from plea.directory.queries import AUTHORITY_KINDS
+
+    out = []
+    for r in found:
+        m = r.mission
+        if m.kind in AUTHORITY_KINDS and not (getattr(m, "name", "") or "").strip():
+            out.append(N_(f"warning: {m.id} ({m.kind}) has no name of its own: its letter would name it "
+                          f"after its kind and state; add the name its own site uses: "
+                          f"`plea embassies edit {m.id} --name …`"))
+    return list(dict.fromkeys(out))
 
 
 def _attach_routes(session: Any, spec: LetterSpec, found: list[Recipient], protection: str,

@@ -86,7 +86,7 @@ def test_a_bad_sheet_names_every_line_and_changes_nothing(plea, db_file: Path, t
         f"{path}:4: email: not a valid email address 'not-an-email': An email address must have an @-sign.\n"
         f"{path}:4: area: unknown area 'Atlantis' for US\n"
         f"{path}:5: verified: 'maybe' is not a field of a mission; name some of: email, phone, address, "
-        "postcode, area, city, website, languages, kind\n"
+        "postcode, area, name, city, website, languages, kind\n"
         f"{path}:6: id: Q2841718 is corrected twice (also on line 2)\n"
         "fix these lines and run the command again\n"
     )

@@ -69,7 +69,7 @@ def test_edits_and_verification_are_attributed(days: Days, plea, db_file: Path) 
     assert sources["email"]["source"] == "verified by bo" and sources["website"]["source"] == "verified by cy"
     r = plea("embassies", "edit", FR, "--verified-fields", "email,colour", code=3)
     assert r.stderr == ("plea: error: --verified-fields: 'colour' is not a field of a mission; name some of: "
-                        "email, phone, address, postcode, area, city, website, languages, kind\n")
+                        "email, phone, address, postcode, area, name, city, website, languages, kind\n")
     r = plea("embassies", "edit", FR, "--verified-fields", "postcode", code=3)
     assert r.stderr == (f"plea: error: --verified-fields: {FR} has no postcode to verify\n"
                         "give the value with its option (e.g. --email …) and --verified\n")

@@ -503,3 +503,79 @@ def test_add_and_edit_share_their_options(plea) -> None:
     options_of = lambda text: text[text.index("Options:"):]  # noqa: E731
     assert options_of(add_help) == options_of(edit_help)
     assert "--checked-on <str>  The day you read it, YYYY-MM-DD." in add_help
+
+
+def _recipient_block(path: Path) -> list[str]:
+    text = path.read_text(encoding="utf-8")
+    block = text.split("::: recipient\n", 1)[1].split("\n:::", 1)[0]
+    return block.splitlines()
+
+
+def test_an_authority_is_addressed_by_its_own_name(plea, case: str, db_file: Path, tmp_path: Path) -> None:
+    """A ministry reached by a route is addressed by the name the directory gives it; without one the
+    command warns that the letter names it after its kind (a migration authority is no diplomatic mission)."""
+    plea("embassies", "import", str(ministries(tmp_path)))
+    plea("routes", "add", "DE", "humanitarian-visa", "--authority", "DE-BAMF", "--channel", "post",
+         "--source-url", SOURCE, "--checked-on", "2026-01-05")
+    out = tmp_path / "unnamed"
+    r = plea("letters", "render", case, "--to", "DE", "--host", "US", "--format", "md", "--out", str(out))
+    warning = ("warning: DE-BAMF (migration-authority) has no name of its own: its letter would name it after "
+               "its kind and state; add the name its own site uses: `plea embassies edit DE-BAMF --name …`\n")
+    assert warning in r.stderr
+    [letter] = out.glob("*.md")
+    assert "Bundesamt" not in letter.read_text(encoding="utf-8")
+    plea("embassies", "edit", "DE-BAMF", "--name", "Bundesamt für Migration und Flüchtlinge")
+    assert rows(db_file, "SELECT name, user_fields FROM mission WHERE id = 'DE-BAMF'") == [
+        ("Bundesamt für Migration und Flüchtlinge", "name")]
+    named = tmp_path / "named"
+    r = plea("letters", "render", case, "--to", "DE", "--host", "US", "--format", "md", "--out", str(named))
+    assert "no name of its own" not in r.stderr
+    [letter] = named.glob("*.md")
+    assert _recipient_block(letter)[0] == "Bundesamt für Migration und Flüchtlinge"
+    # the name is part of what the letter is made from: the earlier folder's letter is out of date
+    r = plea("letters", "render", case, "--to", "DE", "--host", "US", "--format", "md", "--out", str(out))
+    assert "1 file(s) written" in r.stderr
+    assert _recipient_block(next(out.glob("*.md")))[0] == "Bundesamt für Migration und Flüchtlinge"
+
+
+def test_the_name_column_imports_exports_and_is_one_line(plea, db_file: Path, tmp_path: Path) -> None:
+    path = tmp_path / "named.csv"
+    path.write_text("id,sending,host,city,kind,name,website\n"
+                    "FR-MI,FR,FR,Paris,interior-ministry,Ministère de l’Intérieur,https://www.interieur.gouv.fr/\n",
+                    encoding="utf-8")
+    plea("embassies", "import", str(path))
+    exported = plea("embassies", "export").stdout.splitlines()
+    assert exported[0].split(",")[:6] == ["id", "sending", "host", "city", "kind", "name"]
+    row = next(line for line in exported if line.startswith("FR-MI,"))
+    assert row.split(",")[5] == "Ministère de l’Intérieur"
+    shown = json.loads(plea("embassies", "show", "FR-MI", "--json").stdout)
+    assert shown["name"] == "Ministère de l’Intérieur"
+    r = plea("embassies", "edit", "FR-MI", "--name", "x" * 201, code=3)
+    assert r.stderr == ("plea: error: nothing was changed:\n--name: a name is one line of at most 200 characters "
+                        "(the addressee's first line)\n")
+
+
+def test_a_mission_without_a_name_hashes_as_before_the_name_existed() -> None:
+    """Migration 0017 added Mission.name: letters rendered before it are not rendered again for it."""
+    from types import SimpleNamespace
+
+    from plea.letters.inputs import SharedInputs, sha_of
+
+    before = ("id", "sending", "host", "city", "kind", "street_address", "postcode", "area", "email", "phone",
+              "website")  # plea.render.context.MISSION_FIELDS until 0017
+    fields = {"id": "Q1", "sending": "FR", "host": "US", "city": "Washington", "kind": "embassy",
+              "street_address": "4101 Reservoir Road NW", "postcode": "20007", "area": "DC", "email": "",
+              "phone": "", "website": ""}
+    assert SharedInputs().sha(SimpleNamespace(**fields, name="")) == sha_of({k: fields[k] for k in before})
+    assert SharedInputs().sha(SimpleNamespace(**fields, name="Ambassade de France")) != sha_of(fields)
+
+
+def test_an_envelope_names_an_authority_as_its_letter_does() -> None:
+    from types import SimpleNamespace
+
+    from plea.post.mailing import mission_name
+
+    bamf = SimpleNamespace(kind="migration-authority", sending="DE", host="DE",
+                           name="Bundesamt für Migration und Flüchtlinge")
+    assert mission_name(bamf) == "Bundesamt für Migration und Flüchtlinge"
+    assert mission_name(SimpleNamespace(kind="embassy", sending="FR", host="US", name="")) == "Embassy of France"

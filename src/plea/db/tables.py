@@ -43,7 +43,7 @@ def _s(name: str, length: int | None = None, **kw: Any) -> Column[Any]:
 
 mission = Table(
     "mission", metadata,
-    _s("id", 64, primary_key=True), _s("sending", 2), _s("host", 2), _s("city"), _s("kind", 32),
+    _s("id", 64, primary_key=True), _s("sending", 2), _s("host", 2), _s("city"), _s("kind", 32), _s("name"),
     _s("street_address"), _s("postcode"), _s("area"), _s("email"), _s("phone"), _s("website"),
     _s("web_form"), Column("latitude", Float), Column("longitude", Float), _s("accredited_to"), _s("languages"),
     _s("source"), _s("source_ref"), _s("licence"), _s("retrieved"), Column("verified_on", Date),

@@ -15,7 +15,7 @@ from plea.history import record
 
 #: how `embassies edit` options name the mission's fields (--verified-fields takes these names)
 OPTION_FIELDS = {"email": "email", "phone": "phone", "address": "street_address", "postcode": "postcode",
-                 "area": "area",
+                 "area": "area", "name": "name",
                  "city": "city", "website": "website", "languages": "languages", "kind": "kind"}
 
 

@@ -24,8 +24,8 @@ from plea.db.models import Event, Mission
 from plea.directory.queries import person_fields
 from plea.settings import get_setting
 
-FACTS = ("city", "kind", "street_address", "postcode", "email", "phone", "website", "latitude", "longitude",
-         "accredited_to", "languages")
+FACTS = ("city", "kind", "name", "street_address", "postcode", "email", "phone", "website", "latitude",
+         "longitude", "accredited_to", "languages")
 #: the mission fields a letter prints (plea.render.context.MISSION_FIELDS, less ids and codes)
 CONTACTS = ("street_address", "postcode", "email", "phone", "website")
 MAX_AGE_SETTING = "contact_max_age_days"

@@ -33,12 +33,12 @@ RESIDENT_KINDS = ("embassy", "high-commission", "nunciature")
 
 #: the columns of data/embassies.csv and of `plea embassies export --csv`
 COLUMNS = [
-    "id", "sending", "host", "city", "kind", "street_address", "postcode", "area", "email", "phone",
+    "id", "sending", "host", "city", "kind", "name", "street_address", "postcode", "area", "email", "phone",
     "website", "web_form", "latitude", "longitude", "accredited_to", "languages", "source", "source_ref",
     "licence", "retrieved", "verified_on", "verified_by", "notes",
 ]
-EDITABLE = ("city", "kind", "street_address", "postcode", "area", "email", "phone", "website", "web_form",
-            "languages", "notes")
+EDITABLE = ("city", "kind", "name", "street_address", "postcode", "area", "email", "phone", "website",
+            "web_form", "languages", "notes")
 #: the extra column of `plea embassies export --verified-only`: the fields a person edited or verified
 EDITED = "edited_fields"
 

@@ -69,6 +69,8 @@ def validate_fields(row: dict[str, str]) -> list[tuple[str, str]]:
     if row.get("kind") in AUTHORITY_KINDS and row.get("sending") and row.get("host") \
             and row["sending"].upper() != row["host"].upper():
         problems.append(("host", f"a {row['kind']} is in its own state: host should be {row['sending'].upper()}"))
+    if len(row.get("name") or "") > 200 or "\n" in (row.get("name") or ""):
+        problems.append(("name", "a name is one line of at most 200 characters (the addressee's first line)"))
     if row.get("email") and (p := check_email(row["email"])):
         problems.append(("email", p))
     if row.get("area") and row.get("host") and (p := _area_problem(row["host"], row["area"])):

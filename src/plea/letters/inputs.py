@@ -38,7 +38,9 @@ class SharedInputs:
     def _get(self, mission: Any) -> tuple[dict[str, Any], str]:
         if mission.id not in self._seen:
             ctx = mission_context(mission)
-            self._seen[mission.id] = (ctx, sha_of(ctx))
+            # a mission without a name of its own hashes as it did before missions had one (migration
+            # 0017): its letters are not rendered again for it
+            self._seen[mission.id] = (ctx, sha_of({k: v for k, v in ctx.items() if k != "name" or v}))
         return self._seen[mission.id]
 
     def context(self, mission: Any) -> dict[str, Any]:

@@ -255,7 +255,10 @@ def _letters(
 
 
 def mission_name(mission: Any) -> str:
-    """ "Embassy of France": the mission's kind and sending state, in English."""
+    """The mission's own name where the directory has one (an authority: "Ministère de l'Intérieur"),
+    as its letter addresses it; else "Embassy of France": its kind and sending state, in English."""
+    if (getattr(mission, "name", "") or "").strip():
+        return str(mission.name)
     return f"{KIND_NAMES.get(mission.kind, 'Diplomatic Mission')} of {states.name(mission.sending)}"
 
 

@@ -19,7 +19,7 @@ REPRESENTATIVE_FIELDS = ("name", "organisation", "address", "email", "phone")
 #: case.sender: who signs and how to answer them, worked out from the case (see sender())
 SENDER_FIELDS = ("name", "organisation", "address", "email", "phone", "lines", "country")
 MISSION_FIELDS = (
-    "id", "sending", "host", "city", "kind", "street_address", "postcode", "area", "email", "phone",
+    "id", "sending", "host", "city", "kind", "name", "street_address", "postcode", "area", "email", "phone",
     "website",
 )
 #: top-level names a template may use, with the attributes each allows (None: any/scalar)

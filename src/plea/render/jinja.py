@@ -150,7 +150,7 @@ def make_environment(root: Path | tuple[Path, ...], lang: str) -> LetterEnvironm
     env.filters["country"] = lambda code: loc.state_name(code, lang)
     # styled names: {{ case.nationality | state("to") }}, {{ mission | mission_title }} (plea.render.names)
     env.filters["state"] = lambda code, form="nom": names.state_form(str(code or ""), lang, str(form))
-    env.filters["mission_title"] = lambda m: names.mission_title(
+    env.filters["mission_title"] = lambda m: str(m.get("name") or "") or names.mission_title(
         str(m.get("kind") or ""), str(m.get("sending") or ""), lang, host=str(m.get("host") or "")
     )
     # the lines of a mission's postal address under its name, for the addressee block:
