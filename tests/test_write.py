@@ -53,3 +53,14 @@ def test_a_failure_half_way_leaves_no_file_at_all(tmp_path: Path, monkeypatch: p
         write.write_files(files)
     assert write.disk_full(caught.value)
     assert names(tmp_path) == []
+
+
+def test_a_private_folder_is_made_and_an_existing_one_tightened(tmp_path: Path) -> None:
+    from plea.fileio import private_folder
+
+    made = private_folder(tmp_path / "a" / "b")
+    assert made.is_dir() and stat.S_IMODE(made.stat().st_mode) == 0o700
+    loose = tmp_path / "loose"
+    loose.mkdir(mode=0o755)
+    loose.chmod(0o755)
+    assert stat.S_IMODE(private_folder(loose).stat().st_mode) == 0o700

@@ -6,13 +6,13 @@ sent 25 days ago; France answers positively, Germany acknowledges; then the stat
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from plea.db.engine import open_database
+from plea.fileio import private_folder
 
 HOST = "US"
 
@@ -54,8 +54,7 @@ def run_demo(folder: Path, *, today: date, actor: str = "plea demo", progress=No
     from plea.letters.run import write_case
     from plea.sample import SAMPLE_CASE
 
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(folder, 0o700)  # a plea folder (its database, its letters) is private, as plea doctor checks
+    private_folder(folder)  # a plea folder (its database, its letters) is private, as plea doctor checks
     db_path = folder / "plea.sqlite3"  # as in any plea folder: PLEA_HOME=folder opens it
     db = open_database(f"sqlite:///{db_path}", create=True)
     sent_on = today - timedelta(days=25)

@@ -80,6 +80,19 @@ def output_folder(folder: Path, what: str = "--out", *, mode: int = 0o777) -> Pa
     return folder
 
 
+def private_folder(path: Path) -> Path:
+    """Create the folder (and its parents) if needed, readable by its owner alone (0700): an
+    existing one is tightened too, since mkdir's mode leaves an existing folder as it is and is
+    narrowed by the umask. Where the filesystem refuses the change, the folder is used as it is
+    (`plea doctor` reports a plea folder others can read). OSError if it cannot be created."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        os.chmod(path, 0o700)
+    except OSError:
+        pass
+    return path
+
+
 def fsync_path(path: Path | str) -> None:
     """Flush a file or a folder (its entries) to disk; quietly nothing where that cannot be done."""
     try:

@@ -9,8 +9,7 @@ from pathlib import Path
 
 from plea.db.location import ensure_home
 from plea.errors import InvalidInput, NotFound
-from plea.fileio import atomic_write_bytes, safe_name
-
+from plea.fileio import atomic_write_bytes, private_folder, safe_name
 
 MAGIC = b"PLEA-AESGCM-1\n"
 
@@ -58,9 +57,7 @@ def store_bytes(data: bytes, kind: str, suffix: str, key: bytes | None = None) -
     the data is encrypted before it touches the disk: nothing goes through a temporary file in
     clear (received mail is written this way)."""
     digest = hashlib.sha256(data).hexdigest()
-    folder = ensure_home() / "files" / kind
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(folder, 0o700)
+    folder = private_folder(ensure_home() / "files" / kind)
     suffix = safe_name(suffix, fallback="bin")[:16]
     target = folder / (f"{digest}.{suffix}" + (".enc" if key else ""))
     if not target.exists():

@@ -157,11 +157,12 @@ def add(
     elif not values.get("name_latin"):
         raise InvalidInput("--name is required (the applicant's name in Latin script)")
     db = open_db()
+    today = date.today()  # read once: a command that runs across midnight keeps one day
     with db.transaction() as s:
         from plea.cases import normalise
 
-        _confirm_no_threat(None, normalise(values, today=date.today()), yes)
-        case = create_case(s, values, actor=actor(), today=date.today())
+        _confirm_no_threat(None, normalise(values, today=today), yes)
+        case = create_case(s, values, actor=actor(), today=today)
     typer.echo(case.ref)
     if asked:
         note(_plan_line(case.ref, case.current_country or "US"))
@@ -188,9 +189,10 @@ def edit(
 
     values = CaseInput.from_options(options).values()
     db = open_db()
+    today = date.today()  # read once: a command that runs across midnight keeps one day
     with db.transaction() as s:
-        _confirm_no_threat(get_case(s, ref), normalise(values, today=date.today()), yes)
-        case, changed = edit_case(s, ref, values, actor=actor(), today=date.today())
+        _confirm_no_threat(get_case(s, ref), normalise(values, today=today), yes)
+        case, changed = edit_case(s, ref, values, actor=actor(), today=today)
     note(f"changed: {', '.join(changed)}" if changed else "nothing changed")
     typer.echo(case.ref)
 

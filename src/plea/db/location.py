@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from plea.fileio import private_folder
+
 DB_FILENAME = "plea.sqlite3"
 
 
@@ -22,13 +24,7 @@ def home() -> Path:
 
 def ensure_home() -> Path:
     """Create the data folder (0700) and return it."""
-    path = home()
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    try:
-        os.chmod(path, 0o700)
-    except OSError:
-        pass
-    return path
+    return private_folder(home())
 
 
 def database_url(db_path: str | Path | None = None) -> str:
