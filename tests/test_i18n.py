@@ -301,3 +301,26 @@ def test_the_report_coverage_consent_and_accelerator_lines_in_russian(plea, camp
     assert r.stderr.splitlines()[-1] == ("ускоритель: все письма собраны по частям, ни одно не пришлось "
                                          "формировать целиком")
 
+
+
+def test_marking_letters_speaks_russian_and_ukrainian(
+    plea, db_file: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """`letters sent` names the states in the interface language in one message (it was an English tail
+    joined to a Russian head); `letters bounced` and `close` name the status in it."""
+    ref = plea("cases", "add", "--name", "Test Person", "--nationality", "RU", "--persecution", "Story.",
+               "--country", "US", "--email", "test.person@example.org").stdout.strip()
+    plea("letters", "render", ref, "--host", "US", "--to", "FR,DE", "--format", "md",
+         "--out", str(tmp_path / "o"))
+    monkeypatch.setenv("PLEA_LANG", "ru")
+    r = plea("letters", "sent", ref, "--to", "FR,DE", "--on", "2026-01-02", "--via", "post", "--force")
+    assert r.stderr == (f"писем {ref} отмечено отправленными 2026-01-02 через post: 2 — "
+                        "Франция (FR), Германия (DE)\n")
+    r = plea("letters", "close", ref, "--to", "FR")
+    assert r.stderr == f"писем {ref} с отметкой «закрыто»: 1\n"
+    monkeypatch.setenv("PLEA_LANG", "uk")
+    r = plea("letters", "bounced", ref, "--to", "DE")
+    assert r.stderr == f"листів {ref} з позначкою «повернулися»: 1\n"
+    monkeypatch.setenv("PLEA_LANG", "en")
+    r = plea("letters", "sent", ref, "--to", "FR", "--on", "2026-01-03", "--via", "email", "--force")
+    assert r.stderr == f"1 letter(s) of {ref} marked sent on 2026-01-03 via email: France (FR)\n"

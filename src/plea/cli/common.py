@@ -354,6 +354,8 @@ def print_case_status(ref: str, *, json_: bool) -> None:
 #: for the catalogs
 OUTCOME_WORDS = (N_("positive"), N_("negative"), N_("acknowledged"), N_("info-requested"), N_("referred"),
                  N_("other"), N_("unclassified"), N_("overdue"))
+#: the statuses `letters bounced` and `letters closed` mark, as their message names them
+STATUS_WORDS = (N_("bounced"), N_("closed"))
 
 
 def ask_password(srv: Any) -> str | None:

@@ -331,8 +331,11 @@ def sent(
     if not chosen:
         note(f"nothing to record: these letters were already marked sent on {day.isoformat()} via {via}")
         return
-    note(f"{len(chosen)} letter(s) of {case.ref} marked sent on {day.isoformat()} via {via}: "
-         + ", ".join(states.name(m.sending) for _, m in chosen[:10]) + (" …" if len(chosen) > 10 else ""))
+    # one template (a message joined with + matches none in the catalog); "Name (CC)" values are shown in
+    # the interface language (plea.i18n.translate)
+    names = ", ".join(f"{states.name(m.sending)} ({m.sending})" for _, m in chosen[:10]) + (
+        " …" if len(chosen) > 10 else "")
+    note(f"{len(chosen)} letter(s) of {case.ref} marked sent on {day.isoformat()} via {via}: {names}")
 
 
 def _tracking_numbers(to: str | None, tracking: str | None, tracking_file: Path | None) -> dict[str, str]:
