@@ -324,3 +324,18 @@ def test_marking_letters_speaks_russian_and_ukrainian(
     monkeypatch.setenv("PLEA_LANG", "en")
     r = plea("letters", "sent", ref, "--to", "FR", "--on", "2026-01-03", "--via", "email", "--force")
     assert r.stderr == f"1 letter(s) of {ref} marked sent on 2026-01-03 via email: France (FR)\n"
+
+
+def test_messages_made_of_parts_speak_russian_and_ukrainian(plea, campaign: str, tmp_path: Path,
+                                                           monkeypatch) -> None:
+    """Messages that were English parts joined with + (never in the catalog): each part is translated."""
+    monkeypatch.setenv("PLEA_LANG", "ru")
+    r = plea("responses", "log", campaign, "DE", "--outcome", "negative", "--on", "2025-02-04")
+    assert r.stderr == f"ответ по делу {campaign} (Германия, 2025-02-04): отрицательно\n"
+    r = plea("cases", "story", "set", campaign, "--lang", "de", "--text", "Geschichte.")
+    assert r.stderr == f"история (de) дела {campaign} сохранена\n"
+    monkeypatch.setenv("PLEA_LANG", "uk")
+    r = plea("followups", campaign)
+    assert r.stderr.startswith("листів, за якими час писати повторно: 0; "), r.stderr
+    r = plea("report", "--format", "json", "--out", str(tmp_path / "r.json"))
+    assert r.stderr.startswith("звіт записано: держав — 2, справ — 1; вершина історії: "), r.stderr

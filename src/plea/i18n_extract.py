@@ -22,7 +22,7 @@ from typing import Any
 ERRORS = {"PleaError", "InvalidInput", "NotFound", "DatabaseProblem", "Conflict", "TemplateProblem",
           "ExternalProblem"}
 MARKERS = {"_", "N_", "translate", "gettext"}
-CLI_CALLS = {"note", "table", "prompt", "confirm"}
+CLI_CALLS = {"note", "note_parts", "table", "prompt", "confirm"}
 #: calls whose second and third arguments a person reads (plea.doctor.Check: what was found, how to fix it)
 CHECKS = {"Check"}
 
@@ -104,7 +104,7 @@ def messages(source: str, *, cli: bool) -> Iterator[tuple[int, str | tuple[str, 
                 yield node.lineno, (one[0], many[0])
             continue
         if name in MARKERS or name in ERRORS or (cli and name in CLI_CALLS):
-            wanted += node.args[:1] if name != "table" else node.args
+            wanted += node.args if name in ("table", "note_parts") else node.args[:1]
         if name in CHECKS:  # plea doctor's findings: Check(level, what, fix)
             wanted += node.args[1:3]
         wanted += [k.value for k in node.keywords

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from plea.cli.common import JsonOpt, note, open_db, out, print_case_status, print_json, table
+from plea.cli.common import JsonOpt, note, note_parts, open_db, out, print_case_status, print_json, table
+from plea.i18n import N_
 
 CaseOpt = Annotated[str | None, typer.Argument(help="Case reference (default: every open case).", metavar="[CASE]")]
 
@@ -73,9 +74,8 @@ def followups(ref: CaseOpt = None,
     for r in rows:
         t.add_row(r["case"], f"{r['name']} ({r['state']})", r["last_sent"], f"{r['days_waiting']} d", r["due_on"])
     out().print(t)
-    note(f"{len(rows)} letter(s) due for a follow-up"
-         + (f"; render them with `plea letters render {ref} --letter follow-up --due`" if ref and rows else "")
-         + (f"; {upcoming}" if upcoming else ""))
+    render = N_(f"render them with `plea letters render {ref} --letter follow-up --due`")
+    note_parts(f"{len(rows)} letter(s) due for a follow-up", render if ref and rows else None, upcoming)
 
 
 def _calendar_entries(session, case, today, to):  # type: ignore[no-untyped-def]

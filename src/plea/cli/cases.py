@@ -290,7 +290,8 @@ def import_(
     else:
         for ref in [*result.created, *result.updated]:
             typer.echo(ref)
-    note(("would be: " if dry_run else "") + result.summary() + ("; nothing was changed" if dry_run else ""))
+    summary = result.summary()
+    note(f"would be: {summary}; nothing was changed" if dry_run else summary)
 
 
 @app.command("export")
@@ -358,7 +359,8 @@ def story_set(
         case = get_case(s, ref)
         changed = set_story(s, case, lang=lang, text=text or "", actor=actor())
         ref = case.ref
-    note(f"story ({lang.strip().lower()}) of {ref} " + ("kept" if changed else "unchanged"))
+    note(f"story ({lang.strip().lower()}) of {ref} kept" if changed
+         else f"story ({lang.strip().lower()}) of {ref} unchanged")
     typer.echo(ref)
 
 

@@ -21,7 +21,7 @@ def init(
     db = open_db(create=True, encrypt=encrypt)
     with db.transaction() as s:
         result = load_shipped(s, actor=actor())
-    note(f"database: {db.display}" + (" (encrypted)" if db.encrypted else ""))
+    note(f"database: {db.display} (encrypted)" if db.encrypted else f"database: {db.display}")
     note(f"embassy directory: {result.summary()}")
     typer.echo(db.display)
 
@@ -78,7 +78,8 @@ def check(json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = F
                               hint="restore a backup (`plea db backup` makes them) or ask for help")
     if not json_:
         typer.echo("ok")
-    note("checked: " + "; ".join(checked))
+    listed = "; ".join(checked)
+    note(f"checked: {listed}")
 
 
 @app.command("rekey")

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from plea.cli.common import JsonOpt, actor, ask_password, note, open_db, out, print_json, table
+from plea.cli.common import JsonOpt, actor, ask_password, note, note_parts, open_db, out, print_json, table
 from plea.i18n import N_, translate, translate_lines
 
 app = typer.Typer(
@@ -46,12 +46,13 @@ def _ingest_all(messages: Any, *, json_: bool) -> None:
     kinds = Counter(m["status"] for m in added)
     matched = sum(1 for m in added if m["response"])
     left = kinds["unmatched"] + kinds["malformed"]
-    note(
+    note_parts(
         f"{len(added)} new message(s), {matched} matched and logged as unclassified answers, "
-        f"{left} left for `plea inbox triage`; {known} already kept"
-        + (f"; {kinds['bounce']} bounce(s)" if kinds["bounce"] else "")
-        + (f"; {kinds['notice']} automatic notice(s)" if kinds["notice"] else "")
-        + (f"; {kinds['malformed']} malformed" if kinds["malformed"] else "")
+        f"{left} left for `plea inbox triage`",
+        f"{known} already kept",
+        f"{kinds['bounce']} bounce(s)" if kinds["bounce"] else None,
+        f"{kinds['notice']} automatic notice(s)" if kinds["notice"] else None,
+        f"{kinds['malformed']} malformed" if kinds["malformed"] else None,
     )
 
 

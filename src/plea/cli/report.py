@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from plea.cli.common import note, open_db, out, table
+from plea.cli.common import note, note_parts, open_db, out, table
 from plea.i18n import N_, translate
 
 FORMATS = ("table", "json", "csv", "html")
@@ -80,7 +80,7 @@ def report(
     else:  # plain rows: no ORM models to load (start-up speed)
         with db.read_rows() as conn:
             data = build(conn, all_cases=all_, host=host_code, since=since_day, until=until_day)
-    head = f"history head: {data['history_head']} ({data['history_events']} events)"
+    head = N_(f"history head: {data['history_head']} ({data['history_events']} events)")
     if fmt == "table":
         if out_file is not None:
             raise InvalidInput("--out goes with --format json, csv or html")
@@ -105,9 +105,9 @@ def report(
     from plea.fileio import atomic_write_text
 
     atomic_write_text(out_file, text)
-    note(
-        f"report written: {data['totals']['states_written']} state(s), {data['totals']['cases']} case(s); "
-        + head
+    note_parts(
+        f"report written: {data['totals']['states_written']} state(s), {data['totals']['cases']} case(s)",
+        head,
     )
     typer.echo(str(out_file))
 

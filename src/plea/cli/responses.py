@@ -53,8 +53,9 @@ def log(
     if recorded < started:
         note(f"already logged (response {response.id}): nothing was added")
     else:
-        note(f"{states.name(response.state)} answered {case.ref} on {day.isoformat()}: {outcome}"
-             + (f" to {response.referred_to}, which receives the next letter" if response.referred_to else ""))
+        note(f"{states.name(response.state)} answered {case.ref} on {day.isoformat()}: {outcome} to "
+             f"{response.referred_to}, which receives the next letter" if response.referred_to
+             else f"{states.name(response.state)} answered {case.ref} on {day.isoformat()}: {outcome}")
     typer.echo(str(response.id))
 
 

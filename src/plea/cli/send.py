@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from plea.cli.common import JsonOpt, actor, ask_password, note, open_db, out, print_json, table
+from plea.cli.common import JsonOpt, actor, ask_password, note, note_parts, open_db, out, print_json, table
 from plea.i18n import translate
 
 
@@ -153,7 +153,8 @@ def _report(ids: list[int], results: list[Any], label: str, *, json_: bool) -> N
     done = sum(r.status == "sent" for r in results)
     bad = [r for r in results if r.status != "sent"]
     left = len(ids) - len(results)
-    note(f"{done} of {len(ids)} message(s) accepted by {label}" + (f"; {left} left queued" if left else ""))
+    note_parts(f"{done} of {len(ids)} message(s) accepted by {label}",
+               f"{left} left queued" if left else None)
     if bad or left:
         raise ExternalProblem(
             f"{len(bad)} message(s) not delivered" + (f", {left} not tried" if left else ""),
