@@ -339,3 +339,13 @@ def test_messages_made_of_parts_speak_russian_and_ukrainian(plea, campaign: str,
     assert r.stderr.startswith("листів, за якими час писати повторно: 0; "), r.stderr
     r = plea("report", "--format", "json", "--out", str(tmp_path / "r.json"))
     assert r.stderr.startswith("звіт записано: держав — 2, справ — 1; вершина історії: "), r.stderr
+
+
+def test_errors_made_of_parts_speak_russian(plea, campaign: str, monkeypatch) -> None:
+    monkeypatch.setenv("PLEA_LANG", "ru")
+    r = plea("responses", "log", campaign, "FR", "--outcome", "positiv", code=3)
+    assert r.stderr.startswith("plea: error: --outcome: 'positiv' не входит в positive, "), r.stderr
+    assert r.stderr.rstrip().endswith("(может быть, positive?)"), r.stderr
+    r = plea("letters", "sent", campaign, "--to", "IT", "--via", "post", code=4)
+    assert r.stderr == ("plea: error: нет письма humanitarian-visa для: Италия (IT)\n"
+                        "  сначала сформируйте их через `plea letters render`\n")

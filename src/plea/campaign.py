@@ -68,8 +68,9 @@ def _select_states(session: Session, case: Case, pairs: list[tuple[Letter, Missi
     by_state = {m.sending: (lt, m) for lt, m in pairs}
     missing = [c for c in spec.named if c not in by_state]
     if missing:
-        raise NotFound(f"no {pairs[0][0].letter if pairs else 'rendered'} letter for: "
-                       + ", ".join(f"{states.name(c)} ({c})" for c in missing),
+        listed = ", ".join(f"{states.name(c)} ({c})" for c in missing)  # in the interface language
+        raise NotFound(f"no {pairs[0][0].letter} letter for: {listed}" if pairs
+                       else f"no rendered letter for: {listed}",
                        hint="render them first with `plea letters render`")
     res = for_case(session, case, spec, universe=by_state, records=True)
     return [by_state[c] for c in res.states if c in by_state]
@@ -185,9 +186,10 @@ def _check_rendered_before(chosen: list[tuple[Letter, Mission]], events: dict[in
     if not early:
         return
     named = ", ".join(f"{states.name(m.sending)} ({m.sending}) on {day.isoformat()}" for m, day in early[:3])
+    more = len(early) - 3
     raise InvalidInput(
-        f"--on: {on.isoformat()} is before the letter was rendered: {named}"
-        + (f" and {len(early) - 3} more" if len(early) > 3 else ""),
+        f"--on: {on.isoformat()} is before the letter was rendered: {named} and {more} more" if more > 0
+        else f"--on: {on.isoformat()} is before the letter was rendered: {named}",
         hint="a letter is sent after it is written: check --on, or pass --force if it was sent earlier "
              "(a letter written outside plea)")
 
@@ -225,8 +227,9 @@ def log_response(session: Session, case: Case, state_text: str, *, on: date, out
         from difflib import get_close_matches
 
         close = get_close_matches(outcome, OUTCOMES, n=1)
-        raise InvalidInput(f"--outcome: {outcome!r} is not one of {', '.join(OUTCOMES)}"
-                           + (f" (did you mean {close[0]}?)" if close else ""))
+        listed = ", ".join(OUTCOMES)
+        raise InvalidInput(f"--outcome: {outcome!r} is not one of {listed} (did you mean {close[0]}?)" if close
+                           else f"--outcome: {outcome!r} is not one of {listed}")
     if channel and channel not in CHANNELS:
         raise InvalidInput(f"--channel: {channel!r} is not one of {', '.join(CHANNELS)}")
     _check_day(on, today, "a response")

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from plea.cli.common import OPTIONS, actor, note, open_db, print_json
+from plea.i18n import N_
 
 app = typer.Typer(help="Where your data is, and how to check and back it up.", no_args_is_help=True)
 
@@ -74,7 +75,7 @@ def check(json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = F
     if json_:
         print_json({"ok": not problems, "problems": problems, "checked": checked})
     if problems:
-        raise DatabaseProblem("the database check found problems:\n" + "\n".join(problems),
+        raise DatabaseProblem(N_("the database check found problems:") + "\n" + "\n".join(problems),
                               hint="restore a backup (`plea db backup` makes them) or ask for help")
     if not json_:
         typer.echo("ok")

@@ -157,7 +157,8 @@ def _report(ids: list[int], results: list[Any], label: str, *, json_: bool) -> N
                f"{left} left queued" if left else None)
     if bad or left:
         raise ExternalProblem(
-            f"{len(bad)} message(s) not delivered" + (f", {left} not tried" if left else ""),
+            f"{len(bad)} message(s) not delivered, {left} not tried" if left
+            else f"{len(bad)} message(s) not delivered",
             hint="fix the cause, then `plea send --retry` (failed) or `plea send CASE --to …` "
             "(queued); uncertain ones: `plea outbox resolve`",
         )

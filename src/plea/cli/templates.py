@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from plea.cli.common import note, out, print_json, table
+from plea.i18n import N_
 
 app = typer.Typer(help="Letter templates: list, check, preview.", no_args_is_help=True)
 
@@ -47,7 +48,9 @@ def check() -> None:
         if not f.blocking:
             note(f"note: {f}")
     if blocking:
-        raise TemplateProblem(f"{len(blocking)} problem(s) in the templates:\n" + "\n".join(map(str, blocking)))
+        # the first line is the catalog's message (errors are translated line by line)
+        raise TemplateProblem(N_(f"{len(blocking)} problem(s) in the templates:") + "\n"
+                              + "\n".join(map(str, blocking)))
     note("all templates are fine")
     typer.echo("ok")
 

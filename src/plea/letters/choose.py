@@ -134,7 +134,8 @@ def select_cases(session: Session, cases: str, status: str | None) -> list[Case]
             except NotFound as exc:
                 unknown.append(str(exc).replace("\n ", ";"))
         if unknown:
-            raise NotFound(f"{len(unknown)} unknown case(s): " + "; ".join(unknown))
+            listed = "; ".join(unknown)
+            raise NotFound(f"{len(unknown)} unknown case(s): {listed}")
         if status not in (None, "all"):
             found = [c for c in found if c.status == status]
         found = list({c.id: c for c in found}.values())

@@ -22,6 +22,7 @@ from plea.cases import FIELDS, missing_fields, no_way_to_answer
 from plea.db.models import Case, Letter, Rendition
 from plea.errors import InvalidInput, TemplateProblem
 from plea.fileio import safe_name, sha256_file
+from plea.i18n import N_
 from plea.letters.choose import BatchRecipients, select_cases
 from plea.letters.formats import FORMATS, parse_formats
 from plea.letters.inputs import SharedInputs, digests, sha_of
@@ -336,15 +337,16 @@ class _Gathered:
         """Stop before anything is written if any client cannot get the letter, naming them all."""
         if self.lacking:
             raise TemplateProblem(
-                f"the letter {spec.name!r} needs case fields that {len(self.lacking)} client(s) lack; "
-                "nothing was written:\n  " + "\n  ".join(self.lacking),
+                # the first line is the catalog's message (errors are translated line by line)
+                N_(f"the letter {spec.name!r} needs case fields that {len(self.lacking)} client(s) lack; "
+                   "nothing was written:") + "\n  " + "\n  ".join(self.lacking),
                 hint="fill them with `plea cases edit REF …` or `plea cases import FILE`, then run the batch "
                 "again",
             )
         if self.unanswerable:
             raise TemplateProblem(
-                f"{len(self.unanswerable)} client(s) give no way to answer their letters; "
-                "nothing was written:\n  " + "\n  ".join(self.unanswerable),
+                N_(f"{len(self.unanswerable)} client(s) give no way to answer their letters; "
+                   "nothing was written:") + "\n  " + "\n  ".join(self.unanswerable),
                 hint="add an email or a postal address with `plea cases edit REF …` or "
                 "`plea cases import FILE`, then run the batch again",
             )
