@@ -152,6 +152,7 @@ def test_quick_start_runs_as_written(walk: Walk) -> None:
     assert out[f"plea history {walk.ref}"].startswith(f"History of {walk.ref}")
 
 
+@pytest.mark.soffice  # the block's batch writes PDFs: out of the fast tier (no LibreOffice there)
 def test_lawyers_block_runs_as_written(walk: Walk, backend: str) -> None:
     if backend == "postgresql":  # batches on PostgreSQL: tests/cli/test_batch*.py
         pytest.skip("504 letters with PDF take two minutes: the walk-through runs on SQLite")
