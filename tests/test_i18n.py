@@ -349,3 +349,15 @@ def test_errors_made_of_parts_speak_russian(plea, campaign: str, monkeypatch) ->
     r = plea("letters", "sent", campaign, "--to", "IT", "--via", "post", code=4)
     assert r.stderr == ("plea: error: нет письма humanitarian-visa для: Италия (IT)\n"
                         "  сначала сформируйте их через `plea letters render`\n")
+
+
+def test_the_recipient_rule_warns_in_russian_and_ukrainian(plea, campaign: str, monkeypatch) -> None:
+    """The warnings of the recipient rule, the ones that matter most, in the interface language."""
+    monkeypatch.setenv("PLEA_LANG", "ru")
+    r = plea("letters", "plan", campaign, "--host", "US", "--to", "RU", "--unsafe-write-to-threat-state")
+    assert (f"ВНИМАНИЕ: письмо государству угрозы дела {campaign} — Россия (RU), потому что указан "
+            "--unsafe-write-to-threat-state\n") in r.stderr
+    monkeypatch.setenv("PLEA_LANG", "uk")
+    r = plea("letters", "plan", campaign, "--host", "US", "--to", "RU", "--unsafe-write-to-threat-state")
+    assert (f"УВАГА: лист державі загрози справи {campaign} — Росія (RU), бо вказано "
+            "--unsafe-write-to-threat-state\n") in r.stderr

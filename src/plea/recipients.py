@@ -203,8 +203,11 @@ def resolve(spec: ToSpec | str, *, universe: Iterable[str], threats: Iterable[st
                 out.append(code)
             elif unsafe:
                 out.append(code)
-                warnings.append(f"WARNING: writing to {label}, a threat state of {case_ref or 'this case'}, "
-                                f"because {UNSAFE_FLAG} was given")
+                warnings.append(
+                    N_(f"WARNING: writing to {label}, a threat state of {case_ref}, because {UNSAFE_FLAG} "
+                       "was given")
+                    if case_ref else N_(f"WARNING: writing to {label}, a threat state of this case, because "
+                                        f"{UNSAFE_FLAG} was given"))
             else:
                 refused.append(label)
             continue
@@ -213,8 +216,8 @@ def resolve(spec: ToSpec | str, *, universe: Iterable[str], threats: Iterable[st
             if code in named:
                 out.append(code)
                 if not records:
-                    warnings.append(f"warning: writing to {label}, named in --to although it is cautioned: "
-                                    f"{caution.reason} ({caution.source_url})")
+                    warnings.append(N_(f"warning: writing to {label}, named in --to although it is cautioned: "
+                                       f"{caution.reason} ({caution.source_url})"))
             else:
                 held.append(Held(code, caution.reason, caution.source_url, caution.source_title, "caution"))
             continue
