@@ -216,8 +216,8 @@ def resolve(spec: ToSpec | str, *, universe: Iterable[str], threats: Iterable[st
             if code in named:
                 out.append(code)
                 if not records:
-                    warnings.append(N_(f"warning: writing to {label}, named in --to although it is cautioned: "
-                                       f"{caution.reason} ({caution.source_url})"))
+                    warnings.append(N_(f"warning: writing to {label}, named in --to although it is "
+                                       f"cautioned: {caution.reason} ({caution.source_url})"))
             else:
                 held.append(Held(code, caution.reason, caution.source_url, caution.source_title, "caution"))
             continue
