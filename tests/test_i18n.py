@@ -361,3 +361,16 @@ def test_the_recipient_rule_warns_in_russian_and_ukrainian(plea, campaign: str, 
     r = plea("letters", "plan", campaign, "--host", "US", "--to", "RU", "--unsafe-write-to-threat-state")
     assert (f"УВАГА: лист державі загрози справи {campaign} — Росія (RU), бо вказано "
             "--unsafe-write-to-threat-state\n") in r.stderr
+
+
+def test_a_mission_without_an_address_is_named_in_russian(plea, db_file: Path, tmp_path: Path,
+                                                          monkeypatch) -> None:
+    ref = plea("cases", "add", "--name", "Test Person", "--nationality", "RU", "--persecution", "Story.",
+               "--country", "US", "--email", "test.person@example.org").stdout.strip()
+    plea("letters", "render", ref, "--host", "US", "--to", "DE", "--format", "md", "--out", str(tmp_path / "o"))
+    monkeypatch.setenv("PLEA_LANG", "ru")
+    r = plea("letters", "sent", ref, "--to", "DE", "--via", "post", code=3)
+    assert "\nГермания (DE), представительство Q324833: нет street, postcode\n" in r.stderr, r.stderr
+    gaps = plea("embassies", "gaps", "--host", "US").stdout
+    names = [line.split(" (")[0].strip() for line in gaps.splitlines() if re.search(r"\([A-Z]{2}\)", line)]
+    assert names[:3] == sorted(names[:3]) and "Афганистан" in names, names[:5]

@@ -15,6 +15,7 @@ from plea import states
 from plea.db.models import CHANNELS, OUTCOMES, Case, Event, Letter, LetterEvent, Mission, Response
 from plea.errors import Conflict, InvalidInput, NotFound
 from plea.history import record
+from plea.i18n import N_
 from plea.settings import get_setting
 
 # the status view reads with Core statements, without this module's ORM imports (start-up speed)
@@ -147,10 +148,13 @@ def refuse_unpostable(missions: list[Mission]) -> None:
     lacking = [(m, fields) for m, fields in lacking if fields]
     if not lacking:
         return
+    problems = []
+    for m, fields in lacking:
+        listed = ", ".join(fields)  # the columns' names, as `embassies edit` takes them
+        problems.append(N_(f"{states.name(m.sending)} ({m.sending}), mission {m.id}: no {listed}"))
     raise InvalidInput(
         f"--via post: {len(lacking)} mission(s) have no postal address; nothing was recorded",
-        problems=[f"{states.name(m.sending)} ({m.sending}), mission {m.id}: no {', '.join(fields)}"
-                  for m, fields in lacking],
+        problems=problems,
         hint="add the address with `plea embassies edit ID --address … --postcode …`, send these letters "
              "by another channel, or pass --force if they were posted all the same")
 

@@ -362,12 +362,13 @@ def gaps(
         return
     t = table("state", "written to", "lacks", "mission", "look it up on",
               title=f"Missing contacts for missions in {code}")
-    for r in report["rows"]:
+    # ordered as the core orders them (most written to first), by the names shown
+    for r in sorted(report["rows"], key=lambda r: (-(r["written_to"] or 0), state_name(r["state"]))):
         mission = r["mission_id"] or "no mission"
         if r["mission"] == "accredited":
             mission += f" ({r['city']}, accredited)"
-        t.add_row(f"{r['name']} ({r['state']})", str(r["written_to"] or ""), ", ".join(r["lacks"]), mission,
-                  r["website"] or r["source_ref"])
+        t.add_row(f"{state_name(r['state'])} ({r['state']})", str(r["written_to"] or ""), ", ".join(r["lacks"]),
+                  mission, r["website"] or r["source_ref"])
     out().print(t)
     note(f"{report['states']} UN member state(s) lack {' or '.join(report['need'])} for {code}; "
          f"{report['written_to']} of them were written to. Correct one with "
