@@ -367,7 +367,8 @@ def test_a_mission_without_an_address_is_named_in_russian(plea, db_file: Path, t
                                                           monkeypatch) -> None:
     ref = plea("cases", "add", "--name", "Test Person", "--nationality", "RU", "--persecution", "Story.",
                "--country", "US", "--email", "test.person@example.org").stdout.strip()
-    plea("letters", "render", ref, "--host", "US", "--to", "DE", "--format", "md", "--out", str(tmp_path / "o"))
+    plea("letters", "render", ref, "--host", "US", "--to", "DE", "--format", "md",
+         "--out", str(tmp_path / "o"))
     monkeypatch.setenv("PLEA_LANG", "ru")
     r = plea("letters", "sent", ref, "--to", "DE", "--via", "post", code=3)
     assert "\nГермания (DE), представительство Q324833: нет street, postcode\n" in r.stderr, r.stderr

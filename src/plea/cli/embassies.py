@@ -367,8 +367,8 @@ def gaps(
         mission = r["mission_id"] or "no mission"
         if r["mission"] == "accredited":
             mission += f" ({r['city']}, accredited)"
-        t.add_row(f"{state_name(r['state'])} ({r['state']})", str(r["written_to"] or ""), ", ".join(r["lacks"]),
-                  mission, r["website"] or r["source_ref"])
+        t.add_row(f"{state_name(r['state'])} ({r['state']})", str(r["written_to"] or ""),
+                  ", ".join(r["lacks"]), mission, r["website"] or r["source_ref"])
     out().print(t)
     note(f"{report['states']} UN member state(s) lack {' or '.join(report['need'])} for {code}; "
          f"{report['written_to']} of them were written to. Correct one with "
