@@ -375,3 +375,11 @@ def test_a_mission_without_an_address_is_named_in_russian(plea, db_file: Path, t
     gaps = plea("embassies", "gaps", "--host", "US").stdout
     names = [line.split(" (")[0].strip() for line in gaps.splitlines() if re.search(r"\([A-Z]{2}\)", line)]
     assert names[:3] == sorted(names[:3]) and "Афганистан" in names, names[:5]
+
+
+def test_the_old_contacts_warning_speaks_russian(plea, campaign: str, monkeypatch) -> None:
+    monkeypatch.setenv("PLEA_LANG", "ru")
+    r = plea("letters", "plan", campaign, "--host", "US", "--to", "FR,DE")
+    assert ("внимание: у 2 из 2 адресатов контакты проверялись больше 365 дней назад (самая старая проверка: "
+            "2022-11-16): Франция (FR): phone, website; Германия (DE): website. Письмо может уйти по старому "
+            "адресу.") in r.stderr, r.stderr

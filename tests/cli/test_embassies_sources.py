@@ -110,7 +110,7 @@ def test_letters_plan_warns_about_old_contact_details(days: Days, plea, db_file:
                            "checked": "2022-11-16"}
     r = plea("letters", "plan", case, "--to", "FR,DE,IT")
     assert ("warning: 3 of 3 recipient(s) have contact details last checked more than 365 days ago "
-            "(oldest: 2022-11-16): France (phone, website)") in r.stderr
+            "(oldest: 2022-11-16): France (FR): phone, website; ") in r.stderr
     assert "plea embassies refresh --host US" in r.stderr
     # what a person checked today is not old
     plea("embassies", "edit", FR, "--verified-fields", "phone,website")

@@ -140,13 +140,13 @@ def note(message: str) -> None:
     typer.echo(translate_lines(message), err=True)
 
 
-def note_parts(*parts: str | None) -> None:
-    """One notice made of parts joined by "; ", each translated on its own (the extractor takes every
+def note_parts(*parts: str | None, sep: str = "; ") -> None:
+    """One notice made of parts joined by sep, each translated on its own (the extractor takes every
     part into the catalog): a message built with + matches no template, and would stay English, or
     worse, match a shorter one. An empty part (None, "") is left out."""
     from plea.i18n import translate
 
-    typer.echo("; ".join(translate(p) for p in parts if p), err=True)
+    typer.echo(sep.join(translate(p) for p in parts if p), err=True)
 
 
 def print_json(data: Any) -> None:

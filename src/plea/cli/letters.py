@@ -23,6 +23,7 @@ from plea.cli.common import (
     WithoutConsentOpt,
     actor,
     note,
+    note_parts,
     open_db,
     out,
     print_json,
@@ -99,7 +100,7 @@ def plan(ref: RefArg, letter: LetterOpt = "humanitarian-visa", to: ToOpt = "all"
     if stale:
         from plea.directory.provenance import stale_warning
 
-        note(stale_warning(stale, max_age, host=_host(host), recipients=len(rows)))
+        note_parts(*stale_warning(stale, max_age, host=_host(host), recipients=len(rows)), sep=" ")
     for row in rows:
         if row["route"] and row["route"]["stale"]:
             note(f"warning: the route for {row['name']} ({row['state']}) was checked on {row['route']['checked_on']}, "

@@ -165,15 +165,28 @@ def stale_report(session: Session, missions: list[Mission], *, today: date | Non
     return stale_contacts(session, missions, today=today or date.today(), max_age=days), days
 
 
-def stale_warning(stale: list[dict[str, Any]], max_age: int, *, host: str, recipients: int) -> str:
+def stale_warning(
+    stale: list[dict[str, Any]], max_age: int, *, host: str, recipients: int
+) -> tuple[str, str]:
+    """The warning about old contact details, as two sentences, each a message of the catalog (the
+    caller translates and joins them): what is old, and what to do."""
     from plea import states
+    from plea.i18n import N_
 
     known = [s["checked"] for s in stale if s["checked"]]
-    oldest = f" (oldest: {min(known)})" if known else ""
-    shown = ", ".join(f"{states.name(s['sending'])} ({', '.join(s['fields'])})" for s in stale[:8])
-    more = f" and {len(stale) - 8} more" if len(stale) > 8 else ""
-    return (f"warning: {len(stale)} of {recipients} recipient(s) have contact details last checked more than "
-            f"{max_age} days ago{oldest}: {shown}{more}. A letter may go to an old address. Check them with "
-            f"`plea embassies show ID` and mark what you checked with `plea embassies edit ID … --verified`, "
-            f"or update them with `plea embassies refresh --host {host}`. "
-            f"`plea config set contact_max_age_days N` changes the limit.")
+    oldest = min(known) if known else None
+    # "France (FR): phone, website; Germany (DE): website; +3": the states shown in the interface language
+    shown = "; ".join(f"{states.name(s['sending'])} ({s['sending']}): {', '.join(s['fields'])}"
+                      for s in stale[:8])
+    if len(stale) > 8:
+        shown += f"; +{len(stale) - 8}"
+    n = len(stale)
+    what = (N_(f"warning: {n} of {recipients} recipient(s) have contact details last checked more than "
+               f"{max_age} days ago (oldest: {oldest}): {shown}.") if oldest
+            else N_(f"warning: {n} of {recipients} recipient(s) have contact details last checked more than "
+                    f"{max_age} days ago: {shown}."))
+    todo = N_(f"A letter may go to an old address. Check them with `plea embassies show ID` and mark what "
+              f"you checked with `plea embassies edit ID … --verified`, or update them with "
+              f"`plea embassies refresh --host {host}`. `plea config set contact_max_age_days N` changes the "
+              f"limit.")
+    return what, todo
