@@ -383,3 +383,32 @@ def test_the_old_contacts_warning_speaks_russian(plea, campaign: str, monkeypatc
     assert ("внимание: у 2 из 2 адресатов контакты проверялись больше 365 дней назад (самая старая проверка: "
             "2022-11-16): Франция (FR): phone, website; Германия (DE): website. Письмо может уйти по старому "
             "адресу.") in r.stderr, r.stderr
+
+
+def test_no_message_is_joined_with_plus() -> None:
+    """A notice or an error whose text is joined with + is in no catalog (the extractor reads one template
+    per call) and prints in English, or half-translated where a shorter template matches. Use one template
+    per alternative, note_parts, or, for problems on their own lines, N_ on the first line."""
+    import ast
+
+    import plea
+
+    calls = {"note", "PleaError", "InvalidInput", "NotFound", "DatabaseProblem", "Conflict", "TemplateProblem",
+             "ExternalProblem"}
+
+    def leftmost(node: ast.expr) -> ast.expr:
+        while isinstance(node, ast.BinOp):
+            node = node.left
+        return node
+
+    joined = []
+    for path in sorted(Path(plea.__file__).parent.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.BinOp)):
+                continue
+            name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+            first = leftmost(node.args[0])
+            marked = isinstance(first, ast.Call) and isinstance(first.func, ast.Name) and first.func.id == "N_"
+            if name in calls and not marked:
+                joined.append(f"{path.name}:{node.lineno}")
+    assert joined == []

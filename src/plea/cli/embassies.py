@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from plea.cli.common import JsonOpt, actor, note, open_db, out, print_json, table
-from plea.i18n import state_name, translate
+from plea.cli.common import JsonOpt, actor, note, note_parts, open_db, out, print_json, table
+from plea.i18n import N_, state_name, translate
 
 if TYPE_CHECKING:
     from plea.directory.refresh import HostDiff
@@ -413,8 +413,8 @@ def refresh(
         if d.empty:
             note(f"{d.host}: Wikidata returned no missions; nothing was changed for {d.host}")
         else:
-            absent = f"; {len(d.absent)} mission(s) of the directory not in the answer, left as they are"
-            note(d.summary() + (absent if d.absent else ""))
+            absent = N_(f"{len(d.absent)} mission(s) of the directory not in the answer, left as they are")
+            note_parts(*d.summary_parts(), absent if d.absent else None)
     note("dry run: nothing was written" if dry_run else "written")
 
 

@@ -38,11 +38,9 @@ def export(
     db = open_db()
     result = run(db, folder, fmt=fmt.lower(), redact=redact, force=force, actor=actor())
     rows = sum(t.rows for t in result.tables)
-    note(
-        f"exported {rows} row(s) from {len(result.tables)} table(s) as {result.format}"
-        + (", redacted" if redact else "")
-        + f" to {result.folder}"
-    )
+    tables, where = len(result.tables), result.folder
+    note(f"exported {rows} row(s) from {tables} table(s) as {result.format}, redacted to {where}" if redact
+         else f"exported {rows} row(s) from {tables} table(s) as {result.format} to {where}")
     note(
         f"history head: {result.head} ({result.events} events): keep it to check this database later "
         "with `plea audit verify --head`"

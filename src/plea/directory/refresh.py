@@ -34,6 +34,7 @@ from plea.directory.queries import COLUMNS, closed_on, person_fields
 from plea.directory.validation import check_email, check_url
 from plea.directory.wikidata import LICENCE, SOURCE, Answer, Found
 from plea.history import record
+from plea.i18n import N_
 
 CONTACTS = ("street_address", "postcode", "email", "phone", "website")
 REFRESHED = ("city", "kind", *CONTACTS, "latitude", "longitude")
@@ -82,15 +83,19 @@ class HostDiff:
                 "left_out_invalid": len(self.invalid), "skipped": len(self.skipped),
                 "not_in_answer": len(self.absent)}
 
-    def summary(self) -> str:
+    def summary_parts(self) -> list[str]:
+        """What the refresh found, a message of the catalog each (the command joins them with "; ")."""
         c = self.counts()
-        text = (f"{self.host}: {c['added']} added, {c['changed']} changed, {c['closed']} closed, "
-                f"{c['unchanged']} unchanged")
+        parts = [N_(f"{self.host}: {c['added']} added, {c['changed']} changed, {c['closed']} closed, "
+                    f"{c['unchanged']} unchanged")]
         if c["reopened"]:
-            text += f", {c['reopened']} reopened"
+            parts.append(N_(f"{c['reopened']} reopened"))
         if c["kept_yours"]:
-            text += f"; {c['kept_yours']} of your values kept"
-        return text
+            parts.append(N_(f"{c['kept_yours']} of your values kept"))
+        return parts
+
+    def summary(self) -> str:
+        return "; ".join(self.summary_parts())
 
     def as_dict(self) -> dict[str, Any]:
         return {
