@@ -579,3 +579,16 @@ def test_an_envelope_names_an_authority_as_its_letter_does() -> None:
                            name="Bundesamt für Migration und Flüchtlinge")
     assert mission_name(bamf) == "Bundesamt für Migration und Flüchtlinge"
     assert mission_name(SimpleNamespace(kind="embassy", sending="FR", host="US", name="")) == "Embassy of France"
+
+
+def test_importing_authorities_without_names_warns(plea, db_file: Path, tmp_path: Path) -> None:
+    r = plea("embassies", "import", str(ministries(tmp_path)))
+    assert r.stderr == ("warning: 3 authority(ies) without a name of their own (DE-AA, DE-BAMF, FR-MEAE): "
+                        "their letters would name them after their kind and state; add a name column (the "
+                        "name each one's own site uses), or `plea embassies edit ID --name …`\n")
+    named = tmp_path / "named.csv"
+    named.write_text("id,sending,host,city,kind,name\nDE-AA,DE,DE,Berlin,foreign-ministry,Auswärtiges Amt\n",
+                     encoding="utf-8")
+    r = plea("embassies", "import", str(named))
+    assert "warning" not in r.stderr and r.stdout == "0 added, 1 updated, 0 unchanged\n"
+    assert rows(db_file, "SELECT name FROM mission WHERE id = 'DE-AA'") == [("Auswärtiges Amt",)]

@@ -145,6 +145,11 @@ def import_(
         return
     prefix = "dry run, nothing changed: " if dry_run else ""
     typer.echo(prefix + result.summary())
+    if unnamed := getattr(result, "unnamed", []):
+        listed = ", ".join(unnamed)
+        note(f"warning: {len(unnamed)} authority(ies) without a name of their own ({listed}): their letters "
+             "would name them after their kind and state; add a name column (the name each one's own site "
+             "uses), or `plea embassies edit ID --name …`")
 
 
 @app.command("export")

@@ -33,6 +33,7 @@ class ImportResult:
     kept_edits: int = 0  # rows where a person's edits were kept over the file's values
     older: int = 0  # rows retrieved from their source before what the directory has (e.g. by a refresh)
     changes: list[tuple[str, list[str]]] = field(default_factory=list)  # (id, changed fields)
+    unnamed: list[str] = field(default_factory=list)  # the file's authorities without a name of their own
 
     def summary(self) -> str:
         text = f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged"
@@ -159,6 +160,7 @@ def import_file(session: Session, path: Path, *, actor: str, dry_run: bool = Fal
                            hint="merge it with plea.directory.pooling.merge_file, "
                                 "as `plea embassies import` does")
     result = import_rows(session, [r for _, r in rows])
+    result.unnamed = _unnamed_authorities(session, [r["id"] for _, r in rows])
     if dry_run:
         session.rollback()
         return result
@@ -167,6 +169,20 @@ def import_file(session: Session, path: Path, *, actor: str, dry_run: bool = Fal
         record(session, event, actor=actor, subject=f"file:{Path(path).name}",
                data={"sha256": digest, **result.as_dict()})
     return result
+
+
+def _unnamed_authorities(session: Session, ids: list[str]) -> list[str]:
+    """The ids among these whose mission is an authority (a ministry, a migration office) with no name of
+    its own: its letters would name it after its kind and state (plea.recipients.unnamed_authorities)."""
+    from sqlmodel import col
+
+    from plea.directory.queries import AUTHORITY_KINDS
+
+    if not ids:
+        return []
+    q = select(Mission.id).where(col(Mission.id).in_(ids), col(Mission.kind).in_(AUTHORITY_KINDS),
+                                 Mission.name == "")
+    return sorted(session.exec(q).all())
 
 
 def shipped_csv() -> Path:
