@@ -121,8 +121,8 @@ def parallel(
     handle: Callable[..., None],
     stop: Callable[[], bool],
 ) -> None:
-    """Each worker's chunks (own[n]: its clients' letters, in chunks; see shards) two in flight per worker
-    (memory stays flat, and none waits for the next). A worker whose own are done takes another's
+    """Each worker's chunks (own[n]: its clients' letters, in chunks; see shards), two in flight per
+    worker (memory stays flat, and none waits for the next). A worker whose own are done takes another's
     from the end, where its owner comes last. This process records results as they come
     (rendering here as well was measured no faster on two cores: it delays the recording). After
     a failure, what is in flight finishes and is recorded."""
@@ -136,9 +136,9 @@ def parallel(
     def take(worker: int) -> list[Item] | None:
         if stop():
             return None
-        own = queues[worker] if worker < len(queues) else None
-        if own:
-            return own.popleft()
+        mine = queues[worker] if worker < len(queues) else None
+        if mine:
+            return mine.popleft()
         others = [q for q in queues if q]
         return max(others, key=len).pop() if others else None
 
