@@ -86,7 +86,32 @@ def check_database(db: object) -> list[Check]:
     out.append(Check("fail", f"history: {problem}", "the history was changed outside plea: investigate, "
                      "compare with a backup") if problem else Check("ok", f"history chain intact ({n} events)"))
     out += check_threat_letters(db)
+    out += check_authority_names(db)
     return out
+
+
+def check_authority_names(db: object) -> list[Check]:
+    """Authorities in the directory (ministries, migration offices) without a name of their own: a letter
+    routed to one would name it after its kind and state. Nothing is said when the directory has none."""
+    from sqlalchemy import func, select
+
+    from plea.db import tables as T
+    from plea.directory.queries import AUTHORITY_KINDS
+
+    m = T.mission
+    with db.read_rows() as conn:  # type: ignore[attr-defined]
+        total = conn.execute(select(func.count()).where(m.c.kind.in_(AUTHORITY_KINDS))).scalar_one()
+        q = select(m.c.id).where(m.c.kind.in_(AUTHORITY_KINDS), m.c.name == "").order_by(m.c.id)
+        unnamed = [r[0] for r in conn.execute(q)]
+    if not total:
+        return []
+    if not unnamed:
+        return [Check("ok", f"every authority in the directory has its own name ({total})")]
+    shown = ", ".join(unnamed[:10]) + (" …" if len(unnamed) > 10 else "")
+    return [Check("warn", f"{len(unnamed)} authority(ies) in the directory without a name of their own: "
+                          f"{shown}",
+                  "a letter routed to one would name it after its kind and state: give each the name its own "
+                  "site uses with `plea embassies edit ID --name …`")]
 
 
 def check_threat_letters(db: object) -> list[Check]:

@@ -86,3 +86,21 @@ def test_doctor_finds_fonts_by_family_and_says_when_it_cannot_look(plea, db_file
     (tmp_path / "bin" / "fc-list").unlink()
     checks = {c["what"]: c for c in json.loads(plea("doctor", "--json").stdout)}
     assert checks["fonts not checked: fc-list (fontconfig) is not installed"]["level"] == "warn"
+
+
+def test_doctor_names_the_authorities_without_a_name(plea, db_file: PleaDB, tmp_path: Path) -> None:
+    checks = levels(plea("doctor", "--json").stdout)
+    assert not [w for w in checks if "authority" in w]  # the shipped directory has none: nothing said
+    sheet = tmp_path / "authorities.csv"
+    sheet.write_text("id,sending,host,city,kind,name\n"
+                     "DE-BAMF,DE,DE,Nuremberg,migration-authority,\n"
+                     "FR-MI,FR,FR,Paris,interior-ministry,Ministère de l'Intérieur\n", encoding="utf-8")
+    plea("embassies", "import", str(sheet))
+    checks = json.loads(plea("doctor", "--json").stdout)
+    [found] = [c for c in checks if "authority(ies)" in c["what"]]
+    assert found["level"] == "warn"
+    assert found["what"] == "1 authority(ies) in the directory without a name of their own: DE-BAMF"
+    assert "plea embassies edit ID --name" in found["fix"]
+    plea("embassies", "edit", "DE-BAMF", "--name", "Bundesamt für Migration und Flüchtlinge")
+    checks = levels(plea("doctor", "--json").stdout)
+    assert checks["every authority in the directory has its own name (2)"] == "ok"
