@@ -64,7 +64,8 @@ def run_demo(folder: Path, *, today: date, actor: str = "plea demo", progress=No
             load_shipped(s, actor=actor)
             case = create_case(s, dict(SAMPLE_CASE), actor=actor, today=today)
         with db.transaction() as s:
-            case, spec, picked = choose(s, case.ref, letter="humanitarian-visa", to="all", host=HOST)
+            case, spec, picked = choose(s, case.ref, letter="humanitarian-visa", to="all", host=HOST,
+                                        today=today)
             plan = plan_case(s, case, spec, [Planned(r) for r in picked.found], out_dir=letters_dir,
                              formats=["docx"], paper=None, letterhead=None)
             write_case(s, plan, actor=actor, today=sent_on, progress=progress)

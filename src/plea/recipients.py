@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from plea import states
@@ -252,7 +253,8 @@ def case_threats(case: Any) -> list[str]:
 
 def for_case(session: Any, case: Any, spec: ToSpec | str, *, universe: Iterable[str], unsafe: bool = False,
              records: bool = False, host: str | None = None, empty_ok: bool = False,
-             without_consent: bool = False, channel: str | None = None, letter: Any = None) -> Resolution:
+             without_consent: bool = False, channel: str | None = None, letter: Any = None,
+             today: date | None = None) -> Resolution:
     """resolve() with the case's threat states, the cautions in force for them and (unless the command only
     records, or --without-consent was given) the applicant's consent: an expired one, one that does not
     cover `channel`, or one without the story for a `letter` (LetterSpec) that tells it, stops the
@@ -264,18 +266,17 @@ def for_case(session: Any, case: Any, spec: ToSpec | str, *, universe: Iterable[
     return resolve(spec, universe=universe, threats=threats, cautions=for_threats(conn, threats), unsafe=unsafe,
                    records=records, host=host, case_ref=case.ref, empty_ok=empty_ok,
                    consent=None if records or without_consent
-                   else consent_rule(conn, case, channel=channel, letter=letter))
+                   else consent_rule(conn, case, channel=channel, letter=letter, today=today))
 
 
-def consent_rule(conn: Any, case: Any, *, channel: str | None = None, letter: Any = None) -> ConsentRule | None:
-    """The consent in force for the case, checked for expiry, channel and, for a letter, the story
-    (plea.consent.enforce: Conflict, exit 6)."""
-    from datetime import date
-
+def consent_rule(conn: Any, case: Any, *, channel: str | None = None, letter: Any = None,
+                 today: date | None = None) -> ConsentRule | None:
+    """The consent in force for the case, checked for expiry on `today` (the command's day; else the
+    clock's), channel and, for a letter, the story (plea.consent.enforce: Conflict, exit 6)."""
     from plea.consent import current, enforce
 
     rule = current(conn, case)
-    enforce(rule, today=date.today(), channel=channel, letter=letter)
+    enforce(rule, today=today or date.today(), channel=channel, letter=letter)
     return rule
 
 
@@ -307,10 +308,13 @@ def choose_language(spec: LetterSpec, mission: Mission, lang: str | None) -> tup
     return "en", N_("no template in the mission's or the state's languages: English")
 
 
-def recipients(session: Any, spec: LetterSpec, case: Any, *, host: str, to: ToSpec | str, lang: str | None,
-               unsafe: bool = False, picked: dict[str, tuple[Mission, str]] | None = None,
-               without_consent: bool = False) -> Recipients:
-    """A case's recipients for one host (`picked`: the host's missions, when the caller has them)."""
+def recipients(  # 9 parameters: the rule's inputs, by name
+    session: Any, spec: LetterSpec, case: Any, *, host: str, to: ToSpec | str, lang: str | None,
+    unsafe: bool = False, picked: dict[str, tuple[Mission, str]] | None = None, without_consent: bool = False,
+    today: date | None = None,
+) -> Recipients:
+    """A case's recipients for one host (`picked`: the host's missions, when the caller has them), with
+    consent and routes judged on `today` (the command's day; else the clock's)."""
     from plea.directory.missions import pick_missions
     from plea.routes import referrals
 
@@ -318,7 +322,7 @@ def recipients(session: Any, spec: LetterSpec, case: Any, *, host: str, to: ToSp
     referred = referrals(session, case) if getattr(case, "id", None) else {}
     universe = sorted(set(picked) | set(referred), key=states.name)
     res = for_case(session, case, to, universe=universe, unsafe=unsafe, host=host,
-                   without_consent=without_consent, letter=spec)
+                   without_consent=without_consent, letter=spec, today=today)
     found: list[Recipient] = []
     missing: list[str] = []
     for code in res.states:
@@ -336,7 +340,7 @@ def recipients(session: Any, spec: LetterSpec, case: Any, *, host: str, to: ToSp
         chosen, why = choose_language(spec, mission, lang)
         found.append(Recipient(code, mission, how, chosen, why))
     if found and getattr(case, "protection", ""):
-        _attach_routes(session, spec, found, case.protection, lang)
+        _attach_routes(session, spec, found, case.protection, lang, today=today or date.today())
     return Recipients(found, missing, res.held_back, res.warnings + unnamed_authorities(found))
 
 
@@ -357,17 +361,16 @@ def unnamed_authorities(found: list[Recipient]) -> list[str]:
 
 
 def _attach_routes(session: Any, spec: LetterSpec, found: list[Recipient], protection: str,
-                   lang: str | None) -> None:
-    """Each recipient's route for the case's protection (plea.routes), explained in its "why". A route whose
-    authority is in the directory and takes letters directly (post, email, web form) gets the letter instead
-    of the embassy; a referral (the state's own answer) goes first."""
-    from datetime import date
-
+                   lang: str | None, *, today: date) -> None:
+    """Each recipient's route for the case's protection (plea.routes), explained in its "why" (its age
+    counted to `today`). A route whose authority is in the directory and takes letters directly (post,
+    email, web form) gets the letter instead of the embassy; a referral (the state's own answer) goes
+    first."""
     from plea.db.models import Mission
     from plea.directory.provenance import max_age_days
     from plea.routes import DIRECT, explain, for_recipients
 
-    routes = for_recipients(session, [r.state for r in found], protection, today=date.today(),
+    routes = for_recipients(session, [r.state for r in found], protection, today=today,
                             max_age=max_age_days(session))
     for r in found:
         if (route := routes.get(r.state)) is None:

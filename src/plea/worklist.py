@@ -58,11 +58,12 @@ def build(
         lang=lang,
         unsafe=unsafe,
         without_consent=without_consent,
+        today=today,
     )
     if not without_consent:
         from plea.recipients import consent_rule
 
-        consent_rule(session.connection(), case, channel=via)  # a consent without web forms stops here
+        consent_rule(session.connection(), case, channel=via, today=today)  # one without web forms stops here
     work = Worklist(
         case.ref, spec.name, missing=picked.missing, held_back=picked.held_back, warnings=picked.warnings
     )

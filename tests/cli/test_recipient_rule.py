@@ -181,3 +181,27 @@ def test_threat_states_on_the_case(plea, db_file: Path, case: str, tmp_path: Pat
     plea("cases", "import", str(out), "--yes")
     assert q(db_file, 'SELECT threat_states FROM "case"') == [("",)]
 
+
+
+def test_consent_is_judged_on_the_commands_day(plea, db_file, case: str) -> None:
+    """The recipient rule judges a consent's expiry on the day the command was given (`today`), not on
+    whatever the clock says when the check runs: a command that crosses midnight keeps one day."""
+    from datetime import date, timedelta
+
+    from plea.db.engine import open_database
+    from plea.errors import Conflict
+    from plea.letters.choose import choose
+
+    last = date.today() + timedelta(days=3)
+    plea("consent", "add", case, "--states", "all", "--expires", last.isoformat())
+    db = open_database(db_file.url)
+    try:
+        with db.read() as s:
+            _, _, picked = choose(s, case, letter="humanitarian-visa", to="FR", host="US", today=last)
+            assert [r.state for r in picked.found] == ["FR"]
+            with pytest.raises(Conflict) as err:
+                after = last + timedelta(days=1)
+                choose(s, case, letter="humanitarian-visa", to="FR", host="US", today=after)
+            assert "expired" in err.value.message, err.value.message
+    finally:
+        db.close()

@@ -53,6 +53,8 @@ def plan(ref: RefArg, letter: LetterOpt = "humanitarian-visa", to: ToOpt = "all"
          lang: LangOpt = None, unsafe: UnsafeOpt = False, without_consent: WithoutConsentOpt = False,
          json_: JsonOpt = False) -> None:
     """Show, per recipient, the mission and the language chosen and why, and who is held back. Writes nothing."""
+    from datetime import date
+
     from plea import states
     from plea.letters.choose import choose
     from plea.stories import story_for
@@ -60,7 +62,7 @@ def plan(ref: RefArg, letter: LetterOpt = "humanitarian-visa", to: ToOpt = "all"
     db = open_db()
     with db.read() as s:
         case, spec, picked = choose(s, ref, letter=letter, to=to, host=_host(host), lang=lang, unsafe=unsafe,
-                                    without_consent=without_consent)
+                                    without_consent=without_consent, today=date.today())
         from plea.consent import current
         from plea.directory.provenance import stale_report
 
@@ -223,7 +225,7 @@ def _planned(s: Any, ref: str, choice: dict[str, Any], *, due: bool, today: Any,
     from plea.errors import NotFound
     from plea.letters.choose import choose, with_context
 
-    case, spec, picked = choose(s, ref, **choice)
+    case, spec, picked = choose(s, ref, **choice, today=today)
     if choice["without_consent"]:
         from plea.consent import note_override
 

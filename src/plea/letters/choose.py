@@ -28,14 +28,17 @@ class Planned:
     response: dict[str, Any] | None = None
 
 
-def choose(session: Session, ref: str, *, letter: str, to: str, host: str, lang: str | None = None,
-           unsafe: bool = False, without_consent: bool = False) -> tuple[Case, LetterSpec, Recipients]:
-    """The case, its letter and its recipients for one host, by the one recipient rule (plea.recipients)."""
+def choose(  # 8 parameters: the recipient rule's inputs, by name
+    session: Session, ref: str, *, letter: str, to: str, host: str, lang: str | None = None,
+    unsafe: bool = False, without_consent: bool = False, today: date | None = None,
+) -> tuple[Case, LetterSpec, Recipients]:
+    """The case, its letter and its recipients for one host, by the one recipient rule (plea.recipients);
+    consent and routes judged on `today` (the command's day)."""
     case = get_case(session, ref)
     spec = get_letter(letter)
     answerable(case)
     return case, spec, recipients(session, spec, case, host=host, to=to, lang=lang, unsafe=unsafe,
-                                  without_consent=without_consent)
+                                  without_consent=without_consent, today=today)
 
 
 def answerable(case: Case) -> None:
@@ -150,11 +153,12 @@ class BatchRecipients:
     """Each client's recipients in a batch by the one recipient rule, with what every client shares
     (the hosts' missions, each mission's language and fields, the cautions in force) worked out once."""
 
-    def __init__(self, session: Session, spec: LetterSpec, hosts: list[str], lang: str | None) -> None:
+    def __init__(self, session: Session, spec: LetterSpec, hosts: list[str], lang: str | None, *,
+                 today: date | None = None) -> None:
         from plea.cautions import effective
         from plea.directory.missions import pick_missions
 
-        self.spec, self.hosts, self.lang = spec, hosts, lang
+        self.spec, self.hosts, self.lang, self.today = spec, hosts, lang, today
         self.picked = {host: pick_missions(session, host) for host in hosts}
         self.universe = sorted({code for picked in self.picked.values() for code in picked}, key=states.name)
         self.conn = session.connection()
@@ -170,7 +174,8 @@ class BatchRecipients:
         from plea.recipients import case_threats, consent_rule
 
         threats = case_threats(case)
-        consent = None if without_consent else consent_rule(self.conn, case, letter=self.spec)
+        consent = (None if without_consent
+                   else consent_rule(self.conn, case, letter=self.spec, today=self.today))
         cautions = by_threats(self.cautions, threats)
         only_host = self.hosts[0] if len(self.hosts) == 1 else None
         res = resolve(to, universe=self.universe, threats=threats, cautions=cautions, unsafe=unsafe,
