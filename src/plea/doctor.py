@@ -93,16 +93,11 @@ def check_database(db: object) -> list[Check]:
 def check_authority_names(db: object) -> list[Check]:
     """Authorities in the directory (ministries, migration offices) without a name of their own: a letter
     routed to one would name it after its kind and state. Nothing is said when the directory has none."""
-    from sqlalchemy import func, select
+    from plea.directory.queries import authorities, unnamed_authority
 
-    from plea.db import tables as T
-    from plea.directory.queries import AUTHORITY_KINDS
-
-    m = T.mission
     with db.read_rows() as conn:  # type: ignore[attr-defined]
-        total = conn.execute(select(func.count()).where(m.c.kind.in_(AUTHORITY_KINDS))).scalar_one()
-        q = select(m.c.id).where(m.c.kind.in_(AUTHORITY_KINDS), m.c.name == "").order_by(m.c.id)
-        unnamed = [r[0] for r in conn.execute(q)]
+        found = authorities(conn)
+    total, unnamed = len(found), [a.id for a in found if unnamed_authority(a)]
     if not total:
         return []
     if not unnamed:

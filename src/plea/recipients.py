@@ -318,6 +318,7 @@ def recipients(  # 9 parameters: the rule's inputs, by name
     from plea.directory.missions import pick_missions
     from plea.routes import referrals
 
+    today = today or date.today()  # read once: consent and routes judged on the same day
     picked = pick_missions(session, host) if picked is None else picked
     referred = referrals(session, case) if getattr(case, "id", None) else {}
     universe = sorted(set(picked) | set(referred), key=states.name)
@@ -340,7 +341,7 @@ def recipients(  # 9 parameters: the rule's inputs, by name
         chosen, why = choose_language(spec, mission, lang)
         found.append(Recipient(code, mission, how, chosen, why))
     if found and getattr(case, "protection", ""):
-        _attach_routes(session, spec, found, case.protection, lang, today=today or date.today())
+        _attach_routes(session, spec, found, case.protection, lang, today=today)
     return Recipients(found, missing, res.held_back, res.warnings + unnamed_authorities(found))
 
 
@@ -348,12 +349,12 @@ def unnamed_authorities(found: list[Recipient]) -> list[str]:
     """A warning for each authority (a ministry, a migration office) that gets a letter without a name of
     its own: the letter would call it after its kind and state ("Mission diplomatique de France" for
     France's Ministry of the Interior), and only the user can say what it is called."""
-    from plea.directory.queries import AUTHORITY_KINDS
+    from plea.directory.queries import unnamed_authority
 
     out = []
     for r in found:
         m = r.mission
-        if m.kind in AUTHORITY_KINDS and not (getattr(m, "name", "") or "").strip():
+        if unnamed_authority(m):
             out.append(N_(f"warning: {m.id} ({m.kind}) has no name of its own: its letter would name it "
                           f"after its kind and state; add the name its own site uses: "
                           f"`plea embassies edit {m.id} --name …`"))

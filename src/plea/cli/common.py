@@ -144,8 +144,6 @@ def note_parts(*parts: str | None, sep: str = "; ") -> None:
     """One notice made of parts joined by sep, each translated on its own (the extractor takes every
     part into the catalog): a message built with + matches no template, and would stay English, or
     worse, match a shorter one. An empty part (None, "") is left out."""
-    from plea.i18n import translate
-
     typer.echo(sep.join(translate(p) for p in parts if p), err=True)
 
 

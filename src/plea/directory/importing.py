@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from plea.csvio import read_sheet
 from plea.db.models import Mission
-from plea.directory.queries import COLUMNS, EDITABLE, EDITED
+from plea.directory.queries import COLUMNS, EDITABLE, EDITED, authorities, unnamed_authority
 from plea.directory.validation import REQUIRED, normalise, validate_fields
 from plea.errors import InvalidInput
 from plea.history import record
@@ -160,7 +160,8 @@ def import_file(session: Session, path: Path, *, actor: str, dry_run: bool = Fal
                            hint="merge it with plea.directory.pooling.merge_file, "
                                 "as `plea embassies import` does")
     result = import_rows(session, [r for _, r in rows])
-    result.unnamed = _unnamed_authorities(session, [r["id"] for _, r in rows])
+    ids = {r["id"] for _, r in rows}
+    result.unnamed = [a.id for a in authorities(session.connection()) if a.id in ids and unnamed_authority(a)]
     if dry_run:
         session.rollback()
         return result
@@ -169,20 +170,6 @@ def import_file(session: Session, path: Path, *, actor: str, dry_run: bool = Fal
         record(session, event, actor=actor, subject=f"file:{Path(path).name}",
                data={"sha256": digest, **result.as_dict()})
     return result
-
-
-def _unnamed_authorities(session: Session, ids: list[str]) -> list[str]:
-    """The ids among these whose mission is an authority (a ministry, a migration office) with no name of
-    its own: its letters would name it after its kind and state (plea.recipients.unnamed_authorities)."""
-    from sqlmodel import col
-
-    from plea.directory.queries import AUTHORITY_KINDS
-
-    if not ids:
-        return []
-    q = select(Mission.id).where(col(Mission.id).in_(ids), col(Mission.kind).in_(AUTHORITY_KINDS),
-                                 Mission.name == "")
-    return sorted(session.exec(q).all())
 
 
 def shipped_csv() -> Path:

@@ -100,6 +100,19 @@ def list_missions(conn: Any, *, host: str | None = None, sending: str | None = N
     return missions
 
 
+def unnamed_authority(m: Any) -> bool:
+    """An authority (a ministry, a migration office) without a name of its own: its letters would name it
+    after its kind and state ("Mission diplomatique de France" for France's Ministry of the Interior)."""
+    return m.kind in AUTHORITY_KINDS and not (getattr(m, "name", "") or "").strip()
+
+
+def authorities(conn: Any) -> list[Any]:
+    """The directory's authorities (id, kind, name), by id: a few rows, whatever the directory's size."""
+    m = T.mission
+    return list(conn.execute(select(m.c.id, m.c.kind, m.c.name).where(m.c.kind.in_(AUTHORITY_KINDS))
+                             .order_by(m.c.id)))
+
+
 def mission_row(m: Any) -> dict[str, Any]:
     row = {c: getattr(m, c) for c in COLUMNS}
     for c in ("latitude", "longitude"):
