@@ -4,12 +4,13 @@ the last chunks of another's."""
 
 from __future__ import annotations
 
+from collections import Counter
 from concurrent.futures import Future
 from typing import Any
 
 import pytest
 
-from plea.letters import workers
+from plea.letters import work, workers
 from plea.letters.work import ChunkResult
 
 
@@ -25,32 +26,50 @@ def test_shards_are_consecutive_clients_of_near_equal_size() -> None:
 
 
 class FakePool:
-    """Workers that finish each chunk at once, noting which worker got which chunk."""
+    """Workers that render each chunk at once and, like the real ones (plea.letters.work.render_chunk),
+    return its result with their next call, or when asked for their last (flush_chunks); noting
+    which worker got which chunk. A result names its chunk (in its fallbacks), so that the test
+    sees each result handed back with its own chunk."""
 
     def __init__(self, n: int) -> None:
         self.n = n
         self.got: list[tuple[int, str]] = []
+        self.held: dict[int, str] = {}  # worker → the chunk it is making durable
+        self.flushes = 0
 
     def __len__(self) -> int:
         return self.n
 
-    def submit(self, worker: int, fn: Any, task: str) -> Future[ChunkResult]:
-        self.got.append((worker, task))
-        future: Future[ChunkResult] = Future()
-        future.set_result(ChunkResult())
+    def submit(self, worker: int, fn: Any, *args: Any) -> Future[list[ChunkResult]]:
+        held = self.held.pop(worker, None)
+        out = [ChunkResult(fallbacks=Counter({held: 1}))] if held is not None else []
+        if fn is work.flush_chunks:
+            self.flushes += 1
+        else:
+            assert fn is work.render_chunk
+            self.got.append((worker, args[0]))
+            self.held[worker] = args[0]
+        future: Future[list[ChunkResult]] = Future()
+        future.set_result(out)
         return future
 
 
 def run(pool: FakePool, own: list[list[str]], stop_after: int | None = None) -> list[str]:
     handled: list[str] = []
+
+    def handle(part: list[str], chunk: ChunkResult) -> None:
+        assert list(chunk.fallbacks) == part  # the result of this very chunk
+        handled.append(part[0])
+
     parallel_parts = [[[p] for p in parts] for parts in own]  # a chunk: a list of one "item"
     workers.parallel(
         pool,  # type: ignore[arg-type]
         parallel_parts,  # type: ignore[arg-type]
         lambda part: part[0],  # the task: the chunk's name
-        lambda part, chunk: handled.append(part[0]),
+        handle,
         lambda: stop_after is not None and len(handled) >= stop_after,
     )
+    assert not pool.held  # every worker's last chunk was asked for
     return handled
 
 

@@ -403,11 +403,10 @@ def _load_done(session: Session, plan: Plan) -> None:
     plan.already_done = done
 
 
-def plain_case(case: Case, plan: Plan | None = None) -> dict[str, Any]:
-    """The case fields a template may read, as a plain dict (for a worker process); with the plan, also
-    the annexes it lists (`case.annexes`)."""
+def plain_case(case: Case, annexes: Any = None) -> dict[str, Any]:
+    """The case fields a template may read, as a plain dict (for a worker process); with the case's
+    annexes in the plan (plea.letters.annex.CaseAnnexes), also the annexes it lists (`case.annexes`)."""
     fields = {f: getattr(case, f) for f in CASE_FIELDS}
-    annexes = plan.annexes.get(case.id or 0) if plan is not None else None
     if annexes is not None and annexes.originals:
         fields["annexes"] = annexes.context()
     return fields

@@ -24,13 +24,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from plea.errors import Conflict, ExternalProblem, InvalidInput, PleaError, TemplateProblem
+from plea.errors import InvalidInput
 from plea.letters import work
 from plea.letters.output import JOURNAL, STATE, foreign_files, open_output, os_problem, prepare_output
 from plea.letters.pdf import find_soffice
 from plea.letters.plan import Item, Plan
+from plea.letters.precheck import precheck
 from plea.letters.work import ChunkResult, Done, Failure, Task, TaskItem
-from plea.letters.workers import Workers, parallel, pipelined, pool_for, shards, worker_died
+from plea.letters.workers import Workers, parallel, pipelined, pool_for, shards
 
 MANIFEST_EVERY = 5.0  # seconds between manifest rewrites while a batch runs
 
@@ -71,21 +72,6 @@ class Progress:
     def stop(self) -> None: ...
 
 
-def _task_item(plan: Plan, item: Item, out: Path | None = None) -> TaskItem:
-    """What a worker needs of one planned letter; with `out`, the files to write."""
-    paths = {f: item.path(out, f) for f in item.todo} if out is not None else {}
-    return TaskItem(
-        item.case_id,
-        plan.missions[item.mission_id],
-        item.lang,
-        item.paper,
-        item.first_letter,
-        item.response,
-        paths,
-        [a.id for a in item.annexes],
-    )
-
-
 def _parts(plan: Plan, todo: list[Item]) -> list[list[Item]]:
     """The letters in chunks, in the order they are written (by client, language, state)."""
     size = work.PDF_CHUNK if "pdf" in plan.formats else work.CHUNK
@@ -107,7 +93,7 @@ def _tasker(  # 8 parameters: what every chunk's Task carries beside its letters
     """What makes a chunk of letters into the Task a worker renders."""
 
     def task(part: list[Item]) -> Task:
-        items = [_task_item(plan, i, plan.out_dir) for i in part]
+        items = [TaskItem.of(i, plan.missions[i.mission_id], plan.out_dir) for i in part]
         needed = {d for it in items if "pdf" in it.paths for d in it.annexes}
         return Task(
             plan.spec.name,
@@ -123,56 +109,6 @@ def _tasker(  # 8 parameters: what every chunk's Task carries beside its letters
         )
 
     return task
-
-
-def precheck(
-    plan: Plan,
-    cases: dict[int, dict[str, Any]],
-    *,
-    root: str | None,
-    today: date,
-    pool: Any = None,
-    workers: int = 1,
-) -> None:
-    """Render one letter per client and language in memory: a template problem stops the batch
-    before any file is written. Done by the workers when there are any (their caches are then
-    warm for the clients they check), split between them by client; else here."""
-    from plea.letters.work import check_chunk
-
-    firsts: dict[tuple[int, str], Item] = {}
-    for item in plan.todo:
-        firsts.setdefault((item.case_id, item.lang), item)
-    if not firsts:
-        return
-    items = sorted(firsts.values(), key=lambda i: (i.ref, i.lang))
-    tasks = []
-    # consecutive clients in each part, the worker's shard: the first error found is the first in
-    # the plan's order
-    for mine in shards([i.ref for i in plan.todo], len(pool) if pool is not None else 1):
-        part = [i for i in items if i.ref in set(mine)]
-        tasks.append(
-            Task(
-                plan.spec.name,
-                root,
-                today,
-                None,
-                [],
-                {i.case_id: cases[i.case_id] for i in part},
-                [_task_item(plan, i) for i in part],
-                "",
-            )
-        )
-    if pool is None:
-        results = [check_chunk(t) for t in tasks]
-    else:
-        try:
-            results = [f.result() for f in [pool.submit(n, check_chunk, t) for n, t in enumerate(tasks)]]
-        except Exception as exc:  # a worker died (killed, out of memory)
-            raise error_for(Failure("ExternalProblem", worker_died(exc)), resume=None) from None
-    failure = next((r.failure for r in results if r.failure is not None), None)
-    if failure is not None:
-        raise error_for(failure, resume=None)
-
 
 
 def write_case(
@@ -208,7 +144,7 @@ def write_case(
         built = work.build_chunk(_case_task(session, plan, today=today, workdir=workdir, soffice=soffice))
         result.fallbacks.update(built.fallbacks)
         if built.failure is not None:
-            raise error_for(built.failure, resume=None)
+            raise built.failure.error(resume=None)
         data = {b.path: b.data for b in built.built}
         foreign_files(
             list(data),
@@ -221,7 +157,7 @@ def write_case(
         progress.start(len(plan.items), plan.already_done)
         written = work.write_chunk(built.built)
         if written.failure is not None:
-            raise error_for(written.failure, resume=None)
+            raise written.failure.error(resume=None)
         record.record_done(session, plan, written.done, actor=actor, today=today)
         progress.advance(len(plan.todo))
     finally:
@@ -245,8 +181,8 @@ def _case_task(session: Any, plan: Plan, *, today: date, workdir: str, soffice: 
         today,
         str(plan.letterhead) if plan.letterhead else None,
         plan.formats,
-        {c.id: plain_case(c, plan) for c in plan.cases if c.id is not None},
-        [_task_item(plan, i, plan.out_dir) for i in plan.todo],
+        {c.id: plain_case(c, plan.annexes.get(c.id)) for c in plan.cases if c.id is not None},
+        [TaskItem.of(i, plan.missions[i.mission_id], plan.out_dir) for i in plan.todo],
         workdir,
         soffice,
         annex_pdfs(session, plan, workdir, soffice),
@@ -304,7 +240,7 @@ def execute(  # 9 parameters: the database, the plan and `plea batch`'s options,
 
     progress = progress or Progress()
     result = Result(plan)
-    cases = {c.id: plain_case(c, plan) for c in plan.cases if c.id is not None}
+    cases = {c.id: plain_case(c, plan.annexes.get(c.id)) for c in plan.cases if c.id is not None}
     root = None if templates_are_shipped() else str(templates_dir())
     soffice = find_soffice() if "pdf" in plan.formats and plan.todo else None
     lock = open_output(plan.out_dir)
@@ -320,7 +256,7 @@ def execute(  # 9 parameters: the database, the plan and `plea batch`'s options,
                 record.rename_old(s, plan, actor=actor)
         if pool is None and jobs > 1 and len(plan.todo) > work.CHUNK:
             pool = pool_for(jobs, plan, root, letterhead)
-        precheck(plan, cases, root=root, today=today, pool=pool, workers=jobs)
+        precheck(plan, cases, root=root, today=today, pool=pool)
         with db.read() as s:
             recorded = manifest.recorded_paths(s, plan.out_dir)
             rows = {r["file"]: r for r in manifest.manifest_rows(s, plan.out_dir)}
@@ -335,8 +271,7 @@ def execute(  # 9 parameters: the database, the plan and `plea batch`'s options,
         )
         _render(pool, plan, task, recorder)
         if recorder.failure is not None:
-            raise error_for(
-                recorder.failure,
+            raise recorder.failure.error(
                 resume=(
                     f"{result.rendered} letter(s) were written and recorded before it stopped; "
                     "run the same command again to finish the rest"
@@ -446,16 +381,3 @@ def _finish(db: Any, plan: Plan, result: Result, *, zip_: bool) -> None:
     if zip_:
         result.zips = manifest.write_zips(plan.out_dir, final, [c.ref for c in plan.cases])
     (plan.out_dir / STATE / JOURNAL).unlink(missing_ok=True)
-
-
-def error_for(failure: Failure, *, resume: str | None) -> PleaError:
-    """The one place a worker's Failure becomes the error a user reads. `resume`: what was kept
-    and how to finish (a batch that stopped part-way); None: nothing was written."""
-    after = resume or "nothing was written"
-    hint = f"{failure.hint}; {after}" if failure.hint else after
-    if failure.kind == "OSError":
-        return ExternalProblem(failure.message, hint=f"{after} (free some space or fix the folder first)")
-    cls = {"TemplateProblem": TemplateProblem, "ExternalProblem": ExternalProblem, "Conflict": Conflict}.get(
-        failure.kind, InvalidInput
-    )
-    return cls(failure.message, hint=hint)

@@ -10,7 +10,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from plea.errors import PleaError
-from plea.letters.work import ChunkResult, Failure, Task, build_chunk, done_chunk, render_chunk, warm_up
+from plea.letters.work import (
+    ChunkResult,
+    Failure,
+    Pipeline,
+    Task,
+    build_chunk,
+    flush_chunks,
+    render_chunk,
+    warm_up,
+)
 
 if TYPE_CHECKING:  # the plan brings the database layer, which a worker does without
     from plea.letters.plan import Item, Plan
@@ -121,17 +130,20 @@ def parallel(
     handle: Callable[..., None],
     stop: Callable[[], bool],
 ) -> None:
-    """Each worker's chunks (own[n]: its clients' letters, in chunks; see shards), two in flight per
-    worker (memory stays flat, and none waits for the next). A worker whose own are done takes another's
-    from the end, where its owner comes last. This process records results as they come
-    (rendering here as well was measured no faster on two cores: it delays the recording). After
-    a failure, what is in flight finishes and is recorded."""
+    """Each worker's chunks (own[n]: its clients' letters, in chunks; see shards), two calls in
+    flight per worker (memory stays flat, and none waits for the next). A worker whose own are
+    done takes another's from the end, where its owner comes last. Each worker makes a chunk
+    durable while it renders the next (render_chunk): a call returns the results of its chunks
+    that are now whole, oldest first, and a worker with nothing more to render is asked for its
+    last (flush_chunks). This process records results as they come (rendering here as well was
+    measured no faster on two cores: it delays the recording). After a failure, what is in
+    flight finishes and is recorded."""
     from collections import deque
     from concurrent.futures import FIRST_COMPLETED, wait
 
     queues = [deque(parts) for parts in own]
-    in_flight: dict[Any, tuple[int, list[Item]]] = {}
-    busy = [0] * len(pool)
+    sent: list[deque[list[Item]]] = [deque() for _ in range(len(pool))]  # each worker's chunks, no result yet
+    calls: list[deque[Any]] = [deque() for _ in range(len(pool))]  # each worker's calls in flight, in order
 
     def take(worker: int) -> list[Item] | None:
         if stop():
@@ -144,20 +156,32 @@ def parallel(
 
     while True:
         for worker in range(len(pool)):
-            while busy[worker] < 2 and (part := take(worker)) is not None:
-                in_flight[pool.submit(worker, render_chunk, task(part))] = (worker, part)
-                busy[worker] += 1
-        if not in_flight:
+            while len(calls[worker]) < 2 and (part := take(worker)) is not None:
+                calls[worker].append(pool.submit(worker, render_chunk, task(part)))
+                sent[worker].append(part)
+            if not calls[worker] and sent[worker]:  # nothing more for it: its last chunk, once durable
+                calls[worker].append(pool.submit(worker, flush_chunks))
+        if not any(calls):
             return
-        finished, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
-        for future in finished:
-            worker, part = in_flight.pop(future)
-            busy[worker] -= 1
-            try:
-                chunk = future.result()
-            except Exception as exc:  # a worker died (killed, out of memory)
-                chunk = ChunkResult(failure=Failure("ExternalProblem", worker_died(exc)))
-            handle(part, chunk)
+        wait([c for mine in calls for c in mine], return_when=FIRST_COMPLETED)
+        for worker, mine in enumerate(calls):
+            while mine and mine[0].done():  # a worker's calls end in the order they were made
+                _handed(mine.popleft(), sent[worker], handle)
+
+
+def _handed(call: Any, sent: Any, handle: Callable[..., None]) -> None:
+    """Hand each result of a worker's call to `handle` with its chunk (the oldest sent); a worker
+    that died (killed, out of memory) loses the chunks it held: the first is reported."""
+    try:
+        results = call.result()
+    except Exception as exc:
+        if sent:
+            lost = sent.popleft()
+            sent.clear()
+            handle(lost, ChunkResult(failure=Failure("ExternalProblem", worker_died(exc))))
+        return
+    for chunk in results:
+        handle(sent.popleft(), chunk)
 
 
 def pipelined(
@@ -165,47 +189,25 @@ def pipelined(
     handle: Callable[..., None],
     stop: Callable[[], bool],
 ) -> None:
-    """The chunks rendered and written in this process, one after another; while a chunk's files
-    are made durable (a sync that waits on the disk: 53 of them took 0.36 s of a 5,000-letter
-    batch in bench/batch.py), the next chunk renders. Only that wait runs in a thread, one call
-    per chunk: the files are created and renamed here, since a thread making many short system
-    calls would wait for the interpreter after each. Results are handled in order, each once its
-    files stand under their final names; nothing more is started after a failure."""
-    from concurrent.futures import ThreadPoolExecutor
+    """The chunks rendered and written in this process, one after another, each made durable
+    while the next one renders (plea.letters.work.Pipeline). Results are handled in order, each
+    once its files stand under their final names; nothing more is started after a failure."""
+    from collections import deque
 
-    from plea.letters import write
-
-    def complete(part: list[Item], built: Any, pending: write.Pending, synced: Any) -> None:
-        try:
-            synced.result()
-            shas = write.finish(pending)
-        except OSError as exc:
-            pending.abort()
-            handle(part, ChunkResult(failure=Failure.of(exc), fallbacks=built.fallbacks))
-            return
-        result = done_chunk(built.built, shas)
-        result.fallbacks = built.fallbacks
-        handle(part, result)
-
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="plea-sync") as syncer:
-        waiting: tuple[Any, ...] | None = None
+    line = Pipeline()
+    sent: deque[list[Item]] = deque()
+    try:
         for part, task in chunks:
             built = build_chunk(task)
-            if waiting is not None:
-                complete(*waiting)
-                waiting = None
-            if built.failure is not None:
-                handle(part, ChunkResult(failure=built.failure, fallbacks=built.fallbacks))
+            sent.append(part)
+            for chunk in line.add(built):
+                handle(sent.popleft(), chunk)
             if stop() or built.failure is not None:
                 break
-            try:
-                pending = write.begin([(b.path, b.data) for b in built.built])
-            except OSError as exc:
-                handle(part, ChunkResult(failure=Failure.of(exc), fallbacks=built.fallbacks))
-                break
-            waiting = (part, built, pending, syncer.submit(write.durable, pending))
-        if waiting is not None:
-            complete(*waiting)
+        for chunk in line.flush():
+            handle(sent.popleft(), chunk)
+    finally:
+        line.close()
 
 
 def worker_died(exc: BaseException) -> str:
