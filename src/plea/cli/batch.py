@@ -133,7 +133,7 @@ def batch(  # 20 parameters: the command's options, one parameter each (Typer)
     # the workers load while this process plans (forked before any database is open, so they
     # start with its modules loaded); execute() uses them
     with early_workers(jobs if jobs > 1 and not dry_run else 0, letter, formats=fmts, paper=paper,
-                       letterhead=letterhead, fork=not opened()) as workers:
+                       hosts=asked["hosts"], letterhead=letterhead, fork=not opened()) as workers:
         # the database layer loads here, while the workers warm up
         from plea.letters.plan import make_plan
 

@@ -76,14 +76,15 @@ def prepare_output(
     `recorded`: the paths the database records under the output folder; `earlier`: see
     foreign_files."""
     out = plan.out_dir
+    folders = sorted({i.folder for i in plan.items})
     try:
-        for folder in sorted({i.folder for i in plan.items}):
+        for folder in folders:
             (out / folder).mkdir(exist_ok=True, mode=0o700)
     except OSError as exc:
         raise os_problem(exc, out) from None
-    _refuse_links(out, sorted({i.folder for i in plan.items}))
-    for folder in [out, out / STATE, *sorted({out / i.folder for i in plan.items})]:
-        clean_stale(folder)
+    _refuse_links(out, folders)
+    for path in [out, out / STATE, *(out / folder for folder in folders)]:
+        clean_stale(path)
     for stale in (out / STATE).glob("work-*"):
         if str(stale) != workdir:
             shutil.rmtree(stale, ignore_errors=True)

@@ -277,7 +277,7 @@ def execute(  # 9 parameters: the database, the plan and `plea batch`'s options,
                     "run the same command again to finish the rest"
                 ),
             )
-        _finish(db, plan, result, zip_=zip_)
+        _finish(plan, result, recorder.rows, zip_=zip_)
     finally:
         progress.stop()
         if pool is not None and pool is not workers:
@@ -370,13 +370,13 @@ def _render(
             parallel(pool, streams, task, recorder, lambda: recorder.failure is not None)
 
 
-def _finish(db: Any, plan: Plan, result: Result, *, zip_: bool) -> None:
-    """The end of a batch that wrote everything: the manifest from the database, the zips, and the
-    journal gone."""
+def _finish(plan: Plan, result: Result, rows: dict[str, dict[str, str]], *, zip_: bool) -> None:
+    """The end of a batch that wrote everything: the manifest (its rows as read from the database
+    when the run began, with the files this run recorded: _Recorder), the zips, and the journal
+    gone."""
     from plea.letters import manifest
 
-    with db.read() as s:
-        final = manifest.with_annexes(manifest.manifest_rows(s, plan.out_dir), plan)
+    final = manifest.with_annexes(sorted(rows.values(), key=lambda r: (r["case"], r["file"])), plan)
     result.manifest = manifest.write_manifest(plan.out_dir, final)
     if zip_:
         result.zips = manifest.write_zips(plan.out_dir, final, [c.ref for c in plan.cases])

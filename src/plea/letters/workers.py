@@ -32,12 +32,14 @@ def early_workers(
     *,
     formats: list[str] | None = None,
     paper: str | None = None,
+    hosts: list[str] | None = None,
     letterhead: Path | None = None,
     fork: bool = False,
 ) -> Iterator[Any]:
     """The workers for a batch of `letter` (none if workers < 1), started before the plan is
     made: while this process plans (a good part of a batch's time), each prepares the letter's
-    templates in every language and the styled skeletons for either paper. `fork`: the caller
+    templates in every language and the styled skeletons for the paper of its letters (`paper`,
+    else that of each of the `hosts`, else either). `fork`: the caller
     has no database open, so they may be forked (see start_pool); they load the renderer
     (python-docx) themselves, while this process, which never needs it, loads the database
     layer. Hand them to execute(); they are shut down when the block ends, whatever happens."""
@@ -52,7 +54,10 @@ def early_workers(
         except PleaError:  # reported by the plan
             spec = None
         if spec is not None:
-            shapes = [(lang, p) for lang in spec.langs for p in ([paper] if paper else ["a4", "letter"])]
+            from plea.render.paper import paper_for_host
+
+            papers = [paper] if paper else sorted({paper_for_host(h) for h in hosts or []}) or ["a4", "letter"]
+            shapes = [(lang, p) for lang in spec.langs for p in papers]
             # a letterhead's skeletons are made from the copy execute() hashes, not warmed here
             docx = letterhead is None and any(f in (formats or ["docx"]) for f in ("docx", "pdf"))
             warm = (letter, root, shapes, None, docx)
