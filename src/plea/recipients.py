@@ -328,11 +328,7 @@ def recipients(  # 9 parameters: the rule's inputs, by name
     missing: list[str] = []
     for code in res.states:
         if code in referred:  # the state's last answer named this authority: it gets the letter
-            mission, response = referred[code]
-            chosen, why = choose_language(spec, mission, lang)
-            why += (f"; {states.name(code)} referred the case to {mission.id} ({mission.kind}) in its answer "
-                    f"of {response.on.isoformat()}")
-            found.append(Recipient(code, mission, "referred", chosen, why))
+            found.append(referred_recipient(spec, code, *referred[code], lang))
             continue
         if code not in picked:
             missing.append(code)
@@ -361,26 +357,63 @@ def unnamed_authorities(found: list[Recipient]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def referred_recipient(spec: LetterSpec, code: str, mission: Mission, response: Any,
+                       lang: str | None) -> Recipient:
+    """The authority a state's last answer referred the case to (plea.routes.referrals), as its recipient."""
+    chosen, why = choose_language(spec, mission, lang)
+    why += (f"; {states.name(code)} referred the case to {mission.id} ({mission.kind}) in its answer "
+            f"of {response.on.isoformat()}")
+    return Recipient(code, mission, "referred", chosen, why)
+
+
+def route_authority(session: Any, route: dict[str, Any]) -> Mission | None:
+    """The route's authority if the letter goes to it: it is in the directory and takes letters directly
+    (post, email, web form); else None (the mission keeps the letter)."""
+    from plea.db.models import Mission
+    from plea.routes import DIRECT
+
+    if not route["authority"] or route["channel"] not in DIRECT:
+        return None
+    return session.get(Mission, route["authority"])
+
+
+def routed_recipient(spec: LetterSpec, code: str, authority: Mission, route: dict[str, Any],
+                     lang: str | None) -> Recipient:
+    """The recipient at the authority a route names (route_authority), for the state `code`."""
+    from plea.routes import explain
+
+    chosen, why = choose_language(spec, authority, lang)
+    why = f"{why}; {explain(route)}; the letter goes to {authority.id}"
+    return Recipient(code, authority, "route", chosen, why, route)
+
+
+def with_route(session: Any, spec: LetterSpec, r: Recipient, route: dict[str, Any],
+               lang: str | None) -> Recipient:
+    """The recipient with its route (plea.routes), explained in its "why": the route's authority gets the
+    letter instead of the mission (route_authority); a referral (the state's own answer) goes first."""
+    from plea.routes import explain
+
+    authority = route_authority(session, route) if r.how != "referred" else None
+    if authority is not None:
+        return routed_recipient(spec, r.state, authority, route, lang)
+    return Recipient(r.state, r.mission, r.how, r.lang, f"{r.why}; {explain(route)}", route)
+
+
+def stale_route(route: dict[str, Any], max_age: int) -> str:
+    """The warning for a route checked longer ago than contact_max_age_days."""
+    name, state = states.name(route["state"]), route["state"]
+    return N_(f"warning: the route for {name} ({state}) was checked on {route['checked_on']}, "
+              f"more than {max_age} days ago: check {route['source_url']} and update it with "
+              f"`plea routes edit {state} {route['protection']} --checked-on …`")
+
+
 def _attach_routes(session: Any, spec: LetterSpec, found: list[Recipient], protection: str,
                    lang: str | None, *, today: date) -> None:
-    """Each recipient's route for the case's protection (plea.routes), explained in its "why" (its age
-    counted to `today`). A route whose authority is in the directory and takes letters directly (post,
-    email, web form) gets the letter instead of the embassy; a referral (the state's own answer) goes
-    first."""
-    from plea.db.models import Mission
+    """Each recipient's route for the case's protection (with_route; its age counted to `today`)."""
     from plea.directory.provenance import max_age_days
-    from plea.routes import DIRECT, explain, for_recipients
+    from plea.routes import for_recipients
 
     routes = for_recipients(session, [r.state for r in found], protection, today=today,
                             max_age=max_age_days(session))
-    for r in found:
-        if (route := routes.get(r.state)) is None:
-            continue
-        r.route = route
-        authority = session.get(Mission, route["authority"]) if route["authority"] else None
-        if authority is not None and route["channel"] in DIRECT and r.how != "referred":
-            chosen, why = choose_language(spec, authority, lang)
-            r.mission, r.how, r.lang = authority, "route", chosen
-            r.why = f"{why}; {explain(route)}; the letter goes to {authority.id}"
-        else:
-            r.why = f"{r.why}; {explain(route)}"
+    found[:] = [r if (route := routes.get(r.state)) is None else with_route(session, spec, r, route, lang)
+                for r in found]

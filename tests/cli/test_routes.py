@@ -592,3 +592,53 @@ def test_importing_authorities_without_names_warns(plea, db_file: Path, tmp_path
     r = plea("embassies", "import", str(named))
     assert "warning" not in r.stderr and r.stdout == "0 added, 1 updated, 0 unchanged\n"
     assert rows(db_file, "SELECT name FROM mission WHERE id = 'DE-AA'") == [("Auswärtiges Amt",)]
+
+
+def test_a_batch_writes_where_letters_render_does_routes_and_referrals(
+    plea, case: str, db_file: Path, tmp_path: Path
+) -> None:
+    """`plea batch` follows the same routes and referrals as `letters render`: a state whose route for the
+    client's protection names an authority that takes letters gets one letter there, in place of its
+    missions in every host, byte for byte the letter `letters render` writes; a route by a channel the
+    authority takes no letters by leaves the letters with the missions; a referral goes first."""
+    plea("embassies", "import", str(ministries(tmp_path)))
+    plea("embassies", "edit", "FR-MEAE", "--name", "Ministère de l’Europe et des Affaires étrangères")
+    checked = date.today().isoformat()
+    plea("routes", "add", "FR", "humanitarian-visa", "--authority", "FR-MEAE", "--channel", "post",
+         "--source-url", "https://example.org/fr/visa", "--checked-on", checked)
+    plea("routes", "add", "DE", "humanitarian-visa", "--authority", "DE-BAMF", "--channel", "in-person",
+         "--source-url", SOURCE, "--checked-on", "2020-01-01")
+    listed = plan(plea, case, "--to", "FR,DE", "--host", "GB")["recipients"]
+    planned = {x["state"]: x["mission"] for x in listed}
+    assert planned["FR"] == "FR-MEAE" and planned["DE"] != "DE-BAMF"  # letters plan: the same rule
+
+    def batch(out: Path, *args: str):
+        return plea("batch", "--out", str(out), "--host", "US,GB", "--to", "FR,DE", "--format", "md", *args)
+
+    r = batch(tmp_path / "dry", "--dry-run")
+    told = "the authority that decides gets the letter, not the embassies: FR → FR-MEAE (by the route)\n"
+    assert f"{case}: {told}" in r.stderr
+    assert "warning: the route for Germany (DE) was checked on 2020-01-01, more than " in r.stderr  # said once
+    assert r.stderr.count("the route for Germany") == 1
+    out = tmp_path / "batch"
+    r = batch(out, "--json")
+    routed = {"state": "FR", "mission": "FR-MEAE", "how": "route"}
+    assert json.loads(r.stdout)["redirected"] == {case: [routed]}
+    assert "1 letter(s) for 1 client(s) go to the authority that decides" in r.stderr
+    written = rows(db_file, "SELECT l.mission_id, m.sending, m.host FROM letter l "
+                            "JOIN mission m ON m.id = l.mission_id ORDER BY m.sending, m.host")
+    assert [(s, h) for _, s, h in written] == [("DE", "GB"), ("DE", "US"), ("FR", "FR")]  # FR: one letter
+    assert written[2][0] == "FR-MEAE" and "DE-BAMF" not in {w[0] for w in written}  # DE's route is in person
+    [ministry] = (out / case).glob(f"{case}_FR-FR_*.md")
+    single = tmp_path / "render"
+    plea("letters", "render", case, "--to", "FR", "--host", "US", "--format", "md", "--out", str(single))
+    assert (single / ministry.name).read_bytes() == ministry.read_bytes()
+    assert "Ministère de l’Europe et des Affaires étrangères" in ministry.read_text(encoding="utf-8")
+    # the state's own answer goes first: its referral wins over the missions and the route
+    plea("letters", "sent", case, "--to", "DE", "--via", "post", "--on", "2026-01-02", "--force")
+    plea("responses", "log", case, "DE", "--outcome", "referred", "--to-authority", "DE-AA",
+         "--on", "2026-01-20")
+    r = batch(tmp_path / "after", "--json")
+    referred = {"state": "DE", "mission": "DE-AA", "how": "referred"}
+    assert json.loads(r.stdout)["redirected"] == {case: [routed, referred]}
+    assert rows(db_file, "SELECT count(*) FROM letter WHERE mission_id = 'DE-AA'") == [(1,)]

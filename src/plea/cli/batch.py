@@ -43,6 +43,7 @@ def _hosts(value: str) -> list[str]:
 def _tell(plan: Any, *, annexes: bool, dry_run: bool) -> None:
     """What the plan means, on stderr: its headline, warnings, stories without a translation,
     missing missions and what was held back (per client with --dry-run)."""
+    from plea.i18n import gettext
     from plea.stories import fallback_summary
 
     note(plan.headline())
@@ -54,13 +55,22 @@ def _tell(plan: Any, *, annexes: bool, dry_run: bool) -> None:
         note(story_line)
     if plan.no_mission:
         note(f"no mission found for: {', '.join(plan.no_mission)}")
-    if dry_run:  # per client: how many were held back, and which
+    if dry_run:  # per client: how many were held back, and which; which letters go to an authority
         for ref, held in plan.held_back.items():
             codes = ", ".join(h.state for h in held[:12]) + (" …" if len(held) > 12 else "")
             note(f"{ref}: {len(held)} state(s) held back (threat or cautioned): {codes}")
-    elif plan.held_back:
-        note(f"held back for {len(plan.held_back)} client(s): their threat and cautioned states "
-             "(see `plea batch --dry-run` or `plea letters plan REF`)")
+        how = {"referred": gettext(" (referred to it)"), "route": gettext(" (by the route)")}
+        for ref, moved in plan.redirected.items():
+            where = ", ".join(f"{state} → {mission}{how[why]}" for state, mission, why in moved)
+            note(f"{ref}: the authority that decides gets the letter, not the embassies: {where}")
+    else:
+        if plan.held_back:
+            note(f"held back for {len(plan.held_back)} client(s): their threat and cautioned states "
+                 "(see `plea batch --dry-run` or `plea letters plan REF`)")
+        if plan.redirected:
+            n = sum(len(moved) for moved in plan.redirected.values())
+            note(f"{n} letter(s) for {len(plan.redirected)} client(s) go to the authority that decides, not "
+                 "the embassies (a route, or the state's answer: see `plea batch --dry-run`)")
 
 
 def _summary(plan: Any) -> dict[str, Any]:
@@ -73,6 +83,8 @@ def _summary(plan: Any) -> dict[str, Any]:
         "formats": plan.formats,
         "out": str(plan.out_dir),
         "held_back": {ref: [h.as_dict() for h in held] for ref, held in plan.held_back.items()},
+        "redirected": {ref: [{"state": state, "mission": mission, "how": how}
+                             for state, mission, how in moved] for ref, moved in plan.redirected.items()},
     }
 
 

@@ -57,6 +57,7 @@ def plan(ref: RefArg, letter: LetterOpt = "humanitarian-visa", to: ToOpt = "all"
 
     from plea import states
     from plea.letters.choose import choose
+    from plea.recipients import stale_route
     from plea.stories import story_for
 
     db = open_db()
@@ -105,9 +106,7 @@ def plan(ref: RefArg, letter: LetterOpt = "humanitarian-visa", to: ToOpt = "all"
         note_parts(*stale_warning(stale, max_age, host=_host(host), recipients=len(rows)), sep=" ")
     for row in rows:
         if row["route"] and row["route"]["stale"]:
-            note(f"warning: the route for {row['name']} ({row['state']}) was checked on {row['route']['checked_on']}, "
-                 f"more than {max_age} days ago: check {row['route']['source_url']} and update it with "
-                 f"`plea routes edit {row['state']} {row['route']['protection']} --checked-on …`")
+            note(stale_route(row["route"], max_age))
     from plea.stories import fallback_summary
 
     if line := fallback_summary(stories):

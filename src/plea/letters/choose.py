@@ -151,19 +151,26 @@ def select_cases(session: Session, cases: str, status: str | None) -> list[Case]
 
 class BatchRecipients:
     """Each client's recipients in a batch by the one recipient rule, with what every client shares
-    (the hosts' missions, each mission's language and fields, the cautions in force) worked out once."""
+    (the hosts' missions, each mission's language and fields, the cautions in force, the routes of
+    each protection) worked out once. As for `letters render`, a state whose last answer referred
+    the client to an authority, or whose route for the client's protection names an authority in
+    the directory that takes letters directly, gets one letter, at that authority, in place of its
+    missions in the hosts (plea.recipients.with_route)."""
 
     def __init__(self, session: Session, spec: LetterSpec, hosts: list[str], lang: str | None, *,
                  today: date | None = None) -> None:
         from plea.cautions import effective
         from plea.directory.missions import pick_missions
 
-        self.spec, self.hosts, self.lang, self.today = spec, hosts, lang, today
+        self.session, self.spec, self.hosts, self.lang = session, spec, hosts, lang
+        self.today = today or date.today()  # read once: consent and routes judged on the same day
         self.picked = {host: pick_missions(session, host) for host in hosts}
         self.universe = sorted({code for picked in self.picked.values() for code in picked}, key=states.name)
         self.conn = session.connection()
         self.cautions = effective(self.conn)
-        self._recipients: dict[str, Recipient] = {}
+        self._recipients: dict[tuple[str, str], Recipient] = {}  # (mission, protection) → its recipient
+        self._routes: dict[str, dict[str, dict[str, Any]]] = {}  # protection → state → route
+        self._routed: dict[tuple[str, str], Recipient | None] = {}  # (state, protection) → its authority's
         self.warnings: list[str] = []
 
     def of(self, case: Case, to: Any, *, unsafe: bool,
@@ -171,27 +178,76 @@ class BatchRecipients:
         """(recipients, named states without a mission, held back) for one client; the rule's warnings
         are collected in self.warnings."""
         from plea.cautions import by_threats
-        from plea.recipients import case_threats, consent_rule
+        from plea.recipients import case_threats, consent_rule, referred_recipient, unnamed_authorities
+        from plea.routes import referrals
 
         threats = case_threats(case)
         consent = (None if without_consent
                    else consent_rule(self.conn, case, letter=self.spec, today=self.today))
-        cautions = by_threats(self.cautions, threats)
+        referred = referrals(self.session, case) if case.id is not None else {}
+        universe = sorted({*self.universe, *referred}, key=states.name) if referred else self.universe
         only_host = self.hosts[0] if len(self.hosts) == 1 else None
-        res = resolve(to, universe=self.universe, threats=threats, cautions=cautions, unsafe=unsafe,
-                      host=only_host, case_ref=case.ref, consent=consent)
-        self.warnings.extend(w for w in res.warnings if w not in self.warnings)
+        res = resolve(to, universe=universe, threats=threats, cautions=by_threats(self.cautions, threats),
+                      unsafe=unsafe, host=only_host, case_ref=case.ref, consent=consent)
+        protection = case.protection or ""
+        routes = self._routes_for(protection)
+        elsewhere: dict[str, Recipient] = {}  # state → the authority that gets its one letter
+        for code in res.states:
+            if code in referred:
+                elsewhere[code] = referred_recipient(self.spec, code, *referred[code], self.lang)
+            elif code in routes and (r := self._route(code, routes[code], protection)) is not None:
+                elsewhere[code] = r
         mine: dict[str, Recipient] = {}
         for host, picked in self.picked.items():  # host by host, as each host's letters are listed
             for code in res.states:
-                if code in picked and code != host:
+                if code in picked and code != host and code not in elsewhere:
                     mission, how = picked[code]
-                    mine.setdefault(mission.id, self._recipient(code, mission, how))
-        covered = {r.state for r in mine.values()}
-        return list(mine.values()), [c for c in res.states if c not in covered], res.held_back
+                    r = self._recipient(code, mission, how, routes.get(code), protection)
+                    mine.setdefault(mission.id, r)
+        for r in elsewhere.values():
+            mine.setdefault(r.mission.id, r)
+        found = list(mine.values())
+        self._warn(res.warnings + unnamed_authorities(found))
+        covered = {r.state for r in found}
+        return found, [c for c in res.states if c not in covered], res.held_back
 
-    def _recipient(self, code: str, mission: Any, how: str) -> Recipient:
-        if mission.id not in self._recipients:
+    def _warn(self, lines: list[str]) -> None:
+        self.warnings.extend(w for w in lines if w not in self.warnings)
+
+    def _routes_for(self, protection: str) -> dict[str, dict[str, Any]]:
+        """The routes for a protection (none for a client without one), a stale one warned about once."""
+        if not protection:
+            return {}
+        if protection not in self._routes:
+            from plea.directory.provenance import max_age_days
+            from plea.recipients import stale_route
+            from plea.routes import for_recipients
+
+            max_age = max_age_days(self.session)
+            self._routes[protection] = routes = for_recipients(
+                self.session, self.universe, protection, today=self.today, max_age=max_age)
+            self._warn([stale_route(r, max_age) for _, r in sorted(routes.items()) if r["stale"]])
+        return self._routes[protection]
+
+    def _route(self, code: str, route: dict[str, Any], protection: str) -> Recipient | None:
+        """The recipient at the route's authority, if the letter goes there (else None: the missions
+        keep it)."""
+        from plea.recipients import route_authority, routed_recipient
+
+        key = (code, protection)
+        if key not in self._routed:
+            authority = route_authority(self.session, route)
+            self._routed[key] = (None if authority is None
+                                 else routed_recipient(self.spec, code, authority, route, self.lang))
+        return self._routed[key]
+
+    def _recipient(self, code: str, mission: Any, how: str, route: dict[str, Any] | None,
+                   protection: str) -> Recipient:
+        key = (mission.id, protection if route is not None else "")
+        if key not in self._recipients:
+            from plea.recipients import with_route
+
             chosen, why = choose_language(self.spec, mission, self.lang)
-            self._recipients[mission.id] = Recipient(code, mission, how, chosen, why)
-        return self._recipients[mission.id]
+            r = Recipient(code, mission, how, chosen, why)
+            self._recipients[key] = with_route(self.session, self.spec, r, route, self.lang) if route else r
+        return self._recipients[key]

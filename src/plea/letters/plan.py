@@ -80,6 +80,9 @@ class Plan:
     already_done: int = 0
     annexes: dict[int, Any] = field(default_factory=dict)  # case id → plea.letters.annex.CaseAnnexes
     warnings: list[str] = field(default_factory=list)  # the recipient rule's one-line warnings, said once
+    # case ref → (state, authority's id, "route" or "referred"): letters that go to the authority that
+    # decides in place of the state's missions (plea.letters.choose.BatchRecipients)
+    redirected: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
     _by_key: dict[tuple[int, str], Item] = field(default_factory=dict)
 
     def item(self, key: tuple[int, str]) -> Item:
@@ -286,6 +289,7 @@ def make_plan(  # 16 parameters: `plea batch`'s options, passed by name
         {},
     )
     plan.warnings = gathered.recipients.warnings
+    plan.redirected = gathered.redirected
     plan.annexes = gathered.annexes
     _load_done(session, plan)
     return plan
@@ -301,6 +305,7 @@ class _Gathered:
     found: dict[str, Recipient] = field(default_factory=dict)  # mission id → its recipient
     named_missing: set[str] = field(default_factory=set)
     held: dict[str, list[Held]] = field(default_factory=dict)
+    redirected: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
     annexes: dict[int, Any] = field(default_factory=dict)
     lacking: list[str] = field(default_factory=list)
     unanswerable: list[str] = field(default_factory=list)
@@ -324,6 +329,8 @@ class _Gathered:
         self.named_missing.update(missing)
         if held_back:
             self.held[case.ref] = held_back
+        if moved := [(r.state, r.mission.id, r.how) for r in mine if r.how in ("route", "referred")]:
+            self.redirected[case.ref] = moved
         for r in mine:
             self.found.setdefault(r.mission.id, r)
         try:
