@@ -321,21 +321,29 @@ def explain(route: dict[str, Any]) -> str:
 
 def referrals(session: Any, case: Any) -> dict[str, tuple[Any, Any]]:
     """state → (authority mission, response) where the state's latest answer referred the case to it."""
+    return referrals_of(session, [case.id]).get(case.id, {})
+
+
+def referrals_of(session: Any, case_ids: list[int]) -> dict[int, dict[str, tuple[Any, Any]]]:
+    """referrals() for many cases, in a query per 500 of them: case id → state → (authority, response)."""
     from sqlmodel import col, select
 
     from plea.db.models import Mission, Response
 
-    latest: dict[str, Any] = {}
-    for r in session.exec(
-        select(Response).where(Response.case_id == case.id).order_by(col(Response.on), col(Response.id))
-    ):
-        latest[r.state] = r
-    out = {}
-    for state, r in latest.items():
+    latest: dict[tuple[int, str], Any] = {}
+    ids = sorted(set(case_ids))
+    for start in range(0, len(ids), 500):
+        for r in session.exec(
+            select(Response).where(col(Response.case_id).in_(ids[start : start + 500]))
+            .order_by(col(Response.on), col(Response.id))
+        ):
+            latest[(r.case_id, r.state)] = r
+    out: dict[int, dict[str, tuple[Any, Any]]] = {}
+    for (case_id, state), r in latest.items():
         if r.outcome == "referred" and r.referred_to:
             m = session.get(Mission, r.referred_to)
             if m is not None:
-                out[state] = (m, r)
+                out.setdefault(case_id, {})[state] = (m, r)
     return out
 
 

@@ -171,7 +171,14 @@ class BatchRecipients:
         self._recipients: dict[tuple[str, str], Recipient] = {}  # (mission, protection) → its recipient
         self._routes: dict[str, dict[str, dict[str, Any]]] = {}  # protection → state → route
         self._routed: dict[tuple[str, str], Recipient | None] = {}  # (state, protection) → its authority's
+        self._referred: dict[int, dict[str, tuple[Any, Any]]] | None = None  # see expect
         self.warnings: list[str] = []
+
+    def expect(self, cases: list[Case]) -> None:
+        """The clients `of` will be asked about: their referrals are read at once (a query per 500)."""
+        from plea.routes import referrals_of
+
+        self._referred = referrals_of(self.session, [c.id for c in cases if c.id is not None])
 
     def of(self, case: Case, to: Any, *, unsafe: bool,
            without_consent: bool = False) -> tuple[list[Recipient], list[str], list[Held]]:
@@ -184,7 +191,12 @@ class BatchRecipients:
         threats = case_threats(case)
         consent = (None if without_consent
                    else consent_rule(self.conn, case, letter=self.spec, today=self.today))
-        referred = referrals(self.session, case) if case.id is not None else {}
+        if case.id is None:
+            referred = {}
+        elif self._referred is not None:
+            referred = self._referred.get(case.id, {})
+        else:
+            referred = referrals(self.session, case)
         universe = sorted({*self.universe, *referred}, key=states.name) if referred else self.universe
         only_host = self.hosts[0] if len(self.hosts) == 1 else None
         res = resolve(to, universe=universe, threats=threats, cautions=by_threats(self.cautions, threats),
