@@ -183,25 +183,45 @@ def test_threat_states_on_the_case(plea, db_file: Path, case: str, tmp_path: Pat
 
 
 
-def test_consent_is_judged_on_the_commands_day(plea, db_file, case: str) -> None:
+def test_consent_is_judged_on_the_commands_day(plea, db_file, case: str, tmp_path) -> None:
     """The recipient rule judges a consent's expiry on the day the command was given (`today`), not on
-    whatever the clock says when the check runs: a command that crosses midnight keeps one day."""
+    whatever the clock says when the check runs: a command that crosses midnight keeps one day. So do
+    `plea send`'s plan (its listing and its queueing) and `plea post`'s mailing plan."""
     from datetime import date, timedelta
+    from pathlib import Path
 
+    from plea.cases import get_case
     from plea.db.engine import open_database
     from plea.errors import Conflict
     from plea.letters.choose import choose
+    from plea.mail import outbox
+    from plea.post import mailing
 
     last = date.today() + timedelta(days=3)
+    after = last + timedelta(days=1)
     plea("consent", "add", case, "--states", "all", "--expires", last.isoformat())
+    plea("letters", "render", case, "--to", "FR", "--host", "US", "--out", str(tmp_path / "letters"))
+    options = mailing.Options("humanitarian-visa", "FR", "US", Path(tmp_path / "post"), "US")
     db = open_database(db_file.url)
     try:
         with db.read() as s:
             _, _, picked = choose(s, case, letter="humanitarian-visa", to="FR", host="US", today=last)
             assert [r.state for r in picked.found] == ["FR"]
-            with pytest.raises(Conflict) as err:
-                after = last + timedelta(days=1)
-                choose(s, case, letter="humanitarian-visa", to="FR", host="US", today=after)
-            assert "expired" in err.value.message, err.value.message
+            c = get_case(s, case)
+            sending = outbox.plan(s, c, to="FR", letter="humanitarian-visa", retry=False,
+                                  configured_sender="me@example.org", today=last)
+            assert [d.state for d, _ in sending.drafts] + sending.skipped == ["FR"], sending.skipped
+            posting = mailing.plan(s, [c], options, today=last)  # FR to post, or left out (no address)
+            posted = [r.state for p in posting.cases for r in p.found]
+            assert posted + [x.state for x in posting.left_out] == ["FR"]
+            for judged in (
+                lambda: choose(s, case, letter="humanitarian-visa", to="FR", host="US", today=after),
+                lambda: outbox.plan(s, c, to="FR", letter="humanitarian-visa", retry=False,
+                                    configured_sender="me@example.org", today=after),
+                lambda: mailing.plan(s, [c], options, today=after),
+            ):
+                with pytest.raises(Conflict) as err:
+                    judged()
+                assert "expired" in err.value.message, err.value.message
     finally:
         db.close()

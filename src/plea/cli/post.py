@@ -94,11 +94,12 @@ def post(  # 16 parameters: the command's options, one parameter each (Typer)
         envelope_for(paper or "a4", envelope)  # a bad --envelope: said before any work
     db = open_db()
     who = actor()
+    today = date.today()  # read once: consent judged and letters dated on the same day
     with db.transaction() as s:
-        mail = plan(s, _cases(s, ref, cases), options)
+        mail = plan(s, _cases(s, ref, cases), options, today=today)
         _left_out(mail)
         output_folder(out_dir, "--out")
-        result = write(s, mail, actor=who, today=date.today(), progress=Bar())
+        result = write(s, mail, actor=who, today=today, progress=Bar())
     _report(mail, result, out_dir, json_=json_)
 
 

@@ -67,8 +67,11 @@ def send(  # 11 parameters: the command's options, one parameter each (Typer)
         from plea.fileio import out_folder
 
         out_folder(out_dir, "the .eml files", "outbox")
+    from datetime import date
+
+    # the day is read once: the listing and the queueing judge consent on the same day
     choice = {"to": to, "letter": letter, "retry": retry, "unsafe": unsafe,
-              "without_consent": without_consent}
+              "without_consent": without_consent, "today": date.today()}
     db = open_db()
     settings, case, p = _planned(db, ref, choice, drafts=out_dir if dry_run else None)
     if dry_run or not p.count:
@@ -114,8 +117,6 @@ def _delivered(  # 7 parameters: the database, the case, its choice, the server,
     """Queue the messages (planned again in the queueing transaction) and hand them to the server
     one by one: (the queued ids, each one's result). An authentication failure stops before
     anything is queued."""
-    from datetime import date
-
     from plea.config import setting_value
     from plea.mail.outbox import deliver, plan, queue
     from plea.mail.smtp import SmtpTransport
@@ -131,7 +132,7 @@ def _delivered(  # 7 parameters: the database, the case, its choice, the server,
                 from plea.consent import note_override
 
                 note_override(s, case, command="send", actor=who)
-        results = deliver(db, ids, transport, actor=who, today=date.today(), interval=interval,
+        results = deliver(db, ids, transport, actor=who, today=choice["today"], interval=interval,
                           progress=lambda r: note(f"{r.state} {r.recipient}: {r.status} {r.detail}".rstrip()))
     finally:
         transport.close()

@@ -83,8 +83,8 @@ def _rows(session: Session, status: str, case: Case | None) -> list[tuple[Outbox
     return [(row, state) for row, state in session.exec(q)]
 
 
-def _permitted(session: Session, rows: list[tuple[Outbox, str]], to: str, *, unsafe: bool,
-               skipped: list[str], without_consent: bool = False) -> list[Outbox]:
+def _permitted(session: Session, rows: list[tuple[Outbox, str]], to: str, *, unsafe: bool,  # 7 parameters
+               skipped: list[str], without_consent: bool = False, today: date | None = None) -> list[Outbox]:
     """The rows whose state --to picks for their case by the one recipient rule (plea.recipients);
     a row held back is said in `skipped` and never sent."""
     from plea.recipients import for_case
@@ -96,7 +96,7 @@ def _permitted(session: Session, rows: list[tuple[Outbox, str]], to: str, *, uns
     for case_id, pairs in by_case.items():
         case = session.get(Case, case_id)
         res = for_case(session, case, to, universe={st for _, st in pairs}, unsafe=unsafe, empty_ok=True,
-                       without_consent=without_consent, channel="email")
+                       without_consent=without_consent, channel="email", today=today)
         allowed = set(res.states)
         keep.update(row.id for row, st in pairs if st in allowed and row.id is not None)
         skipped.extend(f"{case.ref} → {states.name(h.state)} ({h.state}): held back, {h.reason}"  # type: ignore[union-attr]
@@ -104,23 +104,24 @@ def _permitted(session: Session, rows: list[tuple[Outbox, str]], to: str, *, uns
     return [row for row, _ in rows if row.id in keep]
 
 
-def plan(
+def plan(  # 9 parameters: `plea send`'s choice, by name
     session: Session, case: Case | None, *, to: str | None, letter: str, retry: bool, configured_sender: str,
-    unsafe: bool = False, without_consent: bool = False,
+    unsafe: bool = False, without_consent: bool = False, today: date | None = None,
 ) -> Plan:
     """What `plea send` will do. Every message, queued earlier or new, goes only to states that --to
-    picks by the one recipient rule: `all` never reaches a case's threat or cautioned states."""
+    picks by the one recipient rule: `all` never reaches a case's threat or cautioned states. Consent
+    is judged on `today` (the command's day; else the clock's)."""
     from plea.recipients import parse_to
 
     to = to or "all"
     parse_to(to)  # a bad --to fails before anything is read
     p = Plan()
     p.queued = _permitted(session, _rows(session, "queued", case), to, unsafe=unsafe, skipped=p.skipped,
-                          without_consent=without_consent)
+                          without_consent=without_consent, today=today)
     p.uncertain = [row for row, _ in _rows(session, "sending", case)]
     if retry:
         for row in _permitted(session, _rows(session, "failed", case), to, unsafe=unsafe, skipped=p.skipped,
-                              without_consent=without_consent):
+                              without_consent=without_consent, today=today):
             lt, m = session.exec(
                 select(Letter, Mission)
                 .join(Mission, col(Mission.id) == Letter.mission_id)
@@ -153,7 +154,7 @@ def plan(
     from plea.recipients import for_case
 
     res = for_case(session, case, to, universe={m.sending for _, m in pairs}, unsafe=unsafe,
-                   without_consent=without_consent, channel="email")
+                   without_consent=without_consent, channel="email", today=today)
     wanted = set(res.states)
     found = {m.sending for _, m in pairs}
     for code in res.states:

@@ -130,8 +130,9 @@ class Mailing:
         }
 
 
-def plan(session: Session, cases: list[Case], options: Options) -> MailPlan:
-    """Each case's recipients by the one recipient rule, less the missions plea cannot post to."""
+def plan(session: Session, cases: list[Case], options: Options, *, today: date | None = None) -> MailPlan:
+    """Each case's recipients by the one recipient rule (consent judged on `today`, the command's day;
+    else the clock's), less the missions plea cannot post to."""
     from plea.letters.choose import choose
     from plea.postal import missing
 
@@ -145,6 +146,7 @@ def plan(session: Session, cases: list[Case], options: Options) -> MailPlan:
             host=options.host,
             lang=options.lang,
             unsafe=options.unsafe,
+            today=today,
         )
         warnings.extend(w for w in picked.warnings if w not in warnings)
         postable = []
