@@ -8,6 +8,7 @@ import io
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from docx import Document
@@ -109,8 +110,9 @@ def test_a_letterhead_keeps_its_header_footer_and_logo_but_nothing_hostile(plea,
     assert b"client list" not in everything and b"MACRO" not in everything
     assert not [n for n in names if "comments" in n or "customXml" in n or "vbaProject" in n]
     assert [n for n in names if n.startswith("word/media/")]  # the logo stays
-    doc = Document(str(letter))
-    assert "ACME LAW FIRM" in doc.sections[0].header.paragraphs[0].text
+    doc = Document(str(letter))  # the letterhead's header on the first page, its footer on every page
+    assert "ACME LAW FIRM" in doc.sections[0].first_page_header.paragraphs[0].text
+    assert "1 Acme Plaza" in doc.sections[0].first_page_footer.paragraphs[0].text
     assert "1 Acme Plaza" in doc.sections[0].footer.paragraphs[0].text
 
 
@@ -146,3 +148,83 @@ def test_a_real_word_document_with_comments_leaves_them_behind(plea, case: str, 
     assert not [n for n in names if "comments" in n.lower()]
     assert b"Steve Canny" not in everything and b"google.com" not in everything
     assert b'TargetMode="External"' not in everything
+
+
+def _first_page_letterhead(tmp_path: Path) -> Path:
+    """A letterhead with a first page of its own: a header and a footer for it, and others for the
+    pages after it."""
+    doc = Document()
+    section = doc.sections[0]
+    section.different_first_page_header_footer = True
+    section.first_page_header.paragraphs[0].text = "ACME LAW FIRM"
+    section.first_page_footer.paragraphs[0].text = "1 Acme Plaza"
+    section.header.paragraphs[0].text = "ACME, continued"
+    section.footer.paragraphs[0].text = "acme.example"
+    doc.save(str(tmp_path / "first-page.docx"))
+    return tmp_path / "first-page.docx"
+
+
+def _continuation(letter: Path, ref: str) -> tuple[Any, list[str]]:
+    """The letter's section, and its continuation pages' header paragraphs (the reference and page
+    fields as Word shows them before it counts: PAGE and NUMPAGES as 2)."""
+    from plea.render.layout import continuation
+
+    section = Document(str(letter)).sections[0]
+    label, _ = continuation("fr")
+    xml = section.header._element.xml
+    assert f"{label} {ref}" in xml and "PAGE" in xml and "NUMPAGES" in xml
+    return section, [p.text for p in section.header.paragraphs]
+
+
+def test_continuation_pages_carry_the_reference_on_a_letterhead(plea, case: str, tmp_path: Path) -> None:
+    """On a letterhead the pages after the first carry the reference and "page N of M" as on plain paper:
+    a letterhead with one header for every page keeps it (and its footer) on the first page, and the
+    others get the reference line and keep the footer; one with a first page of its own keeps both its
+    headers, the line added under the second."""
+    from plea.render.layout import continuation
+
+    label, _ = continuation("fr")
+    parts = _base(tmp_path)
+    same = _write(tmp_path / "same.docx", parts)
+    _render(plea, case, same, tmp_path / "same")
+    (letter,) = (tmp_path / "same").rglob("*.docx")
+    section, lines = _continuation(letter, case)
+    assert section.different_first_page_header_footer
+    assert section.first_page_header.paragraphs[0].text == "ACME LAW FIRM"
+    assert [p.text for p in section.first_page_footer.paragraphs] == ["1 Acme Plaza"]
+    assert [p.text for p in section.footer.paragraphs] == ["1 Acme Plaza"]
+    assert len(lines) == 1 and lines[0].startswith(f"{label} {case}")
+    _render(plea, case, _first_page_letterhead(tmp_path), tmp_path / "first")
+    (letter,) = (tmp_path / "first").rglob("*.docx")
+    section, lines = _continuation(letter, case)
+    assert section.first_page_header.paragraphs[0].text == "ACME LAW FIRM"
+    assert [p.text for p in section.first_page_footer.paragraphs] == ["1 Acme Plaza"]
+    assert [p.text for p in section.footer.paragraphs] == ["acme.example"]
+    assert lines[0] == "ACME, continued" and lines[1].startswith(f"{label} {case}")
+
+
+@pytest.mark.soffice
+def test_a_long_letter_on_a_letterhead_shows_its_reference_from_page_two(
+    plea, db_file: Path, tmp_path: Path
+) -> None:
+    """As a reader sees it (the PDF LibreOffice makes): the letterhead's header on page 1 only, the
+    reference and "page 2 of N" on page 2, the footer on both."""
+    from pypdf import PdfReader
+
+    from plea.render.layout import continuation
+
+    paragraph = "He was arrested twice for his posts against the war, and his flat was searched. " * 12
+    story = "\n\n".join([paragraph] * 6)
+    ref = plea("cases", "add", "--reply-to", "answers@example.org", "--name", REF_NAME, "--nationality", "RU",
+               "--persecution", story).stdout.strip()
+    letterhead = _write(tmp_path / "same.docx", _base(tmp_path))
+    plea("letters", "render", ref, "--to", "FR", "--format", "pdf", "--out", str(tmp_path / "out"),
+         "--letterhead", str(letterhead))
+    (pdf,) = (tmp_path / "out").rglob("*.pdf")
+    pages = [" ".join(p.extract_text().split()) for p in PdfReader(str(pdf)).pages]
+    assert len(pages) >= 2
+    label, numbered = continuation("fr")
+    second = f"{label} {ref} · " + numbered.format(page=2, pages=len(pages))
+    assert "ACME LAW FIRM" in pages[0] and "ACME LAW FIRM" not in pages[1]
+    assert second in pages[1] and f"{label} {ref} · " not in pages[0].split("Objet")[0]
+    assert all("1 Acme Plaza" in p for p in pages)

@@ -235,7 +235,7 @@ def test_changed_inputs_render_again_without_duplicates(
     r = batch(plea, out, "--letterhead", str(tmp_path / "firm.docx"))
     assert "12 letters; 0 already done" in r.stderr
     doc = Document(str(out / clients[2] / f"{clients[2]}_FR-US_humanitarian-visa_fr.docx"))
-    assert "ACME LAW FIRM" in doc.sections[0].header.paragraphs[0].text
+    assert "ACME LAW FIRM" in doc.sections[0].first_page_header.paragraphs[0].text  # the first page's header
     # one row per file and format, never a second one; one letter per client and mission
     assert rows(db_file, "SELECT count(*), count(DISTINCT path) FROM rendition") == [(12, 12)]
     assert rows(db_file, "SELECT count(*) FROM letter") == [(12,)]

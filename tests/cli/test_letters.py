@@ -367,7 +367,8 @@ def test_letterhead(plea, case: str, tmp_path: Path) -> None:
     render(plea, out, "--letterhead", str(letterhead), to="FR,EG", formats="docx")
     for state, lang in (("FR", "fr"), ("EG", "ar")):
         doc = Document(str(docx_path(out, state, lang)))
-        assert "ACME LAW FIRM" in "\n".join(p.text for p in doc.sections[0].header.paragraphs)
+        assert "ACME LAW FIRM" in "\n".join(p.text for p in doc.sections[0].first_page_header.paragraphs)
+        assert "1 Acme Plaza" in "\n".join(p.text for p in doc.sections[0].first_page_footer.paragraphs)
         assert "1 Acme Plaza" in "\n".join(p.text for p in doc.sections[0].footer.paragraphs)
         names = {s.name for s in doc.styles}
         assert "Acme Body" in names and PLEA_STYLES <= names

@@ -20,6 +20,9 @@ RENDER_VERSION = 6  # 3: labels, names and the story in the letter's language; 4
 #   brackets with it and leave the sentence's punctuation to the Arabic or Hebrew (render.docx.bidi_text), and
 #   a letter not written in Latin letters names the destination country in English (postal.country_line);
 #   6: Chinese, Japanese and Korean text named in Noto Serif CJK (render.styles.EAST_ASIAN_FONTS)
+#: the same, for what the writer makes of a letterhead alone: letters on a letterhead render again, the
+#: others keep their hashes. 2: the continuation pages' header (render.docx._letterhead_continuation)
+LETTERHEAD_VERSION = 2
 
 
 class SharedInputs:
@@ -95,6 +98,8 @@ def digests(
         "first_letter": item.first_letter,
         "response": item.response,
     }
+    if letterhead_sha:  # only then: letters without a letterhead keep the hashes they had
+        common["letterhead_v"] = LETTERHEAD_VERSION
     if annexes:  # only then: letters without annexes keep the hashes they had
         common["annexes"] = [a.key() for a in annexes]
     return {fmt: sha_of({**common, "format": fmt}) for fmt in formats}
