@@ -31,6 +31,9 @@ ARGS = ["--to", "all", "--host", "US", "--format", "docx,txt"]
 
 #: the database of each home a trial runs plea in (PLEA_HOME → its database)
 DATABASES: dict[Path, PleaDB] = {}
+#: how long the reference run wrote letters (from its journal's appearing to its end), in seconds:
+#: trials kill within it, whatever this machine's speed
+WRITING: dict[str, float] = {}
 
 
 def env_for(home: Path) -> dict[str, str]:
@@ -109,7 +112,9 @@ def trial(
         deadline = time.monotonic() + 60
         while not journal.exists() and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.005)
-        time.sleep(rng.uniform(0.0, 1.5))
+        # the first chunk is recorded once the second has rendered: the first fifth is mostly before it
+        writing = WRITING.get("seconds", 1.5)
+        time.sleep(rng.uniform(0.2 * writing, writing))
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     time.sleep(0.2)  # workers die with it (PR_SET_PDEATHSIG)
@@ -130,7 +135,8 @@ def trial(
 
 @pytest.fixture
 def base(db_file: PleaDB, plea_home: Path, plea) -> Iterator[Path]:
-    for name in ("Ivan Petrov", "Olga Ivanova"):
+    # four clients: the writing lasts long enough for kills to fall in it, not only before or after
+    for name in ("Ivan Petrov", "Olga Ivanova", "Pavel Sidorov", "Anna Smirnova"):
         plea(
             "cases",
             "add",
@@ -158,8 +164,15 @@ def reference(base: Path, tmp_path: Path, clone_db: Callable[..., PleaDB]) -> di
     home = tmp_path / "ref-home"
     copy_home(base, home, clone_db)
     out = tmp_path / "ref-out"
-    r = run(home, out)
-    assert r.returncode == 0, r.stderr
+    proc = subprocess.Popen([sys.executable, "-m", "plea", "batch", "--out", str(out), *ARGS],
+                            env=env_for(home), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    journal, deadline = out / ".plea-batch" / "pending", time.monotonic() + 600
+    while not journal.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    started = time.monotonic()
+    _, stderr = proc.communicate(timeout=600)
+    WRITING["seconds"] = time.monotonic() - started
+    assert proc.returncode == 0, stderr
     found = state(home, out)
     assert found["letters"] > 300  # enough work to be killed in the middle of
     return found
