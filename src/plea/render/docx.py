@@ -5,7 +5,6 @@ letterhead document's styles, header and footer."""
 
 from __future__ import annotations
 
-import copy
 import io
 import re
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from plea.errors import InvalidInput
 from plea.render.blocks import Block
 from plea.render.layout import LAYOUTS, continuation
 from plea.render.letter import RenderedLetter
+from plea.render.letterhead import continuation_header
 from plea.render.locale import EAST_ASIAN_LANGS, RTL_LANGS
 from plea.render.styles import SCRIPT_FONTS, _east_asian, _ensure_styles, _script_font
 from plea.render.zipped import _central_record, _deflate, _joined, _local_record, _zip, deflate_piece
@@ -134,7 +134,7 @@ def _skeleton(paper: str, lang: str, letterhead: Path | None, letterhead_mtime: 
     else:  # the letterhead's page and margins; the blocks where plea's paper of that size has them
         width = section.page_width.mm if section.page_width else 210.0
         layout = LAYOUTS["letter"] if abs(width - 215.9) < 2 else LAYOUTS["a4"]
-        _letterhead_continuation(section)
+        continuation_header(section, _HEAD)  # the pages after the first: the reference line
     top_mm = section.top_margin.mm if section.top_margin is not None else layout.margins[0]
     _ensure_styles(doc, layout, top_mm, own_fonts=letterhead is None)
     if lang in EAST_ASIAN_LANGS:
@@ -221,37 +221,6 @@ def _continuation_header(section: Any) -> None:
     section.header.is_linked_to_previous = False
     section.header.paragraphs[0].text = _HEAD
     section.first_page_header.is_linked_to_previous = False
-
-
-def _letterhead_continuation(section: Any) -> None:
-    """With a letterhead, the continuation pages' header too (the reference and "page N of M"):
-    - a letterhead with a first page of its own keeps both its headers, the paragraph added under
-      its continuation pages' header (one is made if it has none; none is added to a header whose
-      XML does not name the WordprocessingML namespace `w`, which the paragraph is written in);
-    - a letterhead with one header for every page keeps it, and its footer, on the first page (the
-      same parts, referred to as the first page's too); the other pages get a header of their own
-      with the paragraph, and keep the footer."""
-    sect = section._sectPr
-    if section.different_first_page_header_footer:
-        header = section.header
-        if header.is_linked_to_previous:  # no header of its own for the continuation pages
-            header.is_linked_to_previous = False
-            header.paragraphs[0].text = _HEAD
-        elif header.part.blob and b'xmlns:w="' + _W_NS.encode() + b'"' in header.part.blob:
-            header.add_paragraph(_HEAD)
-        return
-    for kind in ("header", "footer"):  # the first page: the letterhead's own parts
-        for ref in sect.findall(qn(f"w:{kind}Reference")):
-            if ref.get(qn("w:type")) in (None, "default"):
-                first = copy.deepcopy(ref)
-                first.set(qn("w:type"), "first")
-                ref.addnext(first)
-    for ref in sect.findall(qn("w:headerReference")):
-        if ref.get(qn("w:type")) in (None, "default"):
-            sect.remove(ref)  # the continuation pages: a header of their own
-    section.different_first_page_header_footer = True
-    section.header.is_linked_to_previous = False
-    section.header.paragraphs[0].text = _HEAD
 
 
 # characters XML 1.0 cannot hold (cleaned where data enters; dropped here too, never passed through)

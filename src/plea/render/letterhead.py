@@ -16,6 +16,7 @@ import posixpath
 import re
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from plea.errors import InvalidInput
 
@@ -166,3 +167,39 @@ def clean_letterhead(path: Path) -> bytes:
         for name, data in out.items():
             new.writestr(name, data)
     return buf.getvalue()
+
+
+def continuation_header(section: Any, marker: str) -> None:
+    """On a letterhead, a paragraph `marker` in the header of the pages after the first (plea.render.docx
+    fills it per letter with the reference and "page N of M", in the `w` namespace):
+    - a letterhead with a first page of its own keeps both its headers, the paragraph added under
+      its continuation pages' header (one is made if it has none; none is added to a header whose
+      XML does not name the WordprocessingML namespace `w`);
+    - a letterhead with one header for every page keeps it, and its footer, on the first page (the
+      same parts, referred to as the first page's too); the other pages get a header of their own
+      with the paragraph, and keep the footer."""
+    import copy
+
+    from docx.oxml.ns import nsmap, qn
+
+    sect = section._sectPr
+    if section.different_first_page_header_footer:
+        header = section.header
+        if header.is_linked_to_previous:  # no header of its own for the continuation pages
+            header.is_linked_to_previous = False
+            header.paragraphs[0].text = marker
+        elif f'xmlns:w="{nsmap["w"]}"'.encode() in header.part.blob:
+            header.add_paragraph(marker)
+        return
+    for kind in ("header", "footer"):  # the first page: the letterhead's own parts
+        for ref in sect.findall(qn(f"w:{kind}Reference")):
+            if ref.get(qn("w:type")) in (None, "default"):
+                first = copy.deepcopy(ref)
+                first.set(qn("w:type"), "first")
+                ref.addnext(first)
+    for ref in sect.findall(qn("w:headerReference")):
+        if ref.get(qn("w:type")) in (None, "default"):
+            sect.remove(ref)  # the continuation pages: a header of their own
+    section.different_first_page_header_footer = True
+    section.header.is_linked_to_previous = False
+    section.header.paragraphs[0].text = marker
