@@ -641,4 +641,6 @@ def test_a_batch_writes_where_letters_render_does_routes_and_referrals(
     r = batch(tmp_path / "after", "--json")
     referred = {"state": "DE", "mission": "DE-AA", "how": "referred"}
     assert json.loads(r.stdout)["redirected"] == {case: [routed, referred]}
+    assert "warning: DE-AA (foreign-ministry) has no name of its own" in r.stderr  # FR-MEAE has one
+    assert "FR-MEAE (foreign-ministry) has no name" not in r.stderr
     assert rows(db_file, "SELECT count(*) FROM letter WHERE mission_id = 'DE-AA'") == [(1,)]
