@@ -158,9 +158,12 @@ class BatchRecipients:
     missions in the hosts (plea.recipients.with_route)."""
 
     def __init__(self, session: Session, spec: LetterSpec, hosts: list[str], lang: str | None, *,
-                 today: date | None = None) -> None:
+                 cases: list[Case], today: date | None = None) -> None:
+        """`cases`: the clients `of` will be asked about (their referrals are read at once, a query per
+        500)."""
         from plea.cautions import effective
         from plea.directory.missions import pick_missions
+        from plea.routes import referrals_of
 
         self.session, self.spec, self.hosts, self.lang = session, spec, hosts, lang
         self.today = today or date.today()  # read once: consent and routes judged on the same day
@@ -171,14 +174,8 @@ class BatchRecipients:
         self._recipients: dict[tuple[str, str], Recipient] = {}  # (mission, protection) → its recipient
         self._routes: dict[str, dict[str, dict[str, Any]]] = {}  # protection → state → route
         self._routed: dict[tuple[str, str], Recipient | None] = {}  # (state, protection) → its authority's
-        self._referred: dict[int, dict[str, tuple[Any, Any]]] | None = None  # see expect
+        self._referred = referrals_of(session, [c.id for c in cases if c.id is not None])  # case id → …
         self.warnings: list[str] = []
-
-    def expect(self, cases: list[Case]) -> None:
-        """The clients `of` will be asked about: their referrals are read at once (a query per 500)."""
-        from plea.routes import referrals_of
-
-        self._referred = referrals_of(self.session, [c.id for c in cases if c.id is not None])
 
     def of(self, case: Case, to: Any, *, unsafe: bool,
            without_consent: bool = False) -> tuple[list[Recipient], list[str], list[Held]]:
@@ -186,17 +183,11 @@ class BatchRecipients:
         are collected in self.warnings."""
         from plea.cautions import by_threats
         from plea.recipients import case_threats, consent_rule, referred_recipient, unnamed_authorities
-        from plea.routes import referrals
 
         threats = case_threats(case)
         consent = (None if without_consent
                    else consent_rule(self.conn, case, letter=self.spec, today=self.today))
-        if case.id is None:
-            referred = {}
-        elif self._referred is not None:
-            referred = self._referred.get(case.id, {})
-        else:
-            referred = referrals(self.session, case)
+        referred = self._referred.get(case.id, {}) if case.id is not None else {}
         universe = sorted({*self.universe, *referred}, key=states.name) if referred else self.universe
         only_host = self.hosts[0] if len(self.hosts) == 1 else None
         res = resolve(to, universe=universe, threats=threats, cautions=by_threats(self.cautions, threats),

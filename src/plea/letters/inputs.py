@@ -21,7 +21,7 @@ RENDER_VERSION = 6  # 3: labels, names and the story in the letter's language; 4
 #   a letter not written in Latin letters names the destination country in English (postal.country_line);
 #   6: Chinese, Japanese and Korean text named in Noto Serif CJK (render.styles.EAST_ASIAN_FONTS)
 #: the same, for what the writer makes of a letterhead alone: letters on a letterhead render again, the
-#: others keep their hashes. 2: the continuation pages' header (render.docx._letterhead_continuation)
+#: others keep their hashes. 2: the continuation pages' header (render.letterhead.continuation_header)
 LETTERHEAD_VERSION = 2
 
 

@@ -252,8 +252,7 @@ def make_plan(  # 16 parameters: `plea batch`'s options, passed by name
     chosen = select_cases(session, cases, status)
     check_batch_numbers(session, chosen, annex)
     to_spec = parse_to(to)  # a bad --to fails before anything else
-    gathered = _Gathered(BatchRecipients(session, spec, hosts, lang, today=today))
-    gathered.recipients.expect(chosen)
+    gathered = _Gathered(BatchRecipients(session, spec, hosts, lang, cases=chosen, today=today))
     letterhead_sha = hashlib.sha256(letterhead.read_bytes()).hexdigest() if letterhead else None
     missions = SharedInputs()
     for case in chosen:

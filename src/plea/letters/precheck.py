@@ -29,11 +29,6 @@ def firsts(items: Iterable[Item]) -> list[Item]:
     return sorted(seen.values(), key=lambda i: (i.ref, i.lang))
 
 
-def _task(letter: str, root: str | None, today: date, cases: dict[int, dict[str, Any]],
-          items: list[TaskItem]) -> Task:
-    return Task(letter, root, today, None, [], cases, items, "")
-
-
 def precheck(
     plan: Plan,
     cases: dict[int, dict[str, Any]],
@@ -53,8 +48,9 @@ def precheck(
     for mine in shards([i.ref for i in items], len(pool) if pool is not None else 1):
         refs = set(mine)
         part = [i for i in items if i.ref in refs]
-        tasks.append(_task(plan.spec.name, root, today, {i.case_id: cases[i.case_id] for i in part},
-                           [TaskItem.of(i, plan.missions[i.mission_id]) for i in part]))
+        checked = {i.case_id: cases[i.case_id] for i in part}
+        letters = [TaskItem.of(i, plan.missions[i.mission_id]) for i in part]
+        tasks.append(Task(plan.spec.name, root, today, None, [], checked, letters, ""))
     if pool is None:
         results = [check_chunk(t) for t in tasks]
     else:

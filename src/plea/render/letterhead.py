@@ -182,24 +182,22 @@ def continuation_header(section: Any, marker: str) -> None:
 
     from docx.oxml.ns import nsmap, qn
 
-    sect = section._sectPr
     if section.different_first_page_header_footer:
-        header = section.header
-        if header.is_linked_to_previous:  # no header of its own for the continuation pages
-            header.is_linked_to_previous = False
-            header.paragraphs[0].text = marker
-        elif f'xmlns:w="{nsmap["w"]}"'.encode() in header.part.blob:
-            header.add_paragraph(marker)
-        return
-    for kind in ("header", "footer"):  # the first page: the letterhead's own parts
-        for ref in sect.findall(qn(f"w:{kind}Reference")):
+        if not section.header.is_linked_to_previous:  # its own header for the later pages: the line under it
+            if f'xmlns:w="{nsmap["w"]}"'.encode() in section.header.part.blob:
+                section.header.add_paragraph(marker)
+            return
+    else:
+        sect = section._sectPr
+        for kind in ("header", "footer"):  # the first page: the letterhead's own parts
+            for ref in sect.findall(qn(f"w:{kind}Reference")):
+                if ref.get(qn("w:type")) in (None, "default"):
+                    first = copy.deepcopy(ref)
+                    first.set(qn("w:type"), "first")
+                    ref.addnext(first)
+        for ref in sect.findall(qn("w:headerReference")):
             if ref.get(qn("w:type")) in (None, "default"):
-                first = copy.deepcopy(ref)
-                first.set(qn("w:type"), "first")
-                ref.addnext(first)
-    for ref in sect.findall(qn("w:headerReference")):
-        if ref.get(qn("w:type")) in (None, "default"):
-            sect.remove(ref)  # the continuation pages: a header of their own
-    section.different_first_page_header_footer = True
-    section.header.is_linked_to_previous = False
+                sect.remove(ref)  # the later pages: a header of their own
+        section.different_first_page_header_footer = True
+    section.header.is_linked_to_previous = False  # a new header part for the later pages
     section.header.paragraphs[0].text = marker
